@@ -1,0 +1,52 @@
+#pragma once
+// Self-documenting parameters (after SST): every configuration key has a dimension (unit), a
+// default and a description, which `raceit params` prints. Specs are declared by the module that
+// owns them; files are parsed here into a ParamSet that records where each value came from.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "raceit/core/units.hpp"
+
+namespace raceit {
+
+struct ParamSpec {
+  std::string key;           // dotted path, e.g. "write_noise.exponent"
+  Dimension dimension;       // unit family; Dimensionless for plain numbers
+  std::string default_text;  // as a user would write it: "150uS", "0.95", "gray"
+  std::string description;
+  std::vector<std::string> choices = {};  // non-empty: the value is one of these words
+};
+
+struct ParamValue {
+  double number = 0.0;  // SI units (unused for word-valued keys)
+  std::string text;     // as written
+  std::string source;   // "default", "file.yaml:12" or "--set"
+};
+
+class ParamSet {
+ public:
+  ParamSet() = default;
+  explicit ParamSet(std::vector<ParamSpec> specs);  // every key at its default
+
+  const std::vector<ParamSpec>& specs() const { return specs_; }
+  double number(const std::string& key) const;
+  const std::string& word(const std::string& key) const;
+  const ParamValue& value(const std::string& key) const;
+  // Sets key from text, validating the unit or choice; throws Error(Config) naming `origin`.
+  void set(const std::string& key, const std::string& text, const std::string& origin);
+  // Parses "KEY=VALUE" as given on the command line.
+  void set_override(const std::string& assignment);
+
+ private:
+  const ParamSpec& spec(const std::string& key, const std::string& origin) const;
+  std::vector<ParamSpec> specs_;
+  std::map<std::string, ParamValue> values_;
+};
+
+// Reads a YAML file whose leaves (nested mappings join keys with '.') must all be known keys.
+// Errors name the file, the line and the key: a missing file, a malformed document, an unknown
+// key, a bad unit or a value of the wrong dimension.
+ParamSet load_params(const std::vector<ParamSpec>& specs, const std::string& path);
+
+}  // namespace raceit

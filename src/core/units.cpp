@@ -1,0 +1,189 @@
+#include "raceit/core/units.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <fmt/format.h>
+
+#include "raceit/core/error.hpp"
+
+namespace raceit {
+
+namespace {
+
+struct UnitSymbol {
+  std::string_view symbol;
+  Dimension dimension;
+  double factor;      // to SI base units, before any prefix
+  int prefix_power;   // a prefix of 10^k scales the value by 10^(k·prefix_power) (2 for areas)
+  bool binary;        // byte prefixes K/M/G/T mean powers of 1024
+};
+
+// Longest symbols first so that "bps" is tried before "s" and "m2" before "m".
+constexpr std::array kUnits{
+    UnitSymbol{"J/bit", Dimension::EnergyPerBit, 1.0, 1, false},
+    UnitSymbol{"J/b", Dimension::EnergyPerBit, 1.0, 1, false},
+    UnitSymbol{"bps", Dimension::DataRate, 1.0, 1, false},
+    UnitSymbol{"b/s", Dimension::DataRate, 1.0, 1, false},
+    UnitSymbol{"Ohm", Dimension::Resistance, 1.0, 1, false},
+    UnitSymbol{"ohm", Dimension::Resistance, 1.0, 1, false},
+    UnitSymbol{"Hz", Dimension::Frequency, 1.0, 1, false},
+    UnitSymbol{"m2", Dimension::Area, 1.0, 2, false},
+    UnitSymbol{"iB", Dimension::Bytes, 1.0, 1, true},
+    UnitSymbol{"S", Dimension::Conductance, 1.0, 1, false},
+    UnitSymbol{"V", Dimension::Voltage, 1.0, 1, false},
+    UnitSymbol{"A", Dimension::Current, 1.0, 1, false},
+    UnitSymbol{"s", Dimension::Time, 1.0, 1, false},
+    UnitSymbol{"J", Dimension::Energy, 1.0, 1, false},
+    UnitSymbol{"W", Dimension::Power, 1.0, 1, false},
+    UnitSymbol{"m", Dimension::Length, 1.0, 1, false},
+    UnitSymbol{"F", Dimension::Capacitance, 1.0, 1, false},
+    UnitSymbol{"B", Dimension::Bytes, 1.0, 1, true},
+};
+
+struct Prefix {
+  std::string_view text;
+  int exponent;  // power of ten (power of 1024 / 3 for byte units)
+};
+constexpr std::array kPrefixes{
+    Prefix{"a", -18}, Prefix{"f", -15}, Prefix{"p", -12}, Prefix{"n", -9}, Prefix{"u", -6},
+    Prefix{"\xC2\xB5", -6}, Prefix{"m", -3}, Prefix{"k", 3}, Prefix{"K", 3}, Prefix{"M", 6},
+    Prefix{"G", 9}, Prefix{"T", 12},
+};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Scale for `prefix` in front of `unit`; nullopt-like NaN when the prefix is not one.
+double prefix_scale(std::string_view prefix, const UnitSymbol& unit) {
+  if (prefix.empty()) return 1.0;
+  for (const auto& p : kPrefixes) {
+    if (p.text != prefix) continue;
+    if (unit.binary) {
+      if (p.exponent <= 0) return NAN;  // no fractional bytes
+      return std::pow(1024.0, p.exponent / 3);
+    }
+    return std::pow(10.0, p.exponent * unit.prefix_power);
+  }
+  return NAN;
+}
+
+}  // namespace
+
+const char* to_string(Dimension d) {
+  switch (d) {
+    case Dimension::Dimensionless: return "dimensionless";
+    case Dimension::Conductance: return "conductance";
+    case Dimension::Voltage: return "voltage";
+    case Dimension::Current: return "current";
+    case Dimension::Resistance: return "resistance";
+    case Dimension::Frequency: return "frequency";
+    case Dimension::Time: return "time";
+    case Dimension::Energy: return "energy";
+    case Dimension::Power: return "power";
+    case Dimension::Area: return "area";
+    case Dimension::Length: return "length";
+    case Dimension::Capacitance: return "capacitance";
+    case Dimension::DataRate: return "data rate";
+    case Dimension::EnergyPerBit: return "energy per bit";
+    case Dimension::Bytes: return "bytes";
+  }
+  return "?";
+}
+
+const char* base_unit(Dimension d) {
+  switch (d) {
+    case Dimension::Dimensionless: return "";
+    case Dimension::Conductance: return "S";
+    case Dimension::Voltage: return "V";
+    case Dimension::Current: return "A";
+    case Dimension::Resistance: return "Ohm";
+    case Dimension::Frequency: return "Hz";
+    case Dimension::Time: return "s";
+    case Dimension::Energy: return "J";
+    case Dimension::Power: return "W";
+    case Dimension::Area: return "m2";
+    case Dimension::Length: return "m";
+    case Dimension::Capacitance: return "F";
+    case Dimension::DataRate: return "bps";
+    case Dimension::EnergyPerBit: return "J/b";
+    case Dimension::Bytes: return "B";
+  }
+  return "?";
+}
+
+Quantity parse_quantity_any(std::string_view text) {
+  const std::string_view s = trim(text);
+  double number = 0.0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), number);
+  if (ec != std::errc() || !std::isfinite(number))
+    throw Error(ErrorKind::Parse, fmt::format("'{}' does not start with a number", text));
+  const std::string_view unit = trim(std::string_view(end, s.data() + s.size() - end));
+  if (unit.empty()) return {number, Dimension::Dimensionless};
+  for (const auto& u : kUnits) {
+    if (unit.size() < u.symbol.size() || !unit.ends_with(u.symbol)) continue;
+    const double scale = prefix_scale(unit.substr(0, unit.size() - u.symbol.size()), u);
+    if (std::isnan(scale)) continue;
+    return {number * scale * u.factor, u.dimension};
+  }
+  throw Error(ErrorKind::Parse,
+              fmt::format("unknown unit '{}' in '{}' (known: S V A Ohm Hz s J W m m2 F bps J/b B "
+                          "with prefixes f p n u m k M G T)",
+                          unit, text));
+}
+
+Quantity parse_quantity(std::string_view text, Dimension expected) {
+  Quantity q = parse_quantity_any(text);
+  if (q.dimension != expected) {
+    if (expected == Dimension::Dimensionless)
+      throw Error(ErrorKind::InvalidArgument,
+                  fmt::format("'{}' is a {}, but a plain number is expected", text,
+                              to_string(q.dimension)));
+    if (q.dimension == Dimension::Dimensionless)
+      throw Error(ErrorKind::InvalidArgument,
+                  fmt::format("'{}' has no unit; a {} needs one (e.g. in {})", text,
+                              to_string(expected), base_unit(expected)));
+    throw Error(ErrorKind::InvalidArgument,
+                fmt::format("'{}' is a {}, but a {} (unit {}) is expected", text,
+                            to_string(q.dimension), to_string(expected), base_unit(expected)));
+  }
+  return q;
+}
+
+std::string format_quantity(double value, Dimension d, int significant) {
+  if (d == Dimension::Dimensionless) return fmt::format("{:.{}g}", value, significant);
+  const char* unit = base_unit(d);
+  if (value == 0.0 || !std::isfinite(value)) return fmt::format("{:g} {}", value, unit);
+  if (d == Dimension::Bytes) {
+    static constexpr std::array<const char*, 5> kBin{"", "Ki", "Mi", "Gi", "Ti"};
+    int k = 0;
+    while (k + 1 < static_cast<int>(kBin.size()) && std::abs(value) >= 1024.0) {
+      value /= 1024.0;
+      ++k;
+    }
+    return fmt::format("{:.{}g} {}B", value, significant, kBin[k]);
+  }
+  static constexpr std::array<std::pair<int, const char*>, 10> kSi{
+      {{-18, "a"}, {-15, "f"}, {-12, "p"}, {-9, "n"}, {-6, "u"}, {-3, "m"}, {0, ""}, {3, "k"},
+       {6, "M"}, {9, "G"}}};
+  const int power = d == Dimension::Area ? 2 : 1;
+  const double mag = std::log10(std::abs(value)) / power;
+  // Areas span six decades per prefix: allow a mantissa down to 0.1 ("0.72 um2").
+  const double slack = d == Dimension::Area ? 0.5 : 1e-9;
+  int chosen = kSi.front().first;
+  const char* prefix = kSi.front().second;
+  for (const auto& [e, p] : kSi) {
+    if (mag >= e - slack) {
+      chosen = e;
+      prefix = p;
+    }
+  }
+  if (d == Dimension::Area) return fmt::format("{:.{}g} {}m2", value / std::pow(10.0, chosen * 2),
+                                               significant, prefix);
+  return fmt::format("{:.{}g} {}{}", value / std::pow(10.0, chosen), significant, prefix, unit);
+}
+
+}  // namespace raceit
