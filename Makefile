@@ -15,7 +15,7 @@ build: setup $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	$(RACEIT) tour
+	$(RACEIT) acam tour
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -1,0 +1,10 @@
+#pragma once
+// Each command group adds its subcommands to the app. Callbacks throw raceit::Error on bad
+// input; main() turns that into a message on stderr and exit code 2.
+#include <CLI/CLI.hpp>
+
+namespace raceit::cli {
+
+void register_params_command(CLI::App& app);
+
+}  // namespace raceit::cli

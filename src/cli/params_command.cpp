@@ -1,0 +1,39 @@
+// `raceit params`: every configuration key with its unit, default and description.
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "commands.hpp"
+#include "output.hpp"
+#include "raceit/device/rram.hpp"
+
+namespace raceit::cli {
+
+namespace {
+struct ParamGroup {
+  const char* name;
+  const char* file_hint;
+  const std::vector<ParamSpec>& specs;
+};
+
+void print_group(const ParamGroup& g) {
+  std::cout << fmt::format("{} ({})\n", g.name, g.file_hint);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& s : g.specs) {
+    std::string unit = s.choices.empty() ? base_unit(s.dimension) : fmt::format("{}", fmt::join(s.choices, "|"));
+    rows.push_back({s.key, unit.empty() ? "-" : unit, s.default_text, s.description});
+  }
+  std::cout << format_table({"key", "unit", "default", "description"}, rows, 4) << "\n";
+}
+}  // namespace
+
+void register_params_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "params", "List every configuration key with its unit, default and description");
+  cmd->callback([] {
+    print_group({"device preset", "configs/devices/*.yaml; nested YAML keys join with '.'",
+                 device::rram_param_specs()});
+  });
+}
+
+}  // namespace raceit::cli
