@@ -28,45 +28,53 @@ std::vector<std::int32_t> input_levels(const Matrix& x, const AffineQuantiser& x
   return v;
 }
 
-// Bit planes (or the single multi-level "plane") and their shift-add weights. Signed bit-serial
-// inputs are two's complement: the top plane weighs −2^(a−1).
+// Bit planes (or the single multi-level "plane") stacked as rows p·batch + b, and their
+// shift-add weights. Signed bit-serial inputs are two's complement: the top plane weighs −2^(a−1).
 struct Planes {
   int count = 1;
   std::vector<double> weight;
-  std::vector<Matrix> value;  // batch × in, 0/1 or levels
+  Matrix value;  // (count·batch) × in, 0/1 or levels
+  float at(int p, int b, int i, int batch) const { return value.at(p * batch + b, i); }
 };
 
 Planes make_planes(const CrossbarConfig& c, const std::vector<std::int32_t>& levels, int batch, int in) {
   Planes p;
+  const std::size_t n = levels.size();
   if (c.inputs == InputScheme::MultiLevel) {
     p.weight = {1.0};
-    p.value.emplace_back(batch, in);
-    for (std::size_t k = 0; k < levels.size(); ++k) p.value[0].data[k] = static_cast<float>(levels[k]);
+    p.value = Matrix(batch, in);
+    for (std::size_t k = 0; k < n; ++k) p.value.data[k] = static_cast<float>(levels[k]);
     return p;
   }
   p.count = c.a_bits;
-  const std::uint32_t mask = c.a_bits >= 32 ? ~0u : (1u << c.a_bits) - 1;
+  p.value = Matrix(c.a_bits * batch, in);
   for (int b = 0; b < c.a_bits; ++b) {
     const bool top_signed = c.signed_inputs && b == c.a_bits - 1;
     p.weight.push_back(top_signed ? -std::ldexp(1.0, b) : std::ldexp(1.0, b));
-    p.value.emplace_back(batch, in);
-    for (std::size_t k = 0; k < levels.size(); ++k)
-      p.value[b].data[k] = static_cast<float>(((static_cast<std::uint32_t>(levels[k]) & mask) >> b) & 1u);
+    for (std::size_t k = 0; k < n; ++k)
+      p.value.data[b * n + k] = static_cast<float>((static_cast<std::uint32_t>(levels[k]) >> b) & 1u);
   }
   return p;
 }
 
-// One conversion: analog column value u (level units) → reconstructed value; counts clipping.
-struct Conversion {
-  double value;
-  bool clipped;
-};
-Conversion convert(const ReadoutScale& s, double u) {
-  const double code = round_half_even(u / s.step);
+// Converts the column values u[0…G) of one output (one per readout group) and returns their
+// weighted sum Σ coefficient_g · reconstructed_g; adds saturated conversions to `clipped`.
+inline double convert_output(const ReadoutScale& s, const double* coefficient, const double* u, int groups,
+                             std::uint64_t& clipped) {
+  const double inv_step = 1.0 / s.step;  // exact: the step is a power of two
   const double lo = static_cast<double>(s.cmin), hi = static_cast<double>(s.cmax);
-  if (code < lo) return {lo * s.step, true};
-  if (code > hi) return {hi * s.step, true};
-  return {code * s.step, false};
+  // Adding and subtracting 1.5·2^52 rounds half to even in the default rounding mode; clamping
+  // to one code past each end first keeps the value in the trick's range. (nearbyint is a libm
+  // call that preserves FP flags: several times slower in this, the hottest loop.)
+  constexpr double kRound = 0x1.8p52;
+  double sum = 0;
+  for (int g = 0; g < groups; ++g) {
+    const double v = std::clamp(u[g] * inv_step, lo - 1.0, hi + 1.0);
+    const double code = (v + kRound) - kRound;
+    clipped += (code < lo) | (code > hi);
+    sum += coefficient[g] * std::clamp(code, lo, hi);
+  }
+  return sum * s.step;
 }
 
 // Index of a per-read noise draw for column j of vector b.
@@ -124,64 +132,61 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
     throw Error(ErrorKind::Unsupported, "Compute-ACAM readout needs the acam module (not linked in this build)");
   const int batch = inputs.rows, in = x.in, out = x.out, R = c.rows;
   const Planes planes = make_planes(c, input_levels(inputs, xq, c.signed_inputs), batch, in);
-  const int G = static_cast<int>(x.groups.size());
+  const int G = static_cast<int>(x.groups.size()), P = planes.count, rows = P * batch;
   const CounterRng rng(c.seed);
   const bool per_read = c.mode == NoiseMode::PerRead;
   std::vector<double> acc(static_cast<std::size_t>(batch) * out, 0.0);
-  std::vector<std::uint64_t> clipped_per_chunk;
 
-  // Accumulation order per output is fixed (row block, plane, group), whatever the threads.
-  auto accumulate = [&](int b, int j, int rb, int p, int g, double u) -> bool {
-    const Conversion conv = convert(x.scale, u);
-    const float factor = x.group_factor[g][static_cast<std::size_t>(rb) * out + j];
-    acc[static_cast<std::size_t>(b) * out + j] += planes.weight[p] * x.groups[g].weight * factor * conv.value;
-    return conv.clipped;
+  // Converts output j's group values for (row block, plane) and accumulates them. The order per
+  // output is fixed (row block, plane, group) whatever the path or thread count.
+  auto accumulate = [&](int b, int j, int rb, int p, const double* u, std::uint64_t& clipped_count) {
+    const double* coefficient = x.coefficient.data() + (static_cast<std::size_t>(rb) * out + j) * G;
+    acc[static_cast<std::size_t>(b) * out + j] += planes.weight[p] * convert_output(x.scale, coefficient, u, G, clipped_count);
   };
 
   std::uint64_t clipped = 0;
   if (path == MvmPath::Fast) {
-    // Threads own column ranges, so each thread's GEMMs and accumulations are independent.
-    const int chunk = 64;
-    const int chunks = (out + chunk - 1) / chunk;
-    clipped_per_chunk.assign(chunks, 0);
+    // Fixed column chunks (independent of the thread count); threads own whole chunks. Per row
+    // block one GEMM covers every plane (stacked rows) and every group (adjacent columns).
+    constexpr int kChunk = 128;
+    const int chunks = (out + kChunk - 1) / kChunk;
+    std::vector<std::uint64_t> clipped_per_chunk(chunks, 0);
     openblas_set_num_threads(1);
+    Matrix squares;
+    if (per_read && c.inputs == InputScheme::MultiLevel) {
+      squares = planes.value;
+      for (float& v : squares.data) v *= v;
+    }
+    const Matrix& square_planes = per_read && c.inputs == InputScheme::MultiLevel ? squares : planes.value;
     parallel_for(chunks, threads, [&](std::size_t c0, std::size_t c1) {
-      std::vector<float> y, v, sq;
+      std::vector<float> y, v;
+      std::vector<double> u(G);
       for (std::size_t ch = c0; ch < c1; ++ch) {
-        const int j0 = static_cast<int>(ch) * chunk, nj = std::min(out, j0 + chunk) - j0;
-        y.resize(static_cast<std::size_t>(batch) * nj);
-        v.resize(y.size());
+        const int j0 = static_cast<int>(ch) * kChunk, nj = std::min(out, j0 + kChunk) - j0, ncols = nj * G;
+        y.resize(static_cast<std::size_t>(rows) * ncols);
+        if (per_read) v.resize(y.size());
         for (int rb = 0; rb < x.layout.row_blocks; ++rb) {
           const int i0 = rb * R, kb = std::min(in, i0 + R) - i0;
-          for (int p = 0; p < planes.count; ++p) {
-            const float* xp = planes.value[p].data.data() + i0;
-            if (per_read && c.inputs == InputScheme::MultiLevel) {
-              sq.resize(static_cast<std::size_t>(batch) * kb);
-              for (int b = 0; b < batch; ++b)
-                for (int i = 0; i < kb; ++i) sq[static_cast<std::size_t>(b) * kb + i] = xp[static_cast<std::size_t>(b) * in + i] * xp[static_cast<std::size_t>(b) * in + i];
-            }
-            for (int g = 0; g < G; ++g) {
-              cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, batch, nj, kb, 1.0f, xp, in,
-                          x.level[g].data.data() + static_cast<std::size_t>(i0) * out + j0, out, 0.0f, y.data(), nj);
-              if (per_read) {
-                // Bit planes are 0/1, so they are their own squares.
-                const bool bits = c.inputs == InputScheme::BitSerial;
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, batch, nj, kb, 1.0f, bits ? xp : sq.data(),
-                            bits ? in : kb, x.read_variance[g].data.data() + static_cast<std::size_t>(i0) * out + j0,
-                            out, 0.0f, v.data(), nj);
-              }
-              for (int b = 0; b < batch; ++b)
-                for (int jj = 0; jj < nj; ++jj) {
-                  double u = y[static_cast<std::size_t>(b) * nj + jj];
-                  if (per_read) {
-                    const double var = std::max(0.0f, v[static_cast<std::size_t>(b) * nj + jj]);
-                    u += std::sqrt(var) * rng.normal(streams::kXbarReadPerRead,
-                                                     read_index(call_index, rb, p, g, b, j0 + jj, x, planes.count, batch));
-                  }
-                  clipped_per_chunk[ch] += accumulate(b, j0 + jj, rb, p, g, u);
+          const std::size_t w_offset = static_cast<std::size_t>(i0) * out * G + static_cast<std::size_t>(j0) * G;
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, ncols, kb, 1.0f, planes.value.data.data() + i0, in,
+                      x.level.data.data() + w_offset, out * G, 0.0f, y.data(), ncols);
+          if (per_read)  // bit planes are 0/1: their own squares
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, ncols, kb, 1.0f, square_planes.data.data() + i0, in,
+                        x.read_variance.data.data() + w_offset, out * G, 0.0f, v.data(), ncols);
+          for (int p = 0; p < P; ++p)
+            for (int b = 0; b < batch; ++b) {
+              const std::size_t row = static_cast<std::size_t>(p * batch + b) * ncols;
+              for (int jj = 0; jj < nj; ++jj) {
+                for (int g = 0; g < G; ++g) {
+                  const std::size_t k = row + static_cast<std::size_t>(jj) * G + g;
+                  u[g] = y[k];
+                  if (per_read)
+                    u[g] += std::sqrt(std::max(0.0f, v[k])) *
+                            rng.normal(streams::kXbarReadPerRead, read_index(call_index, rb, p, g, b, j0 + jj, x, P, batch));
                 }
+                accumulate(b, j0 + jj, rb, p, u.data(), clipped_per_chunk[ch]);
+              }
             }
-          }
         }
       }
     });
@@ -191,34 +196,38 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
     // noise cell by cell.
     std::vector<std::uint64_t> clipped_per_vector(batch, 0);
     parallel_for(batch, threads, [&](std::size_t b0, std::size_t b1) {
-      for (std::size_t b = b0; b < b1; ++b)
+      std::vector<double> u(G);
+      for (std::size_t bs = b0; bs < b1; ++bs) {
+        const int b = static_cast<int>(bs);
         for (int rb = 0; rb < x.layout.row_blocks; ++rb) {
           const int i0 = rb * R, i1 = std::min(in, i0 + R);
           for (int cb = 0; cb < x.layout.col_blocks; ++cb) {
             const int j0 = cb * x.layout.outputs_per_tile, j1 = std::min(out, j0 + x.layout.outputs_per_tile);
-            for (int p = 0; p < planes.count; ++p)
-              for (int g = 0; g < G; ++g)
-                for (int j = j0; j < j1; ++j) {
-                  double u = 0;
+            for (int p = 0; p < P; ++p)
+              for (int j = j0; j < j1; ++j) {
+                for (int g = 0; g < G; ++g) {
+                  u[g] = 0;
                   for (int i = i0; i < i1; ++i) {
-                    const double vin = planes.value[p].at(static_cast<int>(b), i);
+                    const double vin = planes.at(p, b, i, batch);
                     if (vin == 0) continue;
-                    double lvl = x.level[g].at(i, j);
+                    double lvl = x.level.at(i, j * G + g);
                     if (per_read) {
-                      const std::uint64_t id = read_index(call_index, rb, p, g, static_cast<int>(b), j, x, planes.count, batch) *
+                      const std::uint64_t id = read_index(call_index, rb, p, g, b, j, x, P, batch) *
                                                    static_cast<std::uint64_t>(R) + (i - i0);
-                      lvl += std::sqrt(x.read_variance[g].at(i, j)) * rng.normal(streams::kXbarReadPerCell, id);
+                      lvl += std::sqrt(x.read_variance.at(i, j * G + g)) * rng.normal(streams::kXbarReadPerCell, id);
                     }
-                    u += vin * lvl;
+                    u[g] += vin * lvl;
                   }
-                  clipped_per_vector[b] += accumulate(static_cast<int>(b), j, rb, p, g, u);
                 }
+                accumulate(b, j, rb, p, u.data(), clipped_per_vector[b]);
+              }
           }
         }
+      }
     });
     for (auto n : clipped_per_vector) clipped += n;
   }
-  MvmResult r{dequantise(x, acc, xq, batch), count_events(x, batch, planes.count)};
+  MvmResult r{dequantise(x, acc, xq, batch), count_events(x, batch, P)};
   r.events.adc_clipped = c.readout == ReadoutKind::Adc ? clipped : 0;
   return r;
 }

@@ -70,9 +70,10 @@ ProgrammedCrossbar program_crossbar(const Matrix& w, const CrossbarConfig& c, in
   }
 
   const int groups = static_cast<int>(x.groups.size());
-  x.level.assign(groups, Matrix(in, out));
-  if (c.mode == NoiseMode::PerRead) x.read_variance.assign(groups, Matrix(in, out));
-  x.group_factor.assign(groups, std::vector<float>(static_cast<std::size_t>(t.row_blocks) * out, 1.0f));
+  x.level = Matrix(in, out * groups);
+  if (c.mode == NoiseMode::PerRead) x.read_variance = Matrix(in, out * groups);
+  x.coefficient.resize(static_cast<std::size_t>(t.row_blocks) * out * groups);
+  for (std::size_t k = 0; k < x.coefficient.size(); ++k) x.coefficient[k] = x.groups[k % groups].weight;
 
   const CounterRng rng(c.seed);
   const double g_min = c.device.g_min_us, dg = t.delta_g_us, window = c.device.g_max_us - g_min;
@@ -110,7 +111,7 @@ ProgrammedCrossbar program_crossbar(const Matrix& w, const CrossbarConfig& c, in
           for (int gi = 0; gi < groups; ++gi) {
             const ReadoutGroup& g = x.groups[gi];
             if (g.slice != s) continue;
-            if (g.error_cell) x.group_factor[gi][static_cast<std::size_t>(rb) * out + j] = static_cast<float>(1.0 / k);
+            if (g.error_cell) x.coefficient[(static_cast<std::size_t>(rb) * out + j) * groups + gi] = g.weight / k;
           }
           for (int i = i0; i < i1; ++i) {
             const int r = i - i0;
@@ -138,8 +139,9 @@ ProgrammedCrossbar program_crossbar(const Matrix& w, const CrossbarConfig& c, in
                 lvl = (gs - g_min) / dg;
                 var = std::pow(c.device.sigma_read(gs), 2) / (dg * dg);
               }
-              x.level[gi].at(i, static_cast<int>(j)) = static_cast<float>(lvl);
-              if (c.mode == NoiseMode::PerRead) x.read_variance[gi].at(i, static_cast<int>(j)) = static_cast<float>(var);
+              const int col = static_cast<int>(j) * groups + gi;
+              x.level.at(i, col) = static_cast<float>(lvl);
+              if (c.mode == NoiseMode::PerRead) x.read_variance.at(i, col) = static_cast<float>(var);
             }
           }
         }

@@ -105,13 +105,14 @@ struct ProgrammedCrossbar {
   ReadoutScale scale;
   std::vector<std::int32_t> q;       // quantised weights, out × in
   std::vector<double> w_scale;       // per output channel (all equal when per tensor)
-  // Per group: in × out effective level matrix (G − g_min)/Δg of the group's cells (differential:
-  // G+ − G−), read noise folded in for Frozen mode; and, for PerRead, the per-read variance.
-  std::vector<Matrix> level;
-  std::vector<Matrix> read_variance;
-  // Per group and row block: the factor by which an error column's reading is divided (1 for
-  // other columns), indexed [group][row_block * out + j].
-  std::vector<std::vector<float>> group_factor;
+  // Effective level matrix, in × (out·groups), column j·groups + g: (G − g_min)/Δg of output j's
+  // cells in group g (differential: G+ − G−), read noise folded in for Frozen mode. Groups of one
+  // output sit side by side so that one GEMM serves all of them.
+  Matrix level;
+  Matrix read_variance;  // PerRead only: per-read variance of each level, same layout
+  // Coefficient of each converted value in its output's sum: the group's shift-add weight, times
+  // 1/k for an analog-slice error column (k = its rescaling into the window). [rb][j·groups + g].
+  std::vector<double> coefficient;
 };
 
 TileLayout tile_layout(const CrossbarConfig& config, int in, int out);
