@@ -116,11 +116,15 @@ std::vector<ReadoutGroup> readout_groups(const CrossbarConfig& c) {
   return groups;
 }
 
-ReadoutScale readout_scale(const CrossbarConfig& c, const TileLayout& t) {
+double largest_column_value(const CrossbarConfig& c, const TileLayout& t) {
   const double vmax = c.inputs == InputScheme::BitSerial
                           ? 1.0
                           : (c.signed_inputs ? std::ldexp(1.0, c.a_bits - 1) : std::ldexp(1.0, c.a_bits) - 1);
-  const double largest = static_cast<double>(c.rows) * vmax * t.level_max;
+  return static_cast<double>(c.rows) * vmax * t.level_max;
+}
+
+ReadoutScale readout_scale(const CrossbarConfig& c, const TileLayout& t) {
+  const double largest = largest_column_value(c, t);
   const bool signed_values = c.sign == SignScheme::DifferentialPairs ||
                              (c.inputs == InputScheme::MultiLevel && c.signed_inputs);
   ReadoutScale s;

@@ -57,10 +57,16 @@ Planes make_planes(const CrossbarConfig& c, const std::vector<std::int32_t>& lev
   return p;
 }
 
+// What the conversions of one thread saw: saturated conversions and the largest |column value|.
+struct ReadoutTally {
+  std::uint64_t clipped = 0;
+  double peak = 0;
+};
+
 // Converts the column values u[0…G) of one output (one per readout group) and returns their
-// weighted sum Σ coefficient_g · reconstructed_g; adds saturated conversions to `clipped`.
+// weighted sum Σ coefficient_g · reconstructed_g.
 inline double convert_output(const ReadoutScale& s, const double* coefficient, const double* u, int groups,
-                             std::uint64_t& clipped) {
+                             ReadoutTally& tally) {
   const double inv_step = 1.0 / s.step;  // exact: the step is a power of two
   const double lo = static_cast<double>(s.cmin), hi = static_cast<double>(s.cmax);
   // Adding and subtracting 1.5·2^52 rounds half to even in the default rounding mode; clamping
@@ -69,9 +75,10 @@ inline double convert_output(const ReadoutScale& s, const double* coefficient, c
   constexpr double kRound = 0x1.8p52;
   double sum = 0;
   for (int g = 0; g < groups; ++g) {
+    tally.peak = std::max(tally.peak, std::abs(u[g]));
     const double v = std::clamp(u[g] * inv_step, lo - 1.0, hi + 1.0);
     const double code = (v + kRound) - kRound;
-    clipped += (code < lo) | (code > hi);
+    tally.clipped += (code < lo) | (code > hi);
     sum += coefficient[g] * std::clamp(code, lo, hi);
   }
   return sum * s.step;
@@ -139,18 +146,18 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
 
   // Converts output j's group values for (row block, plane) and accumulates them. The order per
   // output is fixed (row block, plane, group) whatever the path or thread count.
-  auto accumulate = [&](int b, int j, int rb, int p, const double* u, std::uint64_t& clipped_count) {
+  auto accumulate = [&](int b, int j, int rb, int p, const double* u, ReadoutTally& tally) {
     const double* coefficient = x.coefficient.data() + (static_cast<std::size_t>(rb) * out + j) * G;
-    acc[static_cast<std::size_t>(b) * out + j] += planes.weight[p] * convert_output(x.scale, coefficient, u, G, clipped_count);
+    acc[static_cast<std::size_t>(b) * out + j] += planes.weight[p] * convert_output(x.scale, coefficient, u, G, tally);
   };
 
-  std::uint64_t clipped = 0;
+  std::vector<ReadoutTally> tally;
   if (path == MvmPath::Fast) {
     // Fixed column chunks (independent of the thread count); threads own whole chunks. Per row
     // block one GEMM covers every plane (stacked rows) and every group (adjacent columns).
     constexpr int kChunk = 128;
     const int chunks = (out + kChunk - 1) / kChunk;
-    std::vector<std::uint64_t> clipped_per_chunk(chunks, 0);
+    std::vector<ReadoutTally> tally_per_chunk(chunks);
     openblas_set_num_threads(1);
     Matrix squares;
     if (per_read && c.inputs == InputScheme::MultiLevel) {
@@ -184,17 +191,17 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
                     u[g] += std::sqrt(std::max(0.0f, v[k])) *
                             rng.normal(streams::kXbarReadPerRead, read_index(call_index, rb, p, g, b, j0 + jj, x, P, batch));
                 }
-                accumulate(b, j0 + jj, rb, p, u.data(), clipped_per_chunk[ch]);
+                accumulate(b, j0 + jj, rb, p, u.data(), tally_per_chunk[ch]);
               }
             }
         }
       }
     });
-    for (auto n : clipped_per_chunk) clipped += n;
+    for (const auto& t : tally_per_chunk) tally.push_back(t);
   } else {
     // Reference: per vector, tile, plane, group, column and cell, in double, drawing per-read
     // noise cell by cell.
-    std::vector<std::uint64_t> clipped_per_vector(batch, 0);
+    std::vector<ReadoutTally> tally_per_vector(batch);
     parallel_for(batch, threads, [&](std::size_t b0, std::size_t b1) {
       std::vector<double> u(G);
       for (std::size_t bs = b0; bs < b1; ++bs) {
@@ -219,17 +226,32 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
                     u[g] += vin * lvl;
                   }
                 }
-                accumulate(b, j, rb, p, u.data(), clipped_per_vector[b]);
+                accumulate(b, j, rb, p, u.data(), tally_per_vector[b]);
               }
           }
         }
       }
     });
-    for (auto n : clipped_per_vector) clipped += n;
+    tally = std::move(tally_per_vector);
   }
-  MvmResult r{dequantise(x, acc, xq, batch), count_events(x, batch, P)};
-  r.events.adc_clipped = c.readout == ReadoutKind::Adc ? clipped : 0;
+  MvmResult r{dequantise(x, acc, xq, batch), count_events(x, batch, P), 0.0};
+  for (const auto& t : tally) {
+    if (c.readout == ReadoutKind::Adc) r.events.adc_clipped += t.clipped;
+    r.peak_column = std::max(r.peak_column, t.peak);
+  }
   return r;
+}
+
+double calibrate_full_scale(const Matrix& weights, const CrossbarConfig& config, const Matrix& calibration_inputs) {
+  CrossbarConfig ideal = config;
+  ideal.mode = NoiseMode::Ideal;
+  ideal.readout = ReadoutKind::Adc;  // a wide ideal readout sees the columns unclipped
+  ideal.readout_bits = 24;
+  ideal.full_scale = 1.0;
+  const ProgrammedCrossbar x = program_crossbar(weights, ideal);
+  const double peak = mvm(x, calibration_inputs, input_quantiser(calibration_inputs, ideal)).peak_column;
+  const double largest = largest_column_value(ideal, x.layout);
+  return std::clamp(peak / largest, 1.0 / largest, 1.0);
 }
 
 }  // namespace raceit::xbar

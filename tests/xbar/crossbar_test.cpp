@@ -226,3 +226,25 @@ TEST(Crossbar, RejectsBadConfigurations) {
 }
 
 }  // namespace raceit::xbar
+
+namespace raceit::xbar {
+
+// Calibration shrinks the readout range to the columns that occur, so an 8-bit readout loses
+// far less than with the worst-case range, and still clips nothing on the calibration data.
+TEST(Crossbar, CalibratedFullScaleCoversObservedColumns) {
+  const Matrix w = gaussian(64, 256, 13, streams::kData);
+  const Matrix xin = gaussian(32, 256, 14, streams::kData);
+  CrossbarConfig c;
+  const auto worst = program_crossbar(w, c);
+  const auto xq = input_quantiser(xin, c);
+  const Matrix exact = quantised_product(worst, xin, xq);
+  const double e_worst = nmse(mvm(worst, xin, xq).output, exact);
+  c.full_scale = calibrate_full_scale(w, c, xin);
+  EXPECT_LT(c.full_scale, 0.5);
+  const auto calibrated = program_crossbar(w, c);
+  const auto r = mvm(calibrated, xin, xq);
+  EXPECT_EQ(r.events.adc_clipped, 0u);
+  EXPECT_LT(nmse(r.output, exact), 0.25 * e_worst);
+}
+
+}  // namespace raceit::xbar

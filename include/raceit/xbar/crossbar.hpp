@@ -117,18 +117,26 @@ struct ProgrammedCrossbar {
 
 TileLayout tile_layout(const CrossbarConfig& config, int in, int out);
 std::vector<ReadoutGroup> readout_groups(const CrossbarConfig& config);
+// R·v_max·level_max: the column value of a full tile of top-level cells under top-level inputs.
+double largest_column_value(const CrossbarConfig& config, const TileLayout& layout);
 ReadoutScale readout_scale(const CrossbarConfig& config, const TileLayout& layout);
 
 // Quantises W (out × in) and programs it for config.seed (write noise, stuck cells, error cells).
 ProgrammedCrossbar program_crossbar(const Matrix& weights, const CrossbarConfig& config,
                                     int threads = 0);
 
+// Readout full scale (fraction of the largest possible column value) that just covers the
+// columns these calibration inputs produce on ideal cells: worst-case ranges waste most codes of
+// a narrow ADC or ACAM, because real column sums stay far below R·v_max·level_max.
+double calibrate_full_scale(const Matrix& weights, const CrossbarConfig& config, const Matrix& calibration_inputs);
+
 // Activation quantiser of the inputs X (batch × in): min/max over X.
 AffineQuantiser input_quantiser(const Matrix& inputs, const CrossbarConfig& config);
 
 struct MvmResult {
-  Matrix output;           // batch × out, dequantised
+  Matrix output;            // batch × out, dequantised
   EventCounts events;
+  double peak_column = 0;   // largest |column value| converted, in level units
 };
 
 enum class MvmPath { Reference, Fast };
