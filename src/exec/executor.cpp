@@ -203,18 +203,20 @@ std::vector<Tensor> Executor::run(const std::map<std::string, Tensor>& inputs, c
       throw Error(ErrorKind::InvalidArgument, fmt::format("graph '{}': input '{}' not given", graph_.name, name));
     const auto& info = graph_.values.at(name);
     const Tensor& t = it->second;
-    bool fits = t.rank() == static_cast<std::int64_t>(info.shape.size()) && t.rank() >= 1 &&
+    bool fits = t.rank() == static_cast<std::int64_t>(info.shape.size()) && (t.rank() >= 1 || options_.chunk_samples <= 0) &&
                 (info.dtype == DType::Float32) == t.is_float();
     for (std::size_t d = 0; fits && d < info.shape.size(); ++d) fits = info.shape[d] < 0 || info.shape[d] == t.shape()[d];
     if (!fits)
       throw Error(ErrorKind::InvalidArgument,
                   fmt::format("graph '{}': input '{}' is {}{}, the model expects {}{}", graph_.name, name,
                               to_string(t.dtype()), to_string(t.shape()), to_string(info.dtype), to_string(info.shape)));
+    if (options_.chunk_samples <= 0) continue;
     if (batch >= 0 && t.dim(0) != batch)
       throw Error(ErrorKind::InvalidArgument, fmt::format("graph '{}': inputs differ in batch size", graph_.name));
     batch = t.dim(0);
   }
-  const std::int64_t chunk = std::max<std::int64_t>(1, options_.chunk_samples);
+  if (options_.chunk_samples <= 0) return run_chunk(inputs, 0, observer);
+  const std::int64_t chunk = options_.chunk_samples;
   const auto chunks = static_cast<std::size_t>((batch + chunk - 1) / chunk);
   std::vector<std::vector<Tensor>> parts(chunks);
   parallel_for(chunks, options_.threads, [&](std::size_t begin, std::size_t end) {

@@ -175,7 +175,9 @@ Tensor softmax(const Node& node, const Tensor& x) {
   return out;
 }
 
-Tensor layer_norm(const Node& node, const Tensor& x, const Tensor& scale, const Tensor* bias) {
+// Y, and when the node asks for them, ONNX's Mean and InvStdDev outputs (X's shape with the
+// normalised axes set to 1).
+std::vector<Tensor> layer_norm(const Node& node, const Tensor& x, const Tensor& scale, const Tensor* bias) {
   if (!x.is_float()) throw fail(node, "expects float32 input");
   const auto axis = normalize_axis(node.attributes.get_int("axis", -1), x.rank(), node);
   const double eps = node.attributes.get_float("epsilon", 1e-5);
@@ -186,6 +188,9 @@ Tensor layer_norm(const Node& node, const Tensor& x, const Tensor& scale, const 
   if (bias && bias->size() != width && bias->size() != 1)
     throw fail(node, fmt::format("bias has {} elements, normalised width is {}", bias->size(), width));
   Tensor out(DType::Float32, x.shape());
+  Shape stat_shape = x.shape();
+  std::fill(stat_shape.begin() + axis, stat_shape.end(), 1);
+  Tensor means(DType::Float32, stat_shape), inv_stds(DType::Float32, stat_shape);
   const auto in = x.floats();
   const auto g = scale.floats();
   auto o = out.floats();
@@ -197,13 +202,18 @@ Tensor layer_norm(const Node& node, const Tensor& x, const Tensor& scale, const 
     for (std::int64_t i = 0; i < width; ++i) var += (row[i] - mean) * (row[i] - mean);
     var /= static_cast<double>(width);
     const double inv = 1.0 / std::sqrt(var + eps);
+    means.floats()[r] = static_cast<float>(mean);
+    inv_stds.floats()[r] = static_cast<float>(inv);
     for (std::int64_t i = 0; i < width; ++i) {
       double y = (row[i] - mean) * inv * g[g.size() == 1 ? 0 : i];
       if (bias) y += bias->floats()[bias->size() == 1 ? 0 : i];
       o[r * width + i] = static_cast<float>(y);
     }
   }
-  return out;
+  std::vector<Tensor> result{std::move(out)};
+  if (node.outputs.size() > 1) result.push_back(std::move(means));
+  if (node.outputs.size() > 2) result.push_back(std::move(inv_stds));
+  return result;
 }
 
 Tensor reduce(const Node& node, const Tensor& x) {
@@ -611,7 +621,7 @@ std::vector<Tensor> evaluate_node(const Node& node, std::span<const Tensor* cons
     case OpType::DataMatMul: return {matmul(node, in(0), in(1))};
     case OpType::Conv: return {conv(node, in(0), in(1), opt(2))};
     case OpType::Gelu: return {unary_float(node, in(0), gelu)};
-    case OpType::LayerNorm: return {layer_norm(node, in(0), in(1), opt(2))};
+    case OpType::LayerNorm: return layer_norm(node, in(0), in(1), opt(2));
     case OpType::Softmax: return {softmax(node, in(0))};
     case OpType::Add: return {arithmetic(node, in(0), in(1), [](auto a, auto b) { return a + b; })};
     case OpType::Sub: return {arithmetic(node, in(0), in(1), [](auto a, auto b) { return a - b; })};

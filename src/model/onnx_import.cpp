@@ -210,9 +210,7 @@ class Importer {
       node.op = OpType::DataMatMul;
     } else if (type == "LayerNormalization") {
       node.op = OpType::LayerNorm;
-      for (std::size_t k = 1; k < node.outputs.size(); ++k)
-        if (!node.outputs[k].empty()) throw node_error(n, "the Mean and InvStdDev outputs are not supported");
-      node.outputs.resize(1);
+      while (node.outputs.size() > 1 && node.outputs.back().empty()) node.outputs.pop_back();
     } else {
       try {
         node.op = op_type_from_string(type);

@@ -39,6 +39,15 @@ std::optional<Shape> rule_shape(const Node& node, const std::vector<const Resolv
   }
 }
 
+bool is_shape_argument(OpType op, std::size_t input) {
+  switch (op) {
+    case OpType::Reshape: case OpType::Expand: return input == 1;
+    case OpType::Slice: return input >= 1;
+    case OpType::ConstantOfShape: return input == 0;
+    default: return false;
+  }
+}
+
 DType rule_dtype(const Node& node, const std::vector<const ResolvedValue*>& in) {
   return node.op == OpType::Gather ? in[0]->dtype : DType::Float32;
 }
@@ -97,6 +106,12 @@ std::map<std::string, ResolvedValue> resolve_shapes(const Graph& graph, const st
         continue;
       }
     }
+    // Shape arguments must be computable from the input shapes, not from input data.
+    for (std::size_t k = 0; k < in.size(); ++k)
+      if (in[k] && !in[k]->value && is_shape_argument(node.op, k))
+        throw Error(ErrorKind::Unsupported,
+                    fmt::format("node '{}' ({}): its shape argument '{}' depends on the data of the graph inputs",
+                                node.name, to_string(node.op), node.inputs[k]));
     std::vector<Tensor> stand_ins;
     stand_ins.reserve(in.size());
     std::vector<const Tensor*> args;

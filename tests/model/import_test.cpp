@@ -1,6 +1,7 @@
 // ONNX import: semantic-operator recognition on the shipped models, and errors on bad files.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -31,8 +32,9 @@ void expect_vit_digits_semantics(const Graph& g) {
   EXPECT_EQ(ops[OpType::Softmax], 2);
   EXPECT_EQ(ops[OpType::Erf], 0);
   EXPECT_EQ(ops[OpType::ReduceMean], 0);
-  for (const auto& node : g.nodes)
+  for (const auto& node : g.nodes) {
     if (node.op == OpType::WeightMatMul) EXPECT_EQ(node.inputs.size(), 3u) << node.name << " has no fused bias";
+  }
   EXPECT_EQ(g.parameter_count(), 18218);  // PyTorch's count for the network
 }
 
@@ -51,7 +53,57 @@ TEST(OnnxImport, PrintsTheGraph) {
   const std::string text = import_onnx(kModels + "vit-digits/model.onnx").to_text();
   EXPECT_NE(text.find("WeightMatMul"), std::string::npos);
   EXPECT_NE(text.find("Gelu"), std::string::npos);
-  std::cout << text;
+}
+
+std::string temp_file(const std::string& name, const std::string& bytes) {
+  const auto path = (std::filesystem::temp_directory_path() / ("raceit_import_" + name)).string();
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+// The message must name the file and contain each of `parts`.
+void expect_import_error(const std::string& path, ErrorKind kind, const std::vector<std::string>& parts) {
+  try {
+    import_onnx(path);
+    FAIL() << "no error importing " << path;
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), kind) << e.what();
+    const std::string what = e.what();
+    EXPECT_NE(what.find(path), std::string::npos) << what;
+    for (const auto& p : parts) EXPECT_NE(what.find(p), std::string::npos) << "'" << p << "' missing in: " << what;
+  }
+}
+
+std::string model_bytes() {
+  std::ifstream in(kModels + "vit-digits/model.onnx", std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST(OnnxImportErrors, TruncatedFile) {
+  const std::string bytes = model_bytes();
+  expect_import_error(temp_file("truncated.onnx", bytes.substr(0, bytes.size() / 2)), ErrorKind::Parse, {"not a valid ONNX model"});
+}
+
+TEST(OnnxImportErrors, NotAnOnnxFile) {
+  expect_import_error(temp_file("text.onnx", "this is not a protobuf message\n"), ErrorKind::Parse, {"not a valid ONNX model"});
+  expect_import_error(temp_file("empty.onnx", ""), ErrorKind::Parse, {"not a valid ONNX model"});
+}
+
+TEST(OnnxImportErrors, MissingFile) {
+  expect_import_error("/nonexistent/model.onnx", ErrorKind::Io, {"cannot open"});
+}
+
+TEST(OnnxImportErrors, UnsupportedOperatorNamesNodeAndType) {
+  const std::string path = "/usr/share/libonnx-testdata/data/node/test_hardsigmoid/model.onnx";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " missing: install libonnx-testdata (make setup)";
+  expect_import_error(path, ErrorKind::Unsupported, {"HardSigmoid", "does not support"});
+}
+
+TEST(OnnxImportErrors, CorruptedNodeIsRejectedNamingTheFile) {
+  // Flip the first "MatMul" operator type into an unknown one: the checker rejects the model.
+  std::string bytes = model_bytes();
+  bytes.replace(bytes.find("MatMul"), 6, "MatMuX");
+  expect_import_error(temp_file("corrupted.onnx", bytes), ErrorKind::Parse, {"MatMuX"});
 }
 
 }  // namespace

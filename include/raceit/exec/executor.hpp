@@ -41,7 +41,9 @@ using NodeObserver = std::function<void(std::size_t chunk, const model::Node& no
 
 struct ExecOptions {
   int threads = 0;                // <= 0: raceit::default_threads()
-  std::int64_t chunk_samples = 16;  // samples per parallel work item
+  // Samples per parallel work item; 0 runs the inputs whole as one item, without treating the
+  // first axis as a batch (single-operator tests, graphs whose samples interact).
+  std::int64_t chunk_samples = 16;
 };
 
 class Executor {
