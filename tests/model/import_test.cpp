@@ -33,7 +33,9 @@ void expect_vit_digits_semantics(const Graph& g) {
   EXPECT_EQ(ops[OpType::Erf], 0);
   EXPECT_EQ(ops[OpType::ReduceMean], 0);
   for (const auto& node : g.nodes) {
-    if (node.op == OpType::WeightMatMul) EXPECT_EQ(node.inputs.size(), 3u) << node.name << " has no fused bias";
+    if (node.op == OpType::WeightMatMul) {
+      EXPECT_EQ(node.inputs.size(), 3u) << node.name << " has no fused bias";
+    }
   }
   EXPECT_EQ(g.parameter_count(), 18218);  // PyTorch's count for the network
 }
