@@ -6,6 +6,8 @@
 namespace raceit::cli {
 
 void register_params_command(CLI::App& app);
+// info, infer, eval
+void register_model_commands(CLI::App& app);
 void register_xbar_command(CLI::App& app);
 
 }  // namespace raceit::cli

@@ -33,8 +33,8 @@ std::string to_string(const Shape& shape) {
 
 Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
   const auto n = static_cast<std::size_t>(element_count(shape_));
-  if (is_float()) floats_.assign(n, 0.0f);
-  else ints_.assign(n, 0);
+  if (is_float()) floats_->assign(n, 0.0f);
+  else ints_->assign(n, 0);
 }
 
 Tensor Tensor::from_floats(Shape shape, std::vector<float> values) {
@@ -44,7 +44,7 @@ Tensor Tensor::from_floats(Shape shape, std::vector<float> values) {
   Tensor t;
   t.dtype_ = DType::Float32;
   t.shape_ = std::move(shape);
-  t.floats_ = std::move(values);
+  *t.floats_ = std::move(values);
   return t;
 }
 
@@ -56,9 +56,9 @@ Tensor Tensor::from_ints(Shape shape, std::vector<std::int64_t> values, DType dt
   Tensor t;
   t.dtype_ = dtype;
   t.shape_ = std::move(shape);
-  t.ints_ = std::move(values);
+  *t.ints_ = std::move(values);
   if (dtype == DType::Bool)
-    for (auto& v : t.ints_) v = v != 0;
+    for (auto& v : *t.ints_) v = v != 0;
   return t;
 }
 
@@ -69,30 +69,37 @@ std::int64_t Tensor::dim(std::int64_t axis) const {
   return shape_[static_cast<std::size_t>(axis < 0 ? axis + r : axis)];
 }
 
+void Tensor::make_unique() {
+  if (floats_.use_count() > 1) floats_ = std::make_shared<std::vector<float>>(*floats_);
+  if (ints_.use_count() > 1) ints_ = std::make_shared<std::vector<std::int64_t>>(*ints_);
+}
+
 std::span<float> Tensor::floats() {
   if (!is_float()) throw Error(ErrorKind::Internal, std::string("float access to a ") + to_string(dtype_) + " tensor");
-  return floats_;
+  make_unique();
+  return *floats_;
 }
 std::span<const float> Tensor::floats() const {
   if (!is_float()) throw Error(ErrorKind::Internal, std::string("float access to a ") + to_string(dtype_) + " tensor");
-  return floats_;
+  return *floats_;
 }
 std::span<std::int64_t> Tensor::ints() {
   if (is_float()) throw Error(ErrorKind::Internal, "integer access to a float32 tensor");
-  return ints_;
+  make_unique();
+  return *ints_;
 }
 std::span<const std::int64_t> Tensor::ints() const {
   if (is_float()) throw Error(ErrorKind::Internal, "integer access to a float32 tensor");
-  return ints_;
+  return *ints_;
 }
 
 double Tensor::number(std::int64_t i) const {
-  return is_float() ? static_cast<double>(floats_[static_cast<std::size_t>(i)])
-                    : static_cast<double>(ints_[static_cast<std::size_t>(i)]);
+  return is_float() ? static_cast<double>((*floats_)[static_cast<std::size_t>(i)])
+                    : static_cast<double>((*ints_)[static_cast<std::size_t>(i)]);
 }
 std::int64_t Tensor::integer(std::int64_t i) const {
-  return is_float() ? static_cast<std::int64_t>(floats_[static_cast<std::size_t>(i)])
-                    : ints_[static_cast<std::size_t>(i)];
+  return is_float() ? static_cast<std::int64_t>((*floats_)[static_cast<std::size_t>(i)])
+                    : (*ints_)[static_cast<std::size_t>(i)];
 }
 
 std::vector<std::int64_t> Tensor::to_int_vector() const {
@@ -115,9 +122,9 @@ Tensor Tensor::cast(DType dtype) const {
   Tensor out(dtype, shape_);
   for (std::int64_t i = 0; i < size(); ++i) {
     const auto k = static_cast<std::size_t>(i);
-    if (dtype == DType::Float32) out.floats_[k] = static_cast<float>(number(i));
-    else if (dtype == DType::Bool) out.ints_[k] = number(i) != 0.0;
-    else out.ints_[k] = integer(i);
+    if (dtype == DType::Float32) (*out.floats_)[k] = static_cast<float>(number(i));
+    else if (dtype == DType::Bool) (*out.ints_)[k] = number(i) != 0.0;
+    else (*out.ints_)[k] = integer(i);
   }
   return out;
 }

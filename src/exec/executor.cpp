@@ -29,13 +29,14 @@ void sgemm(const float* x, const float* w, float* y, std::int64_t rows, std::int
 std::vector<Tensor> weight_matmul(const Node& node, std::span<const Tensor* const> in) {
   const Tensor& x = *in[0];
   const Tensor& w = *in[1];
-  if (w.rank() != 2 || x.rank() < 1 || x.shape().back() != w.dim(0) || !x.is_float())
+  const bool transposed = node.attributes.get_int("transpose_weight", 0) != 0;
+  if (w.rank() != 2 || x.rank() < 1 || x.shape().back() != w.dim(transposed ? 1 : 0) || !x.is_float())
     return model::evaluate_node(node, in);  // the reference reports the error
-  const std::int64_t k = w.dim(0), n = w.dim(1), rows = x.size() / k;
+  const std::int64_t k = w.dim(transposed ? 1 : 0), n = w.dim(transposed ? 0 : 1), rows = x.size() / k;
   Shape shape = x.shape();
   shape.back() = n;
   Tensor y(DType::Float32, shape);
-  sgemm(x.floats().data(), w.floats().data(), y.floats().data(), rows, k, n);
+  sgemm(x.floats().data(), w.floats().data(), y.floats().data(), rows, k, n, transposed);
   if (in.size() > 2 && in[2]) {
     const auto b = in[2]->floats();
     if (static_cast<std::int64_t>(b.size()) != n) return model::evaluate_node(node, in);

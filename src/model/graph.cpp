@@ -13,8 +13,8 @@ namespace raceit::model {
 
 namespace {
 
-constexpr std::array<std::pair<OpType, const char*>, 41> kOpNames{{
-    {OpType::WeightMatMul, "WeightMatMul"}, {OpType::DataMatMul, "DataMatMul"}, {OpType::Gelu, "Gelu"},
+constexpr std::array<std::pair<OpType, const char*>, 43> kOpNames{{
+    {OpType::WeightMatMul, "WeightMatMul"}, {OpType::DataMatMul, "DataMatMul"}, {OpType::Gelu, "Gelu"}, {OpType::Silu, "Silu"}, {OpType::RmsNorm, "RmsNorm"},
     {OpType::LayerNorm, "LayerNorm"}, {OpType::Softmax, "Softmax"}, {OpType::Add, "Add"}, {OpType::Sub, "Sub"},
     {OpType::Mul, "Mul"}, {OpType::Div, "Div"}, {OpType::Pow, "Pow"}, {OpType::Equal, "Equal"},
     {OpType::Less, "Less"}, {OpType::Greater, "Greater"}, {OpType::Where, "Where"}, {OpType::Sqrt, "Sqrt"},
@@ -75,7 +75,7 @@ OpClass op_class(OpType op) {
     case OpType::WeightMatMul:
     case OpType::Conv: return OpClass::WeightMatMul;
     case OpType::DataMatMul: return OpClass::DataMatMul;
-    case OpType::Gelu: case OpType::LayerNorm: case OpType::Softmax: case OpType::Pow: case OpType::Sqrt:
+    case OpType::Gelu: case OpType::Silu: case OpType::RmsNorm: case OpType::LayerNorm: case OpType::Softmax: case OpType::Pow: case OpType::Sqrt:
     case OpType::Reciprocal: case OpType::Exp: case OpType::Erf: case OpType::Relu: case OpType::Tanh:
     case OpType::Sigmoid: case OpType::Clip: return OpClass::Function;
     case OpType::Add: case OpType::Sub: case OpType::Mul: case OpType::Div: case OpType::Neg:
@@ -119,9 +119,7 @@ std::int64_t Graph::parameter_count() const {
   std::int64_t n = 0;
   for (const auto& w : weight_names) {
     const auto& info = values.at(w);
-    // Scalars are constants of the computation (1/√d, ε), not parameters.
-    const auto count = element_count(info.shape);
-    if (info.dtype == DType::Float32 && count > 1) n += count;
+    if (info.dtype == DType::Float32 && !constants.count(w)) n += element_count(info.shape);
   }
   return n;
 }

@@ -199,6 +199,7 @@ std::vector<Tensor> layer_norm(const Node& node, const Tensor& x, const Tensor& 
     double mean = 0, var = 0;
     for (std::int64_t i = 0; i < width; ++i) mean += row[i];
     mean /= static_cast<double>(width);
+    if (node.op == OpType::RmsNorm) mean = 0;  // RMSNorm: no centring, the "variance" is mean(x²)
     for (std::int64_t i = 0; i < width; ++i) var += (row[i] - mean) * (row[i] - mean);
     var /= static_cast<double>(width);
     const double inv = 1.0 / std::sqrt(var + eps);
@@ -511,8 +512,12 @@ Tensor matmul(const Node& node, const Tensor& a, const Tensor& b) {
   return out;
 }
 
-Tensor weight_matmul(const Node& node, const Tensor& x, const Tensor& w, const Tensor* bias) {
-  if (w.rank() != 2) throw fail(node, "weight must be a matrix");
+Tensor weight_matmul(const Node& node, const Tensor& x, const Tensor& stored, const Tensor* bias) {
+  if (stored.rank() != 2) throw fail(node, "weight must be a matrix");
+  const bool transposed = node.attributes.get_int("transpose_weight", 0) != 0;
+  Node plain;
+  plain.attributes.set("perm", std::vector<std::int64_t>{1, 0});
+  const Tensor w = transposed ? transpose(plain, stored) : stored;
   if (x.rank() < 1 || x.shape().back() != w.shape()[0])
     throw fail(node, fmt::format("input {} does not match weight {}", to_string(x.shape()), to_string(w.shape())));
   Tensor out = matmul(node, x, w);
@@ -621,7 +626,9 @@ std::vector<Tensor> evaluate_node(const Node& node, std::span<const Tensor* cons
     case OpType::DataMatMul: return {matmul(node, in(0), in(1))};
     case OpType::Conv: return {conv(node, in(0), in(1), opt(2))};
     case OpType::Gelu: return {unary_float(node, in(0), gelu)};
-    case OpType::LayerNorm: return layer_norm(node, in(0), in(1), opt(2));
+    case OpType::Silu: return {unary_float(node, in(0), [](float v) { return v / (1.0f + std::exp(-v)); })};
+    case OpType::LayerNorm:
+    case OpType::RmsNorm: return layer_norm(node, in(0), in(1), opt(2));
     case OpType::Softmax: return {softmax(node, in(0))};
     case OpType::Add: return {arithmetic(node, in(0), in(1), [](auto a, auto b) { return a + b; })};
     case OpType::Sub: return {arithmetic(node, in(0), in(1), [](auto a, auto b) { return a - b; })};

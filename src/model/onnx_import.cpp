@@ -117,7 +117,7 @@ class Importer {
     graph_.name = g.name();
     graph_.source = source_;
     for (const auto& init : g.initializer())
-      add_constant(graph_, init.name(), to_tensor(init, fmt::format("{}: initializer '{}'", source_, init.name())));
+      add_constant(graph_, init.name(), to_tensor(init, fmt::format("{}: initializer '{}'", source_, init.name())), true);
     for (const auto& in : g.input()) {
       if (graph_.is_weight(in.name())) continue;
       graph_.inputs.push_back(in.name());
@@ -308,12 +308,13 @@ class Importer {
         for (std::int64_t j = 0; j < m; ++j)
           w.floats()[i * m + j] = static_cast<float>(alpha * b->floats()[trans_b ? j * k + i : i * m + j]);
       const std::string w_name = node.name + "/weight";
-      add_constant(graph_, w_name, std::move(w));
+      const bool parameter = !graph_.constants.count(resolve(node.inputs[1]));
+      add_constant(graph_, w_name, std::move(w), parameter);
       std::vector<std::string> inputs = {a, w_name};
       if (c_is_bias) {
         std::vector<float> bias(c->floats().begin(), c->floats().end());
         for (auto& v : bias) v = static_cast<float>(beta * v);
-        add_constant(graph_, node.name + "/bias", Tensor::from_floats({m}, std::move(bias)));
+        add_constant(graph_, node.name + "/bias", Tensor::from_floats({m}, std::move(bias)), parameter);
         inputs.push_back(node.name + "/bias");
       }
       graph_.nodes.push_back(Node{node.name, OpType::WeightMatMul, inputs, {product}, {}, "Gemm"});

@@ -271,9 +271,12 @@ void recognise_layer_norm(Graph& g) {
 
 }  // namespace
 
-void add_constant(Graph& graph, const std::string& name, Tensor value) {
+void add_constant(Graph& graph, const std::string& name, Tensor value, bool parameter) {
   graph.values[name] = ValueInfo{value.dtype(), value.shape()};
-  if (!graph.is_weight(name)) graph.weight_names.push_back(name);
+  if (!graph.is_weight(name)) {
+    graph.weight_names.push_back(name);
+    if (!parameter) graph.constants.insert(name);
+  }
   graph.initializers[name] = std::move(value);
 }
 
@@ -290,7 +293,12 @@ void fold_constants(Graph& graph) {
     }
     if (all_constant) {
       auto outputs = evaluate_node(node, args);
-      for (std::size_t k = 0; k < node.outputs.size(); ++k) add_constant(graph, node.outputs[k], std::move(outputs[k]));
+      // Values computed from parameters (a transposed weight) are parameters themselves.
+      const bool parameter = std::any_of(node.inputs.begin(), node.inputs.end(), [&](const auto& in) {
+        return !in.empty() && !graph.constants.count(in);
+      });
+      for (std::size_t k = 0; k < node.outputs.size(); ++k)
+        add_constant(graph, node.outputs[k], std::move(outputs[k]), parameter);
       removed[i] = true;
     } else if (!graph.values.empty() && std::all_of(node.inputs.begin(), node.inputs.end(), [&](const auto& in) {
                  return in.empty() || graph.values.count(in);
@@ -327,6 +335,7 @@ void remove_dead_nodes(Graph& graph) {
     } else {
       graph.initializers.erase(w);
       graph.values.erase(w);
+      graph.constants.erase(w);
     }
   }
   graph.weight_names = std::move(weights);

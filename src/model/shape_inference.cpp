@@ -14,6 +14,9 @@ namespace {
 std::optional<Shape> rule_shape(const Node& node, const std::vector<const ResolvedValue*>& in) {
   switch (node.op) {
     case OpType::WeightMatMul:
+      if (node.attributes.get_int("transpose_weight", 0) != 0 && in[1]->shape.size() == 2)
+        return matmul_shape(in[0]->shape, {in[1]->shape[1], in[1]->shape[0]}, node);
+      return matmul_shape(in[0]->shape, in[1]->shape, node);
     case OpType::DataMatMul: return matmul_shape(in[0]->shape, in[1]->shape, node);
     case OpType::Conv: {
       const auto& x = in[0]->shape;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "raceit/core/npy.hpp"
 #include "raceit/exec/executor.hpp"
@@ -37,6 +38,14 @@ void expect_golden(const std::string& model_file, const std::string& dir, int th
 TEST(Golden, VitDigitsMatchesPyTorch) { expect_golden("model.onnx", "vit-digits"); }
 // The same network exported at opset 13, where LayerNorm is decomposed into primitive ops.
 TEST(Golden, VitDigitsDecomposedLayerNormMatchesPyTorch) { expect_golden("model-opset13.onnx", "vit-digits"); }
+
+// Token ids in, with padding masks, masked mean-pool, ReduceSum/Clip/Not/Where in the graph.
+TEST(Golden, SpamTransformerMatchesPyTorch) { expect_golden("model.onnx", "spam-transformer"); }
+
+TEST(Golden, VitFashionMnistMatchesPyTorch) {
+  if (!std::filesystem::exists(kModels + "vit-fmnist/model.onnx")) GTEST_SKIP() << "vit-fmnist not trained yet";
+  expect_golden("model.onnx", "vit-fmnist");
+}
 
 TEST(Executor, ResultsDoNotDependOnThreadCount) {
   const auto graph = model::import_onnx(kModels + "vit-digits/model.onnx");

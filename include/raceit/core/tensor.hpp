@@ -1,7 +1,10 @@
 #pragma once
 // A dense, row-major tensor of float32 or int64 values (bool is stored as int64 0/1). It is the
 // value type of the model graph (weights, activations, shape arithmetic) and of .npy files.
+// Copies share their elements until one of them is written (copy on write), so reshapes and
+// copies of large activations cost nothing.
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -33,7 +36,7 @@ class Tensor {
   const Shape& shape() const { return shape_; }
   std::int64_t rank() const { return static_cast<std::int64_t>(shape_.size()); }
   std::int64_t dim(std::int64_t axis) const;  // negative axes count from the end
-  std::int64_t size() const { return static_cast<std::int64_t>(is_float() ? floats_.size() : ints_.size()); }
+  std::int64_t size() const { return static_cast<std::int64_t>(is_float() ? floats_->size() : ints_->size()); }
 
   // Element access; the dtype must match (float for Float32, ints for Int64 and Bool).
   std::span<float> floats();
@@ -55,8 +58,11 @@ class Tensor {
  private:
   DType dtype_ = DType::Float32;
   Shape shape_;
-  std::vector<float> floats_;
-  std::vector<std::int64_t> ints_;
+  // Detaches shared storage before a write.
+  void make_unique();
+
+  std::shared_ptr<std::vector<float>> floats_ = std::make_shared<std::vector<float>>();
+  std::shared_ptr<std::vector<std::int64_t>> ints_ = std::make_shared<std::vector<std::int64_t>>();
 };
 
 }  // namespace raceit

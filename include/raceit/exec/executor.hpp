@@ -43,7 +43,7 @@ struct ExecOptions {
   int threads = 0;                // <= 0: raceit::default_threads()
   // Samples per parallel work item; 0 runs the inputs whole as one item, without treating the
   // first axis as a batch (single-operator tests, graphs whose samples interact).
-  std::int64_t chunk_samples = 16;
+  std::int64_t chunk_samples = 4;
 };
 
 class Executor {

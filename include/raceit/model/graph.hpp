@@ -4,13 +4,16 @@
 // architectures produce it; the compiler and the executors walk it node by node.
 //
 // Semantic operators the RACE-IT compiler maps to hardware:
-//   WeightMatMul  y = x·W (+ b): W [K, N] (and b [N]) are weights; x [..., K] → y [..., N]
+//   WeightMatMul  y = x·W (+ b): W [K, N] (and b [N]) are weights; x [..., K] → y [..., N];
+//                 with attribute transpose_weight=1, W is stored [N, K] (a tied embedding table)
 //   DataMatMul    y = a·b with both operands activations (Q·Kᵀ, softmax·V), numpy broadcasting
-//   Gelu          exact erf GELU; LayerNorm over the trailing axes; Softmax over one axis
+//   Gelu          exact erf GELU; Silu x·σ(x); Softmax over one axis
+//   LayerNorm     over the trailing axes from `axis` (γ, optional β); RmsNorm likewise, x/√(mean(x²)+ε)·γ
 // and the rest are ONNX-semantics element-wise, reduction and shape operators.
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -23,7 +26,7 @@ using raceit::to_string;  // shapes and dtypes print alongside operators
 
 enum class OpType {
   // Semantic operators.
-  WeightMatMul, DataMatMul, Gelu, LayerNorm, Softmax,
+  WeightMatMul, DataMatMul, Gelu, Silu, LayerNorm, RmsNorm, Softmax,
   // Element-wise, binary (numpy broadcasting).
   Add, Sub, Mul, Div, Pow, Equal, Less, Greater, Where,
   // Element-wise, unary.
@@ -93,12 +96,14 @@ struct Graph {
   // tensors out: its weights appear only in `values` and `weight_names`.
   std::map<std::string, Tensor> initializers;
   std::vector<std::string> weight_names;  // every weight/constant name, including shape-only ones
+  // The weights that are constants of the computation (shape vectors, masks, scales, folded
+  // values) rather than learned parameters.
+  std::set<std::string> constants;
   std::vector<Node> nodes;                // topological order
 
   bool is_weight(const std::string& value) const;
   bool has_weight_data() const;
-  // Weight parameters: float weights of more than one element (integer constants and scalars
-  // such as 1/√d are not parameters).
+  // Learned parameters: float weights that are not in `constants`.
   std::int64_t parameter_count() const;
   // Throws Error(Internal) naming the node when a node reads a value nothing defines, or the
   // order is not topological.

@@ -7,8 +7,9 @@
 
 namespace raceit::model {
 
-// Adds (or replaces) a constant weight.
-void add_constant(Graph& graph, const std::string& name, Tensor value);
+// Adds a weight, as a learned parameter or as a constant of the computation; replacing an
+// existing weight's value keeps its kind.
+void add_constant(Graph& graph, const std::string& name, Tensor value, bool parameter = false);
 
 // Evaluates every node whose inputs are all constants and turns its outputs into constants.
 // With value info present, also folds Shape of statically shaped values and Gather of static

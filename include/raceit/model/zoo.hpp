@@ -1,0 +1,22 @@
+#pragma once
+// Models by name: the trained ONNX models shipped under models/, the built-in architectures and
+// the pretrained USE-lite encoder; anything else is read as an ONNX file path.
+#include <string>
+#include <vector>
+
+#include "raceit/model/datasets.hpp"
+#include "raceit/model/graph.hpp"
+
+namespace raceit::model {
+
+struct ZooEntry {
+  std::string name;
+  std::string description;
+};
+
+std::vector<ZooEntry> model_zoo();
+
+// A built-in name or an ONNX file path. Architectures are shape-only unless with_weights.
+Graph load_model(const std::string& name_or_path, bool with_weights = false, const DataPaths& paths = default_data_paths());
+
+}  // namespace raceit::model

