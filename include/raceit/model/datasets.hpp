@@ -41,6 +41,8 @@ ImageDataset load_digits_test(const DataPaths& paths = default_data_paths());
 ImageDataset load_fashion_mnist_test(const DataPaths& paths = default_data_paths());
 TextDataset load_spamassassin_test(const DataPaths& paths = default_data_paths());
 
+// Whole file as bytes. Errors name the file.
+std::string read_file(const std::string& path);
 // Whole gzip file, decompressed. Errors name the file.
 std::string read_gzip(const std::string& path);
 
