@@ -8,7 +8,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   # models: ONNX import, BLAS executor, data sets (Fashion-MNIST, sklearn digits CSV), op test data
-  libonnx-dev libprotobuf-dev protobuf-compiler libopenblas-dev zlib1g-dev
+  libonnx-dev libprotobuf-dev protobuf-compiler libopenblas-dev zlib1g-dev libicu-dev
   dataset-fashion-mnist python3-sklearn libonnx-testdata
 )
 

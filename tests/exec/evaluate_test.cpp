@@ -29,7 +29,7 @@ TEST(Evaluate, VitDigitsAccuracyEqualsPyTorchs) {
 }
 
 TEST(Evaluate, SpamTransformerAccuracyEqualsPyTorchs) {
-  if (!std::filesystem::exists(model::default_data_paths().spamassassin_dir))
+  if (!std::filesystem::exists(model::default_data_paths().spamassassin_dir()))
     GTEST_SKIP() << "SpamAssassin corpus missing: run 'make setup'";
   const auto e = evaluate("spam-transformer", "spamassassin");
   EXPECT_EQ(e.n, 1209);
@@ -40,7 +40,7 @@ TEST(Evaluate, SpamTransformerAccuracyEqualsPyTorchs) {
 // training script computed for the first test emails.
 TEST(WordTokenizer, MatchesTheTrainingScript) {
   const auto paths = model::default_data_paths();
-  if (!std::filesystem::exists(paths.spamassassin_dir)) GTEST_SKIP() << "SpamAssassin corpus missing: run 'make setup'";
+  if (!std::filesystem::exists(paths.spamassassin_dir())) GTEST_SKIP() << "SpamAssassin corpus missing: run 'make setup'";
   const auto data = model::load_spamassassin_test(paths);
   const model::WordTokenizer tokenizer(kModels + "spam-transformer/vocab.txt", 128);
   const Tensor expected = read_npy(kModels + "spam-transformer/golden_input.npy");

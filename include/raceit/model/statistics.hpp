@@ -1,6 +1,6 @@
 #pragma once
-// Operator counts, parameters and MACs of a graph for one sample (dynamic dims = 1): what
-// `raceit info` shows and what the cost model starts from.
+// Operator counts, parameters and MACs of a graph for one sample: what `raceit info` shows and
+// what the cost model starts from.
 #include <cstdint>
 #include <map>
 
@@ -22,6 +22,8 @@ struct GraphStats {
   std::int64_t total_macs() const;
 };
 
-GraphStats graph_statistics(const Graph& graph);
+// Dynamic dimensions: the batch (first axis of each input) is 1; any other dynamic input
+// dimension (a variable sequence length) is `sequence_length`.
+GraphStats graph_statistics(const Graph& graph, std::int64_t sequence_length = 128);
 
 }  // namespace raceit::model
