@@ -10,8 +10,6 @@
 #include "raceit/core/parallel.hpp"
 #include "raceit/model/kernels.hpp"
 
-extern "C" void openblas_set_num_threads(int threads);
-
 namespace raceit::exec {
 
 namespace {
