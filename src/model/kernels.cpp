@@ -90,10 +90,25 @@ Tensor binary_map(const Tensor& a, const Tensor& b, DType out_dtype, const Node&
     for (std::size_t i = 0; i < o.size(); ++i) o[i] = static_cast<Out>(f(x[i], y[i]));
   } else if (b.size() == 1) {
     for (std::size_t i = 0; i < o.size(); ++i) o[i] = static_cast<Out>(f(x[i], y[0]));
+  } else if (!shape.empty()) {
+    // Walk the outer dimensions; along the last one each operand steps by 1 or stays (stride 0).
+    const std::int64_t inner = shape.back();
+    auto outer_of = [&](const Shape& s) {
+      Shape outer(shape.size() - 1, 1);
+      for (std::size_t k = 0; k + 1 < s.size(); ++k) outer[outer.size() - (s.size() - 1) + k] = s[k];
+      return outer;
+    };
+    const Shape outer = Shape(shape.begin(), shape.end() - 1), oa = outer_of(a.shape()), ob = outer_of(b.shape());
+    const std::int64_t ia = a.rank() && a.shape().back() == inner ? inner : 1, ib = b.rank() && b.shape().back() == inner ? inner : 1;
+    const std::int64_t sa = ia == inner && inner > 1 ? 1 : 0, sb = ib == inner && inner > 1 ? 1 : 0;
+    BroadcastWalker walk(outer, {&oa, &ob});
+    for (std::size_t i = 0; i < o.size(); i += static_cast<std::size_t>(inner), walk.next()) {
+      const auto* px = x.data() + walk.offset(0) * ia;
+      const auto* py = y.data() + walk.offset(1) * ib;
+      for (std::int64_t k = 0; k < inner; ++k) o[i + k] = static_cast<Out>(f(px[k * sa], py[k * sb]));
+    }
   } else {
-    BroadcastWalker walk(shape, {&a.shape(), &b.shape()});
-    for (std::size_t i = 0; i < o.size(); ++i, walk.next())
-      o[i] = static_cast<Out>(f(x[walk.offset(0)], y[walk.offset(1)]));
+    o[0] = static_cast<Out>(f(x[0], y[0]));
   }
   return out;
 }
@@ -250,22 +265,37 @@ Tensor reduce(const Node& node, const Tensor& x) {
   return Tensor::from_floats(out_shape, std::move(values)).cast(x.dtype());
 }
 
-// Copies elements of `x` into a tensor of `out_shape`, reading source element
-// offset(out index) for each output element.
-template <class OffsetOf>
-Tensor gather_elements(const Tensor& x, const Shape& out_shape, OffsetOf offset_of) {
-  Tensor out(x.dtype(), out_shape);
-  const auto n = out.size();
-  std::vector<std::int64_t> index(out_shape.size(), 0);
-  for (std::int64_t i = 0; i < n; ++i) {
-    const std::int64_t src = offset_of(index);
-    if (x.is_float()) out.floats()[i] = x.floats()[src];
-    else out.ints()[i] = x.ints()[src];
-    for (std::size_t d = out_shape.size(); d-- > 0;) {
-      if (++index[d] < out_shape[d]) break;
+// A strided view of `x` copied out: output element at index i reads x[base + Σ i[d]·strides[d]].
+// Transpose, Split and Slice are all such views.
+template <class T>
+void strided_copy(std::span<const T> src, std::span<T> dst, const Shape& shape, std::int64_t base,
+                  const std::vector<std::int64_t>& strides) {
+  if (dst.empty()) return;
+  const std::size_t r = shape.size();
+  if (r == 0) {
+    dst[0] = src[static_cast<std::size_t>(base)];
+    return;
+  }
+  std::vector<std::int64_t> index(r, 0);
+  const std::int64_t inner = shape[r - 1], inner_stride = strides[r - 1];
+  std::int64_t offset = base;
+  for (std::size_t i = 0; i < dst.size(); i += static_cast<std::size_t>(inner)) {
+    const T* from = src.data() + offset;
+    T* to = dst.data() + i;
+    for (std::int64_t k = 0; k < inner; ++k) to[k] = from[k * inner_stride];
+    for (std::size_t d = r - 1; d-- > 0;) {  // odometer over the outer dimensions
+      offset += strides[d];
+      if (++index[d] < shape[d]) break;
+      offset -= strides[d] * shape[d];
       index[d] = 0;
     }
   }
+}
+
+Tensor strided_view(const Tensor& x, const Shape& out_shape, std::int64_t base, const std::vector<std::int64_t>& strides) {
+  Tensor out(x.dtype(), out_shape);
+  if (x.is_float()) strided_copy<float>(x.floats(), out.floats(), out_shape, base, strides);
+  else strided_copy<std::int64_t>(x.ints(), out.ints(), out_shape, base, strides);
   return out;
 }
 
@@ -279,11 +309,9 @@ Tensor transpose(const Node& node, const Tensor& x) {
   Shape out_shape;
   for (auto p : perm) out_shape.push_back(x.dim(p));
   const auto st = strides_of(x.shape());
-  return gather_elements(x, out_shape, [&](const std::vector<std::int64_t>& idx) {
-    std::int64_t off = 0;
-    for (std::size_t d = 0; d < idx.size(); ++d) off += idx[d] * st[static_cast<std::size_t>(perm[d])];
-    return off;
-  });
+  std::vector<std::int64_t> strides;
+  for (auto p : perm) strides.push_back(st[static_cast<std::size_t>(p < 0 ? p + x.rank() : p)]);
+  return strided_view(x, out_shape, 0, strides);
 }
 
 Tensor gather(const Node& node, const Tensor& data, const Tensor& indices) {
@@ -355,12 +383,7 @@ std::vector<Tensor> split(const Node& node, const Tensor& x) {
   for (auto s : sizes) {
     Shape shape = x.shape();
     shape[axis] = s;
-    out.push_back(gather_elements(x, shape, [&](const std::vector<std::int64_t>& idx) {
-      std::int64_t off = 0;
-      for (std::size_t d = 0; d < idx.size(); ++d)
-        off += (idx[d] + (static_cast<std::int64_t>(d) == axis ? start : 0)) * st[d];
-      return off;
-    }));
+    out.push_back(strided_view(x, shape, start * st[static_cast<std::size_t>(axis)], st));
     start += s;
   }
   return out;
@@ -394,11 +417,13 @@ Tensor slice(const Node& node, std::span<const Tensor* const> inputs) {
     out_shape[a] = s > 0 ? std::max<std::int64_t>(0, (e - b + s - 1) / s) : std::max<std::int64_t>(0, (b - e - s - 1) / -s);
   }
   const auto st = strides_of(x.shape());
-  return gather_elements(x, out_shape, [&](const std::vector<std::int64_t>& idx) {
-    std::int64_t off = 0;
-    for (std::size_t d = 0; d < idx.size(); ++d) off += (begin[d] + idx[d] * step[d]) * st[d];
-    return off;
-  });
+  std::int64_t base = 0;
+  std::vector<std::int64_t> strides(st.size());
+  for (std::size_t d = 0; d < st.size(); ++d) {
+    base += begin[d] * st[d];
+    strides[d] = step[d] * st[d];
+  }
+  return strided_view(x, out_shape, base, strides);
 }
 
 Tensor expand(const Node& node, const Tensor& x, const Tensor& shape) {
