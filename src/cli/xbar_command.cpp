@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "output.hpp"
 #include "raceit/core/error.hpp"
+#include "raceit/core/npy.hpp"
 #include "raceit/core/metrics.hpp"
 #include "raceit/core/rng.hpp"
 #include "raceit/core/units.hpp"
@@ -27,6 +28,7 @@ struct XbarOptions {
   bool per_channel = false, signed_inputs = false, json = false;
   std::string full_scale = "auto";
   double std_scale = -1, stuck = -1;
+  std::string weights_file, inputs_file;
   int seeds = 1, threads = 0;
   std::uint64_t seed = 1;
 };
@@ -35,6 +37,20 @@ xbar::Matrix gaussian(int rows, int cols, std::uint64_t stream) {
   xbar::Matrix m(rows, cols);
   const CounterRng rng(0);  // data are the same for every noise seed
   for (std::size_t k = 0; k < m.data.size(); ++k) m.data[k] = static_cast<float>(rng.normal(stream, k));
+  return m;
+}
+
+// A float32 .npy file as a matrix: 2-D as is, 1-D as one row.
+xbar::Matrix matrix_from_npy(const std::string& path, const char* what) {
+  const Tensor t = read_npy(path);
+  if (!t.is_float() || t.rank() < 1 || t.rank() > 2)
+    throw Error(ErrorKind::InvalidArgument,
+                fmt::format("{}: {} must be a 1-D or 2-D float array, got {} of shape {}", path, what,
+                            to_string(t.dtype()), to_string(t.shape())));
+  const int rows = t.rank() == 2 ? static_cast<int>(t.dim(0)) : 1;
+  xbar::Matrix m(rows, static_cast<int>(t.dim(-1)));
+  const auto values = t.floats();
+  std::copy(values.begin(), values.end(), m.data.begin());
   return m;
 }
 
@@ -86,8 +102,14 @@ void run_xbar(const XbarOptions& o) {
   if (o.in < 1 || o.out < 1 || o.batch < 1) throw Error(ErrorKind::InvalidArgument, "--in, --out and --batch must be >= 1");
   if (o.seeds < 1) throw Error(ErrorKind::InvalidArgument, "--seeds must be >= 1");
   xbar::CrossbarConfig c = make_config(o);
-  const xbar::Matrix w = gaussian(o.out, o.in, streams::kData);
-  const xbar::Matrix x = gaussian(o.batch, o.in, streams::kData + 1);
+  const xbar::Matrix w = o.weights_file.empty() ? gaussian(o.out, o.in, streams::kData)
+                                                : matrix_from_npy(o.weights_file, "weight matrix (out x in)");
+  const xbar::Matrix x = o.inputs_file.empty() ? gaussian(o.batch, w.cols, streams::kData + 1)
+                                               : matrix_from_npy(o.inputs_file, "input matrix (batch x in)");
+  if (x.cols != w.cols)
+    throw Error(ErrorKind::InvalidArgument,
+                fmt::format("{}: inputs have {} features but the weight matrix has {} columns",
+                            o.inputs_file.empty() ? "random inputs" : o.inputs_file, x.cols, w.cols));
   if (o.full_scale == "auto") c.full_scale = xbar::calibrate_full_scale(w, c, x);
   const xbar::Matrix reference = float_product(x, w);
   const auto xq = xbar::input_quantiser(x, c);
@@ -113,7 +135,9 @@ void run_xbar(const XbarOptions& o) {
   }
   const xbar::TileLayout& t = programmed.layout;
   nlohmann::json config = {
-      {"in", o.in}, {"out", o.out}, {"batch", o.batch}, {"rows", c.rows}, {"cols", c.cols},
+      {"in", w.cols}, {"out", w.rows}, {"batch", x.rows},
+      {"weights", o.weights_file.empty() ? "random" : o.weights_file},
+      {"inputs_file", o.inputs_file.empty() ? "random" : o.inputs_file}, {"rows", c.rows}, {"cols", c.cols},
       {"w_bits", c.w_bits}, {"a_bits", c.a_bits}, {"per_channel", c.per_channel},
       {"signed_inputs", c.signed_inputs}, {"encoding", xbar::encoding_name(c)}, {"sign", o.sign},
       {"inputs", o.inputs}, {"readout", xbar::readout_name(c)}, {"full_scale", c.full_scale},
@@ -138,7 +162,7 @@ void run_xbar(const XbarOptions& o) {
     return;
   }
   std::cout << fmt::format("crossbar MVM: {}x{} weights, {} input vectors, {}x{} tiles ({} row x {} column blocks, {} arrays)\n",
-                           o.out, o.in, o.batch, c.rows, c.cols, t.row_blocks, t.col_blocks, t.arrays);
+                           w.rows, w.cols, x.rows, c.rows, c.cols, t.row_blocks, t.col_blocks, t.arrays);
   std::cout << fmt::format("encoding {} ({} cells/weight, {} signs), inputs {} ({} bits, {}), readout {} (step {:g} levels)\n",
                            xbar::encoding_name(c), t.cells_per_weight, o.sign, o.inputs, c.a_bits,
                            c.signed_inputs ? "signed" : "unsigned", xbar::readout_name(c), programmed.scale.step);
@@ -165,8 +189,8 @@ void register_xbar_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("xbar",
                                  "Run one weight matrix through the crossbar engine: error against the float and the\n"
                                  "quantised integer products, and the hardware events. Random Gaussian data (seeded).");
-  cmd->add_option("--in", o->in, "input features (matrix columns)")->capture_default_str();
-  cmd->add_option("--out", o->out, "output features (matrix rows)")->capture_default_str();
+  auto* in = cmd->add_option("--in", o->in, "input features (matrix columns) of the random matrix")->capture_default_str();
+  auto* out = cmd->add_option("--out", o->out, "output features (matrix rows) of the random matrix")->capture_default_str();
   cmd->add_option("--batch", o->batch, "input vectors")->capture_default_str();
   cmd->add_option("--rows", o->rows, "tile rows (cells per column)")->capture_default_str();
   cmd->add_option("--cols", o->cols, "tile columns")->capture_default_str();
@@ -191,6 +215,10 @@ void register_xbar_command(CLI::App& app) {
   cmd->add_option("--seed", o->seed, "first noise seed")->capture_default_str();
   cmd->add_option("--path", o->path, "fast (GEMM) | reference (per cell)")->check(CLI::IsMember({"fast", "reference"}))->capture_default_str();
   cmd->add_option("--threads", o->threads, "worker threads (0 = RACEIT_THREADS or all cores)")->capture_default_str();
+  cmd->add_option("--weights", o->weights_file, "float32 .npy weight matrix (out x in) instead of random")
+      ->check(CLI::ExistingFile)->excludes(in)->excludes(out);
+  cmd->add_option("--inputs-file", o->inputs_file, "float32 .npy inputs (batch x in) instead of random")
+      ->check(CLI::ExistingFile);
   cmd->add_flag("--json", o->json, "print one JSON object");
   cmd->callback([o] { run_xbar(*o); });
 }
