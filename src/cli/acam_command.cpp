@@ -237,7 +237,7 @@ std::string seeds_text(const EvalResult& r) {
 void run_eval(const FunctionArgs& a, const NoiseArgs& n) {
   const Compiled c = compile_from(a);
   const device::RramModel model = load_model(n);
-  const EvalOptions options{parse_eval_mode(n.mode), n.seeds, n.seed, n.threads};
+  const EvalOptions options{device::parse_noise_mode(n.mode), n.seeds, n.seed, n.threads};
   const EvalResult r = evaluate(c.program, model, options);
   if (a.json) {
     json j = program_json(c.program, c.packing, c.columns, a.column);
@@ -278,7 +278,7 @@ void run_eval(const FunctionArgs& a, const NoiseArgs& n) {
 // multiply and the 8×8 multiply built from it.
 void run_tour(const NoiseArgs& n) {
   const device::RramModel model = load_model(n);
-  const EvalOptions frozen{EvalMode::Frozen, n.seeds, n.seed, n.threads};
+  const EvalOptions frozen{device::NoiseMode::Frozen, n.seeds, n.seed, n.threads};
   const ArrayShape shape{};
   std::cout << fmt::format(
       "raceit acam tour: built-in functions on Compute-ACAMs (8-bit in, 8-bit out, output range = "

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "raceit " RACEIT_VERSION);
   raceit::cli::register_params_command(app);
+  raceit::cli::register_xbar_command(app);
   raceit::cli::register_acam_command(app);
   try {
     app.parse(argc, argv);

@@ -8,12 +8,6 @@
 
 namespace raceit {
 
-double round_half_even(double x) {
-  const double r = std::round(x);  // ties away from zero
-  if (std::abs(r - x) == 0.5) return 2.0 * std::round(x / 2.0);
-  return r;
-}
-
 std::int64_t AffineQuantiser::quantise(double x) const {
   const double q = round_half_even(x / scale) + static_cast<double>(zero);
   const double clamped = std::clamp(q, 0.0, static_cast<double>(max_code()));

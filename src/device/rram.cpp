@@ -7,6 +7,23 @@
 
 namespace raceit::device {
 
+const char* to_string(NoiseMode mode) {
+  switch (mode) {
+    case NoiseMode::Ideal: return "ideal";
+    case NoiseMode::Frozen: return "frozen";
+    case NoiseMode::PerRead: return "per_read";
+  }
+  return "?";
+}
+
+NoiseMode parse_noise_mode(const std::string& text) {
+  if (text == "ideal") return NoiseMode::Ideal;
+  if (text == "frozen") return NoiseMode::Frozen;
+  if (text == "per_read") return NoiseMode::PerRead;
+  throw Error(ErrorKind::InvalidArgument,
+              "unknown noise mode '" + text + "' (expected ideal, frozen or per_read)");
+}
+
 const std::vector<ParamSpec>& rram_param_specs() {
   static const std::vector<ParamSpec> specs{
       {"conductance.g_min", Dimension::Conductance, "0.1uS", "lowest programmable conductance"},

@@ -87,7 +87,7 @@ TEST(Compile1Var, EveryBuiltinReproducesItsTableInIdealMode) {
         const std::string what = std::string(b.name) + " " + to_string(encoding) + " " +
                                  std::to_string(bits) + "b";
         EXPECT_EQ(p.table, expected) << what;
-        const auto codes = evaluate_codes(p, {}, {EvalMode::Ideal});
+        const auto codes = evaluate_codes(p, {}, {device::NoiseMode::Ideal});
         ASSERT_EQ(codes.size(), 1u);
         EXPECT_EQ(codes[0], expected) << what;
         for (std::uint32_t i = 0; i < p.x.codes(); ++i)
@@ -114,7 +114,7 @@ TEST(Compile1Var, ConstantFunctionGivesCodeZeroEverywhere) {
   EXPECT_EQ(p.out_range.lo, 3.0);
   EXPECT_EQ(p.cells.total(), 0);
   EXPECT_EQ(p.table, std::vector<std::uint32_t>(256, 0));
-  const auto r = evaluate(p, {}, {EvalMode::Ideal});
+  const auto r = evaluate(p, {}, {device::NoiseMode::Ideal});
   EXPECT_EQ(r.vs_float[0].max_abs_err_lsb, 0.0);
   EXPECT_EQ(r.vs_float[0].nmse, 0.0);
 }

@@ -89,7 +89,7 @@ TEST(Evaluate, ResultsDoNotDependOnThreadCount) {
   const auto model = taox();
   for (const auto& p : {builtin("gelu"), compile_2var(resolve_function("mul"), {4, {0, 15}},
                                                       {4, {0, 15}}, {8, ValueRange{0, 255}})}) {
-    for (auto mode : {EvalMode::Frozen, EvalMode::PerRead}) {
+    for (auto mode : {device::NoiseMode::Frozen, device::NoiseMode::PerRead}) {
       const auto one = evaluate_codes(p, model, {mode, 5, 1, 1});
       const auto two = evaluate_codes(p, model, {mode, 5, 1, 2});
       EXPECT_EQ(one, two) << to_string(mode);
@@ -100,20 +100,20 @@ TEST(Evaluate, ResultsDoNotDependOnThreadCount) {
 TEST(Evaluate, PerReadDiffersFromFrozenButIsReproducible) {
   const auto p = builtin("gelu");
   const auto model = taox();
-  const auto frozen = evaluate_codes(p, model, {EvalMode::Frozen, 3});
-  const auto per_read = evaluate_codes(p, model, {EvalMode::PerRead, 3});
+  const auto frozen = evaluate_codes(p, model, {device::NoiseMode::Frozen, 3});
+  const auto per_read = evaluate_codes(p, model, {device::NoiseMode::PerRead, 3});
   EXPECT_NE(frozen, per_read);
-  EXPECT_EQ(per_read, evaluate_codes(p, model, {EvalMode::PerRead, 3}));
+  EXPECT_EQ(per_read, evaluate_codes(p, model, {device::NoiseMode::PerRead, 3}));
   EXPECT_NE(frozen[0], frozen[1]);  // seeds differ
 }
 
 TEST(Evaluate, ZeroNoiseEqualsIdeal) {
   const auto p = builtin("exp");
-  const auto ideal = evaluate_codes(p, {}, {EvalMode::Ideal});
+  const auto ideal = evaluate_codes(p, {}, {device::NoiseMode::Ideal});
   EXPECT_EQ(ideal[0], p.table);
-  for (auto mode : {EvalMode::Frozen, EvalMode::PerRead})
+  for (auto mode : {device::NoiseMode::Frozen, device::NoiseMode::PerRead})
     EXPECT_EQ(evaluate_codes(p, taox(0.0), {mode, 1})[0], p.table);
-  const auto r = evaluate(p, {}, {EvalMode::Ideal});
+  const auto r = evaluate(p, {}, {device::NoiseMode::Ideal});
   EXPECT_TRUE(r.seeds.empty());
   EXPECT_EQ(r.vs_table[0].max_abs_err_lsb, 0.0);
   EXPECT_EQ(r.vs_table[0].nmse, 0.0);
@@ -123,7 +123,7 @@ TEST(Evaluate, ZeroNoiseEqualsIdeal) {
 
 TEST(Evaluate, StuckCellsNeverMatch) {
   for (const char* name : {"gelu", "identity"})
-    for (auto mode : {EvalMode::Frozen, EvalMode::PerRead})
+    for (auto mode : {device::NoiseMode::Frozen, device::NoiseMode::PerRead})
       for (const auto& codes : evaluate_codes(builtin(name), taox(1.0, 1.0), {mode, 2}))
         EXPECT_EQ(codes, std::vector<std::uint32_t>(256, 0)) << name;
 }
@@ -132,7 +132,7 @@ TEST(Evaluate, StuckCellsNeverMatch) {
 // boundaries (127 → 128 flips all 8 rows) let independent threshold noise produce large errors.
 TEST(Evaluate, GrayIdentityHasLowerRmsErrorThanBinary) {
   const auto model = taox(1.0);
-  const EvalOptions options{EvalMode::Frozen, 20, 1};
+  const EvalOptions options{device::NoiseMode::Frozen, 20, 1};
   const double gray = mean(evaluate(builtin("identity"), model, options).vs_table).rms_err_lsb;
   const double binary =
       mean(evaluate(builtin("identity", OutputEncoding::Binary), model, options).vs_table).rms_err_lsb;

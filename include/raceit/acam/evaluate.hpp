@@ -2,7 +2,6 @@
 // Error of a programmed ACAM over its whole input grid, in the three modes of DESIGN §2.5,
 // against the quantised table and against f in double, averaged over seeds.
 #include <cstdint>
-#include <string_view>
 #include <vector>
 
 #include "raceit/acam/program.hpp"
@@ -10,25 +9,21 @@
 
 namespace raceit::acam {
 
-enum class EvalMode {
-  Ideal,    // thresholds exact: quantisation error only
-  Frozen,   // each seed: every threshold realised once (programming + one read draw)
-  PerRead,  // each seed: programming frozen, read noise redrawn at every search
-};
-const char* to_string(EvalMode mode);  // "ideal", "frozen", "per_read"
-EvalMode parse_eval_mode(std::string_view text);
-
+// Modes (device::NoiseMode): ideal — thresholds exact, quantisation error only; frozen — per
+// seed every threshold realised once (programming plus one read draw); per_read — per seed
+// programming frozen, read noise redrawn at every search.
 struct EvalOptions {
-  EvalMode mode = EvalMode::Frozen;
+  device::NoiseMode mode = device::NoiseMode::Frozen;
   int seeds = 1;                // noisy modes use seeds base_seed … base_seed + seeds − 1
   std::uint64_t base_seed = 1;
   int threads = 0;              // 0: default_threads(); results do not depend on it
 };
 
-// Over all inputs of the grid. Errors are in output LSB (Δ; 1 if f is constant). Against the
-// table a code is wrong when it differs from the table's; against f when the output is more
-// than half an LSB from f (not the nearest code, e.g. clipped). NMSE = Σ(y − ref)² / Σ ref²
-// (0 when both sums are 0, +infinity when only the reference sum is).
+// Over all inputs of the grid, y being the dequantised output codes: raceit::compare's statistics
+// with errors in output LSB (Δ; 1 if f is constant). Against the table a code is wrong when it
+// differs from the table's; against f when y is more than half an LSB from f (not the nearest
+// code, e.g. clipped). NMSE = Σ(y − ref)² / Σ ref² (0 when both sums are 0, +infinity when only
+// the reference sum is).
 struct ErrorMetrics {
   double max_abs_err_lsb = 0.0;
   double rms_err_lsb = 0.0;
@@ -37,7 +32,7 @@ struct ErrorMetrics {
 };
 
 struct EvalResult {
-  EvalMode mode = EvalMode::Ideal;
+  device::NoiseMode mode = device::NoiseMode::Ideal;
   std::vector<std::uint64_t> seeds;  // the seeds used; empty in ideal mode (one noiseless run)
   std::vector<ErrorMetrics> vs_table;  // one per run
   std::vector<ErrorMetrics> vs_float;

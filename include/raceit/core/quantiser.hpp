@@ -2,12 +2,14 @@
 // The affine quantiser of DESIGN §3:
 //   code  = clamp(round_half_even(x / scale) + zero, 0, 2^bits - 1)
 //   value = (code - zero) * scale
+#include <cmath>
 #include <cstdint>
 
 namespace raceit {
 
-// Rounds to the nearest integer, ties to even (IEEE default), independent of the FP environment.
-double round_half_even(double x);
+// Rounds to the nearest integer, ties to even: the IEEE default rounding mode, which raceit never
+// changes. Inline because readout loops call it per conversion.
+inline double round_half_even(double x) { return std::nearbyint(x); }
 
 struct AffineQuantiser {
   double scale = 1.0;

@@ -35,7 +35,8 @@ constexpr std::uint64_t kAcamStuck = 3;
 constexpr std::uint64_t kXbarWrite = 11;
 constexpr std::uint64_t kXbarRead = 12;
 constexpr std::uint64_t kXbarStuck = 13;
-constexpr std::uint64_t kXbarErrorCell = 14;
+constexpr std::uint64_t kXbarReadPerRead = 14;  // per read, drawn per column (exact variance)
+constexpr std::uint64_t kXbarReadPerCell = 15;  // per read, drawn per cell (reference path)
 constexpr std::uint64_t kData = 100;  // synthetic inputs and weights
 }  // namespace streams
 

@@ -10,6 +10,16 @@
 
 namespace raceit::device {
 
+// How device noise is simulated (DESIGN §2.5).
+enum class NoiseMode {
+  Ideal,    // quantisation only
+  Frozen,   // programming noise drawn once per seed, read noise folded in once
+  PerRead,  // programming noise frozen per seed, read noise redrawn at every read or search
+};
+const char* to_string(NoiseMode mode);
+// "ideal" | "frozen" | "per_read"; throws Error(InvalidArgument) otherwise.
+NoiseMode parse_noise_mode(const std::string& text);
+
 // Parameter keys of a device preset (configs/devices/*.yaml), with units and defaults.
 const std::vector<ParamSpec>& rram_param_specs();
 

@@ -1,0 +1,125 @@
+#include "raceit/core/tensor.hpp"
+
+#include <fmt/format.h>
+
+#include "raceit/core/error.hpp"
+
+namespace raceit {
+
+const char* to_string(DType dtype) {
+  switch (dtype) {
+    case DType::Float32: return "float32";
+    case DType::Int64: return "int64";
+    case DType::Bool: return "bool";
+  }
+  return "?";
+}
+
+std::int64_t element_count(const Shape& shape) {
+  std::int64_t n = 1;
+  for (auto d : shape) {
+    if (d < 0) throw Error(ErrorKind::InvalidArgument, "element count of a shape with a dynamic dimension " + to_string(shape));
+    n *= d;
+  }
+  return n;
+}
+
+std::string to_string(const Shape& shape) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + (shape[i] < 0 ? std::string("?") : std::to_string(shape[i]));
+  return s + "]";
+}
+
+Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
+  const auto n = static_cast<std::size_t>(element_count(shape_));
+  if (is_float()) floats_.assign(n, 0.0f);
+  else ints_.assign(n, 0);
+}
+
+Tensor Tensor::from_floats(Shape shape, std::vector<float> values) {
+  if (element_count(shape) != static_cast<std::int64_t>(values.size()))
+    throw Error(ErrorKind::InvalidArgument,
+                fmt::format("{} values do not fill a tensor of shape {}", values.size(), to_string(shape)));
+  Tensor t;
+  t.dtype_ = DType::Float32;
+  t.shape_ = std::move(shape);
+  t.floats_ = std::move(values);
+  return t;
+}
+
+Tensor Tensor::from_ints(Shape shape, std::vector<std::int64_t> values, DType dtype) {
+  if (dtype == DType::Float32) throw Error(ErrorKind::Internal, "Tensor::from_ints with dtype float32");
+  if (element_count(shape) != static_cast<std::int64_t>(values.size()))
+    throw Error(ErrorKind::InvalidArgument,
+                fmt::format("{} values do not fill a tensor of shape {}", values.size(), to_string(shape)));
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.ints_ = std::move(values);
+  if (dtype == DType::Bool)
+    for (auto& v : t.ints_) v = v != 0;
+  return t;
+}
+
+std::int64_t Tensor::dim(std::int64_t axis) const {
+  const auto r = rank();
+  if (axis < -r || axis >= r)
+    throw Error(ErrorKind::InvalidArgument, fmt::format("axis {} out of range for shape {}", axis, to_string(shape_)));
+  return shape_[static_cast<std::size_t>(axis < 0 ? axis + r : axis)];
+}
+
+std::span<float> Tensor::floats() {
+  if (!is_float()) throw Error(ErrorKind::Internal, std::string("float access to a ") + to_string(dtype_) + " tensor");
+  return floats_;
+}
+std::span<const float> Tensor::floats() const {
+  if (!is_float()) throw Error(ErrorKind::Internal, std::string("float access to a ") + to_string(dtype_) + " tensor");
+  return floats_;
+}
+std::span<std::int64_t> Tensor::ints() {
+  if (is_float()) throw Error(ErrorKind::Internal, "integer access to a float32 tensor");
+  return ints_;
+}
+std::span<const std::int64_t> Tensor::ints() const {
+  if (is_float()) throw Error(ErrorKind::Internal, "integer access to a float32 tensor");
+  return ints_;
+}
+
+double Tensor::number(std::int64_t i) const {
+  return is_float() ? static_cast<double>(floats_[static_cast<std::size_t>(i)])
+                    : static_cast<double>(ints_[static_cast<std::size_t>(i)]);
+}
+std::int64_t Tensor::integer(std::int64_t i) const {
+  return is_float() ? static_cast<std::int64_t>(floats_[static_cast<std::size_t>(i)])
+                    : ints_[static_cast<std::size_t>(i)];
+}
+
+std::vector<std::int64_t> Tensor::to_int_vector() const {
+  std::vector<std::int64_t> out(static_cast<std::size_t>(size()));
+  for (std::int64_t i = 0; i < size(); ++i) out[static_cast<std::size_t>(i)] = integer(i);
+  return out;
+}
+
+Tensor Tensor::reshaped(Shape shape) const {
+  if (element_count(shape) != size())
+    throw Error(ErrorKind::InvalidArgument,
+                fmt::format("cannot reshape {} to {}", to_string(shape_), to_string(shape)));
+  Tensor t = *this;
+  t.shape_ = std::move(shape);
+  return t;
+}
+
+Tensor Tensor::cast(DType dtype) const {
+  if (dtype == dtype_) return *this;
+  Tensor out(dtype, shape_);
+  for (std::int64_t i = 0; i < size(); ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    if (dtype == DType::Float32) out.floats_[k] = static_cast<float>(number(i));
+    else if (dtype == DType::Bool) out.ints_[k] = number(i) != 0.0;
+    else out.ints_[k] = integer(i);
+  }
+  return out;
+}
+
+}  // namespace raceit

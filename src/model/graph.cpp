@@ -1,0 +1,165 @@
+#include "raceit/model/graph.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <set>
+#include <utility>
+
+#include "raceit/core/error.hpp"
+
+namespace raceit::model {
+
+namespace {
+
+constexpr std::array<std::pair<OpType, const char*>, 41> kOpNames{{
+    {OpType::WeightMatMul, "WeightMatMul"}, {OpType::DataMatMul, "DataMatMul"}, {OpType::Gelu, "Gelu"},
+    {OpType::LayerNorm, "LayerNorm"}, {OpType::Softmax, "Softmax"}, {OpType::Add, "Add"}, {OpType::Sub, "Sub"},
+    {OpType::Mul, "Mul"}, {OpType::Div, "Div"}, {OpType::Pow, "Pow"}, {OpType::Equal, "Equal"},
+    {OpType::Less, "Less"}, {OpType::Greater, "Greater"}, {OpType::Where, "Where"}, {OpType::Sqrt, "Sqrt"},
+    {OpType::Reciprocal, "Reciprocal"}, {OpType::Exp, "Exp"}, {OpType::Erf, "Erf"}, {OpType::Relu, "Relu"},
+    {OpType::Tanh, "Tanh"}, {OpType::Sigmoid, "Sigmoid"}, {OpType::Neg, "Neg"}, {OpType::Not, "Not"},
+    {OpType::Cast, "Cast"}, {OpType::Clip, "Clip"}, {OpType::ReduceMean, "ReduceMean"},
+    {OpType::ReduceSum, "ReduceSum"}, {OpType::ReduceMax, "ReduceMax"}, {OpType::Reshape, "Reshape"},
+    {OpType::Transpose, "Transpose"}, {OpType::Split, "Split"}, {OpType::Concat, "Concat"},
+    {OpType::Gather, "Gather"}, {OpType::Unsqueeze, "Unsqueeze"}, {OpType::Squeeze, "Squeeze"},
+    {OpType::Shape, "Shape"}, {OpType::ConstantOfShape, "ConstantOfShape"}, {OpType::Expand, "Expand"},
+    {OpType::Slice, "Slice"}, {OpType::Identity, "Identity"}, {OpType::Conv, "Conv"}
+}};
+
+std::string format_attribute(const AttributeValue& v) {
+  struct Visitor {
+    std::string operator()(std::int64_t i) const { return std::to_string(i); }
+    std::string operator()(double d) const { return fmt::format("{:g}", d); }
+    std::string operator()(const std::string& s) const { return "\"" + s + "\""; }
+    std::string operator()(const std::vector<std::int64_t>& v) const { return fmt::format("[{}]", fmt::join(v, ", ")); }
+    std::string operator()(const std::vector<double>& v) const { return fmt::format("[{:g}]", fmt::join(v, ", ")); }
+  };
+  return std::visit(Visitor{}, v);
+}
+
+std::string describe(const Graph& g, const std::string& name) {
+  const auto it = g.values.find(name);
+  if (it == g.values.end()) return name;
+  return fmt::format("{}: {}{}", name, to_string(it->second.dtype), to_string(it->second.shape));
+}
+
+}  // namespace
+
+const char* to_string(OpType op) {
+  for (const auto& [type, name] : kOpNames)
+    if (type == op) return name;
+  return "?";
+}
+
+OpType op_type_from_string(const std::string& name) {
+  for (const auto& [type, n] : kOpNames)
+    if (name == n) return type;
+  throw Error(ErrorKind::Parse, "unknown operator type '" + name + "'");
+}
+
+const char* to_string(OpClass c) {
+  switch (c) {
+    case OpClass::WeightMatMul: return "weight matmul";
+    case OpClass::DataMatMul: return "data-dependent matmul";
+    case OpClass::Function: return "function";
+    case OpClass::Arithmetic: return "arithmetic";
+    case OpClass::DataMovement: return "data movement";
+  }
+  return "?";
+}
+
+OpClass op_class(OpType op) {
+  switch (op) {
+    case OpType::WeightMatMul:
+    case OpType::Conv: return OpClass::WeightMatMul;
+    case OpType::DataMatMul: return OpClass::DataMatMul;
+    case OpType::Gelu: case OpType::LayerNorm: case OpType::Softmax: case OpType::Pow: case OpType::Sqrt:
+    case OpType::Reciprocal: case OpType::Exp: case OpType::Erf: case OpType::Relu: case OpType::Tanh:
+    case OpType::Sigmoid: case OpType::Clip: return OpClass::Function;
+    case OpType::Add: case OpType::Sub: case OpType::Mul: case OpType::Div: case OpType::Neg:
+    case OpType::ReduceMean: case OpType::ReduceSum: case OpType::ReduceMax: case OpType::Equal:
+    case OpType::Less: case OpType::Greater: case OpType::Where: case OpType::Not: return OpClass::Arithmetic;
+    default: return OpClass::DataMovement;
+  }
+}
+
+std::int64_t Attributes::get_int(const std::string& name, std::int64_t fallback) const {
+  const auto it = values_.find(name);
+  if (it == values_.end()) return fallback;
+  if (const auto* i = std::get_if<std::int64_t>(&it->second)) return *i;
+  if (const auto* d = std::get_if<double>(&it->second)) return static_cast<std::int64_t>(*d);
+  throw Error(ErrorKind::InvalidArgument, "attribute '" + name + "' is not an integer");
+}
+
+double Attributes::get_float(const std::string& name, double fallback) const {
+  const auto it = values_.find(name);
+  if (it == values_.end()) return fallback;
+  if (const auto* d = std::get_if<double>(&it->second)) return *d;
+  if (const auto* i = std::get_if<std::int64_t>(&it->second)) return static_cast<double>(*i);
+  throw Error(ErrorKind::InvalidArgument, "attribute '" + name + "' is not a number");
+}
+
+std::vector<std::int64_t> Attributes::get_ints(const std::string& name, std::vector<std::int64_t> fallback) const {
+  const auto it = values_.find(name);
+  if (it == values_.end()) return fallback;
+  if (const auto* v = std::get_if<std::vector<std::int64_t>>(&it->second)) return *v;
+  if (const auto* i = std::get_if<std::int64_t>(&it->second)) return {*i};
+  throw Error(ErrorKind::InvalidArgument, "attribute '" + name + "' is not a list of integers");
+}
+
+bool Graph::is_weight(const std::string& value) const {
+  return std::find(weight_names.begin(), weight_names.end(), value) != weight_names.end();
+}
+
+bool Graph::has_weight_data() const { return initializers.size() == weight_names.size(); }
+
+std::int64_t Graph::parameter_count() const {
+  std::int64_t n = 0;
+  for (const auto& w : weight_names) {
+    const auto& info = values.at(w);
+    // Scalars are constants of the computation (1/√d, ε), not parameters.
+    const auto count = element_count(info.shape);
+    if (info.dtype == DType::Float32 && count > 1) n += count;
+  }
+  return n;
+}
+
+void Graph::validate() const {
+  std::set<std::string> defined(inputs.begin(), inputs.end());
+  defined.insert(weight_names.begin(), weight_names.end());
+  for (const auto& node : nodes) {
+    for (const auto& in : node.inputs)
+      if (!in.empty() && !defined.count(in))
+        throw Error(ErrorKind::Internal,
+                    fmt::format("graph '{}': node '{}' ({}) reads '{}', which no earlier node, input or weight defines",
+                                name, node.name, to_string(node.op), in));
+    for (const auto& out : node.outputs) {
+      if (!values.count(out))
+        throw Error(ErrorKind::Internal, fmt::format("graph '{}': node '{}' output '{}' has no value info", name, node.name, out));
+      defined.insert(out);
+    }
+  }
+  for (const auto& out : outputs)
+    if (!defined.count(out)) throw Error(ErrorKind::Internal, fmt::format("graph '{}': output '{}' is never computed", name, out));
+}
+
+std::string Graph::to_text() const {
+  std::string s = fmt::format("graph {} (from {})\n", name, source);
+  for (const auto& in : inputs) s += "  input  " + describe(*this, in) + "\n";
+  for (const auto& w : weight_names)
+    s += fmt::format("  weight {}{}\n", describe(*this, w), initializers.count(w) ? "" : " (shape only)");
+  for (const auto& node : nodes) {
+    std::vector<std::string> outs, attrs;
+    for (const auto& o : node.outputs) outs.push_back(describe(*this, o));
+    for (const auto& [k, v] : node.attributes.all()) attrs.push_back(k + "=" + format_attribute(v));
+    s += fmt::format("  {} = {}({}){}{}  # {}\n", fmt::join(outs, ", "), to_string(node.op), fmt::join(node.inputs, ", "),
+                     attrs.empty() ? "" : " ", attrs.empty() ? "" : "{" + fmt::format("{}", fmt::join(attrs, ", ")) + "}",
+                     node.name + (node.origin.empty() ? "" : " <- " + node.origin));
+  }
+  for (const auto& out : outputs) s += "  output " + describe(*this, out) + "\n";
+  return s;
+}
+
+}  // namespace raceit::model

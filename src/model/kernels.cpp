@@ -1,0 +1,675 @@
+#include "raceit/model/kernels.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "raceit/core/error.hpp"
+
+namespace raceit::model {
+
+namespace {
+
+Error fail(const Node& node, const std::string& problem) {
+  return Error(ErrorKind::InvalidArgument, fmt::format("node '{}' ({}): {}", node.name, to_string(node.op), problem));
+}
+
+const Tensor& need(const Node& node, std::span<const Tensor* const> inputs, std::size_t i) {
+  if (i >= inputs.size() || inputs[i] == nullptr) throw fail(node, fmt::format("input {} is missing", i));
+  return *inputs[i];
+}
+
+std::int64_t normalize_axis(std::int64_t axis, std::int64_t rank, const Node& node) {
+  if (axis < -rank || axis >= rank) throw fail(node, fmt::format("axis {} out of range for rank {}", axis, rank));
+  return axis < 0 ? axis + rank : axis;
+}
+
+std::vector<std::int64_t> strides_of(const Shape& shape) {
+  std::vector<std::int64_t> s(shape.size(), 1);
+  for (std::size_t i = shape.size(); i-- > 1;) s[i - 1] = s[i] * shape[i];
+  return s;
+}
+
+// Walks the elements of an output shape and keeps, for each broadcast operand, the offset of
+// the element it contributes (stride 0 along broadcast dimensions).
+class BroadcastWalker {
+ public:
+  BroadcastWalker(const Shape& out, const std::vector<const Shape*>& operands) : out_(out), index_(out.size(), 0) {
+    const auto r = out.size();
+    for (const Shape* s : operands) {
+      std::vector<std::int64_t> st(r, 0);
+      const auto own = strides_of(*s);
+      for (std::size_t k = 0; k < s->size(); ++k) {
+        const std::size_t o = r - s->size() + k;
+        st[o] = (*s)[k] == 1 ? 0 : own[k];
+      }
+      strides_.push_back(std::move(st));
+      offsets_.push_back(0);
+    }
+  }
+  std::int64_t offset(std::size_t operand) const { return offsets_[operand]; }
+  void next() {
+    for (std::size_t d = out_.size(); d-- > 0;) {
+      for (std::size_t o = 0; o < offsets_.size(); ++o) offsets_[o] += strides_[o][d];
+      if (++index_[d] < out_[d]) return;
+      for (std::size_t o = 0; o < offsets_.size(); ++o) offsets_[o] -= strides_[o][d] * out_[d];
+      index_[d] = 0;
+    }
+  }
+
+ private:
+  Shape out_;
+  std::vector<std::int64_t> index_;
+  std::vector<std::vector<std::int64_t>> strides_;
+  std::vector<std::int64_t> offsets_;
+};
+
+template <class T>
+std::span<const T> view(const Tensor& t) {
+  if constexpr (std::is_same_v<T, float>) return t.floats();
+  else return t.ints();
+}
+template <class T>
+std::span<T> view(Tensor& t) {
+  if constexpr (std::is_same_v<T, float>) return t.floats();
+  else return t.ints();
+}
+
+// out[i] = f(a[i'], b[i'']) over the broadcast shape.
+template <class In, class Out, class F>
+Tensor binary_map(const Tensor& a, const Tensor& b, DType out_dtype, const Node& node, F f) {
+  const Shape shape = broadcast_shape(a.shape(), b.shape(), node);
+  Tensor out(out_dtype, shape);
+  auto o = view<Out>(out);
+  const auto x = view<In>(a);
+  const auto y = view<In>(b);
+  if (a.shape() == b.shape()) {
+    for (std::size_t i = 0; i < o.size(); ++i) o[i] = static_cast<Out>(f(x[i], y[i]));
+  } else if (b.size() == 1) {
+    for (std::size_t i = 0; i < o.size(); ++i) o[i] = static_cast<Out>(f(x[i], y[0]));
+  } else {
+    BroadcastWalker walk(shape, {&a.shape(), &b.shape()});
+    for (std::size_t i = 0; i < o.size(); ++i, walk.next())
+      o[i] = static_cast<Out>(f(x[walk.offset(0)], y[walk.offset(1)]));
+  }
+  return out;
+}
+
+template <class F>
+Tensor arithmetic(const Node& node, const Tensor& a, const Tensor& b, F f) {
+  if (a.is_float() != b.is_float())
+    throw fail(node, fmt::format("operand types differ ({} and {})", to_string(a.dtype()), to_string(b.dtype())));
+  if (a.is_float()) return binary_map<float, float>(a, b, DType::Float32, node, f);
+  return binary_map<std::int64_t, std::int64_t>(a, b, a.dtype(), node, f);
+}
+
+template <class F>
+Tensor comparison(const Node& node, const Tensor& a, const Tensor& b, F f) {
+  if (a.is_float() && b.is_float()) return binary_map<float, std::int64_t>(a, b, DType::Bool, node, f);
+  if (!a.is_float() && !b.is_float()) return binary_map<std::int64_t, std::int64_t>(a, b, DType::Bool, node, f);
+  throw fail(node, "operand types differ");
+}
+
+template <class F>
+Tensor unary_float(const Node& node, const Tensor& x, F f) {
+  if (!x.is_float()) throw fail(node, std::string("expects float32 input, got ") + to_string(x.dtype()));
+  Tensor out(DType::Float32, x.shape());
+  auto o = out.floats();
+  const auto in = x.floats();
+  for (std::size_t i = 0; i < o.size(); ++i) o[i] = f(in[i]);
+  return out;
+}
+
+Tensor where(const Node& node, const Tensor& cond, const Tensor& a, const Tensor& b) {
+  if (a.is_float() != b.is_float()) throw fail(node, "branch types differ");
+  const Shape shape = broadcast_shape(broadcast_shape(cond.shape(), a.shape(), node), b.shape(), node);
+  Tensor out(a.dtype(), shape);
+  BroadcastWalker walk(shape, {&cond.shape(), &a.shape(), &b.shape()});
+  const auto c = cond.ints();
+  for (std::int64_t i = 0; i < out.size(); ++i, walk.next()) {
+    const bool pick_a = c[walk.offset(0)] != 0;
+    if (a.is_float()) out.floats()[i] = pick_a ? a.floats()[walk.offset(1)] : b.floats()[walk.offset(2)];
+    else out.ints()[i] = pick_a ? a.ints()[walk.offset(1)] : b.ints()[walk.offset(2)];
+  }
+  return out;
+}
+
+// Splits `shape` around `axis` into (outer, length, inner) element counts.
+struct AxisView {
+  std::int64_t outer = 1, length = 1, inner = 1;
+};
+AxisView axis_view(const Shape& shape, std::int64_t axis) {
+  AxisView v;
+  for (std::int64_t d = 0; d < static_cast<std::int64_t>(shape.size()); ++d) {
+    if (d < axis) v.outer *= shape[d];
+    else if (d == axis) v.length = shape[d];
+    else v.inner *= shape[d];
+  }
+  return v;
+}
+
+Tensor softmax(const Node& node, const Tensor& x) {
+  if (!x.is_float()) throw fail(node, "expects float32 input");
+  const auto axis = normalize_axis(node.attributes.get_int("axis", -1), x.rank(), node);
+  const auto v = axis_view(x.shape(), axis);
+  Tensor out(DType::Float32, x.shape());
+  const auto in = x.floats();
+  auto o = out.floats();
+  for (std::int64_t p = 0; p < v.outer; ++p)
+    for (std::int64_t q = 0; q < v.inner; ++q) {
+      const std::int64_t base = p * v.length * v.inner + q;
+      float max = -std::numeric_limits<float>::infinity();
+      for (std::int64_t i = 0; i < v.length; ++i) max = std::max(max, in[base + i * v.inner]);
+      double sum = 0;
+      for (std::int64_t i = 0; i < v.length; ++i) {
+        const float e = std::exp(in[base + i * v.inner] - max);
+        o[base + i * v.inner] = e;
+        sum += e;
+      }
+      const auto inv = static_cast<float>(1.0 / sum);
+      for (std::int64_t i = 0; i < v.length; ++i) o[base + i * v.inner] *= inv;
+    }
+  return out;
+}
+
+Tensor layer_norm(const Node& node, const Tensor& x, const Tensor& scale, const Tensor* bias) {
+  if (!x.is_float()) throw fail(node, "expects float32 input");
+  const auto axis = normalize_axis(node.attributes.get_int("axis", -1), x.rank(), node);
+  const double eps = node.attributes.get_float("epsilon", 1e-5);
+  std::int64_t rows = 1, width = 1;
+  for (std::int64_t d = 0; d < x.rank(); ++d) (d < axis ? rows : width) *= x.shape()[d];
+  if (scale.size() != width && scale.size() != 1)
+    throw fail(node, fmt::format("scale has {} elements, normalised width is {}", scale.size(), width));
+  if (bias && bias->size() != width && bias->size() != 1)
+    throw fail(node, fmt::format("bias has {} elements, normalised width is {}", bias->size(), width));
+  Tensor out(DType::Float32, x.shape());
+  const auto in = x.floats();
+  const auto g = scale.floats();
+  auto o = out.floats();
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const float* row = in.data() + r * width;
+    double mean = 0, var = 0;
+    for (std::int64_t i = 0; i < width; ++i) mean += row[i];
+    mean /= static_cast<double>(width);
+    for (std::int64_t i = 0; i < width; ++i) var += (row[i] - mean) * (row[i] - mean);
+    var /= static_cast<double>(width);
+    const double inv = 1.0 / std::sqrt(var + eps);
+    for (std::int64_t i = 0; i < width; ++i) {
+      double y = (row[i] - mean) * inv * g[g.size() == 1 ? 0 : i];
+      if (bias) y += bias->floats()[bias->size() == 1 ? 0 : i];
+      o[r * width + i] = static_cast<float>(y);
+    }
+  }
+  return out;
+}
+
+Tensor reduce(const Node& node, const Tensor& x) {
+  auto axes = node.attributes.get_ints("axes");
+  const bool keepdims = node.attributes.get_int("keepdims", 1) != 0;
+  if (axes.empty()) {
+    if (node.attributes.get_int("noop_with_empty_axes", 0) != 0) return x;
+    axes.resize(static_cast<std::size_t>(x.rank()));
+    std::iota(axes.begin(), axes.end(), 0);
+  }
+  std::vector<bool> reduced(static_cast<std::size_t>(x.rank()), false);
+  for (auto a : axes) reduced[static_cast<std::size_t>(normalize_axis(a, x.rank(), node))] = true;
+  Shape out_shape, kept_shape;
+  for (std::int64_t d = 0; d < x.rank(); ++d) {
+    const bool r = reduced[static_cast<std::size_t>(d)];
+    kept_shape.push_back(r ? 1 : x.shape()[d]);
+    if (!r || keepdims) out_shape.push_back(r ? 1 : x.shape()[d]);
+  }
+  const Tensor xf = x.cast(DType::Float32);
+  std::vector<double> acc(static_cast<std::size_t>(element_count(kept_shape)),
+                          node.op == OpType::ReduceMax ? -std::numeric_limits<double>::infinity() : 0.0);
+  // Walk the input with the kept shape as a broadcast operand: its offset is the output slot.
+  BroadcastWalker walk(x.shape(), {&kept_shape});
+  const auto in = xf.floats();
+  for (std::size_t i = 0; i < in.size(); ++i, walk.next()) {
+    double& a = acc[static_cast<std::size_t>(walk.offset(0))];
+    a = node.op == OpType::ReduceMax ? std::max(a, static_cast<double>(in[i])) : a + in[i];
+  }
+  const double count = static_cast<double>(x.size()) / static_cast<double>(acc.size());
+  std::vector<float> values(acc.size());
+  for (std::size_t i = 0; i < acc.size(); ++i)
+    values[i] = static_cast<float>(node.op == OpType::ReduceMean ? acc[i] / count : acc[i]);
+  return Tensor::from_floats(out_shape, std::move(values)).cast(x.dtype());
+}
+
+// Copies elements of `x` into a tensor of `out_shape`, reading source element
+// offset(out index) for each output element.
+template <class OffsetOf>
+Tensor gather_elements(const Tensor& x, const Shape& out_shape, OffsetOf offset_of) {
+  Tensor out(x.dtype(), out_shape);
+  const auto n = out.size();
+  std::vector<std::int64_t> index(out_shape.size(), 0);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::int64_t src = offset_of(index);
+    if (x.is_float()) out.floats()[i] = x.floats()[src];
+    else out.ints()[i] = x.ints()[src];
+    for (std::size_t d = out_shape.size(); d-- > 0;) {
+      if (++index[d] < out_shape[d]) break;
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+Tensor transpose(const Node& node, const Tensor& x) {
+  auto perm = node.attributes.get_ints("perm");
+  if (perm.empty()) {
+    perm.resize(static_cast<std::size_t>(x.rank()));
+    std::iota(perm.rbegin(), perm.rend(), 0);
+  }
+  if (static_cast<std::int64_t>(perm.size()) != x.rank()) throw fail(node, "perm length differs from the input rank");
+  Shape out_shape;
+  for (auto p : perm) out_shape.push_back(x.dim(p));
+  const auto st = strides_of(x.shape());
+  return gather_elements(x, out_shape, [&](const std::vector<std::int64_t>& idx) {
+    std::int64_t off = 0;
+    for (std::size_t d = 0; d < idx.size(); ++d) off += idx[d] * st[static_cast<std::size_t>(perm[d])];
+    return off;
+  });
+}
+
+Tensor gather(const Node& node, const Tensor& data, const Tensor& indices) {
+  const auto axis = normalize_axis(node.attributes.get_int("axis", 0), data.rank(), node);
+  const auto v = axis_view(data.shape(), axis);
+  Shape out_shape(data.shape().begin(), data.shape().begin() + axis);
+  out_shape.insert(out_shape.end(), indices.shape().begin(), indices.shape().end());
+  out_shape.insert(out_shape.end(), data.shape().begin() + axis + 1, data.shape().end());
+  Tensor out(data.dtype(), out_shape);
+  const auto n_idx = indices.size();
+  for (std::int64_t j = 0; j < n_idx; ++j) {
+    std::int64_t k = indices.integer(j);
+    if (k < -v.length || k >= v.length)
+      throw fail(node, fmt::format("index {} out of range for axis of length {}", k, v.length));
+    if (k < 0) k += v.length;
+    for (std::int64_t p = 0; p < v.outer; ++p) {
+      const std::int64_t src = (p * v.length + k) * v.inner, dst = (p * n_idx + j) * v.inner;
+      if (data.is_float()) std::copy_n(data.floats().data() + src, v.inner, out.floats().data() + dst);
+      else std::copy_n(data.ints().data() + src, v.inner, out.ints().data() + dst);
+    }
+  }
+  return out;
+}
+
+Tensor concat(const Node& node, std::span<const Tensor* const> inputs) {
+  const Tensor& first = need(node, inputs, 0);
+  const auto axis = normalize_axis(node.attributes.get_int("axis", 0), first.rank(), node);
+  Shape out_shape = first.shape();
+  out_shape[axis] = 0;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& t = need(node, inputs, i);
+    if (t.rank() != first.rank() || t.dtype() != first.dtype()) throw fail(node, "inputs differ in rank or type");
+    for (std::int64_t d = 0; d < t.rank(); ++d)
+      if (d != axis && t.shape()[d] != first.shape()[d])
+        throw fail(node, fmt::format("input shapes {} and {} do not concatenate on axis {}", to_string(first.shape()),
+                                     to_string(t.shape()), axis));
+    out_shape[axis] += t.shape()[axis];
+  }
+  Tensor out(first.dtype(), out_shape);
+  const auto outer = axis_view(out_shape, axis).outer;
+  std::int64_t offset = 0;
+  const std::int64_t out_row = element_count(out_shape) / std::max<std::int64_t>(outer, 1);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& t = *inputs[i];
+    const std::int64_t row = outer ? t.size() / outer : 0;
+    for (std::int64_t p = 0; p < outer; ++p) {
+      if (t.is_float()) std::copy_n(t.floats().data() + p * row, row, out.floats().data() + p * out_row + offset);
+      else std::copy_n(t.ints().data() + p * row, row, out.ints().data() + p * out_row + offset);
+    }
+    offset += row;
+  }
+  return out;
+}
+
+std::vector<Tensor> split(const Node& node, const Tensor& x) {
+  const auto axis = normalize_axis(node.attributes.get_int("axis", 0), x.rank(), node);
+  auto sizes = node.attributes.get_ints("split");
+  const auto parts = static_cast<std::int64_t>(node.outputs.size());
+  const auto length = x.shape()[axis];
+  if (sizes.empty()) {
+    const std::int64_t chunk = (length + parts - 1) / parts;
+    for (std::int64_t i = 0; i < parts; ++i) sizes.push_back(std::min(chunk, length - i * chunk));
+  }
+  if (static_cast<std::int64_t>(sizes.size()) != parts || std::accumulate(sizes.begin(), sizes.end(), std::int64_t{0}) != length)
+    throw fail(node, fmt::format("split sizes do not divide an axis of length {} into {} parts", length, parts));
+  std::vector<Tensor> out;
+  std::int64_t start = 0;
+  const auto st = strides_of(x.shape());
+  for (auto s : sizes) {
+    Shape shape = x.shape();
+    shape[axis] = s;
+    out.push_back(gather_elements(x, shape, [&](const std::vector<std::int64_t>& idx) {
+      std::int64_t off = 0;
+      for (std::size_t d = 0; d < idx.size(); ++d)
+        off += (idx[d] + (static_cast<std::int64_t>(d) == axis ? start : 0)) * st[d];
+      return off;
+    }));
+    start += s;
+  }
+  return out;
+}
+
+Tensor slice(const Node& node, std::span<const Tensor* const> inputs) {
+  const Tensor& x = need(node, inputs, 0);
+  const auto starts = need(node, inputs, 1).to_int_vector();
+  const auto ends = need(node, inputs, 2).to_int_vector();
+  std::vector<std::int64_t> axes(starts.size()), steps(starts.size(), 1);
+  std::iota(axes.begin(), axes.end(), 0);
+  if (inputs.size() > 3 && inputs[3]) axes = inputs[3]->to_int_vector();
+  if (inputs.size() > 4 && inputs[4]) steps = inputs[4]->to_int_vector();
+  if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
+    throw fail(node, "starts, ends, axes and steps differ in length");
+  const auto r = x.rank();
+  std::vector<std::int64_t> begin(static_cast<std::size_t>(r), 0), step(static_cast<std::size_t>(r), 1);
+  Shape out_shape = x.shape();
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    const auto a = static_cast<std::size_t>(normalize_axis(axes[i], r, node));
+    const std::int64_t n = x.shape()[a], s = steps[i];
+    if (s == 0) throw fail(node, "step 0");
+    auto clampi = [&](std::int64_t v, std::int64_t lo, std::int64_t hi) {
+      if (v < 0) v += n;
+      return std::clamp(v, lo, hi);
+    };
+    const std::int64_t b = s > 0 ? clampi(starts[i], 0, n) : clampi(starts[i], -1, n - 1);
+    const std::int64_t e = s > 0 ? clampi(ends[i], 0, n) : clampi(ends[i], -1, n - 1);
+    begin[a] = b;
+    step[a] = s;
+    out_shape[a] = s > 0 ? std::max<std::int64_t>(0, (e - b + s - 1) / s) : std::max<std::int64_t>(0, (b - e - s - 1) / -s);
+  }
+  const auto st = strides_of(x.shape());
+  return gather_elements(x, out_shape, [&](const std::vector<std::int64_t>& idx) {
+    std::int64_t off = 0;
+    for (std::size_t d = 0; d < idx.size(); ++d) off += (begin[d] + idx[d] * step[d]) * st[d];
+    return off;
+  });
+}
+
+Tensor expand(const Node& node, const Tensor& x, const Tensor& shape) {
+  const Shape out_shape = broadcast_shape(x.shape(), shape.to_int_vector(), node);
+  BroadcastWalker walk(out_shape, {&x.shape()});
+  Tensor out(x.dtype(), out_shape);
+  for (std::int64_t i = 0; i < out.size(); ++i, walk.next()) {
+    if (x.is_float()) out.floats()[i] = x.floats()[walk.offset(0)];
+    else out.ints()[i] = x.ints()[walk.offset(0)];
+  }
+  return out;
+}
+
+Tensor reshape(const Node& node, const Tensor& x, const Tensor& shape_tensor) {
+  auto shape = shape_tensor.to_int_vector();
+  const bool allow_zero = node.attributes.get_int("allowzero", 0) != 0;
+  std::int64_t known = 1, infer = -1;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 0 && !allow_zero) {
+      if (static_cast<std::int64_t>(i) >= x.rank()) throw fail(node, "0 in target shape beyond the input rank");
+      shape[i] = x.shape()[i];
+    }
+    if (shape[i] == -1) {
+      if (infer >= 0) throw fail(node, "more than one -1 in target shape");
+      infer = static_cast<std::int64_t>(i);
+    } else {
+      known *= shape[i];
+    }
+  }
+  if (infer >= 0) {
+    if (known == 0 || x.size() % known != 0)
+      throw fail(node, fmt::format("cannot reshape {} to {}", to_string(x.shape()), to_string(shape_tensor.to_int_vector())));
+    shape[static_cast<std::size_t>(infer)] = x.size() / known;
+  }
+  if (element_count(shape) != x.size())
+    throw fail(node, fmt::format("cannot reshape {} to {}", to_string(x.shape()), to_string(shape)));
+  return x.reshaped(shape);
+}
+
+Tensor unsqueeze(const Node& node, const Tensor& x) {
+  const auto axes = node.attributes.get_ints("axes");
+  const auto r = x.rank() + static_cast<std::int64_t>(axes.size());
+  std::vector<bool> inserted(static_cast<std::size_t>(r), false);
+  for (auto a : axes) inserted[static_cast<std::size_t>(normalize_axis(a, r, node))] = true;
+  Shape shape;
+  std::size_t k = 0;
+  for (std::int64_t d = 0; d < r; ++d) shape.push_back(inserted[static_cast<std::size_t>(d)] ? 1 : x.shape()[k++]);
+  return x.reshaped(shape);
+}
+
+Tensor squeeze(const Node& node, const Tensor& x) {
+  const auto axes = node.attributes.get_ints("axes");
+  std::vector<bool> removed(static_cast<std::size_t>(x.rank()), false);
+  for (auto a : axes) {
+    const auto d = normalize_axis(a, x.rank(), node);
+    if (x.shape()[d] != 1) throw fail(node, fmt::format("cannot squeeze axis {} of length {}", d, x.shape()[d]));
+    removed[static_cast<std::size_t>(d)] = true;
+  }
+  Shape shape;
+  for (std::int64_t d = 0; d < x.rank(); ++d)
+    if (!(axes.empty() ? x.shape()[d] == 1 : removed[static_cast<std::size_t>(d)])) shape.push_back(x.shape()[d]);
+  return x.reshaped(shape);
+}
+
+Tensor constant_of_shape(const Node& node, const Tensor& shape) {
+  const auto dtype = static_cast<DType>(node.attributes.get_int("dtype", static_cast<std::int64_t>(DType::Float32)));
+  const double value = node.attributes.get_float("value", 0.0);
+  Tensor out(dtype, shape.to_int_vector());
+  if (dtype == DType::Float32) std::fill(out.floats().begin(), out.floats().end(), static_cast<float>(value));
+  else std::fill(out.ints().begin(), out.ints().end(), static_cast<std::int64_t>(value));
+  return out;
+}
+
+Tensor clip(const Node& node, std::span<const Tensor* const> inputs) {
+  const Tensor& x = need(node, inputs, 0);
+  const double lo = inputs.size() > 1 && inputs[1] ? inputs[1]->number(0) : node.attributes.get_float("min", -INFINITY);
+  const double hi = inputs.size() > 2 && inputs[2] ? inputs[2]->number(0) : node.attributes.get_float("max", INFINITY);
+  if (x.is_float()) {
+    const auto l = static_cast<float>(lo), h = static_cast<float>(hi);
+    return unary_float(node, x, [&](float v) { return std::min(std::max(v, l), h); });
+  }
+  Tensor out = x;
+  for (auto& v : out.ints()) v = static_cast<std::int64_t>(std::min(std::max(static_cast<double>(v), lo), hi));
+  return out;
+}
+
+// Numpy matmul: rank-1 operands are promoted (and the added axis dropped), batch axes broadcast.
+Tensor matmul(const Node& node, const Tensor& a, const Tensor& b) {
+  if (!a.is_float() || !b.is_float()) throw fail(node, "expects float32 operands");
+  const Shape out_shape = matmul_shape(a.shape(), b.shape(), node);
+  const Shape as = a.rank() == 1 ? Shape{1, a.shape()[0]} : a.shape();
+  const Shape bs = b.rank() == 1 ? Shape{b.shape()[0], 1} : b.shape();
+  const std::int64_t m = as[as.size() - 2], k = as.back(), n = bs.back();
+  Shape batch = broadcast_shape(Shape(as.begin(), as.end() - 2), Shape(bs.begin(), bs.end() - 2), node);
+  Shape a_batch(as.begin(), as.end() - 2), b_batch(bs.begin(), bs.end() - 2);
+  Tensor out(DType::Float32, out_shape);
+  BroadcastWalker walk(batch, {&a_batch, &b_batch});
+  const auto x = a.floats(), y = b.floats();
+  auto o = out.floats();
+  for (std::int64_t p = 0; p < element_count(batch); ++p, walk.next()) {
+    const float* pa = x.data() + walk.offset(0) * m * k;
+    const float* pb = y.data() + walk.offset(1) * k * n;
+    float* pc = o.data() + p * m * n;
+    for (std::int64_t i = 0; i < m; ++i)
+      for (std::int64_t j = 0; j < n; ++j) {
+        float s = 0;
+        for (std::int64_t t = 0; t < k; ++t) s += pa[i * k + t] * pb[t * n + j];
+        pc[i * n + j] = s;
+      }
+  }
+  return out;
+}
+
+Tensor weight_matmul(const Node& node, const Tensor& x, const Tensor& w, const Tensor* bias) {
+  if (w.rank() != 2) throw fail(node, "weight must be a matrix");
+  if (x.rank() < 1 || x.shape().back() != w.shape()[0])
+    throw fail(node, fmt::format("input {} does not match weight {}", to_string(x.shape()), to_string(w.shape())));
+  Tensor out = matmul(node, x, w);
+  if (bias) {
+    if (bias->size() != w.shape()[1]) throw fail(node, "bias length differs from the weight's columns");
+    auto o = out.floats();
+    const auto b = bias->floats();
+    const auto n = static_cast<std::size_t>(w.shape()[1]);
+    for (std::size_t i = 0; i < o.size(); ++i) o[i] += b[i % n];
+  }
+  return out;
+}
+
+Tensor conv(const Node& node, const Tensor& x, const Tensor& w, const Tensor* bias) {
+  if (x.rank() != 4 || w.rank() != 4) throw fail(node, "only 2-D convolution (NCHW) is supported");
+  const auto group = node.attributes.get_int("group", 1);
+  auto strides = node.attributes.get_ints("strides", {1, 1});
+  auto dil = node.attributes.get_ints("dilations", {1, 1});
+  auto pads = node.attributes.get_ints("pads", {0, 0, 0, 0});
+  if (node.attributes.has("auto_pad") && std::get<std::string>(node.attributes.all().at("auto_pad")) != "NOTSET")
+    throw Error(ErrorKind::Unsupported, fmt::format("node '{}' (Conv): auto_pad is not supported", node.name));
+  const std::int64_t n = x.shape()[0], c = x.shape()[1], h = x.shape()[2], wd = x.shape()[3];
+  const std::int64_t m = w.shape()[0], cg = w.shape()[1], kh = w.shape()[2], kw = w.shape()[3];
+  if (c != cg * group || m % group != 0) throw fail(node, "channel counts do not match the weight and group");
+  const std::int64_t oh = (h + pads[0] + pads[2] - dil[0] * (kh - 1) - 1) / strides[0] + 1;
+  const std::int64_t ow = (wd + pads[1] + pads[3] - dil[1] * (kw - 1) - 1) / strides[1] + 1;
+  Tensor out(DType::Float32, {n, m, oh, ow});
+  const auto in = x.floats(), k = w.floats();
+  auto o = out.floats();
+  const std::int64_t mg = m / group;
+  for (std::int64_t b = 0; b < n; ++b)
+    for (std::int64_t oc = 0; oc < m; ++oc) {
+      const std::int64_t g = oc / mg;
+      for (std::int64_t y = 0; y < oh; ++y)
+        for (std::int64_t xx = 0; xx < ow; ++xx) {
+          float s = bias ? bias->floats()[oc] : 0.0f;
+          for (std::int64_t ic = 0; ic < cg; ++ic)
+            for (std::int64_t i = 0; i < kh; ++i) {
+              const std::int64_t iy = y * strides[0] - pads[0] + i * dil[0];
+              if (iy < 0 || iy >= h) continue;
+              for (std::int64_t j = 0; j < kw; ++j) {
+                const std::int64_t ix = xx * strides[1] - pads[1] + j * dil[1];
+                if (ix < 0 || ix >= wd) continue;
+                s += in[((b * c + g * cg + ic) * h + iy) * wd + ix] * k[((oc * cg + ic) * kh + i) * kw + j];
+              }
+            }
+          o[((b * m + oc) * oh + y) * ow + xx] = s;
+        }
+    }
+  return out;
+}
+
+DType cast_target(const Node& node) {
+  // ONNX TensorProto data types: 1 float, 11 double → float32; 6 int32, 7 int64, 2 uint8, 3 int8 → int64; 9 bool.
+  switch (node.attributes.get_int("to", 1)) {
+    case 1: case 11: return DType::Float32;
+    case 2: case 3: case 5: case 6: case 7: return DType::Int64;
+    case 9: return DType::Bool;
+    default: throw Error(ErrorKind::Unsupported, fmt::format("node '{}' (Cast): unsupported target type {}", node.name,
+                                                             node.attributes.get_int("to", 1)));
+  }
+}
+
+}  // namespace
+
+std::vector<std::int64_t> shape_operator_dims(const Node& node, const Shape& shape) {
+  const auto r = static_cast<std::int64_t>(shape.size());
+  auto clamp_axis = [&](std::int64_t a) { return std::clamp(a < 0 ? a + r : a, std::int64_t{0}, r); };
+  const auto start = clamp_axis(node.attributes.get_int("start", 0));
+  const auto end = clamp_axis(node.attributes.get_int("end", r));
+  return {shape.begin() + start, shape.begin() + std::max(start, end)};
+}
+
+float gelu(float x) { return 0.5f * x * (1.0f + std::erf(x * static_cast<float>(M_SQRT1_2))); }
+
+Shape broadcast_shape(const Shape& a, const Shape& b, const Node& node) {
+  const std::size_t r = std::max(a.size(), b.size());
+  Shape out(r);
+  for (std::size_t i = 0; i < r; ++i) {
+    const std::int64_t x = i < r - a.size() ? 1 : a[i - (r - a.size())];
+    const std::int64_t y = i < r - b.size() ? 1 : b[i - (r - b.size())];
+    if (x != y && x != 1 && y != 1)
+      throw fail(node, fmt::format("shapes {} and {} do not broadcast", to_string(a), to_string(b)));
+    out[i] = x == 1 ? y : x;
+  }
+  return out;
+}
+
+Shape matmul_shape(const Shape& a, const Shape& b, const Node& node) {
+  if (a.empty() || b.empty()) throw fail(node, "matmul of a scalar");
+  const Shape as = a.size() == 1 ? Shape{1, a[0]} : a;
+  const Shape bs = b.size() == 1 ? Shape{b[0], 1} : b;
+  if (as.back() != bs[bs.size() - 2])
+    throw fail(node, fmt::format("inner dimensions of {} and {} differ", to_string(a), to_string(b)));
+  Shape out = broadcast_shape(Shape(as.begin(), as.end() - 2), Shape(bs.begin(), bs.end() - 2), node);
+  if (a.size() > 1) out.push_back(as[as.size() - 2]);
+  if (b.size() > 1) out.push_back(bs.back());
+  return out;
+}
+
+std::vector<Tensor> evaluate_node(const Node& node, std::span<const Tensor* const> inputs) {
+  auto in = [&](std::size_t i) -> const Tensor& { return need(node, inputs, i); };
+  auto opt = [&](std::size_t i) -> const Tensor* { return i < inputs.size() ? inputs[i] : nullptr; };
+  switch (node.op) {
+    case OpType::WeightMatMul: return {weight_matmul(node, in(0), in(1), opt(2))};
+    case OpType::DataMatMul: return {matmul(node, in(0), in(1))};
+    case OpType::Conv: return {conv(node, in(0), in(1), opt(2))};
+    case OpType::Gelu: return {unary_float(node, in(0), gelu)};
+    case OpType::LayerNorm: return {layer_norm(node, in(0), in(1), opt(2))};
+    case OpType::Softmax: return {softmax(node, in(0))};
+    case OpType::Add: return {arithmetic(node, in(0), in(1), [](auto a, auto b) { return a + b; })};
+    case OpType::Sub: return {arithmetic(node, in(0), in(1), [](auto a, auto b) { return a - b; })};
+    case OpType::Mul: return {arithmetic(node, in(0), in(1), [](auto a, auto b) { return a * b; })};
+    case OpType::Div:
+      if (!in(1).is_float())
+        for (auto v : in(1).ints())
+          if (v == 0) throw fail(node, "integer division by zero");
+      return {arithmetic(node, in(0), in(1), [](auto a, auto b) { return a / b; })};
+    case OpType::Pow:
+      if (!in(0).is_float()) throw fail(node, "expects a float32 base");
+      return {binary_map<float, float>(in(0), in(1).cast(DType::Float32), DType::Float32, node,
+                                       [](float a, float b) { return b == 2.0f ? a * a : std::pow(a, b); })};
+    case OpType::Equal: return {comparison(node, in(0), in(1), [](auto a, auto b) { return a == b; })};
+    case OpType::Less: return {comparison(node, in(0), in(1), [](auto a, auto b) { return a < b; })};
+    case OpType::Greater: return {comparison(node, in(0), in(1), [](auto a, auto b) { return a > b; })};
+    case OpType::Where: return {where(node, in(0), in(1), in(2))};
+    case OpType::Sqrt: return {unary_float(node, in(0), [](float v) { return std::sqrt(v); })};
+    case OpType::Reciprocal: return {unary_float(node, in(0), [](float v) { return 1.0f / v; })};
+    case OpType::Exp: return {unary_float(node, in(0), [](float v) { return std::exp(v); })};
+    case OpType::Erf: return {unary_float(node, in(0), [](float v) { return std::erf(v); })};
+    case OpType::Relu: return {unary_float(node, in(0), [](float v) { return std::max(v, 0.0f); })};
+    case OpType::Tanh: return {unary_float(node, in(0), [](float v) { return std::tanh(v); })};
+    case OpType::Sigmoid: return {unary_float(node, in(0), [](float v) { return 1.0f / (1.0f + std::exp(-v)); })};
+    case OpType::Neg: {
+      if (in(0).is_float()) return {unary_float(node, in(0), [](float v) { return -v; })};
+      Tensor out = in(0);
+      for (auto& v : out.ints()) v = -v;
+      return {out};
+    }
+    case OpType::Not: {
+      if (in(0).dtype() != DType::Bool) throw fail(node, "expects a bool input");
+      Tensor out = in(0);
+      for (auto& v : out.ints()) v = !v;
+      return {out};
+    }
+    case OpType::Cast: return {in(0).cast(cast_target(node))};
+    case OpType::Clip: return {clip(node, inputs)};
+    case OpType::ReduceMean:
+    case OpType::ReduceSum:
+    case OpType::ReduceMax: return {reduce(node, in(0))};
+    case OpType::Reshape: return {reshape(node, in(0), in(1))};
+    case OpType::Transpose: return {transpose(node, in(0))};
+    case OpType::Split: return split(node, in(0));
+    case OpType::Concat: return {concat(node, inputs)};
+    case OpType::Gather: return {gather(node, in(0), in(1))};
+    case OpType::Unsqueeze: return {unsqueeze(node, in(0))};
+    case OpType::Squeeze: return {squeeze(node, in(0))};
+    case OpType::Shape: {
+      const auto dims = shape_operator_dims(node, in(0).shape());
+      return {Tensor::from_ints({static_cast<std::int64_t>(dims.size())}, dims)};
+    }
+    case OpType::ConstantOfShape: return {constant_of_shape(node, in(0))};
+    case OpType::Expand: return {expand(node, in(0), in(1))};
+    case OpType::Slice: return {slice(node, inputs)};
+    case OpType::Identity: return {in(0)};
+  }
+  throw fail(node, "operator has no reference implementation");
+}
+
+}  // namespace raceit::model

@@ -1,0 +1,382 @@
+#include "raceit/model/onnx_import.hpp"
+
+#include <fmt/format.h>
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "raceit/core/error.hpp"
+#include "raceit/model/passes.hpp"
+
+namespace raceit::model {
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorKind::Io, fmt::format("{}: cannot open for reading", path));
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+template <class T>
+std::vector<T> raw_values(const std::string& raw, std::size_t count, const std::string& where) {
+  if (raw.size() != count * sizeof(T))
+    throw Error(ErrorKind::Parse, fmt::format("{}: raw data holds {} bytes, the shape needs {}", where, raw.size(),
+                                              count * sizeof(T)));
+  std::vector<T> v(count);
+  std::memcpy(v.data(), raw.data(), raw.size());
+  return v;
+}
+
+// Converts a TensorProto; `where` names the tensor in errors.
+Tensor to_tensor(const onnx::TensorProto& t, const std::string& where) {
+  if (t.data_location() == onnx::TensorProto::EXTERNAL)
+    throw Error(ErrorKind::Unsupported, fmt::format("{}: tensors with external data are not supported", where));
+  Shape shape(t.dims().begin(), t.dims().end());
+  for (auto d : shape)
+    if (d < 0) throw Error(ErrorKind::Parse, fmt::format("{}: negative dimension", where));
+  const auto n = static_cast<std::size_t>(element_count(shape));
+  const bool raw = t.has_raw_data();
+  auto check = [&](int have) {
+    if (static_cast<std::size_t>(have) != n)
+      throw Error(ErrorKind::Parse, fmt::format("{}: {} values for shape {}", where, have, to_string(shape)));
+  };
+  switch (t.data_type()) {
+    case onnx::TensorProto::FLOAT: {
+      if (raw) return Tensor::from_floats(shape, raw_values<float>(t.raw_data(), n, where));
+      check(t.float_data_size());
+      return Tensor::from_floats(shape, {t.float_data().begin(), t.float_data().end()});
+    }
+    case onnx::TensorProto::DOUBLE: {
+      std::vector<double> d = raw ? raw_values<double>(t.raw_data(), n, where)
+                                  : std::vector<double>(t.double_data().begin(), t.double_data().end());
+      check(static_cast<int>(d.size()));
+      return Tensor::from_floats(shape, std::vector<float>(d.begin(), d.end()));
+    }
+    case onnx::TensorProto::INT64: {
+      if (raw) return Tensor::from_ints(shape, raw_values<std::int64_t>(t.raw_data(), n, where));
+      check(t.int64_data_size());
+      return Tensor::from_ints(shape, {t.int64_data().begin(), t.int64_data().end()});
+    }
+    case onnx::TensorProto::INT32:
+    case onnx::TensorProto::INT8:
+    case onnx::TensorProto::UINT8:
+    case onnx::TensorProto::BOOL: {
+      std::vector<std::int64_t> v;
+      if (raw) {
+        if (t.data_type() == onnx::TensorProto::INT32) {
+          const auto w = raw_values<std::int32_t>(t.raw_data(), n, where);
+          v.assign(w.begin(), w.end());
+        } else {
+          const auto w = raw_values<std::uint8_t>(t.raw_data(), n, where);
+          for (auto b : w) v.push_back(t.data_type() == onnx::TensorProto::INT8 ? static_cast<std::int8_t>(b) : b);
+        }
+      } else {
+        v.assign(t.int32_data().begin(), t.int32_data().end());
+      }
+      check(static_cast<int>(v.size()));
+      return Tensor::from_ints(shape, std::move(v), t.data_type() == onnx::TensorProto::BOOL ? DType::Bool : DType::Int64);
+    }
+    default:
+      throw Error(ErrorKind::Unsupported,
+                  fmt::format("{}: tensor element type {} is not supported", where,
+                              onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(t.data_type()))));
+  }
+}
+
+DType to_dtype(int onnx_type, const std::string& where) {
+  switch (onnx_type) {
+    case onnx::TensorProto::FLOAT: case onnx::TensorProto::DOUBLE: return DType::Float32;
+    case onnx::TensorProto::INT64: case onnx::TensorProto::INT32: case onnx::TensorProto::INT8:
+    case onnx::TensorProto::UINT8: return DType::Int64;
+    case onnx::TensorProto::BOOL: return DType::Bool;
+    default: throw Error(ErrorKind::Unsupported, fmt::format("{}: element type {} is not supported", where, onnx_type));
+  }
+}
+
+ValueInfo to_value_info(const onnx::ValueInfoProto& v, const std::string& where) {
+  if (!v.type().has_tensor_type()) throw Error(ErrorKind::Unsupported, fmt::format("{}: '{}' is not a tensor", where, v.name()));
+  ValueInfo info{to_dtype(v.type().tensor_type().elem_type(), where + ": value '" + v.name() + "'"), {}};
+  for (const auto& d : v.type().tensor_type().shape().dim()) info.shape.push_back(d.has_dim_value() ? d.dim_value() : -1);
+  return info;
+}
+
+class Importer {
+ public:
+  Importer(const onnx::ModelProto& model, std::string source) : model_(model), source_(std::move(source)) {
+    for (const auto& op : model.opset_import())
+      if (op.domain().empty() || op.domain() == "ai.onnx") opset_ = op.version();
+  }
+
+  Graph run() {
+    const auto& g = model_.graph();
+    graph_.name = g.name();
+    graph_.source = source_;
+    for (const auto& init : g.initializer())
+      add_constant(graph_, init.name(), to_tensor(init, fmt::format("{}: initializer '{}'", source_, init.name())));
+    for (const auto& in : g.input()) {
+      if (graph_.is_weight(in.name())) continue;
+      graph_.inputs.push_back(in.name());
+      graph_.values[in.name()] = to_value_info(in, source_);
+    }
+    for (int i = 0; i < g.node_size(); ++i) convert(g.node(i), i);
+    for (const auto& out : g.output()) graph_.outputs.push_back(resolve(out.name()));
+    simplify(graph_);
+    return std::move(graph_);
+  }
+
+ private:
+  Error node_error(const onnx::NodeProto& n, const std::string& problem, ErrorKind kind = ErrorKind::Unsupported) const {
+    return Error(kind, fmt::format("{}: node '{}' (operator {}): {}", source_, n.name(), n.op_type(), problem));
+  }
+
+  std::string resolve(const std::string& name) const {
+    const auto it = aliases_.find(name);
+    return it == aliases_.end() ? name : it->second;
+  }
+
+  const Tensor* constant(const std::string& name) const {
+    const auto it = graph_.initializers.find(resolve(name));
+    return it == graph_.initializers.end() ? nullptr : &it->second;
+  }
+
+  Attributes attributes_of(const onnx::NodeProto& n) const {
+    Attributes a;
+    for (const auto& attr : n.attribute()) {
+      switch (attr.type()) {
+        case onnx::AttributeProto::INT: a.set(attr.name(), attr.i()); break;
+        case onnx::AttributeProto::FLOAT: a.set(attr.name(), static_cast<double>(attr.f())); break;
+        case onnx::AttributeProto::STRING: a.set(attr.name(), attr.s()); break;
+        case onnx::AttributeProto::INTS: a.set(attr.name(), std::vector<std::int64_t>(attr.ints().begin(), attr.ints().end())); break;
+        case onnx::AttributeProto::FLOATS: a.set(attr.name(), std::vector<double>(attr.floats().begin(), attr.floats().end())); break;
+        case onnx::AttributeProto::TENSOR: break;  // Constant and ConstantOfShape read it themselves
+        default: throw node_error(n, fmt::format("attribute '{}' has an unsupported type", attr.name()));
+      }
+    }
+    return a;
+  }
+
+  const onnx::AttributeProto* attribute(const onnx::NodeProto& n, const std::string& name) const {
+    for (const auto& a : n.attribute())
+      if (a.name() == name) return &a;
+    return nullptr;
+  }
+
+  // Moves a constant input (axes, split) into an attribute, as older opsets had it.
+  void input_to_attribute(const onnx::NodeProto& onnx_node, Node& node, std::size_t index, const std::string& attr) {
+    if (node.inputs.size() <= index) return;
+    if (!node.inputs[index].empty()) {
+      const Tensor* t = constant(node.inputs[index]);
+      if (!t) throw node_error(onnx_node, fmt::format("input '{}' ({}) must be a constant", node.inputs[index], attr));
+      node.attributes.set(attr, t->to_int_vector());
+    }
+    node.inputs.resize(index);
+  }
+
+  void convert(const onnx::NodeProto& n, int index) {
+    if (!n.domain().empty() && n.domain() != "ai.onnx")
+      throw node_error(n, fmt::format("operator domain '{}' is not supported", n.domain()));
+    const std::string& type = n.op_type();
+    Node node;
+    node.name = n.name().empty() ? fmt::format("{}_{}", type, index) : n.name();
+    for (const auto& in : n.input()) node.inputs.push_back(in.empty() ? "" : resolve(in));
+    node.outputs.assign(n.output().begin(), n.output().end());
+    node.attributes = attributes_of(n);
+    node.origin = type;
+
+    if (type == "Constant") {
+      const onnx::AttributeProto* a = attribute(n, "value");
+      Tensor t;
+      if (a) t = to_tensor(a->t(), fmt::format("{}: node '{}' (Constant)", source_, node.name));
+      else if ((a = attribute(n, "value_float"))) t = Tensor::scalar(a->f());
+      else if ((a = attribute(n, "value_floats"))) t = Tensor::from_floats({a->floats_size()}, {a->floats().begin(), a->floats().end()});
+      else if ((a = attribute(n, "value_int"))) t = Tensor::from_ints({}, {a->i()});
+      else if ((a = attribute(n, "value_ints"))) t = Tensor::from_ints({a->ints_size()}, {a->ints().begin(), a->ints().end()});
+      else throw node_error(n, "Constant without a supported value attribute");
+      add_constant(graph_, node.outputs.at(0), std::move(t));
+      return;
+    }
+    if (type == "Identity" || type == "Dropout") {
+      if (node.inputs.empty()) throw node_error(n, "no input", ErrorKind::Parse);
+      aliases_[node.outputs.at(0)] = node.inputs[0];
+      return;
+    }
+    if (type == "Gemm") return convert_gemm(n, node);
+    if (type == "MatMul") {
+      node.op = OpType::DataMatMul;
+    } else if (type == "LayerNormalization") {
+      node.op = OpType::LayerNorm;
+      for (std::size_t k = 1; k < node.outputs.size(); ++k)
+        if (!node.outputs[k].empty()) throw node_error(n, "the Mean and InvStdDev outputs are not supported");
+      node.outputs.resize(1);
+    } else {
+      try {
+        node.op = op_type_from_string(type);
+      } catch (const Error&) {
+        throw node_error(n, "raceit does not support this operator type");
+      }
+      if (node.op == OpType::WeightMatMul || node.op == OpType::DataMatMul || node.op == OpType::LayerNorm)
+        throw node_error(n, "raceit does not support this operator type");
+    }
+    normalise(n, node);
+    expect_arity(n, node);
+    graph_.nodes.push_back(std::move(node));
+  }
+
+  // Bring opset-dependent forms to the IR's one form.
+  void normalise(const onnx::NodeProto& n, Node& node) {
+    switch (node.op) {
+      case OpType::ReduceMean:
+      case OpType::ReduceSum:
+      case OpType::ReduceMax:
+      case OpType::Squeeze:
+      case OpType::Unsqueeze: input_to_attribute(n, node, 1, "axes"); break;
+      case OpType::Split: input_to_attribute(n, node, 1, "split"); break;
+      case OpType::Softmax:
+        if (opset_ < 13 && node.attributes.get_int("axis", 1) != -1)
+          throw node_error(n, fmt::format("Softmax before opset 13 flattens at its axis; only axis=-1 is supported (opset {})", opset_));
+        break;
+      case OpType::ConstantOfShape: {
+        const onnx::AttributeProto* a = attribute(n, "value");
+        const Tensor value = a ? to_tensor(a->t(), source_ + ": node '" + node.name + "' value") : Tensor::scalar(0.0f);
+        node.attributes.set("dtype", static_cast<std::int64_t>(value.dtype()));
+        node.attributes.set("value", value.number(0));
+        break;
+      }
+      case OpType::Slice:
+        if (opset_ < 10) {  // starts/ends/axes were attributes
+          for (const char* name : {"starts", "ends", "axes"}) {
+            if (!node.attributes.has(name)) continue;
+            const auto v = node.attributes.get_ints(name);
+            const std::string c = node.name + "/" + name;
+            add_constant(graph_, c, Tensor::from_ints({static_cast<std::int64_t>(v.size())}, v));
+            node.inputs.push_back(c);
+          }
+        }
+        break;
+      default: break;
+    }
+  }
+
+  void expect_arity(const onnx::NodeProto& n, const Node& node) const {
+    std::size_t min_in = 1, max_in = 1;
+    switch (node.op) {
+      case OpType::Add: case OpType::Sub: case OpType::Mul: case OpType::Div: case OpType::Pow: case OpType::Equal:
+      case OpType::Less: case OpType::Greater: case OpType::DataMatMul: case OpType::Reshape: case OpType::Gather:
+      case OpType::Expand: min_in = max_in = 2; break;
+      case OpType::Where: min_in = max_in = 3; break;
+      case OpType::LayerNorm: case OpType::Conv: min_in = 2; max_in = 3; break;
+      case OpType::Clip: min_in = 1; max_in = 3; break;
+      case OpType::Slice: min_in = 3; max_in = 5; break;
+      case OpType::Concat: min_in = 1; max_in = SIZE_MAX; break;
+      default: break;
+    }
+    if (node.inputs.size() < min_in || node.inputs.size() > max_in)
+      throw node_error(n, fmt::format("has {} inputs, expected {}{}", node.inputs.size(), min_in,
+                                      max_in == min_in ? "" : max_in == SIZE_MAX ? " or more" : fmt::format(" to {}", max_in)),
+                       ErrorKind::Parse);
+    if (node.outputs.empty()) throw node_error(n, "has no outputs", ErrorKind::Parse);
+  }
+
+  std::string add_node(OpType op, const std::string& name, std::vector<std::string> inputs, Attributes attributes = {}) {
+    Node node{name, op, std::move(inputs), {name}, std::move(attributes), "Gemm"};
+    graph_.nodes.push_back(std::move(node));
+    return name;
+  }
+
+  // Y = alpha·A'·B' + beta·C. With a constant B this is a weight matmul (alpha folded into W,
+  // beta·C into the bias when C is a row vector); otherwise a data-dependent matmul.
+  void convert_gemm(const onnx::NodeProto& n, Node& node) {
+    if (node.inputs.size() < 2 || node.inputs.size() > 3) throw node_error(n, "Gemm needs 2 or 3 inputs", ErrorKind::Parse);
+    const double alpha = node.attributes.get_float("alpha", 1.0), beta = node.attributes.get_float("beta", 1.0);
+    const bool trans_a = node.attributes.get_int("transA", 0) != 0, trans_b = node.attributes.get_int("transB", 0) != 0;
+    const std::string out = node.outputs.at(0);
+    std::string a = node.inputs[0];
+    if (trans_a) a = add_node(OpType::Transpose, node.name + "/transpose_a", {a});
+    const Tensor* b = constant(node.inputs[1]);
+    const Tensor* c = node.inputs.size() > 2 && !node.inputs[2].empty() ? constant(node.inputs[2]) : nullptr;
+    const bool c_is_bias = c && b && b->rank() == 2 && (c->rank() <= 1 || (c->rank() == 2 && c->dim(0) == 1)) &&
+                           c->size() == b->dim(trans_b ? 0 : 1);
+    const bool has_c = node.inputs.size() > 2 && !node.inputs[2].empty();
+    std::string product = has_c && !c_is_bias ? node.name + "/product" : out;
+    if (b && b->rank() == 2 && b->is_float()) {
+      Tensor w(DType::Float32, {b->dim(trans_b ? 1 : 0), b->dim(trans_b ? 0 : 1)});
+      const auto k = w.dim(0), m = w.dim(1);
+      for (std::int64_t i = 0; i < k; ++i)
+        for (std::int64_t j = 0; j < m; ++j)
+          w.floats()[i * m + j] = static_cast<float>(alpha * b->floats()[trans_b ? j * k + i : i * m + j]);
+      const std::string w_name = node.name + "/weight";
+      add_constant(graph_, w_name, std::move(w));
+      std::vector<std::string> inputs = {a, w_name};
+      if (c_is_bias) {
+        std::vector<float> bias(c->floats().begin(), c->floats().end());
+        for (auto& v : bias) v = static_cast<float>(beta * v);
+        add_constant(graph_, node.name + "/bias", Tensor::from_floats({m}, std::move(bias)));
+        inputs.push_back(node.name + "/bias");
+      }
+      graph_.nodes.push_back(Node{node.name, OpType::WeightMatMul, inputs, {product}, {}, "Gemm"});
+    } else {
+      std::string bm = node.inputs[1];
+      if (trans_b) bm = add_node(OpType::Transpose, node.name + "/transpose_b", {bm});
+      std::string p = alpha == 1.0 ? product : node.name + "/unscaled";
+      graph_.nodes.push_back(Node{node.name, OpType::DataMatMul, {a, bm}, {p}, {}, "Gemm"});
+      if (alpha != 1.0) {
+        add_constant(graph_, node.name + "/alpha", Tensor::scalar(static_cast<float>(alpha)));
+        graph_.nodes.push_back(Node{node.name + "/scale", OpType::Mul, {p, node.name + "/alpha"}, {product}, {}, "Gemm"});
+      }
+    }
+    if (has_c && !c_is_bias) {
+      std::string cv = node.inputs[2];
+      if (beta != 1.0) {
+        add_constant(graph_, node.name + "/beta", Tensor::scalar(static_cast<float>(beta)));
+        cv = add_node(OpType::Mul, node.name + "/scale_c", {cv, node.name + "/beta"});
+      }
+      graph_.nodes.push_back(Node{node.name + "/add_c", OpType::Add, {product, cv}, {out}, {}, "Gemm"});
+    }
+  }
+
+  const onnx::ModelProto& model_;
+  std::string source_;
+  std::int64_t opset_ = 1;
+  Graph graph_;
+  std::map<std::string, std::string> aliases_;
+};
+
+}  // namespace
+
+Graph import_onnx_bytes(std::string_view bytes, const std::string& source) {
+  onnx::ModelProto model;
+  if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    throw Error(ErrorKind::Parse, fmt::format("{}: not a valid ONNX model (the protobuf message does not parse; "
+                                              "truncated or not an .onnx file?)", source));
+  if (!model.has_graph() || model.graph().node_size() == 0)
+    throw Error(ErrorKind::Parse, fmt::format("{}: not a valid ONNX model (no graph or no nodes)", source));
+  try {
+    onnx::checker::check_model(model);
+  } catch (const std::exception& e) {
+    throw Error(ErrorKind::Parse, fmt::format("{}: ONNX checker rejects the model: {}", source, e.what()));
+  }
+  try {
+    return Importer(model, source).run();
+  } catch (const Error& e) {
+    // Errors from the kernels during folding name the node but not the file.
+    const std::string what = e.what();
+    if (what.rfind(source, 0) == 0) throw;
+    throw Error(e.kind(), fmt::format("{}: {}", source, what));
+  }
+}
+
+Graph import_onnx(const std::string& path) { return import_onnx_bytes(read_file(path), path); }
+
+Tensor read_onnx_tensor(const std::string& path) {
+  onnx::TensorProto t;
+  const std::string bytes = read_file(path);
+  if (!t.ParseFromString(bytes)) throw Error(ErrorKind::Parse, fmt::format("{}: not a serialised ONNX TensorProto", path));
+  return to_tensor(t, path);
+}
+
+}  // namespace raceit::model

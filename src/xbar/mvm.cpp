@@ -1,0 +1,257 @@
+// The crossbar MVM, two ways: a reference path that walks every tile, bit plane and cell, and a
+// fast path that does each (row block, bit plane, readout group) as one GEMM and draws per-read
+// noise per column from its exact variance (a second GEMM of squared inputs with per-cell
+// variances).
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "raceit/core/error.hpp"
+#include "raceit/core/parallel.hpp"
+#include "raceit/core/rng.hpp"
+#include "raceit/xbar/crossbar.hpp"
+
+namespace raceit::xbar {
+
+namespace {
+
+using device::NoiseMode;
+
+// Input codes as the crossbar sees them: unsigned codes, or signed values code − zero.
+std::vector<std::int32_t> input_levels(const Matrix& x, const AffineQuantiser& xq, bool signed_inputs) {
+  std::vector<std::int32_t> v(x.data.size());
+  for (std::size_t k = 0; k < v.size(); ++k) {
+    const std::int64_t code = xq.quantise(x.data[k]);
+    v[k] = static_cast<std::int32_t>(signed_inputs ? code - xq.zero : code);
+  }
+  return v;
+}
+
+// Bit planes (or the single multi-level "plane") stacked as rows p·batch + b, and their
+// shift-add weights. Signed bit-serial inputs are two's complement: the top plane weighs −2^(a−1).
+struct Planes {
+  int count = 1;
+  std::vector<double> weight;
+  Matrix value;  // (count·batch) × in, 0/1 or levels
+  float at(int p, int b, int i, int batch) const { return value.at(p * batch + b, i); }
+};
+
+Planes make_planes(const CrossbarConfig& c, const std::vector<std::int32_t>& levels, int batch, int in) {
+  Planes p;
+  const std::size_t n = levels.size();
+  if (c.inputs == InputScheme::MultiLevel) {
+    p.weight = {1.0};
+    p.value = Matrix(batch, in);
+    for (std::size_t k = 0; k < n; ++k) p.value.data[k] = static_cast<float>(levels[k]);
+    return p;
+  }
+  p.count = c.a_bits;
+  p.value = Matrix(c.a_bits * batch, in);
+  for (int b = 0; b < c.a_bits; ++b) {
+    const bool top_signed = c.signed_inputs && b == c.a_bits - 1;
+    p.weight.push_back(top_signed ? -std::ldexp(1.0, b) : std::ldexp(1.0, b));
+    for (std::size_t k = 0; k < n; ++k)
+      p.value.data[b * n + k] = static_cast<float>((static_cast<std::uint32_t>(levels[k]) >> b) & 1u);
+  }
+  return p;
+}
+
+// What the conversions of one thread saw: saturated conversions and the largest |column value|.
+struct ReadoutTally {
+  std::uint64_t clipped = 0;
+  double peak = 0;
+};
+
+// Converts the column values u[0…G) of one output (one per readout group) and returns their
+// weighted sum Σ coefficient_g · reconstructed_g.
+inline double convert_output(const ReadoutScale& s, const double* coefficient, const double* u, int groups,
+                             ReadoutTally& tally) {
+  const double inv_step = 1.0 / s.step;  // exact: the step is a power of two
+  const double lo = static_cast<double>(s.cmin), hi = static_cast<double>(s.cmax);
+  // Adding and subtracting 1.5·2^52 rounds half to even in the default rounding mode; clamping
+  // to one code past each end first keeps the value in the trick's range. (nearbyint is a libm
+  // call that preserves FP flags: several times slower in this, the hottest loop.)
+  constexpr double kRound = 0x1.8p52;
+  double sum = 0;
+  for (int g = 0; g < groups; ++g) {
+    tally.peak = std::max(tally.peak, std::abs(u[g]));
+    const double v = std::clamp(u[g] * inv_step, lo - 1.0, hi + 1.0);
+    const double code = (v + kRound) - kRound;
+    tally.clipped += (code < lo) | (code > hi);
+    sum += coefficient[g] * std::clamp(code, lo, hi);
+  }
+  return sum * s.step;
+}
+
+// Index of a per-read noise draw for column j of vector b.
+std::uint64_t read_index(std::uint64_t call, int rb, int plane, int group, int b, int j,
+                         const ProgrammedCrossbar& x, int planes, int batch) {
+  std::uint64_t id = call;
+  id = id * x.layout.row_blocks + rb;
+  id = id * planes + plane;
+  id = id * x.groups.size() + group;
+  id = id * batch + b;
+  return id * x.out + j;
+}
+
+EventCounts count_events(const ProgrammedCrossbar& x, int batch, int planes) {
+  const TileLayout& t = x.layout;
+  const CrossbarConfig& c = x.config;
+  const std::uint64_t B = batch, P = planes, G = x.groups.size(), N = x.out, RB = t.row_blocks;
+  const std::uint64_t sides = c.sign == SignScheme::SeparateArrays ? 2 : 1;
+  EventCounts e;
+  e.array_reads = B * P * RB * t.col_blocks * sides;
+  e.dac_conversions = B * P * static_cast<std::uint64_t>(x.in) * t.col_blocks * sides;
+  const std::uint64_t conversions = B * P * RB * G * N;
+  (c.readout == ReadoutKind::Adc ? e.adc_conversions : e.acam_searches) = conversions;
+  e.shift_adds = conversions;
+  e.digital_adds = B * N * (RB - 1) + (c.signed_inputs ? 0 : B * N);
+  e.cells_programmed = static_cast<std::uint64_t>(x.in) * x.out * t.cells_per_weight;
+  return e;
+}
+
+// acc (batch × out, level units) → dequantised output.
+Matrix dequantise(const ProgrammedCrossbar& x, const std::vector<double>& acc, const AffineQuantiser& xq, int batch) {
+  Matrix y(batch, x.out);
+  std::vector<double> zero_term(x.out, 0.0);
+  if (!x.config.signed_inputs)
+    for (int j = 0; j < x.out; ++j) {
+      std::int64_t rowsum = 0;
+      for (int i = 0; i < x.in; ++i) rowsum += x.q[static_cast<std::size_t>(j) * x.in + i];
+      zero_term[j] = static_cast<double>(xq.zero) * static_cast<double>(rowsum);
+    }
+  for (int b = 0; b < batch; ++b)
+    for (int j = 0; j < x.out; ++j)
+      y.at(b, j) = static_cast<float>(xq.scale * x.w_scale[j] * (acc[static_cast<std::size_t>(b) * x.out + j] - zero_term[j]));
+  return y;
+}
+
+}  // namespace
+
+MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQuantiser& xq, MvmPath path,
+              int threads, std::uint64_t call_index) {
+  const CrossbarConfig& c = x.config;
+  if (inputs.cols != x.in)
+    throw Error(ErrorKind::InvalidArgument, "input has " + std::to_string(inputs.cols) +
+                                                " features but the crossbar matrix expects " + std::to_string(x.in));
+  if (c.readout == ReadoutKind::Acam)
+    throw Error(ErrorKind::Unsupported, "Compute-ACAM readout needs the acam module (not linked in this build)");
+  const int batch = inputs.rows, in = x.in, out = x.out, R = c.rows;
+  const Planes planes = make_planes(c, input_levels(inputs, xq, c.signed_inputs), batch, in);
+  const int G = static_cast<int>(x.groups.size()), P = planes.count, rows = P * batch;
+  const CounterRng rng(c.seed);
+  const bool per_read = c.mode == NoiseMode::PerRead;
+  std::vector<double> acc(static_cast<std::size_t>(batch) * out, 0.0);
+
+  // Converts output j's group values for (row block, plane) and accumulates them. The order per
+  // output is fixed (row block, plane, group) whatever the path or thread count.
+  auto accumulate = [&](int b, int j, int rb, int p, const double* u, ReadoutTally& tally) {
+    const double* coefficient = x.coefficient.data() + (static_cast<std::size_t>(rb) * out + j) * G;
+    acc[static_cast<std::size_t>(b) * out + j] += planes.weight[p] * convert_output(x.scale, coefficient, u, G, tally);
+  };
+
+  std::vector<ReadoutTally> tally;
+  if (path == MvmPath::Fast) {
+    // Fixed column chunks (independent of the thread count); threads own whole chunks. Per row
+    // block one GEMM covers every plane (stacked rows) and every group (adjacent columns).
+    constexpr int kChunk = 128;
+    const int chunks = (out + kChunk - 1) / kChunk;
+    std::vector<ReadoutTally> tally_per_chunk(chunks);
+    openblas_set_num_threads(1);
+    Matrix squares;
+    if (per_read && c.inputs == InputScheme::MultiLevel) {
+      squares = planes.value;
+      for (float& v : squares.data) v *= v;
+    }
+    const Matrix& square_planes = per_read && c.inputs == InputScheme::MultiLevel ? squares : planes.value;
+    parallel_for(chunks, threads, [&](std::size_t c0, std::size_t c1) {
+      std::vector<float> y, v;
+      std::vector<double> u(G);
+      for (std::size_t ch = c0; ch < c1; ++ch) {
+        const int j0 = static_cast<int>(ch) * kChunk, nj = std::min(out, j0 + kChunk) - j0, ncols = nj * G;
+        y.resize(static_cast<std::size_t>(rows) * ncols);
+        if (per_read) v.resize(y.size());
+        for (int rb = 0; rb < x.layout.row_blocks; ++rb) {
+          const int i0 = rb * R, kb = std::min(in, i0 + R) - i0;
+          const std::size_t w_offset = static_cast<std::size_t>(i0) * out * G + static_cast<std::size_t>(j0) * G;
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, ncols, kb, 1.0f, planes.value.data.data() + i0, in,
+                      x.level.data.data() + w_offset, out * G, 0.0f, y.data(), ncols);
+          if (per_read)  // bit planes are 0/1: their own squares
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, ncols, kb, 1.0f, square_planes.data.data() + i0, in,
+                        x.read_variance.data.data() + w_offset, out * G, 0.0f, v.data(), ncols);
+          for (int p = 0; p < P; ++p)
+            for (int b = 0; b < batch; ++b) {
+              const std::size_t row = static_cast<std::size_t>(p * batch + b) * ncols;
+              for (int jj = 0; jj < nj; ++jj) {
+                for (int g = 0; g < G; ++g) {
+                  const std::size_t k = row + static_cast<std::size_t>(jj) * G + g;
+                  u[g] = y[k];
+                  if (per_read)
+                    u[g] += std::sqrt(std::max(0.0f, v[k])) *
+                            rng.normal(streams::kXbarReadPerRead, read_index(call_index, rb, p, g, b, j0 + jj, x, P, batch));
+                }
+                accumulate(b, j0 + jj, rb, p, u.data(), tally_per_chunk[ch]);
+              }
+            }
+        }
+      }
+    });
+    for (const auto& t : tally_per_chunk) tally.push_back(t);
+  } else {
+    // Reference: per vector, tile, plane, group, column and cell, in double, drawing per-read
+    // noise cell by cell.
+    std::vector<ReadoutTally> tally_per_vector(batch);
+    parallel_for(batch, threads, [&](std::size_t b0, std::size_t b1) {
+      std::vector<double> u(G);
+      for (std::size_t bs = b0; bs < b1; ++bs) {
+        const int b = static_cast<int>(bs);
+        for (int rb = 0; rb < x.layout.row_blocks; ++rb) {
+          const int i0 = rb * R, i1 = std::min(in, i0 + R);
+          for (int cb = 0; cb < x.layout.col_blocks; ++cb) {
+            const int j0 = cb * x.layout.outputs_per_tile, j1 = std::min(out, j0 + x.layout.outputs_per_tile);
+            for (int p = 0; p < P; ++p)
+              for (int j = j0; j < j1; ++j) {
+                for (int g = 0; g < G; ++g) {
+                  u[g] = 0;
+                  for (int i = i0; i < i1; ++i) {
+                    const double vin = planes.at(p, b, i, batch);
+                    if (vin == 0) continue;
+                    double lvl = x.level.at(i, j * G + g);
+                    if (per_read) {
+                      const std::uint64_t id = read_index(call_index, rb, p, g, b, j, x, P, batch) *
+                                                   static_cast<std::uint64_t>(R) + (i - i0);
+                      lvl += std::sqrt(x.read_variance.at(i, j * G + g)) * rng.normal(streams::kXbarReadPerCell, id);
+                    }
+                    u[g] += vin * lvl;
+                  }
+                }
+                accumulate(b, j, rb, p, u.data(), tally_per_vector[b]);
+              }
+          }
+        }
+      }
+    });
+    tally = std::move(tally_per_vector);
+  }
+  MvmResult r{dequantise(x, acc, xq, batch), count_events(x, batch, P), 0.0};
+  for (const auto& t : tally) {
+    if (c.readout == ReadoutKind::Adc) r.events.adc_clipped += t.clipped;
+    r.peak_column = std::max(r.peak_column, t.peak);
+  }
+  return r;
+}
+
+double calibrate_full_scale(const Matrix& weights, const CrossbarConfig& config, const Matrix& calibration_inputs) {
+  CrossbarConfig ideal = config;
+  ideal.mode = NoiseMode::Ideal;
+  ideal.readout = ReadoutKind::Adc;  // a wide ideal readout sees the columns unclipped
+  ideal.readout_bits = 24;
+  ideal.full_scale = 1.0;
+  const ProgrammedCrossbar x = program_crossbar(weights, ideal);
+  const double peak = mvm(x, calibration_inputs, input_quantiser(calibration_inputs, ideal)).peak_column;
+  const double largest = largest_column_value(ideal, x.layout);
+  return std::clamp(peak / largest, 1.0 / largest, 1.0);
+}
+
+}  // namespace raceit::xbar

@@ -1,0 +1,154 @@
+// Weight quantisation and programming: targets per cell, write noise, stuck cells, analog-slice
+// error cells, and the effective level matrices the MVM reads.
+#include <algorithm>
+#include <cmath>
+
+#include "raceit/core/error.hpp"
+#include "raceit/core/parallel.hpp"
+#include "raceit/core/rng.hpp"
+#include "raceit/xbar/crossbar.hpp"
+
+namespace raceit::xbar {
+
+namespace {
+
+using device::NoiseMode;
+
+// A cell's conductance after programming (no read noise): exact target in ideal mode.
+double program_cell(const CrossbarConfig& c, const CounterRng& rng, double target, std::uint64_t id) {
+  if (c.mode == NoiseMode::Ideal) return target;
+  if (c.device.stuck_probability > 0 && rng.uniform(streams::kXbarStuck, id) < c.device.stuck_probability)
+    return (rng.bits64(streams::kXbarStuck, id) & 1) ? c.device.g_max_us : c.device.g_min_us;
+  return c.device.programmed(target, rng.normal(streams::kXbarWrite, id));
+}
+
+// Frozen mode folds one read-noise draw into every cell.
+double settle_cell(const CrossbarConfig& c, const CounterRng& rng, double g, std::uint64_t id) {
+  return c.mode == NoiseMode::Frozen ? c.device.read(g, rng.normal(streams::kXbarRead, id)) : g;
+}
+
+}  // namespace
+
+AffineQuantiser input_quantiser(const Matrix& inputs, const CrossbarConfig& c) {
+  if (inputs.data.empty()) throw Error(ErrorKind::InvalidArgument, "input matrix is empty");
+  const auto [lo, hi] = std::minmax_element(inputs.data.begin(), inputs.data.end());
+  if (c.signed_inputs)
+    return AffineQuantiser::symmetric(std::max(std::abs(*lo), std::abs(*hi)), c.a_bits);
+  return AffineQuantiser::from_range(*lo, *hi, c.a_bits);
+}
+
+ProgrammedCrossbar program_crossbar(const Matrix& w, const CrossbarConfig& c, int threads) {
+  ProgrammedCrossbar x;
+  x.config = c;
+  x.in = w.cols;
+  x.out = w.rows;
+  x.layout = tile_layout(c, x.in, x.out);
+  x.groups = readout_groups(c);
+  x.scale = readout_scale(c, x.layout);
+  const TileLayout& t = x.layout;
+  const int in = x.in, out = x.out;
+  for (float v : w.data)
+    if (!std::isfinite(v)) throw Error(ErrorKind::InvalidArgument, "weight matrix holds a non-finite value");
+
+  // Symmetric quantisation, per tensor or per output channel.
+  const int qmax = (1 << (c.w_bits - 1)) - 1;
+  x.w_scale.assign(out, 1.0);
+  double tensor_max = 0;
+  for (float v : w.data) tensor_max = std::max(tensor_max, std::abs(static_cast<double>(v)));
+  x.q.resize(static_cast<std::size_t>(out) * in);
+  for (int j = 0; j < out; ++j) {
+    double m = tensor_max;
+    if (c.per_channel) {
+      m = 0;
+      for (int i = 0; i < in; ++i) m = std::max(m, std::abs(static_cast<double>(w.at(j, i))));
+    }
+    x.w_scale[j] = m > 0 ? m / qmax : 1.0;
+    for (int i = 0; i < in; ++i) {
+      const double r = round_half_even(w.at(j, i) / x.w_scale[j]);
+      x.q[static_cast<std::size_t>(j) * in + i] = static_cast<std::int32_t>(std::clamp(r, -1.0 * qmax, 1.0 * qmax));
+    }
+  }
+
+  const int groups = static_cast<int>(x.groups.size());
+  x.level = Matrix(in, out * groups);
+  if (c.mode == NoiseMode::PerRead) x.read_variance = Matrix(in, out * groups);
+  x.coefficient.resize(static_cast<std::size_t>(t.row_blocks) * out * groups);
+  for (std::size_t k = 0; k < x.coefficient.size(); ++k) x.coefficient[k] = x.groups[k % groups].weight;
+
+  const CounterRng rng(c.seed);
+  const double g_min = c.device.g_min_us, dg = t.delta_g_us, window = c.device.g_max_us - g_min;
+  const bool analog_slice = c.encoding == WeightEncoding::AnalogSlice;
+  const int cells_per_side = t.magnitude_slices * (analog_slice ? 2 : 1);
+
+  // Each output column is programmed independently: cell ids depend only on (j, i, cell).
+  parallel_for(out, threads, [&](std::size_t j0, std::size_t j1) {
+    std::vector<double> main_g(static_cast<std::size_t>(c.rows) * 2), main_err(c.rows);
+    for (std::size_t j = j0; j < j1; ++j) {
+      for (int rb = 0; rb < t.row_blocks; ++rb) {
+        const int i0 = rb * c.rows, i1 = std::min(in, i0 + c.rows);
+        for (int s = 0; s < t.magnitude_slices; ++s) {
+          // Main cells of this slice for every row of the block: [side+, side−].
+          double max_err = 0;
+          for (int i = i0; i < i1; ++i) {
+            const std::int32_t qv = x.q[j * in + i];
+            const int mag = std::abs(qv);
+            const int lvl = c.encoding == WeightEncoding::BitSlice
+                                ? (mag >> (c.slice_bits * s)) & t.level_max
+                                : mag;
+            const std::uint64_t base = (j * in + i) * static_cast<std::uint64_t>(t.cells_per_weight);
+            const double tp = g_min + (qv > 0 ? lvl : 0) * dg, tn = g_min + (qv < 0 ? lvl : 0) * dg;
+            const std::uint64_t idp = base + s * (analog_slice ? 2 : 1);
+            const std::uint64_t idn = idp + cells_per_side;
+            const double gp = program_cell(c, rng, tp, idp), gn = program_cell(c, rng, tn, idn);
+            const int r = i - i0;
+            main_g[2 * r] = settle_cell(c, rng, gp, idp);
+            main_g[2 * r + 1] = settle_cell(c, rng, gn, idn);
+            main_err[r] = (gp - tp) - (gn - tn);
+            max_err = std::max(max_err, std::abs(main_err[r]));
+          }
+          // Analog slicing: store −(write error)·k in an error pair, k filling the window.
+          const double k = max_err > 0 ? window / max_err : 1.0;
+          for (int gi = 0; gi < groups; ++gi) {
+            const ReadoutGroup& g = x.groups[gi];
+            if (g.slice != s) continue;
+            if (g.error_cell) x.coefficient[(static_cast<std::size_t>(rb) * out + j) * groups + gi] = g.weight / k;
+          }
+          for (int i = i0; i < i1; ++i) {
+            const int r = i - i0;
+            double ep = g_min, en = g_min;  // error pair (G+, G−)
+            if (analog_slice) {
+              const std::uint64_t base = (j * in + i) * static_cast<std::uint64_t>(t.cells_per_weight);
+              const std::uint64_t idp = base + s * 2 + 1, idn = idp + cells_per_side;
+              const double stored = std::min(std::abs(main_err[r]) * k, window);
+              const double tp = g_min + (main_err[r] < 0 ? stored : 0);
+              const double tn = g_min + (main_err[r] > 0 ? stored : 0);
+              ep = settle_cell(c, rng, program_cell(c, rng, tp, idp), idp);
+              en = settle_cell(c, rng, program_cell(c, rng, tn, idn), idn);
+            }
+            for (int gi = 0; gi < groups; ++gi) {
+              const ReadoutGroup& g = x.groups[gi];
+              if (g.slice != s) continue;
+              const double gp = g.error_cell ? ep : main_g[2 * r];
+              const double gn = g.error_cell ? en : main_g[2 * r + 1];
+              double lvl, var;
+              if (g.side == 0) {
+                lvl = (gp - gn) / dg;
+                var = (std::pow(c.device.sigma_read(gp), 2) + std::pow(c.device.sigma_read(gn), 2)) / (dg * dg);
+              } else {
+                const double gs = g.side > 0 ? gp : gn;
+                lvl = (gs - g_min) / dg;
+                var = std::pow(c.device.sigma_read(gs), 2) / (dg * dg);
+              }
+              const int col = static_cast<int>(j) * groups + gi;
+              x.level.at(i, col) = static_cast<float>(lvl);
+              if (c.mode == NoiseMode::PerRead) x.read_variance.at(i, col) = static_cast<float>(var);
+            }
+          }
+        }
+      }
+    }
+  });
+  return x;
+}
+
+}  // namespace raceit::xbar

@@ -1,0 +1,27 @@
+#include "raceit/core/metrics.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "raceit/core/error.hpp"
+
+namespace raceit {
+
+TEST(Metrics, HandDerivedValues) {
+  const std::vector<double> ref{1, 2, 3, 4}, y{1, 2, 3, 6};
+  const ErrorStats s = compare(std::span<const double>(y), std::span<const double>(ref));
+  EXPECT_DOUBLE_EQ(s.nmse, 4.0 / 30.0);
+  EXPECT_DOUBLE_EQ(s.snr_db, -10 * std::log10(4.0 / 30.0));
+  EXPECT_DOUBLE_EQ(s.max_abs, 2.0);
+  EXPECT_DOUBLE_EQ(s.rms, 1.0);
+  EXPECT_DOUBLE_EQ(s.wrong_fraction, 0.25);
+  const ErrorStats exact = compare(std::span<const double>(ref), std::span<const double>(ref));
+  EXPECT_EQ(exact.nmse, 0.0);
+  EXPECT_TRUE(std::isinf(exact.snr_db));
+  const std::vector<double> three{1, 2, 3};
+  EXPECT_THROW(compare(std::span<const double>(three), std::span<const double>(ref)), Error);
+}
+
+}  // namespace raceit

@@ -1,0 +1,64 @@
+#include "raceit/core/npy.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "raceit/core/error.hpp"
+
+namespace raceit {
+namespace {
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("raceit_npy_" + name)).string();
+}
+
+TEST(Npy, RoundTripsFloatIntAndBool) {
+  const std::string path = temp_path("roundtrip.npy");
+  for (const Tensor& t : {Tensor::from_floats({2, 3}, {1, -2, 3.5f, 0, 1e-8f, 7}), Tensor::from_ints({3}, {-1, 0, 1 << 20}),
+                          Tensor::from_ints({2, 1}, {1, 0}, DType::Bool), Tensor::scalar(4.0f)}) {
+    write_npy(path, t);
+    const Tensor back = read_npy(path);
+    EXPECT_EQ(back.dtype(), t.dtype());
+    EXPECT_EQ(back.shape(), t.shape());
+    for (std::int64_t i = 0; i < t.size(); ++i) EXPECT_EQ(back.number(i), t.number(i));
+  }
+  std::remove(path.c_str());
+}
+
+// Written by numpy 1.24 (the digits ViT golden logits, 8 samples × 10 classes).
+TEST(Npy, ReadsAFileNumpyWrote) {
+  const Tensor t = read_npy(std::string(RACEIT_SOURCE_DIR) + "/models/vit-digits/golden_output.npy");
+  EXPECT_EQ(t.dtype(), DType::Float32);
+  EXPECT_EQ(t.shape(), (Shape{8, 10}));
+}
+
+void expect_error_naming_file(const std::string& bytes, const std::string& what) {
+  const std::string path = temp_path("bad.npy");
+  std::ofstream(path, std::ios::binary) << bytes;
+  try {
+    read_npy(path);
+    FAIL() << "no error for " << what;
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
+  std::remove(path.c_str());
+}
+
+TEST(Npy, MalformedFilesAreErrorsNamingTheFile) {
+  expect_error_naming_file("", "an empty file");
+  expect_error_naming_file("not numpy at all", "a text file");
+  const std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }";
+  std::string v1 = std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(header.size()) + '\0' + header;
+  expect_error_naming_file(v1 + std::string(8, '\0'), "truncated data");
+  expect_error_naming_file(v1.substr(0, 20), "a truncated header");
+  std::string bad_dtype = v1;
+  bad_dtype.replace(bad_dtype.find("<f4"), 3, "<c8");
+  expect_error_naming_file(bad_dtype + std::string(32, '\0'), "a complex dtype");
+  EXPECT_THROW(read_npy(temp_path("does_not_exist.npy")), Error);
+}
+
+}  // namespace
+}  // namespace raceit

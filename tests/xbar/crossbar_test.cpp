@@ -1,0 +1,250 @@
+#include "raceit/xbar/crossbar.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "raceit/core/error.hpp"
+#include "raceit/core/rng.hpp"
+#include "raceit/xbar/integer_reference.hpp"
+
+namespace raceit::xbar {
+
+namespace {
+
+Matrix gaussian(int rows, int cols, std::uint64_t seed, std::uint64_t stream) {
+  Matrix m(rows, cols);
+  const CounterRng rng(seed);
+  for (std::size_t k = 0; k < m.data.size(); ++k) m.data[k] = static_cast<float>(rng.normal(stream, k));
+  return m;
+}
+
+bool equal(const Matrix& a, const Matrix& b) { return a.rows == b.rows && a.cols == b.cols && a.data == b.data; }
+
+double nmse(const Matrix& y, const Matrix& ref) {
+  double num = 0, den = 0;
+  for (std::size_t k = 0; k < y.data.size(); ++k) {
+    num += std::pow(y.data[k] - ref.data[k], 2);
+    den += std::pow(ref.data[k], 2);
+  }
+  return num / den;
+}
+
+// Small tiles so that 37 inputs and 23 outputs are not multiples of the tile size.
+CrossbarConfig small_config() {
+  CrossbarConfig c;
+  c.rows = 16;
+  c.cols = 16;
+  c.readout_bits = 16;  // lossless for 16 rows: every integer column sum has its own code
+  return c;
+}
+
+struct Variant {
+  const char* encoding;
+  SignScheme sign;
+  InputScheme inputs;
+  bool signed_inputs;
+};
+
+}  // namespace
+
+// Ideal mode equals integer matmul exactly when the readout is lossless, for every encoding,
+// sign scheme and input scheme, on both paths.
+TEST(Crossbar, IdealLosslessEqualsIntegerMatmul) {
+  const Matrix w = gaussian(23, 37, 1, streams::kData);
+  const Matrix xin = gaussian(5, 37, 2, streams::kData);
+  for (const char* enc : {"single", "analog-slice", "bit-slice:1", "bit-slice:2", "bit-slice:3"})
+    for (SignScheme sign : {SignScheme::SeparateArrays, SignScheme::DifferentialPairs})
+      for (InputScheme inputs : {InputScheme::BitSerial, InputScheme::MultiLevel})
+        for (bool signed_inputs : {false, true}) {
+          CrossbarConfig c = small_config();
+          parse_encoding(enc, c);
+          c.sign = sign;
+          c.inputs = inputs;
+          c.signed_inputs = signed_inputs;
+          if (inputs == InputScheme::MultiLevel) c.readout_bits = 24;
+          const auto x = program_crossbar(w, c);
+          const auto xq = input_quantiser(xin, c);
+          const Matrix exact = quantised_product(x, xin, xq);
+          const std::string what = std::string(enc) + (sign == SignScheme::SeparateArrays ? " separate" : " differential") +
+                                   (inputs == InputScheme::BitSerial ? " bit-serial" : " multi-level") +
+                                   (signed_inputs ? " signed" : " unsigned");
+          const auto fast = mvm(x, xin, xq, MvmPath::Fast);
+          const auto ref = mvm(x, xin, xq, MvmPath::Reference);
+          EXPECT_TRUE(equal(fast.output, exact)) << what;
+          EXPECT_TRUE(equal(ref.output, exact)) << what;
+          EXPECT_TRUE(equal(ideal_pipeline(x, xin, xq), exact)) << what;
+          EXPECT_EQ(fast.events.adc_clipped, 0u) << what;
+        }
+}
+
+// With an 8-bit readout of 128-row tiles conversions lose bits: both paths still equal the
+// integer pipeline model bit for bit, and differ from the lossless product.
+TEST(Crossbar, IdealLossyReadoutEqualsIntegerPipeline) {
+  const Matrix w = gaussian(70, 300, 3, streams::kData);
+  const Matrix xin = gaussian(4, 300, 4, streams::kData);
+  for (const char* enc : {"single", "analog-slice", "bit-slice:2"}) {
+    CrossbarConfig c;
+    parse_encoding(enc, c);
+    c.readout_bits = 8;
+    const auto x = program_crossbar(w, c);
+    const auto xq = input_quantiser(xin, c);
+    const Matrix pipeline = ideal_pipeline(x, xin, xq);
+    EXPECT_TRUE(equal(mvm(x, xin, xq, MvmPath::Fast).output, pipeline)) << enc;
+    EXPECT_TRUE(equal(mvm(x, xin, xq, MvmPath::Reference).output, pipeline)) << enc;
+    EXPECT_FALSE(equal(pipeline, quantised_product(x, xin, xq))) << enc;
+  }
+}
+
+// Hand-derived: 2 inputs, 1 output, weights (127, −64) at 8 bits (scale 1/127), unsigned inputs
+// [0, 1] → codes 0 and 255 for x = (0, 1)… With a full scale of 1/16 of 128·127 and 8-bit codes
+// the positive array's column (255·… ) clips.
+TEST(Crossbar, AdcClipsAtFullScaleAndCounts) {
+  Matrix w(1, 2);
+  w.at(0, 0) = 1.0f;
+  w.at(0, 1) = -0.5f;
+  Matrix xin(1, 2);
+  xin.at(0, 0) = 1.0f;
+  xin.at(0, 1) = 1.0f;
+  CrossbarConfig c;
+  c.encoding = WeightEncoding::Single;
+  c.inputs = InputScheme::MultiLevel;
+  c.readout_bits = 8;
+  c.full_scale = 1.0 / 1024;  // 128·255·127/1024 ≈ 4047 → step 16, top code 255 → 4080
+  const auto x = program_crossbar(w, c);
+  const auto xq = input_quantiser(xin, c);
+  EXPECT_EQ(x.scale.step, 16.0);
+  const auto r = mvm(x, xin, xq);
+  // Positive column: 255·127 = 32385 > 4080 → clipped; negative: 255·64 = 16320 → clipped.
+  EXPECT_EQ(r.events.adc_conversions, 2u);
+  EXPECT_EQ(r.events.adc_clipped, 2u);
+  const double expected = xq.scale * x.w_scale[0] * (4080.0 - 4080.0);
+  EXPECT_DOUBLE_EQ(r.output.at(0, 0), expected);
+  c.full_scale = 1.0;
+  const auto full = program_crossbar(w, c);
+  EXPECT_EQ(mvm(full, xin, xq).events.adc_clipped, 0u);
+}
+
+// Analog slicing cancels most of the programming error: at the same σ its error against the
+// quantised product is below single-cell encoding's (averaged over 3 seeds).
+TEST(Crossbar, AnalogSliceBeatsSingleUnderWriteNoise) {
+  const Matrix w = gaussian(64, 256, 5, streams::kData);
+  const Matrix xin = gaussian(16, 256, 6, streams::kData);
+  double e_single = 0, e_slice = 0;
+  for (std::uint64_t seed = 1; seed <= 3; ++seed)
+    for (const char* enc : {"single", "analog-slice"}) {
+      CrossbarConfig c;
+      parse_encoding(enc, c);
+      c.readout_bits = 16;
+      c.mode = device::NoiseMode::Frozen;
+      c.seed = seed;
+      const auto x = program_crossbar(w, c);
+      const auto xq = input_quantiser(xin, c);
+      const double e = nmse(mvm(x, xin, xq).output, quantised_product(x, xin, xq));
+      (std::string(enc) == "single" ? e_single : e_slice) += e;
+    }
+  std::cout << "NMSE single " << e_single / 3 << ", analog-slice " << e_slice / 3 << ", ratio "
+            << e_single / e_slice << "\n";
+  EXPECT_LT(e_slice, e_single);
+}
+
+// Frozen: the two paths read the same programmed cells; only float-vs-double summation differs.
+// Per-read: independent draws, same statistics (NMSE within 15% over 64 vectors × 64 outputs).
+TEST(Crossbar, ReferenceAndFastPathsAgree) {
+  const Matrix w = gaussian(64, 200, 7, streams::kData);
+  const Matrix xin = gaussian(64, 200, 8, streams::kData);
+  for (auto mode : {device::NoiseMode::Frozen, device::NoiseMode::PerRead}) {
+    CrossbarConfig c;
+    c.mode = mode;
+    c.readout_bits = 12;
+    c.device.std_scale = 3.0;
+    const auto x = program_crossbar(w, c);
+    const auto xq = input_quantiser(xin, c);
+    const Matrix exact = quantised_product(x, xin, xq);
+    const Matrix fast = mvm(x, xin, xq, MvmPath::Fast).output;
+    const Matrix ref = mvm(x, xin, xq, MvmPath::Reference).output;
+    const double ef = nmse(fast, exact), er = nmse(ref, exact);
+    if (mode == device::NoiseMode::Frozen) {
+      EXPECT_LT(nmse(fast, ref), 1e-3 * ef);
+    } else {
+      EXPECT_NEAR(ef / er, 1.0, 0.15) << "fast " << ef << " reference " << er;
+    }
+  }
+}
+
+TEST(Crossbar, IdenticalForOneAndTwoThreads) {
+  const Matrix w = gaussian(150, 130, 9, streams::kData);
+  const Matrix xin = gaussian(9, 130, 10, streams::kData);
+  for (auto mode : {device::NoiseMode::Frozen, device::NoiseMode::PerRead}) {
+    CrossbarConfig c;
+    c.mode = mode;
+    c.device.stuck_probability = 0.01;
+    const auto x1 = program_crossbar(w, c, 1), x2 = program_crossbar(w, c, 2);
+    const auto xq = input_quantiser(xin, c);
+    for (auto path : {MvmPath::Fast, MvmPath::Reference}) {
+      const auto a = mvm(x1, xin, xq, path, 1), b = mvm(x2, xin, xq, path, 2);
+      EXPECT_TRUE(equal(a.output, b.output));
+      EXPECT_EQ(a.events, b.events);
+    }
+  }
+}
+
+// Hand-counted events: 300 inputs, 70 outputs, 128×128 tiles, analog-slice in separate arrays
+// (2 columns per output → 64 outputs per tile), 8 bit planes, batch 2.
+TEST(Crossbar, EventCounts) {
+  const Matrix w = gaussian(70, 300, 11, streams::kData);
+  const Matrix xin = gaussian(2, 300, 12, streams::kData);
+  CrossbarConfig c;
+  const auto x = program_crossbar(w, c);
+  EXPECT_EQ(x.layout.row_blocks, 3);
+  EXPECT_EQ(x.layout.outputs_per_tile, 64);
+  EXPECT_EQ(x.layout.col_blocks, 2);
+  EXPECT_EQ(x.layout.arrays, 12);
+  const auto e = mvm(x, xin, input_quantiser(xin, c)).events;
+  EXPECT_EQ(e.array_reads, 2u * 8 * 3 * 2 * 2);
+  EXPECT_EQ(e.dac_conversions, 2u * 8 * 300 * 2 * 2);
+  EXPECT_EQ(e.adc_conversions, 2u * 8 * 3 * 4 * 70);  // 4 groups: (main, error) × (+, −)
+  EXPECT_EQ(e.acam_searches, 0u);
+  EXPECT_EQ(e.digital_adds, 2u * 70 * 2 + 2u * 70);
+  EXPECT_EQ(e.cells_programmed, 300u * 70 * 4);
+}
+
+TEST(Crossbar, RejectsBadConfigurations) {
+  CrossbarConfig c;
+  EXPECT_THROW(parse_encoding("bit-slice:x", c), Error);
+  EXPECT_THROW(parse_encoding("ternary", c), Error);
+  EXPECT_THROW(parse_readout("adc", c), Error);
+  c.cols = 1;  // analog-slice needs 2 columns per output
+  EXPECT_THROW(program_crossbar(gaussian(2, 2, 1, 1), c), Error);
+  c = CrossbarConfig{};
+  c.readout_bits = 1;
+  EXPECT_THROW(c.validate(), Error);
+  c = CrossbarConfig{};
+  const auto x = program_crossbar(gaussian(2, 3, 1, 1), c);
+  const Matrix wrong = gaussian(1, 4, 1, 2);
+  EXPECT_THROW(mvm(x, wrong, AffineQuantiser{}), Error);
+}
+
+}  // namespace raceit::xbar
+
+namespace raceit::xbar {
+
+// Calibration shrinks the readout range to the columns that occur, so an 8-bit readout loses
+// far less than with the worst-case range, and still clips nothing on the calibration data.
+TEST(Crossbar, CalibratedFullScaleCoversObservedColumns) {
+  const Matrix w = gaussian(64, 256, 13, streams::kData);
+  const Matrix xin = gaussian(32, 256, 14, streams::kData);
+  CrossbarConfig c;
+  const auto worst = program_crossbar(w, c);
+  const auto xq = input_quantiser(xin, c);
+  const Matrix exact = quantised_product(worst, xin, xq);
+  const double e_worst = nmse(mvm(worst, xin, xq).output, exact);
+  c.full_scale = calibrate_full_scale(w, c, xin);
+  EXPECT_LT(c.full_scale, 0.5);
+  const auto calibrated = program_crossbar(w, c);
+  const auto r = mvm(calibrated, xin, xq);
+  EXPECT_EQ(r.events.adc_clipped, 0u);
+  EXPECT_LT(nmse(r.output, exact), 0.25 * e_worst);
+}
+
+}  // namespace raceit::xbar
