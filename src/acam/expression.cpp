@@ -66,21 +66,23 @@ class ExpressionParser {
     return static_cast<int>(expr_.nodes_.size()) - 1;
   }
 
-  int parse_sum() {
-    int lhs = parse_product();
+  // operand ((a | b) operand)*, left-associative.
+  int parse_chain(int (ExpressionParser::*operand)(), char a, Expression::Op op_a, char b,
+                  Expression::Op op_b) {
+    int lhs = (this->*operand)();
     for (;;) {
-      if (accept('+')) lhs = add(Expression::Op::Add, lhs, parse_product());
-      else if (accept('-')) lhs = add(Expression::Op::Sub, lhs, parse_product());
+      if (accept(a)) lhs = add(op_a, lhs, (this->*operand)());
+      else if (accept(b)) lhs = add(op_b, lhs, (this->*operand)());
       else return lhs;
     }
   }
+  int parse_sum() {
+    return parse_chain(&ExpressionParser::parse_product, '+', Expression::Op::Add, '-',
+                       Expression::Op::Sub);
+  }
   int parse_product() {
-    int lhs = parse_unary();
-    for (;;) {
-      if (accept('*')) lhs = add(Expression::Op::Mul, lhs, parse_unary());
-      else if (accept('/')) lhs = add(Expression::Op::Div, lhs, parse_unary());
-      else return lhs;
-    }
+    return parse_chain(&ExpressionParser::parse_unary, '*', Expression::Op::Mul, '/',
+                       Expression::Op::Div);
   }
   int parse_unary() {
     if (accept('-')) return add(Expression::Op::Neg, parse_unary());
