@@ -92,7 +92,8 @@ AcamProgram compile_1var(const AcamFunction& f, const InputAxis& x, const Output
 // 2-var compile: x and y with 1–6 bits each. Each output bit's table is covered greedily with
 // axis-aligned rectangles: each step takes the rectangle of 1s (it may overlap 1s already
 // covered, never a 0) that covers the most still-uncovered 1s, the larger area on a tie. The
-// cover is verified to be exact (Error(Internal) otherwise).
+// cover is verified to be exact (Error(Internal) otherwise). The 4b×4b Gray product needs 265
+// rectangles (race-it.md §4.4 reports 266 for this greedy; ties are broken differently).
 AcamProgram compile_2var(const AcamFunction& f, const InputAxis& x, const InputAxis& y,
                          const OutputSpec& out = {});
 
