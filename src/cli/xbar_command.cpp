@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <optional>
 #include <iostream>
 
 #include "commands.hpp"
 #include "output.hpp"
+#include "raceit/acam/functions.hpp"
 #include "raceit/core/error.hpp"
 #include "raceit/core/npy.hpp"
 #include "raceit/core/metrics.hpp"
@@ -28,7 +30,8 @@ struct XbarOptions {
   bool per_channel = false, signed_inputs = false, json = false;
   std::string full_scale = "auto";
   double std_scale = -1, stuck = -1;
-  std::string weights_file, inputs_file;
+  std::string weights_file, inputs_file, fuse, acam_encoding = "gray";
+  int acam_instances = 256;
   int seeds = 1, threads = 0;
   std::uint64_t seed = 1;
 };
@@ -79,6 +82,9 @@ xbar::CrossbarConfig make_config(const XbarOptions& o) {
   c.inputs = o.inputs == "bit-serial" ? xbar::InputScheme::BitSerial : xbar::InputScheme::MultiLevel;
   if (o.full_scale != "auto") c.full_scale = parse_quantity(o.full_scale, Dimension::Dimensionless).value;
   c.mode = device::parse_noise_mode(o.mode);
+  c.fused_function = o.fuse;
+  c.acam_encoding = acam::parse_output_encoding(o.acam_encoding);
+  c.acam_instances = o.acam_instances;
   c.device = device::load_device_preset(o.device);
   if (o.std_scale >= 0) c.device.std_scale = o.std_scale;
   if (o.stuck >= 0) c.device.stuck_probability = o.stuck;
@@ -111,7 +117,14 @@ void run_xbar(const XbarOptions& o) {
                 fmt::format("{}: inputs have {} features but the weight matrix has {} columns",
                             o.inputs_file.empty() ? "random inputs" : o.inputs_file, x.cols, w.cols));
   if (o.full_scale == "auto") c.full_scale = xbar::calibrate_full_scale(w, c, x);
-  const xbar::Matrix reference = float_product(x, w);
+  // With a fused function the references are f of the products.
+  const auto fused = o.fuse.empty() ? std::optional<acam::AcamFunction>{} : acam::resolve_function(o.fuse);
+  auto apply_fused = [&](xbar::Matrix m) {
+    if (fused)
+      for (float& v : m.data) v = static_cast<float>((*fused)(v));
+    return m;
+  };
+  const xbar::Matrix reference = apply_fused(float_product(x, w));
   const auto xq = xbar::input_quantiser(x, c);
   const auto path = o.path == "reference" ? xbar::MvmPath::Reference : xbar::MvmPath::Fast;
 
@@ -124,7 +137,7 @@ void run_xbar(const XbarOptions& o) {
     programmed = xbar::program_crossbar(w, c, o.threads);
     const auto result = xbar::mvm(programmed, x, xq, path, o.threads);
     const ErrorStats vs_float = compare(std::span<const float>(result.output.data), std::span<const float>(reference.data));
-    const xbar::Matrix integer = xbar::quantised_product(programmed, x, xq);
+    const xbar::Matrix integer = apply_fused(xbar::quantised_product(programmed, x, xq));
     const ErrorStats vs_int = compare(std::span<const float>(result.output.data), std::span<const float>(integer.data));
     nmse.push_back(vs_float.nmse);
     snr.push_back(vs_float.snr_db);
@@ -141,6 +154,8 @@ void run_xbar(const XbarOptions& o) {
       {"w_bits", c.w_bits}, {"a_bits", c.a_bits}, {"per_channel", c.per_channel},
       {"signed_inputs", c.signed_inputs}, {"encoding", xbar::encoding_name(c)}, {"sign", o.sign},
       {"inputs", o.inputs}, {"readout", xbar::readout_name(c)}, {"full_scale", c.full_scale},
+      {"fused_function", o.fuse.empty() ? "identity" : o.fuse}, {"acam_encoding", o.acam_encoding},
+      {"acam_instances", c.acam_instances},
       {"readout_step", programmed.scale.step}, {"mode", o.mode}, {"std_scale", c.device.std_scale},
       {"stuck_probability", c.device.stuck_probability}, {"device", o.device}, {"path", o.path},
       {"seed", o.seed}, {"seeds", o.seeds}};
@@ -165,7 +180,8 @@ void run_xbar(const XbarOptions& o) {
                            w.rows, w.cols, x.rows, c.rows, c.cols, t.row_blocks, t.col_blocks, t.arrays);
   std::cout << fmt::format("encoding {} ({} cells/weight, {} signs), inputs {} ({} bits, {}), readout {} (step {:g} levels)\n",
                            xbar::encoding_name(c), t.cells_per_weight, o.sign, o.inputs, c.a_bits,
-                           c.signed_inputs ? "signed" : "unsigned", xbar::readout_name(c), programmed.scale.step);
+                           c.signed_inputs ? "signed" : "unsigned",
+                           xbar::readout_name(c) + (o.fuse.empty() ? "" : " fused " + o.fuse), programmed.scale.step);
   std::cout << fmt::format("mode {}, std_scale {:g}, stuck {:g}, device {}, seeds {}…{}\n\n", o.mode, c.device.std_scale,
                            c.device.stuck_probability, o.device, o.seed, o.seed + o.seeds - 1);
   auto pm = [](const std::vector<double>& v, const char* f) {
@@ -204,6 +220,13 @@ void register_xbar_command(CLI::App& app) {
   cmd->add_option("--inputs", o->inputs, "bit-serial (1-bit DACs, one read per bit) | multi-level (one read)")
       ->check(CLI::IsMember({"bit-serial", "multi-level"}))->capture_default_str();
   cmd->add_option("--readout", o->readout, "adc:BITS | acam[:BITS]")->capture_default_str();
+  cmd->add_option("--fuse", o->fuse,
+                  "element-wise function (name or expression in x) fused into an ACAM readout; needs\n"
+                  "--readout acam --inputs multi-level --encoding single --sign differential and in <= rows");
+  cmd->add_option("--acam-encoding", o->acam_encoding, "output code of ACAM readout columns: gray | binary")
+      ->check(CLI::IsMember({"gray", "binary"}))->capture_default_str();
+  cmd->add_option("--acam-instances", o->acam_instances,
+                  "distinct noise realisations of ACAM readout columns (shared round-robin)")->capture_default_str();
   cmd->add_option("--full-scale", o->full_scale,
                   "readout range as a fraction of the largest possible column value, or 'auto': calibrated\n"
                   "to the largest column the inputs produce on ideal cells")->capture_default_str();

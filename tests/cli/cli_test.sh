@@ -35,6 +35,11 @@ check xbar-ideal-exact 0 '"exact_vs_integer": true' -- \
   "$RACEIT" xbar --in 100 --out 40 --batch 4 --mode ideal --readout adc:16 --full-scale 1 --json
 check xbar-json-keys 0 '"snr_db"' -- "$RACEIT" xbar --in 64 --out 16 --batch 2 --json
 check xbar-events 0 '"adc_conversions": ' -- "$RACEIT" xbar --in 64 --out 16 --batch 2 --json
+check xbar-acam-ideal-exact 0 '"exact_vs_integer": true' -- \
+  "$RACEIT" xbar --in 100 --out 40 --batch 4 --rows 8 --w-bits 5 --mode ideal --readout acam:12 --full-scale 1 --json
+check xbar-fused-gelu 0 "readout acam:8 fused gelu" -- \
+  "$RACEIT" xbar --in 64 --out 16 --batch 4 --readout acam --inputs multi-level --encoding single --sign differential --fuse gelu
+check xbar-fused-illegal 2 "needs one Compute-ACAM conversion per output" -- "$RACEIT" xbar --in 300 --readout acam --fuse gelu
 check xbar-truncated-npy 2 "truncated.npy" -- "$RACEIT" xbar --weights "$TMP/truncated.npy"
 check xbar-bad-encoding 2 "unknown weight encoding 'ternary'" -- "$RACEIT" xbar --encoding ternary
 check xbar-bad-readout 2 "adc:BITS" -- "$RACEIT" xbar --readout adc
