@@ -67,7 +67,8 @@ struct ReadoutTally {
 // Converts the column values u[0…G) of one output (one per readout group) and returns their
 // weighted sum Σ coefficient_g · reconstructed_g. `column` numbers the output's first
 // conversion column; an ACAM readout uses realisation (column + g) mod pool size.
-inline double convert_output(const ProgrammedCrossbar& x, const double* coefficient, const double* u, int groups,
+template <class Value>
+inline double convert_output(const ProgrammedCrossbar& x, const double* coefficient, const Value* u, int groups,
                              std::size_t column, ReadoutTally& tally) {
   const ReadoutScale& s = x.scale;
   const double inv_step = 1.0 / s.step;  // exact: the step is a power of two
@@ -76,7 +77,7 @@ inline double convert_output(const ProgrammedCrossbar& x, const double* coeffici
   if (x.config.readout == ReadoutKind::Acam) {
     const std::size_t pool = x.readout_acams.size();
     for (int g = 0; g < groups; ++g) {
-      tally.peak = std::max(tally.peak, std::abs(u[g]));
+      tally.peak = std::max(tally.peak, std::abs(static_cast<double>(u[g])));
       const std::uint32_t code = x.readout_acams[(column + g) % pool].lookup(u[g] * inv_step - lo);
       sum += coefficient[g] * (static_cast<double>(code) + lo);
     }
@@ -87,7 +88,7 @@ inline double convert_output(const ProgrammedCrossbar& x, const double* coeffici
   // call that preserves FP flags: several times slower in this, the hottest loop.)
   constexpr double kRound = 0x1.8p52;
   for (int g = 0; g < groups; ++g) {
-    tally.peak = std::max(tally.peak, std::abs(u[g]));
+    tally.peak = std::max(tally.peak, std::abs(static_cast<double>(u[g])));
     const double v = std::clamp(u[g] * inv_step, lo - 1.0, hi + 1.0);
     const double code = (v + kRound) - kRound;
     tally.clipped += (code < lo) | (code > hi);
@@ -113,9 +114,7 @@ FusedReadout fuse_readout(const ProgrammedCrossbar& x, const AffineQuantiser& xq
   FusedReadout fused;
   const double top = std::ldexp(1.0, c.readout_bits) - 1;
   for (int j = 0; j < x.out; ++j) {
-    std::int64_t rowsum = 0;
-    for (int i = 0; i < x.in; ++i) rowsum += x.q[static_cast<std::size_t>(j) * x.in + i];
-    const double zero_term = c.signed_inputs ? 0.0 : static_cast<double>(xq.zero) * static_cast<double>(rowsum);
+    const double zero_term = c.signed_inputs ? 0.0 : static_cast<double>(xq.zero) * static_cast<double>(x.q_row_sum[j]);
     const double scale = xq.scale * x.w_scale[j];
     auto value = [&](double code) { return scale * ((code + static_cast<double>(x.scale.cmin)) * x.scale.step - zero_term); };
     fused.programs.push_back(acam::compile_1var(f, acam::InputAxis{c.readout_bits, acam::ValueRange{value(0), value(top)}},
@@ -162,9 +161,7 @@ Matrix dequantise(const ProgrammedCrossbar& x, const std::vector<double>& acc, c
   std::vector<double> zero_term(x.out, 0.0);
   if (!x.config.signed_inputs)
     for (int j = 0; j < x.out; ++j) {
-      std::int64_t rowsum = 0;
-      for (int i = 0; i < x.in; ++i) rowsum += x.q[static_cast<std::size_t>(j) * x.in + i];
-      zero_term[j] = static_cast<double>(xq.zero) * static_cast<double>(rowsum);
+      zero_term[j] = static_cast<double>(xq.zero) * static_cast<double>(x.q_row_sum[j]);
     }
   for (int b = 0; b < batch; ++b)
     for (int j = 0; j < x.out; ++j)
@@ -191,11 +188,11 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
   // Converts output j's group values for (row block, plane) and accumulates them. The order per
   // output is fixed (row block, plane, group) whatever the path or thread count. A fused
   // readout has one conversion per output and produces the output value itself.
-  auto accumulate = [&](int b, int j, int rb, int p, const double* u, ReadoutTally& tally) {
+  auto accumulate = [&](int b, int j, int rb, int p, const auto* u, ReadoutTally& tally) {
     const std::size_t column = (static_cast<std::size_t>(rb) * out + j) * G;
     double& a = acc[static_cast<std::size_t>(b) * out + j];
     if (!fused.acams.empty()) {
-      tally.peak = std::max(tally.peak, std::abs(u[0]));
+      tally.peak = std::max(tally.peak, std::abs(static_cast<double>(u[0])));
       const double x_code = u[0] / x.scale.step - static_cast<double>(x.scale.cmin);
       a = fused.programs[j].dequantise(fused.acams[j].lookup(x_code));
       return;
@@ -216,6 +213,7 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
       squares = planes.value;
       for (float& v : squares.data) v *= v;
     }
+    const bool adc_only = !per_read && c.readout == ReadoutKind::Adc;
     const Matrix& square_planes = per_read && c.inputs == InputScheme::MultiLevel ? squares : planes.value;
     parallel_for(chunks, threads, [&](std::size_t c0, std::size_t c1) {
       std::vector<float> y, v;
@@ -235,14 +233,25 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
           for (int p = 0; p < P; ++p)
             for (int b = 0; b < batch; ++b) {
               const std::size_t row = static_cast<std::size_t>(p * batch + b) * ncols;
+              if (adc_only) {  // the common case, as one tight loop over the chunk's outputs
+                double* acc_row = acc.data() + static_cast<std::size_t>(b) * out + j0;
+                const double* coefficient = x.coefficient.data() + (static_cast<std::size_t>(rb) * out + j0) * G;
+                const double weight = planes.weight[p];
+                ReadoutTally& t = tally_per_chunk[ch];
+                for (int jj = 0; jj < nj; ++jj)
+                  acc_row[jj] += weight * convert_output(x, coefficient + static_cast<std::size_t>(jj) * G,
+                                                         y.data() + row + static_cast<std::size_t>(jj) * G, G, 0, t);
+                continue;
+              }
               for (int jj = 0; jj < nj; ++jj) {
-                for (int g = 0; g < G; ++g) {
-                  const std::size_t k = row + static_cast<std::size_t>(jj) * G + g;
-                  u[g] = y[k];
-                  if (per_read)
-                    u[g] += std::sqrt(std::max(0.0f, v[k])) *
-                            rng.normal(streams::kXbarReadPerRead, read_index(call_index, rb, p, g, b, j0 + jj, x, P, batch));
+                const std::size_t k0 = row + static_cast<std::size_t>(jj) * G;
+                if (!per_read) {
+                  accumulate(b, j0 + jj, rb, p, y.data() + k0, tally_per_chunk[ch]);
+                  continue;
                 }
+                for (int g = 0; g < G; ++g)
+                  u[g] = y[k0 + g] + std::sqrt(std::max(0.0f, v[k0 + g])) *
+                                         rng.normal(streams::kXbarReadPerRead, read_index(call_index, rb, p, g, b, j0 + jj, x, P, batch));
                 accumulate(b, j0 + jj, rb, p, u.data(), tally_per_chunk[ch]);
               }
             }

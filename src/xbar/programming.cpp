@@ -82,6 +82,7 @@ ProgrammedCrossbar program_crossbar(const Matrix& w, const CrossbarConfig& c, in
   double tensor_max = 0;
   for (float v : w.data) tensor_max = std::max(tensor_max, std::abs(static_cast<double>(v)));
   x.q.resize(static_cast<std::size_t>(out) * in);
+  x.q_row_sum.assign(out, 0);
   for (int j = 0; j < out; ++j) {
     double m = tensor_max;
     if (c.per_channel) {
@@ -92,6 +93,7 @@ ProgrammedCrossbar program_crossbar(const Matrix& w, const CrossbarConfig& c, in
     for (int i = 0; i < in; ++i) {
       const double r = round_half_even(w.at(j, i) / x.w_scale[j]);
       x.q[static_cast<std::size_t>(j) * in + i] = static_cast<std::int32_t>(std::clamp(r, -1.0 * qmax, 1.0 * qmax));
+      x.q_row_sum[j] += x.q[static_cast<std::size_t>(j) * in + i];
     }
   }
 

@@ -112,6 +112,7 @@ struct ProgrammedCrossbar {
   std::vector<ReadoutGroup> groups;
   ReadoutScale scale;
   std::vector<std::int32_t> q;       // quantised weights, out × in
+  std::vector<std::int64_t> q_row_sum;  // Σ_i q[j][i]: the zero-point correction's weight
   std::vector<double> w_scale;       // per output channel (all equal when per tensor)
   // Effective level matrix, in × (out·groups), column j·groups + g: (G − g_min)/Δg of output j's
   // cells in group g (differential: G+ − G−), read noise folded in for Frozen mode. Groups of one
