@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "raceit " RACEIT_VERSION);
   raceit::cli::register_params_command(app);
   raceit::cli::register_xbar_command(app);
+  raceit::cli::register_arch_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
