@@ -189,23 +189,28 @@ ComponentSpec sized_component(const ParamSet& p, const std::string& name, const 
 struct Group {
   std::string prefix;
   std::function<bool(const ImcSpec&)> used;
+  std::string when;  // who needs it, for the error message
 };
 std::vector<Group> optional_groups() {
   auto acam_used = [](const ImcSpec& c) { return c.readout == Readout::Acam || c.race_units > 0; };
+  const std::string acam_when = "with a Compute-ACAM readout or RACE units";
   return {
-      {"components.adc.", [](const ImcSpec& c) { return c.readout == Readout::Adc; }},
-      {"crossbar.acam_spare_ranges", [](const ImcSpec& c) { return c.readout == Readout::Acam; }},
-      {"components.acam.", acam_used},
-      {"components.xor.", acam_used},
-      {"race.", [](const ImcSpec& c) { return c.race_units > 0; }},
-      {"components.sram.", [](const ImcSpec& c) { return c.buffer_kind == BufferKind::Sram && c.buffer_bytes > 0; }},
-      {"components.edram.", [](const ImcSpec& c) { return c.buffer_kind == BufferKind::Edram && c.buffer_bytes > 0; }},
-      {"components.register.", [](const ImcSpec& c) { return c.register_bytes > 0; }},
-      {"components.adder.", [](const ImcSpec& c) { return c.adders > 0; }},
-      {"components.shift_add.", [](const ImcSpec& c) { return c.shift_adds > 0; }},
-      {"components.vector_unit.", [](const ImcSpec& c) { return c.vector_units > 0; }},
-      {"components.sfu.", [](const ImcSpec& c) { return c.sfus > 0; }},
-      {"components.link.", [](const ImcSpec& c) { return c.links > 0; }},
+      {"components.adc.", [](const ImcSpec& c) { return c.readout == Readout::Adc; }, "with an ADC readout"},
+      {"crossbar.acam_spare_ranges", [](const ImcSpec& c) { return c.readout == Readout::Acam; },
+       "with a Compute-ACAM readout"},
+      {"components.acam.", acam_used, acam_when},
+      {"components.xor.", acam_used, acam_when},
+      {"race.", [](const ImcSpec& c) { return c.race_units > 0; }, "with RACE units"},
+      {"components.sram.", [](const ImcSpec& c) { return c.buffer_kind == BufferKind::Sram && c.buffer_bytes > 0; },
+       "with an SRAM buffer"},
+      {"components.edram.", [](const ImcSpec& c) { return c.buffer_kind == BufferKind::Edram && c.buffer_bytes > 0; },
+       "with an eDRAM buffer"},
+      {"components.register.", [](const ImcSpec& c) { return c.register_bytes > 0; }, "with registers"},
+      {"components.adder.", [](const ImcSpec& c) { return c.adders > 0; }, "with adders"},
+      {"components.shift_add.", [](const ImcSpec& c) { return c.shift_adds > 0; }, "with shift-add units"},
+      {"components.vector_unit.", [](const ImcSpec& c) { return c.vector_units > 0; }, "with vector units"},
+      {"components.sfu.", [](const ImcSpec& c) { return c.sfus > 0; }, "with special-function units"},
+      {"components.link.", [](const ImcSpec& c) { return c.links > 0; }, "with chip-to-chip links"},
   };
 }
 
@@ -215,18 +220,18 @@ const Group* optional_group(const std::vector<Group>& groups, const std::string&
   return nullptr;
 }
 
-void require(const ParamSet& p, const std::string& path, const std::string& key, const std::string& kind) {
+// `who`: the architectures that must set the key ("every imc architecture", …).
+void require(const ParamSet& p, const std::string& path, const std::string& key, const std::string& who) {
   if (p.has(key)) return;
   const auto& specs = p.specs();
   const auto it = std::find_if(specs.begin(), specs.end(), [&](const ParamSpec& s) { return s.key == key; });
   throw Error(ErrorKind::Config,
-              fmt::format("{}: missing key '{}' ({}, {}); every {}architecture sets it "
-                          "('raceit params' lists the keys)",
+              fmt::format("{}: missing key '{}' ({}, {}); {} sets it ('raceit params' lists the keys)",
                           path, key, it->description,
                           !it->choices.empty() ? fmt::format("one of {}", fmt::join(it->choices, ", "))
                           : it->dimension == Dimension::Dimensionless ? std::string("a number")
                                                                        : fmt::format("unit {}", base_unit(it->dimension)),
-                          kind.empty() ? "" : kind + " "));
+                          who));
 }
 
 // The design's shape: counts, geometry and choices, which decide what else it needs.
@@ -333,7 +338,7 @@ ArchSpec load_arch(const std::string& path, const std::vector<std::string>& over
   a.params = load_params(arch_param_specs(), path);
   for (const auto& o : overrides) a.params.set_override(o);
   const ParamSet& p = a.params;
-  require(p, path, "kind", "");
+  require(p, path, "kind", "every architecture");
   a.kind = p.word("kind") == "imc" ? ArchKind::Imc : ArchKind::Gpu;
   const std::string kind = to_string(a.kind);
   for (const auto& s : p.specs()) {
@@ -344,7 +349,8 @@ ArchSpec load_arch(const std::string& path, const std::vector<std::string>& over
   // Keys outside the optional groups first: they decide which optional groups are needed.
   const auto groups = optional_groups();
   for (const auto& s : p.specs())
-    if (key_of_kind(s.key, a.kind) && !optional_group(groups, s.key)) require(p, path, s.key, kind);
+    if (key_of_kind(s.key, a.kind) && !optional_group(groups, s.key))
+      require(p, path, s.key, "every " + kind + " architecture");
   a.node = positive(p, "technology.node");
   a.clock = positive(p, "technology.clock");
   if (a.kind == ArchKind::Gpu) {
@@ -355,7 +361,7 @@ ArchSpec load_arch(const std::string& path, const std::vector<std::string>& over
   read_organisation(p, a.imc);
   for (const auto& s : p.specs()) {
     const Group* g = optional_group(groups, s.key);
-    if (g && g->used(a.imc)) require(p, path, s.key, kind);
+    if (g && g->used(a.imc)) require(p, path, s.key, "an imc architecture " + g->when);
   }
   read_costs(p, a.imc);
   return a;
