@@ -6,6 +6,7 @@
 namespace raceit::cli {
 
 void register_params_command(CLI::App& app);
+void register_arch_command(CLI::App& app);
 void register_xbar_command(CLI::App& app);
 void register_acam_command(CLI::App& app);
 

@@ -27,6 +27,7 @@ check() {  # check NAME EXPECTED_RC PATTERN -- COMMAND...
 printf '\x93NUMPY\x01\x00' >"$TMP/truncated.npy"
 echo "not yaml: [" >"$TMP/bad.yaml"
 printf 'conductance:\n  g_max: 150uS\n  g_maks: 1uS\n' >"$TMP/unknown.yaml"
+printf 'include: %s/configs/arch/isaac.yaml\ncomponents:\n  adc:\n    energy: 2pV\n' "$PWD" >"$TMP/badunit.yaml"
 
 check help 0 "Compute-ACAM" -- "$RACEIT" --help
 check no-command 2 "subcommand is required" -- "$RACEIT"
@@ -45,6 +46,17 @@ check xbar-bad-encoding 2 "unknown weight encoding 'ternary'" -- "$RACEIT" xbar 
 check xbar-bad-readout 2 "adc:BITS" -- "$RACEIT" xbar --readout adc
 check xbar-bad-device 2 "bad.yaml:[0-9]+: malformed YAML" -- "$RACEIT" xbar --device "$TMP/bad.yaml"
 check xbar-unknown-key 2 "unknown.yaml:3: unknown key 'conductance.g_maks'" -- "$RACEIT" xbar --device "$TMP/unknown.yaml"
+
+check params-arch 0 "components.adc.energy +J +\(required\)" -- "$RACEIT" params
+check arch-list 0 "^retransformer +ReTransformer" -- "$RACEIT" arch list
+check arch-show 0 "acam_readout +search" -- "$RACEIT" arch show raceit
+check arch-show-json 0 '"peak_power_w": ' -- "$RACEIT" arch show isaac --json
+check arch-show-gpu 0 '"peak_fp16_flops": 989400000000000' -- "$RACEIT" arch show h100 --json
+check arch-set 0 "chip +128 tiles" -- "$RACEIT" arch show raceit --set chip.tiles=128
+check arch-set-unknown 2 "--set: unknown key 'chip.tilez'" -- "$RACEIT" arch show raceit --set chip.tilez=1
+check arch-unknown 2 "unknown architecture 'tpu'" -- "$RACEIT" arch show tpu
+check arch-bad-unit 2 "badunit.yaml:4: key 'components.adc.energy'" -- "$RACEIT" arch show "$TMP/badunit.yaml"
+check arch-no-file 2 "no such configuration file" -- "$RACEIT" arch show "$TMP/none.yaml"
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
