@@ -6,8 +6,10 @@
 namespace raceit::cli {
 
 void register_params_command(CLI::App& app);
+void register_arch_command(CLI::App& app);
 // info, infer, eval
 void register_model_commands(CLI::App& app);
 void register_xbar_command(CLI::App& app);
+void register_acam_command(CLI::App& app);
 
 }  // namespace raceit::cli

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   raceit::cli::register_params_command(app);
   raceit::cli::register_model_commands(app);
   raceit::cli::register_xbar_command(app);
+  raceit::cli::register_acam_command(app);
+  raceit::cli::register_arch_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "output.hpp"
 #include "raceit/device/rram.hpp"
+#include "raceit/perf/arch.hpp"
 
 namespace raceit::cli {
 
@@ -21,7 +22,8 @@ void print_group(const ParamGroup& g) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& s : g.specs) {
     std::string unit = s.choices.empty() ? base_unit(s.dimension) : fmt::format("{}", fmt::join(s.choices, "|"));
-    rows.push_back({s.key, unit.empty() ? "-" : unit, s.default_text, s.description});
+    rows.push_back({s.key, unit.empty() ? "-" : unit, s.default_text.empty() ? "(required)" : s.default_text,
+                     s.description});
   }
   std::cout << format_table({"key", "unit", "default", "description"}, rows, 4) << "\n";
 }
@@ -33,6 +35,9 @@ void register_params_command(CLI::App& app) {
   cmd->callback([] {
     print_group({"device preset", "configs/devices/*.yaml; nested YAML keys join with '.'",
                  device::rram_param_specs()});
+    print_group({"architecture", "configs/arch/*.yaml; kind imc sets all but gpu.*, kind gpu sets kind, "
+                                 "technology.node, technology.clock and gpu.*; see configs/arch/README.md",
+                 perf::arch_param_specs()});
   });
 }
 

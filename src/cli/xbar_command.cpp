@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <optional>
 #include <iostream>
 
 #include "commands.hpp"
 #include "output.hpp"
+#include "raceit/acam/functions.hpp"
 #include "raceit/core/error.hpp"
+#include "raceit/core/npy.hpp"
 #include "raceit/core/metrics.hpp"
 #include "raceit/core/rng.hpp"
 #include "raceit/core/units.hpp"
@@ -27,6 +30,8 @@ struct XbarOptions {
   bool per_channel = false, signed_inputs = false, json = false;
   std::string full_scale = "auto";
   double std_scale = -1, stuck = -1;
+  std::string weights_file, inputs_file, fuse, acam_encoding = "gray";
+  int acam_instances = 256;
   int seeds = 1, threads = 0;
   std::uint64_t seed = 1;
 };
@@ -35,6 +40,20 @@ xbar::Matrix gaussian(int rows, int cols, std::uint64_t stream) {
   xbar::Matrix m(rows, cols);
   const CounterRng rng(0);  // data are the same for every noise seed
   for (std::size_t k = 0; k < m.data.size(); ++k) m.data[k] = static_cast<float>(rng.normal(stream, k));
+  return m;
+}
+
+// A float32 .npy file as a matrix: 2-D as is, 1-D as one row.
+xbar::Matrix matrix_from_npy(const std::string& path, const char* what) {
+  const Tensor t = read_npy(path);
+  if (!t.is_float() || t.rank() < 1 || t.rank() > 2)
+    throw Error(ErrorKind::InvalidArgument,
+                fmt::format("{}: {} must be a 1-D or 2-D float array, got {} of shape {}", path, what,
+                            to_string(t.dtype()), to_string(t.shape())));
+  const int rows = t.rank() == 2 ? static_cast<int>(t.dim(0)) : 1;
+  xbar::Matrix m(rows, static_cast<int>(t.dim(-1)));
+  const auto values = t.floats();
+  std::copy(values.begin(), values.end(), m.data.begin());
   return m;
 }
 
@@ -63,6 +82,9 @@ xbar::CrossbarConfig make_config(const XbarOptions& o) {
   c.inputs = o.inputs == "bit-serial" ? xbar::InputScheme::BitSerial : xbar::InputScheme::MultiLevel;
   if (o.full_scale != "auto") c.full_scale = parse_quantity(o.full_scale, Dimension::Dimensionless).value;
   c.mode = device::parse_noise_mode(o.mode);
+  c.fused_function = o.fuse;
+  c.acam_encoding = acam::parse_output_encoding(o.acam_encoding);
+  c.acam_instances = o.acam_instances;
   c.device = device::load_device_preset(o.device);
   if (o.std_scale >= 0) c.device.std_scale = o.std_scale;
   if (o.stuck >= 0) c.device.stuck_probability = o.stuck;
@@ -86,10 +108,23 @@ void run_xbar(const XbarOptions& o) {
   if (o.in < 1 || o.out < 1 || o.batch < 1) throw Error(ErrorKind::InvalidArgument, "--in, --out and --batch must be >= 1");
   if (o.seeds < 1) throw Error(ErrorKind::InvalidArgument, "--seeds must be >= 1");
   xbar::CrossbarConfig c = make_config(o);
-  const xbar::Matrix w = gaussian(o.out, o.in, streams::kData);
-  const xbar::Matrix x = gaussian(o.batch, o.in, streams::kData + 1);
+  const xbar::Matrix w = o.weights_file.empty() ? gaussian(o.out, o.in, streams::kData)
+                                                : matrix_from_npy(o.weights_file, "weight matrix (out x in)");
+  const xbar::Matrix x = o.inputs_file.empty() ? gaussian(o.batch, w.cols, streams::kData + 1)
+                                               : matrix_from_npy(o.inputs_file, "input matrix (batch x in)");
+  if (x.cols != w.cols)
+    throw Error(ErrorKind::InvalidArgument,
+                fmt::format("{}: inputs have {} features but the weight matrix has {} columns",
+                            o.inputs_file.empty() ? "random inputs" : o.inputs_file, x.cols, w.cols));
   if (o.full_scale == "auto") c.full_scale = xbar::calibrate_full_scale(w, c, x);
-  const xbar::Matrix reference = float_product(x, w);
+  // With a fused function the references are f of the products.
+  const auto fused = o.fuse.empty() ? std::optional<acam::AcamFunction>{} : acam::resolve_function(o.fuse);
+  auto apply_fused = [&](xbar::Matrix m) {
+    if (fused)
+      for (float& v : m.data) v = static_cast<float>((*fused)(v));
+    return m;
+  };
+  const xbar::Matrix reference = apply_fused(float_product(x, w));
   const auto xq = xbar::input_quantiser(x, c);
   const auto path = o.path == "reference" ? xbar::MvmPath::Reference : xbar::MvmPath::Fast;
 
@@ -102,7 +137,7 @@ void run_xbar(const XbarOptions& o) {
     programmed = xbar::program_crossbar(w, c, o.threads);
     const auto result = xbar::mvm(programmed, x, xq, path, o.threads);
     const ErrorStats vs_float = compare(std::span<const float>(result.output.data), std::span<const float>(reference.data));
-    const xbar::Matrix integer = xbar::quantised_product(programmed, x, xq);
+    const xbar::Matrix integer = apply_fused(xbar::quantised_product(programmed, x, xq));
     const ErrorStats vs_int = compare(std::span<const float>(result.output.data), std::span<const float>(integer.data));
     nmse.push_back(vs_float.nmse);
     snr.push_back(vs_float.snr_db);
@@ -113,10 +148,14 @@ void run_xbar(const XbarOptions& o) {
   }
   const xbar::TileLayout& t = programmed.layout;
   nlohmann::json config = {
-      {"in", o.in}, {"out", o.out}, {"batch", o.batch}, {"rows", c.rows}, {"cols", c.cols},
+      {"in", w.cols}, {"out", w.rows}, {"batch", x.rows},
+      {"weights", o.weights_file.empty() ? "random" : o.weights_file},
+      {"inputs_file", o.inputs_file.empty() ? "random" : o.inputs_file}, {"rows", c.rows}, {"cols", c.cols},
       {"w_bits", c.w_bits}, {"a_bits", c.a_bits}, {"per_channel", c.per_channel},
       {"signed_inputs", c.signed_inputs}, {"encoding", xbar::encoding_name(c)}, {"sign", o.sign},
       {"inputs", o.inputs}, {"readout", xbar::readout_name(c)}, {"full_scale", c.full_scale},
+      {"fused_function", o.fuse.empty() ? "identity" : o.fuse}, {"acam_encoding", o.acam_encoding},
+      {"acam_instances", c.acam_instances},
       {"readout_step", programmed.scale.step}, {"mode", o.mode}, {"std_scale", c.device.std_scale},
       {"stuck_probability", c.device.stuck_probability}, {"device", o.device}, {"path", o.path},
       {"seed", o.seed}, {"seeds", o.seeds}};
@@ -138,10 +177,11 @@ void run_xbar(const XbarOptions& o) {
     return;
   }
   std::cout << fmt::format("crossbar MVM: {}x{} weights, {} input vectors, {}x{} tiles ({} row x {} column blocks, {} arrays)\n",
-                           o.out, o.in, o.batch, c.rows, c.cols, t.row_blocks, t.col_blocks, t.arrays);
+                           w.rows, w.cols, x.rows, c.rows, c.cols, t.row_blocks, t.col_blocks, t.arrays);
   std::cout << fmt::format("encoding {} ({} cells/weight, {} signs), inputs {} ({} bits, {}), readout {} (step {:g} levels)\n",
                            xbar::encoding_name(c), t.cells_per_weight, o.sign, o.inputs, c.a_bits,
-                           c.signed_inputs ? "signed" : "unsigned", xbar::readout_name(c), programmed.scale.step);
+                           c.signed_inputs ? "signed" : "unsigned",
+                           xbar::readout_name(c) + (o.fuse.empty() ? "" : " fused " + o.fuse), programmed.scale.step);
   std::cout << fmt::format("mode {}, std_scale {:g}, stuck {:g}, device {}, seeds {}…{}\n\n", o.mode, c.device.std_scale,
                            c.device.stuck_probability, o.device, o.seed, o.seed + o.seeds - 1);
   auto pm = [](const std::vector<double>& v, const char* f) {
@@ -152,9 +192,10 @@ void run_xbar(const XbarOptions& o) {
                              {"SNR (dB)", pm(snr, "{:.2f}"), ""},
                              {"max |error|", pm(max_abs, "{:.4g}"), ""},
                              {"exact", "", exact ? "yes" : "no"}});
-  std::cout << "\nevents (first seed)\n";
+  std::cout << "\nevents (first seed; zero counts left out)\n";
   std::vector<std::vector<std::string>> rows;
-  for (const auto& [name, value] : events.fields()) rows.push_back({std::string(name), fmt::format("{}", value)});
+  for (const auto& [name, value] : events.fields())
+    if (value != 0 || name == "adc_clipped") rows.push_back({std::string(name), fmt::format("{}", value)});
   std::cout << format_table({"event", "count"}, rows);
 }
 
@@ -165,8 +206,8 @@ void register_xbar_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("xbar",
                                  "Run one weight matrix through the crossbar engine: error against the float and the\n"
                                  "quantised integer products, and the hardware events. Random Gaussian data (seeded).");
-  cmd->add_option("--in", o->in, "input features (matrix columns)")->capture_default_str();
-  cmd->add_option("--out", o->out, "output features (matrix rows)")->capture_default_str();
+  auto* in = cmd->add_option("--in", o->in, "input features (matrix columns) of the random matrix")->capture_default_str();
+  auto* out = cmd->add_option("--out", o->out, "output features (matrix rows) of the random matrix")->capture_default_str();
   cmd->add_option("--batch", o->batch, "input vectors")->capture_default_str();
   cmd->add_option("--rows", o->rows, "tile rows (cells per column)")->capture_default_str();
   cmd->add_option("--cols", o->cols, "tile columns")->capture_default_str();
@@ -180,6 +221,13 @@ void register_xbar_command(CLI::App& app) {
   cmd->add_option("--inputs", o->inputs, "bit-serial (1-bit DACs, one read per bit) | multi-level (one read)")
       ->check(CLI::IsMember({"bit-serial", "multi-level"}))->capture_default_str();
   cmd->add_option("--readout", o->readout, "adc:BITS | acam[:BITS]")->capture_default_str();
+  cmd->add_option("--fuse", o->fuse,
+                  "element-wise function (name or expression in x) fused into an ACAM readout; needs\n"
+                  "--readout acam --inputs multi-level --encoding single --sign differential and in <= rows");
+  cmd->add_option("--acam-encoding", o->acam_encoding, "output code of ACAM readout columns: gray | binary")
+      ->check(CLI::IsMember({"gray", "binary"}))->capture_default_str();
+  cmd->add_option("--acam-instances", o->acam_instances,
+                  "distinct noise realisations of ACAM readout columns (shared round-robin)")->capture_default_str();
   cmd->add_option("--full-scale", o->full_scale,
                   "readout range as a fraction of the largest possible column value, or 'auto': calibrated\n"
                   "to the largest column the inputs produce on ideal cells")->capture_default_str();
@@ -191,6 +239,10 @@ void register_xbar_command(CLI::App& app) {
   cmd->add_option("--seed", o->seed, "first noise seed")->capture_default_str();
   cmd->add_option("--path", o->path, "fast (GEMM) | reference (per cell)")->check(CLI::IsMember({"fast", "reference"}))->capture_default_str();
   cmd->add_option("--threads", o->threads, "worker threads (0 = RACEIT_THREADS or all cores)")->capture_default_str();
+  cmd->add_option("--weights", o->weights_file, "float32 .npy weight matrix (out x in) instead of random")
+      ->check(CLI::ExistingFile)->excludes(in)->excludes(out);
+  cmd->add_option("--inputs-file", o->inputs_file, "float32 .npy inputs (batch x in) instead of random")
+      ->check(CLI::ExistingFile);
   cmd->add_flag("--json", o->json, "print one JSON object");
   cmd->callback([o] { run_xbar(*o); });
 }

@@ -10,7 +10,8 @@
 namespace raceit {
 
 ParamSet::ParamSet(std::vector<ParamSpec> specs) : specs_(std::move(specs)) {
-  for (const auto& s : specs_) set(s.key, s.default_text, "default");
+  for (const auto& s : specs_)
+    if (!s.default_text.empty()) set(s.key, s.default_text, "default");
   for (auto& [key, v] : values_) v.source = "default";
 }
 
@@ -53,9 +54,18 @@ void ParamSet::set_override(const std::string& assignment) {
   set(assignment.substr(0, eq), assignment.substr(eq + 1), "--set");
 }
 
+bool ParamSet::has(const std::string& key) const {
+  spec(key, "lookup");  // throws with the list of known keys
+  return values_.count(key) != 0;
+}
+
 const ParamValue& ParamSet::value(const std::string& key) const {
   const auto it = values_.find(key);
-  if (it == values_.end()) spec(key, "lookup");  // throws with the list of known keys
+  if (it == values_.end()) {
+    const ParamSpec& s = spec(key, "lookup");  // throws with the list of known keys
+    throw Error(ErrorKind::Config, fmt::format("key '{}' ({}) has no default and was not set",
+                                               key, s.description));
+  }
   return it->second;
 }
 
@@ -79,9 +89,10 @@ void load_node(ParamSet& set, const YAML::Node& node, const std::string& prefix,
     }
   }
 }
-}  // namespace
 
-ParamSet load_params(const std::vector<ParamSpec>& specs, const std::string& path) {
+// Reads `path` into `set`: first the file its top-level `include:` names (relative to it), then
+// its own keys, which override the included ones. `depth` stops include cycles.
+void load_file(ParamSet& set, const std::string& path, int depth) {
   if (!std::filesystem::is_regular_file(path))
     throw Error(ErrorKind::Io, fmt::format("{}: no such configuration file", path));
   YAML::Node root;
@@ -93,8 +104,26 @@ ParamSet load_params(const std::vector<ParamSpec>& specs, const std::string& pat
   }
   if (!root.IsMap())
     throw Error(ErrorKind::Config, fmt::format("{}: expected a mapping of keys to values", path));
-  ParamSet set(specs);
+  if (const YAML::Node include = root["include"]) {
+    const std::string where = fmt::format("{}:{}", path, include.Mark().line + 1);
+    if (!include.IsScalar())
+      throw Error(ErrorKind::Config, fmt::format("{}: 'include' must name one file", where));
+    if (depth >= 8)
+      throw Error(ErrorKind::Config, fmt::format("{}: includes nest deeper than 8 files (a cycle?)", where));
+    const auto base = std::filesystem::path(path).parent_path() / include.as<std::string>();
+    if (!std::filesystem::is_regular_file(base))
+      throw Error(ErrorKind::Io, fmt::format("{}: included file {}: no such configuration file",
+                                             where, base.string()));
+    load_file(set, base.string(), depth + 1);
+    root.remove("include");
+  }
   load_node(set, root, "", path);
+}
+}  // namespace
+
+ParamSet load_params(const std::vector<ParamSpec>& specs, const std::string& path) {
+  ParamSet set(specs);
+  load_file(set, path, 0);
   return set;
 }
 

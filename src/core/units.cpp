@@ -21,7 +21,11 @@ struct UnitSymbol {
 
 // Longest symbols first so that "bps" is tried before "s" and "m2" before "m".
 constexpr std::array kUnits{
+    UnitSymbol{"FLOPS", Dimension::OpRate, 1.0, 1, false},
     UnitSymbol{"J/bit", Dimension::EnergyPerBit, 1.0, 1, false},
+    UnitSymbol{"OPS", Dimension::OpRate, 1.0, 1, false},
+    // Bandwidths in bytes per second use decimal prefixes, as vendors quote them (3.35 TB/s).
+    UnitSymbol{"B/s", Dimension::DataRate, 8.0, 1, false},
     UnitSymbol{"J/b", Dimension::EnergyPerBit, 1.0, 1, false},
     UnitSymbol{"bps", Dimension::DataRate, 1.0, 1, false},
     UnitSymbol{"b/s", Dimension::DataRate, 1.0, 1, false},
@@ -90,6 +94,7 @@ const char* to_string(Dimension d) {
     case Dimension::DataRate: return "data rate";
     case Dimension::EnergyPerBit: return "energy per bit";
     case Dimension::Bytes: return "bytes";
+    case Dimension::OpRate: return "operation rate";
   }
   return "?";
 }
@@ -111,6 +116,7 @@ const char* base_unit(Dimension d) {
     case Dimension::DataRate: return "bps";
     case Dimension::EnergyPerBit: return "J/b";
     case Dimension::Bytes: return "B";
+    case Dimension::OpRate: return "OPS";
   }
   return "?";
 }
@@ -130,8 +136,8 @@ Quantity parse_quantity_any(std::string_view text) {
     return {number * scale * u.factor, u.dimension};
   }
   throw Error(ErrorKind::Parse,
-              fmt::format("unknown unit '{}' in '{}' (known: S V A Ohm Hz s J W m m2 F bps J/b B "
-                          "with prefixes f p n u m k M G T)",
+              fmt::format("unknown unit '{}' in '{}' (known: S V A Ohm Hz s J W m m2 F bps B/s J/b B "
+                          "OPS FLOPS with prefixes f p n u m k M G T)",
                           unit, text));
 }
 
@@ -166,9 +172,9 @@ std::string format_quantity(double value, Dimension d, int significant) {
     }
     return fmt::format("{:.{}g} {}B", value, significant, kBin[k]);
   }
-  static constexpr std::array<std::pair<int, const char*>, 10> kSi{
+  static constexpr std::array<std::pair<int, const char*>, 11> kSi{
       {{-18, "a"}, {-15, "f"}, {-12, "p"}, {-9, "n"}, {-6, "u"}, {-3, "m"}, {0, ""}, {3, "k"},
-       {6, "M"}, {9, "G"}}};
+       {6, "M"}, {9, "G"}, {12, "T"}}};
   const int power = d == Dimension::Area ? 2 : 1;
   const double mag = std::log10(std::abs(value)) / power;
   // Areas span six decades per prefix: allow a mantissa down to 0.1 ("0.72 um2").

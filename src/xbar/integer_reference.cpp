@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "raceit/core/error.hpp"
+#include "raceit/core/gray.hpp"
 
 namespace raceit::xbar {
 
@@ -60,6 +61,8 @@ Matrix quantised_product(const ProgrammedCrossbar& x, const Matrix& inputs, cons
 
 Matrix ideal_pipeline(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQuantiser& xq) {
   const CrossbarConfig& c = x.config;
+  if (!c.fused_function.empty())
+    throw Error(ErrorKind::Unsupported, "the integer pipeline models identity readouts only, not a fused function");
   const auto v = input_values(inputs, xq, c.signed_inputs);
   const int magnitude_bits = c.w_bits - 1;
   const int k = c.encoding == WeightEncoding::BitSlice ? c.slice_bits : magnitude_bits;
@@ -76,8 +79,21 @@ Matrix ideal_pipeline(const ProgrammedCrossbar& x, const Matrix& inputs, const A
   int e = -64;  // smallest e with cmax·2^e >= full_scale·largest
   const double target = c.full_scale * static_cast<double>(c.rows * vmax * level_mask);
   while (std::ldexp(static_cast<double>(cmax), e) < target) ++e;
+  // A Compute-ACAM readout matches open intervals around each code: exactly half-way between
+  // codes k and k+1 only the bits both codes share stay set (decode(enc(k) & enc(k+1))).
+  const bool acam = c.readout == ReadoutKind::Acam;
+  const bool gray = c.acam_encoding == acam::OutputEncoding::Gray;
+  auto enc = [&](std::int64_t k) { return gray ? gray_encode(static_cast<std::uint32_t>(k), c.readout_bits) : static_cast<std::uint32_t>(k); };
+  auto dec = [&](std::uint32_t g) { return static_cast<std::int64_t>(gray ? gray_decode(g, c.readout_bits) : g); };
   auto read = [&](std::int64_t column) {
-    const std::int64_t code = std::clamp(shift_round_half_even(column, e), cmin, cmax);
+    std::int64_t code = std::clamp(shift_round_half_even(column, e), cmin, cmax);
+    if (acam && e > 0) {
+      const std::int64_t d = std::int64_t{1} << e;
+      const std::int64_t floor_k = column >= 0 ? column / d : -((-column + d - 1) / d);
+      const bool tie = 2 * (column - floor_k * d) == d;
+      if (tie && floor_k >= cmin && floor_k < cmax)
+        code = dec(enc(floor_k - cmin) & enc(floor_k + 1 - cmin)) + cmin;
+    }
     return std::ldexp(static_cast<double>(code), e);
   };
 

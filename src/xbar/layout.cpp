@@ -69,6 +69,7 @@ void CrossbarConfig::validate() const {
   if (readout_bits < 2 || readout_bits > max_bits)
     invalid(fmt::format("readout bits must be 2…{} for {}, got {}", max_bits,
                         readout == ReadoutKind::Acam ? "an ACAM" : "an ADC", readout_bits));
+  if (acam_instances < 1) invalid(fmt::format("acam_instances must be >= 1, got {}", acam_instances));
   if (!(full_scale > 0 && full_scale <= 1))
     invalid(fmt::format("readout full scale must be in (0, 1], got {}", full_scale));
 }

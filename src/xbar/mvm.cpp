@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "raceit/acam/functions.hpp"
 #include "raceit/core/error.hpp"
 #include "raceit/core/parallel.hpp"
 #include "raceit/core/rng.hpp"
@@ -64,24 +65,67 @@ struct ReadoutTally {
 };
 
 // Converts the column values u[0…G) of one output (one per readout group) and returns their
-// weighted sum Σ coefficient_g · reconstructed_g.
-inline double convert_output(const ReadoutScale& s, const double* coefficient, const double* u, int groups,
-                             ReadoutTally& tally) {
+// weighted sum Σ coefficient_g · reconstructed_g. `column` numbers the output's first
+// conversion column; an ACAM readout uses realisation (column + g) mod pool size.
+template <class Value>
+inline double convert_output(const ProgrammedCrossbar& x, const double* coefficient, const Value* u, int groups,
+                             std::size_t column, ReadoutTally& tally) {
+  const ReadoutScale& s = x.scale;
   const double inv_step = 1.0 / s.step;  // exact: the step is a power of two
   const double lo = static_cast<double>(s.cmin), hi = static_cast<double>(s.cmax);
+  double sum = 0;
+  if (x.config.readout == ReadoutKind::Acam) {
+    const std::size_t pool = x.readout_acams.size();
+    for (int g = 0; g < groups; ++g) {
+      tally.peak = std::max(tally.peak, std::abs(static_cast<double>(u[g])));
+      const std::uint32_t code = x.readout_acams[(column + g) % pool].lookup(u[g] * inv_step - lo);
+      sum += coefficient[g] * (static_cast<double>(code) + lo);
+    }
+    return sum * s.step;
+  }
   // Adding and subtracting 1.5·2^52 rounds half to even in the default rounding mode; clamping
   // to one code past each end first keeps the value in the trick's range. (nearbyint is a libm
   // call that preserves FP flags: several times slower in this, the hottest loop.)
   constexpr double kRound = 0x1.8p52;
-  double sum = 0;
   for (int g = 0; g < groups; ++g) {
-    tally.peak = std::max(tally.peak, std::abs(u[g]));
+    tally.peak = std::max(tally.peak, std::abs(static_cast<double>(u[g])));
     const double v = std::clamp(u[g] * inv_step, lo - 1.0, hi + 1.0);
     const double code = (v + kRound) - kRound;
     tally.clipped += (code < lo) | (code > hi);
     sum += coefficient[g] * std::clamp(code, lo, hi);
   }
   return sum * s.step;
+}
+
+// A function fused into the ACAM readout: per output column, f compiled over the values that
+// column's readout codes stand for (they differ per column through the weight scale and the
+// zero-point term), realised with that column's own noise.
+struct FusedReadout {
+  std::vector<acam::AcamProgram> programs;
+  std::vector<acam::FrozenAcam> acams;
+};
+
+FusedReadout fuse_readout(const ProgrammedCrossbar& x, const AffineQuantiser& xq) {
+  const CrossbarConfig& c = x.config;
+  const acam::AcamFunction f = acam::resolve_function(c.fused_function);
+  if (f.vars() != 1)
+    throw Error(ErrorKind::InvalidArgument, "fused readout function '" + c.fused_function + "' must be a function of x only");
+  const CounterRng rng(c.seed);
+  FusedReadout fused;
+  const double top = std::ldexp(1.0, c.readout_bits) - 1;
+  for (int j = 0; j < x.out; ++j) {
+    const double zero_term = c.signed_inputs ? 0.0 : static_cast<double>(xq.zero) * static_cast<double>(x.q_row_sum[j]);
+    const double scale = xq.scale * x.w_scale[j];
+    auto value = [&](double code) { return scale * ((code + static_cast<double>(x.scale.cmin)) * x.scale.step - zero_term); };
+    fused.programs.push_back(acam::compile_1var(f, acam::InputAxis{c.readout_bits, acam::ValueRange{value(0), value(top)}},
+                                                acam::OutputSpec{c.readout_bits, std::nullopt, c.acam_encoding}));
+    const acam::AcamProgram& program = fused.programs.back();
+    if (c.mode == NoiseMode::Ideal)
+      fused.acams.emplace_back(program);
+    else
+      fused.acams.emplace_back(program, acam::realise(program, c.device, rng.bits64(streams::kXbarAcamReadout, x.readout_acams.size() + j)));
+  }
+  return fused;
 }
 
 // Index of a per-read noise draw for column j of vector b.
@@ -117,9 +161,7 @@ Matrix dequantise(const ProgrammedCrossbar& x, const std::vector<double>& acc, c
   std::vector<double> zero_term(x.out, 0.0);
   if (!x.config.signed_inputs)
     for (int j = 0; j < x.out; ++j) {
-      std::int64_t rowsum = 0;
-      for (int i = 0; i < x.in; ++i) rowsum += x.q[static_cast<std::size_t>(j) * x.in + i];
-      zero_term[j] = static_cast<double>(xq.zero) * static_cast<double>(rowsum);
+      zero_term[j] = static_cast<double>(xq.zero) * static_cast<double>(x.q_row_sum[j]);
     }
   for (int b = 0; b < batch; ++b)
     for (int j = 0; j < x.out; ++j)
@@ -135,20 +177,27 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
   if (inputs.cols != x.in)
     throw Error(ErrorKind::InvalidArgument, "input has " + std::to_string(inputs.cols) +
                                                 " features but the crossbar matrix expects " + std::to_string(x.in));
-  if (c.readout == ReadoutKind::Acam)
-    throw Error(ErrorKind::Unsupported, "Compute-ACAM readout needs the acam module (not linked in this build)");
   const int batch = inputs.rows, in = x.in, out = x.out, R = c.rows;
   const Planes planes = make_planes(c, input_levels(inputs, xq, c.signed_inputs), batch, in);
   const int G = static_cast<int>(x.groups.size()), P = planes.count, rows = P * batch;
   const CounterRng rng(c.seed);
   const bool per_read = c.mode == NoiseMode::PerRead;
   std::vector<double> acc(static_cast<std::size_t>(batch) * out, 0.0);
+  const FusedReadout fused = c.fused_function.empty() ? FusedReadout{} : fuse_readout(x, xq);
 
   // Converts output j's group values for (row block, plane) and accumulates them. The order per
-  // output is fixed (row block, plane, group) whatever the path or thread count.
-  auto accumulate = [&](int b, int j, int rb, int p, const double* u, ReadoutTally& tally) {
-    const double* coefficient = x.coefficient.data() + (static_cast<std::size_t>(rb) * out + j) * G;
-    acc[static_cast<std::size_t>(b) * out + j] += planes.weight[p] * convert_output(x.scale, coefficient, u, G, tally);
+  // output is fixed (row block, plane, group) whatever the path or thread count. A fused
+  // readout has one conversion per output and produces the output value itself.
+  auto accumulate = [&](int b, int j, int rb, int p, const auto* u, ReadoutTally& tally) {
+    const std::size_t column = (static_cast<std::size_t>(rb) * out + j) * G;
+    double& a = acc[static_cast<std::size_t>(b) * out + j];
+    if (!fused.acams.empty()) {
+      tally.peak = std::max(tally.peak, std::abs(static_cast<double>(u[0])));
+      const double x_code = u[0] / x.scale.step - static_cast<double>(x.scale.cmin);
+      a = fused.programs[j].dequantise(fused.acams[j].lookup(x_code));
+      return;
+    }
+    a += planes.weight[p] * convert_output(x, x.coefficient.data() + column, u, G, column, tally);
   };
 
   std::vector<ReadoutTally> tally;
@@ -164,6 +213,7 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
       squares = planes.value;
       for (float& v : squares.data) v *= v;
     }
+    const bool adc_only = !per_read && c.readout == ReadoutKind::Adc;
     const Matrix& square_planes = per_read && c.inputs == InputScheme::MultiLevel ? squares : planes.value;
     parallel_for(chunks, threads, [&](std::size_t c0, std::size_t c1) {
       std::vector<float> y, v;
@@ -183,14 +233,25 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
           for (int p = 0; p < P; ++p)
             for (int b = 0; b < batch; ++b) {
               const std::size_t row = static_cast<std::size_t>(p * batch + b) * ncols;
+              if (adc_only) {  // the common case, as one tight loop over the chunk's outputs
+                double* acc_row = acc.data() + static_cast<std::size_t>(b) * out + j0;
+                const double* coefficient = x.coefficient.data() + (static_cast<std::size_t>(rb) * out + j0) * G;
+                const double weight = planes.weight[p];
+                ReadoutTally& t = tally_per_chunk[ch];
+                for (int jj = 0; jj < nj; ++jj)
+                  acc_row[jj] += weight * convert_output(x, coefficient + static_cast<std::size_t>(jj) * G,
+                                                         y.data() + row + static_cast<std::size_t>(jj) * G, G, 0, t);
+                continue;
+              }
               for (int jj = 0; jj < nj; ++jj) {
-                for (int g = 0; g < G; ++g) {
-                  const std::size_t k = row + static_cast<std::size_t>(jj) * G + g;
-                  u[g] = y[k];
-                  if (per_read)
-                    u[g] += std::sqrt(std::max(0.0f, v[k])) *
-                            rng.normal(streams::kXbarReadPerRead, read_index(call_index, rb, p, g, b, j0 + jj, x, P, batch));
+                const std::size_t k0 = row + static_cast<std::size_t>(jj) * G;
+                if (!per_read) {
+                  accumulate(b, j0 + jj, rb, p, y.data() + k0, tally_per_chunk[ch]);
+                  continue;
                 }
+                for (int g = 0; g < G; ++g)
+                  u[g] = y[k0 + g] + std::sqrt(std::max(0.0f, v[k0 + g])) *
+                                         rng.normal(streams::kXbarReadPerRead, read_index(call_index, rb, p, g, b, j0 + jj, x, P, batch));
                 accumulate(b, j0 + jj, rb, p, u.data(), tally_per_chunk[ch]);
               }
             }
@@ -234,7 +295,9 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
     });
     tally = std::move(tally_per_vector);
   }
-  MvmResult r{dequantise(x, acc, xq, batch), count_events(x, batch, P), 0.0};
+  MvmResult r{fused.acams.empty() ? dequantise(x, acc, xq, batch) : Matrix(batch, out), count_events(x, batch, P), 0.0};
+  if (!fused.acams.empty())
+    for (std::size_t k = 0; k < acc.size(); ++k) r.output.data[k] = static_cast<float>(acc[k]);
   for (const auto& t : tally) {
     if (c.readout == ReadoutKind::Adc) r.events.adc_clipped += t.clipped;
     r.peak_column = std::max(r.peak_column, t.peak);
@@ -248,6 +311,7 @@ double calibrate_full_scale(const Matrix& weights, const CrossbarConfig& config,
   ideal.readout = ReadoutKind::Adc;  // a wide ideal readout sees the columns unclipped
   ideal.readout_bits = 24;
   ideal.full_scale = 1.0;
+  ideal.fused_function.clear();
   const ProgrammedCrossbar x = program_crossbar(weights, ideal);
   const double peak = mvm(x, calibration_inputs, input_quantiser(calibration_inputs, ideal)).peak_column;
   const double largest = largest_column_value(ideal, x.layout);

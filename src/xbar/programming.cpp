@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "raceit/acam/functions.hpp"
 #include "raceit/core/error.hpp"
 #include "raceit/core/parallel.hpp"
 #include "raceit/core/rng.hpp"
@@ -27,6 +28,24 @@ double settle_cell(const CrossbarConfig& c, const CounterRng& rng, double g, std
   return c.mode == NoiseMode::Frozen ? c.device.read(g, rng.normal(streams::kXbarRead, id)) : g;
 }
 
+// Identity over the readout codes 0…2^bits − 1, realised acam_instances times with noise.
+void program_readout(ProgrammedCrossbar& x) {
+  const CrossbarConfig& c = x.config;
+  const double top = std::ldexp(1.0, c.readout_bits) - 1;
+  acam::OutputSpec spec{c.readout_bits, acam::ValueRange{0, top}, c.acam_encoding};
+  x.readout_program = acam::compile_1var(acam::resolve_function("identity"),
+                                         acam::InputAxis{c.readout_bits, acam::ValueRange{0, top}}, spec);
+  if (c.mode == NoiseMode::Ideal) {
+    x.readout_acams.emplace_back(x.readout_program);
+    return;
+  }
+  const CounterRng rng(c.seed);
+  for (int k = 0; k < c.acam_instances; ++k) {
+    const std::uint64_t seed = rng.bits64(streams::kXbarAcamReadout, k);
+    x.readout_acams.emplace_back(x.readout_program, acam::realise(x.readout_program, c.device, seed));
+  }
+}
+
 }  // namespace
 
 AffineQuantiser input_quantiser(const Matrix& inputs, const CrossbarConfig& c) {
@@ -46,6 +65,13 @@ ProgrammedCrossbar program_crossbar(const Matrix& w, const CrossbarConfig& c, in
   x.groups = readout_groups(c);
   x.scale = readout_scale(c, x.layout);
   const TileLayout& t = x.layout;
+  if (!c.fused_function.empty() &&
+      (c.readout != ReadoutKind::Acam || x.groups.size() != 1 || c.inputs != InputScheme::MultiLevel || t.row_blocks != 1))
+    throw Error(ErrorKind::InvalidArgument,
+                "fusing '" + c.fused_function + "' into the readout needs one Compute-ACAM conversion per output: "
+                "readout acam, multi-level inputs, single cells in differential pairs, and at most " +
+                std::to_string(c.rows) + " inputs (one tile row block); this matrix has " + std::to_string(x.in) + " inputs");
+  if (c.readout == ReadoutKind::Acam) program_readout(x);
   const int in = x.in, out = x.out;
   for (float v : w.data)
     if (!std::isfinite(v)) throw Error(ErrorKind::InvalidArgument, "weight matrix holds a non-finite value");
@@ -56,6 +82,7 @@ ProgrammedCrossbar program_crossbar(const Matrix& w, const CrossbarConfig& c, in
   double tensor_max = 0;
   for (float v : w.data) tensor_max = std::max(tensor_max, std::abs(static_cast<double>(v)));
   x.q.resize(static_cast<std::size_t>(out) * in);
+  x.q_row_sum.assign(out, 0);
   for (int j = 0; j < out; ++j) {
     double m = tensor_max;
     if (c.per_channel) {
@@ -66,6 +93,7 @@ ProgrammedCrossbar program_crossbar(const Matrix& w, const CrossbarConfig& c, in
     for (int i = 0; i < in; ++i) {
       const double r = round_half_even(w.at(j, i) / x.w_scale[j]);
       x.q[static_cast<std::size_t>(j) * in + i] = static_cast<std::int32_t>(std::clamp(r, -1.0 * qmax, 1.0 * qmax));
+      x.q_row_sum[j] += x.q[static_cast<std::size_t>(j) * in + i];
     }
   }
 

@@ -46,6 +46,40 @@ TEST(Params, DefaultsFileAndOverride) {
   EXPECT_THROW(p.set_override("g_max"), Error);
 }
 
+TEST(Params, KeysWithoutDefaultMustBeSet) {
+  auto with_required = specs();
+  with_required.push_back({"tech.node", Dimension::Length, "", "technology node"});
+  ParamSet p(with_required);
+  EXPECT_FALSE(p.has("tech.node"));
+  EXPECT_TRUE(p.has("g_max"));
+  EXPECT_THROW(p.has("bogus"), Error);
+  try {
+    p.number("tech.node");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'tech.node' (technology node) has no default"),
+              std::string::npos) << e.what();
+  }
+  p.set_override("tech.node=22nm");
+  EXPECT_DOUBLE_EQ(p.number("tech.node"), 22e-9);
+}
+
+TEST(Params, IncludedFileIsOverridden) {
+  const std::string base = write_temp("raceit_params_base.yaml", "g_max: 100uS\nencoding: binary\n");
+  const std::string top = write_temp("raceit_params_top.yaml",
+                                     "include: raceit_params_base.yaml\ng_max: 50uS\n");
+  ParamSet p = load_params(specs(), top);
+  EXPECT_DOUBLE_EQ(p.number("g_max"), 50e-6);
+  EXPECT_EQ(p.word("encoding"), "binary");
+  EXPECT_EQ(p.value("encoding").source, base + ":2");
+  const std::string missing = error_of("include: raceit_params_nowhere.yaml\n");
+  EXPECT_NE(missing.find(":1: included file "), std::string::npos) << missing;
+  EXPECT_NE(missing.find("raceit_params_nowhere.yaml: no such configuration file"), std::string::npos)
+      << missing;
+  const std::string self = error_of("include: raceit_params_test.yaml\n");
+  EXPECT_NE(self.find("deeper than 8"), std::string::npos) << self;
+}
+
 TEST(Params, ErrorsNameFileLineAndKey) {
   const std::string unknown = error_of("g_max: 100uS\nbogus: 3\n");
   EXPECT_NE(unknown.find(":2: unknown key 'bogus'"), std::string::npos) << unknown;

@@ -21,6 +21,9 @@ TEST(Units, ParsesTheConfigExamples) {
   EXPECT_DOUBLE_EQ(parse_quantity("2mS", Dimension::Conductance).value, 2e-3);
   EXPECT_DOUBLE_EQ(parse_quantity("-1.5e-3", Dimension::Dimensionless).value, -1.5e-3);
   EXPECT_DOUBLE_EQ(parse_quantity("1\xC2\xB5" "S", Dimension::Conductance).value, 1e-6);
+  EXPECT_DOUBLE_EQ(parse_quantity("3.35TB/s", Dimension::DataRate).value, 3.35e12 * 8);
+  EXPECT_DOUBLE_EQ(parse_quantity("989.4TFLOPS", Dimension::OpRate).value, 989.4e12);
+  EXPECT_DOUBLE_EQ(parse_quantity("624 TOPS", Dimension::OpRate).value, 624e12);
 }
 
 TEST(Units, RejectsUnknownUnitsAndWrongDimensions) {
@@ -46,6 +49,7 @@ TEST(Units, FormatsWithReadablePrefixes) {
   EXPECT_EQ(format_quantity(85.4e-6, Dimension::Area), "85.4 mm2");
   EXPECT_EQ(format_quantity(1e9, Dimension::Frequency), "1 GHz");
   EXPECT_EQ(format_quantity(65536, Dimension::Bytes), "64 KiB");
+  EXPECT_EQ(format_quantity(1978.9e12, Dimension::OpRate), "1979 TOPS");
 }
 
 }  // namespace raceit

@@ -13,7 +13,8 @@ namespace raceit {
 struct ParamSpec {
   std::string key;           // dotted path, e.g. "write_noise.exponent"
   Dimension dimension;       // unit family; Dimensionless for plain numbers
-  std::string default_text;  // as a user would write it: "150uS", "0.95", "gray"
+  std::string default_text;  // as a user would write it: "150uS", "0.95", "gray"; empty: no
+                             // default, a configuration must set the key
   std::string description;
   std::vector<std::string> choices = {};  // non-empty: the value is one of these words
 };
@@ -27,9 +28,11 @@ struct ParamValue {
 class ParamSet {
  public:
   ParamSet() = default;
-  explicit ParamSet(std::vector<ParamSpec> specs);  // every key at its default
+  explicit ParamSet(std::vector<ParamSpec> specs);  // every key at its default, if it has one
 
   const std::vector<ParamSpec>& specs() const { return specs_; }
+  // Whether the key has a value (a default or a set one); throws for an unknown key.
+  bool has(const std::string& key) const;
   double number(const std::string& key) const;
   const std::string& word(const std::string& key) const;
   const ParamValue& value(const std::string& key) const;
@@ -45,8 +48,9 @@ class ParamSet {
 };
 
 // Reads a YAML file whose leaves (nested mappings join keys with '.') must all be known keys.
-// Errors name the file, the line and the key: a missing file, a malformed document, an unknown
-// key, a bad unit or a value of the wrong dimension.
+// A top-level `include: FILE` (relative to the including file) is read first and overridden by
+// the including file. Errors name the file, the line and the key: a missing file, a malformed
+// document, an unknown key, a bad unit or a value of the wrong dimension.
 ParamSet load_params(const std::vector<ParamSpec>& specs, const std::string& path);
 
 }  // namespace raceit

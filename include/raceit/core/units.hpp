@@ -1,6 +1,6 @@
 #pragma once
 // Physical quantities with units, as written in configuration files: "150uS", "0.3V", "1GHz",
-// "100ns", "20.45pJ", "0.72um2". Values are returned in SI base units (S, V, Hz, s, J, m², W, …).
+// "100ns", "20.45pJ", "0.72um2", "3.35TB/s", "989TFLOPS". Values are returned in SI base units (S, V, Hz, s, J, m², W, …).
 #include <string>
 #include <string_view>
 
@@ -22,6 +22,7 @@ enum class Dimension {
   DataRate,     // b/s (written bps, Gbps, …)
   EnergyPerBit, // J/b (written pJ/b)
   Bytes,        // B (KB, MB, … as powers of 1024)
+  OpRate,       // operations per second (written OPS, TOPS, TFLOPS)
 };
 
 const char* to_string(Dimension d);

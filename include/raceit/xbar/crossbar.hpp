@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "raceit/acam/frozen.hpp"
 #include "raceit/core/events.hpp"
 #include "raceit/core/quantiser.hpp"
 #include "raceit/device/rram.hpp"
@@ -54,6 +55,12 @@ struct CrossbarConfig {
   ReadoutKind readout = ReadoutKind::Adc;
   int readout_bits = 8;        // ADC or ACAM resolution per column conversion
   double full_scale = 1.0;     // readout range as a fraction of the largest possible column value
+  // Compute-ACAM readout: the columns' output code, their number of distinct noise realisations
+  // (a pool shared round-robin by the physical columns: one realisation per column would cost
+  // ~4 KB per column), and an element-wise function fused into the conversion (empty: identity).
+  acam::OutputEncoding acam_encoding = acam::OutputEncoding::Gray;
+  int acam_instances = 256;
+  std::string fused_function;
   device::NoiseMode mode = device::NoiseMode::Ideal;
   device::RramModel device;
   std::uint64_t seed = 1;
@@ -90,7 +97,8 @@ struct ReadoutGroup {
   double weight = 1.0;  // shift-add weight of this slice (2^(k·slice)) times the side's sign
 };
 
-// Readout range of a conversion: codes cmin…cmax, value = code·step (step a power of two).
+// Readout range of a conversion: codes cmin…cmax, value = code·step (step a power of two). A
+// Compute-ACAM readout sees the column value as input code u/step − cmin on its 2^bits grid.
 struct ReadoutScale {
   double step = 1.0;
   std::int64_t cmin = 0, cmax = 255;
@@ -104,6 +112,7 @@ struct ProgrammedCrossbar {
   std::vector<ReadoutGroup> groups;
   ReadoutScale scale;
   std::vector<std::int32_t> q;       // quantised weights, out × in
+  std::vector<std::int64_t> q_row_sum;  // Σ_i q[j][i]: the zero-point correction's weight
   std::vector<double> w_scale;       // per output channel (all equal when per tensor)
   // Effective level matrix, in × (out·groups), column j·groups + g: (G − g_min)/Δg of output j's
   // cells in group g (differential: G+ − G−), read noise folded in for Frozen mode. Groups of one
@@ -113,6 +122,10 @@ struct ProgrammedCrossbar {
   // Coefficient of each converted value in its output's sum: the group's shift-add weight, times
   // 1/k for an analog-slice error column (k = its rescaling into the window). [rb][j·groups + g].
   std::vector<double> coefficient;
+  // Compute-ACAM readout (identity over the readout codes) and its realisations: one in ideal
+  // mode, config.acam_instances otherwise (programming and one read draw frozen per seed).
+  acam::AcamProgram readout_program;
+  std::vector<acam::FrozenAcam> readout_acams;
 };
 
 TileLayout tile_layout(const CrossbarConfig& config, int in, int out);
@@ -141,7 +154,9 @@ struct MvmResult {
 
 enum class MvmPath { Reference, Fast };
 
-// X (batch × in) times Wᵀ → batch × out, through the programmed crossbars. Per-read noise is
+// X (batch × in) times Wᵀ → batch × out, through the programmed crossbars. With a fused
+// function f the output is f(X·Wᵀ) as the ACAM columns produce it; fusion needs one conversion
+// per output: multi-level inputs, single cells in differential pairs, and `in` <= tile rows. Per-read noise is
 // drawn from (config.seed, call_index, …) so repeated calls differ but stay reproducible.
 MvmResult mvm(const ProgrammedCrossbar& xbar, const Matrix& inputs, const AffineQuantiser& xq,
               MvmPath path = MvmPath::Fast, int threads = 0, std::uint64_t call_index = 0);

@@ -11,7 +11,8 @@ Matrix quantised_product(const ProgrammedCrossbar& xbar, const Matrix& inputs,
                          const AffineQuantiser& xq);
 
 // The ideal-mode crossbar pipeline in integer arithmetic (column sums of integer levels per tile,
-// bit plane and slice; readout codes; shift-add; tile sums; zero-point correction).
+// bit plane and slice; readout codes; shift-add; tile sums; zero-point correction). Identity
+// readouts only (ADC, or Compute-ACAM with its half-way tie rule).
 Matrix ideal_pipeline(const ProgrammedCrossbar& xbar, const Matrix& inputs,
                       const AffineQuantiser& xq);
 

@@ -1,0 +1,83 @@
+#pragma once
+// Programmed ACAMs: a program's thresholds realised with device noise, and fast lookups through
+// one realisation (DESIGN §2.5; race-it.md §4.5).
+//
+// Noise. Each finite threshold t (in input-code units) is realised by
+// RramModel::realised_threshold(t, −0.5, 2^n − 0.5, zw, zr): the axis' code window
+// [−0.5, 2^n − 0.5] is mapped linearly onto the data-line window. Infinite ("don't care")
+// bounds are not perturbed. Draws are keyed by a stable threshold id,
+//   id = 2·vars·cell + side,  side 0/1 = x lo/hi, 2/3 = y lo/hi,
+// where `cell` numbers the program's cells bit by bit (MSB first), in order within a bit:
+//   zw = normal(seed, kAcamWrite, id)                     programming, frozen per seed
+//   zr = normal(seed, kAcamRead, search·thresholds + id)  read, one draw per search
+//   stuck when uniform(seed, kAcamStuck, cell) < p        a stuck cell never matches
+// `frozen` mode folds in the read draw of search 0; `per_read` realises every search anew.
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "raceit/acam/program.hpp"
+#include "raceit/device/rram.hpp"
+
+namespace raceit::acam {
+
+// Number of threshold ids of a program (2·vars per cell, infinite bounds included).
+std::uint64_t threshold_count(const AcamProgram& program);
+
+// The program's cells as realised for (seed, search): perturbed thresholds, stuck cells removed.
+// With noise a realised range may be empty (lo >= hi) or overlap its neighbours; a bit is still
+// the OR of its cells.
+AcamCells realise(const AcamProgram& program, const device::RramModel& model, std::uint64_t seed,
+                  std::uint64_t search = 0);
+
+// The output code (decoded) of `cells` at input (x, y) in code units, by checking every cell:
+// the direct definition, used per search in per_read mode and as a reference for FrozenAcam.
+std::uint32_t scan_cells(const AcamProgram& program, const AcamCells& cells, double x,
+                         double y = 0.0);
+
+// A 1-var realisation compiled into breakpoints: every finite realised threshold, sorted, with
+// the output code on each open interval between them and at each breakpoint itself (matching
+// is strict, lo < x < hi, so a threshold value can differ from both sides). lookup() is a
+// binary search; this is also the entry point for an analog value read out of a crossbar.
+class FrozenAcam {
+ public:
+  explicit FrozenAcam(const AcamProgram& program);  // ideal: the program's own thresholds
+  FrozenAcam(const AcamProgram& program, const AcamCells& realised);
+
+  // Output code for a real-valued input in code units (input code i is x = i).
+  std::uint32_t lookup(double x_code) const {
+    const auto above = std::upper_bound(breakpoints_.begin(), breakpoints_.end(), x_code);
+    const auto k = static_cast<std::size_t>(above - breakpoints_.begin());
+    if (k > 0 && breakpoints_[k - 1] == x_code) return point_codes_[k - 1];
+    return interval_codes_[k];
+  }
+  const std::vector<double>& breakpoints() const { return breakpoints_; }
+
+ private:
+  std::vector<double> breakpoints_;            // sorted, distinct
+  std::vector<std::uint32_t> interval_codes_;  // (b[k−1], b[k]), k = 0…K with b[−1] = −∞, b[K] = +∞
+  std::vector<std::uint32_t> point_codes_;     // at b[k]
+};
+
+// A 2-var realisation as a table over input-code pairs: the two inputs are digital nibbles
+// driven onto the data lines, so only the grid points are ever searched.
+class FrozenAcam2Var {
+ public:
+  explicit FrozenAcam2Var(const AcamProgram& program);  // ideal
+  FrozenAcam2Var(const AcamProgram& program, const AcamCells& realised);
+
+  std::uint32_t lookup(std::uint32_t x_code, std::uint32_t y_code) const {
+    return table_[static_cast<std::size_t>(x_code) * y_codes_ + y_code];
+  }
+  // Codes in the program's table order (index x·2^y.bits + y).
+  const std::vector<std::uint32_t>& table() const { return table_; }
+
+ private:
+  std::uint32_t y_codes_ = 0;
+  std::vector<std::uint32_t> table_;
+};
+
+// Output code for every input of the program's grid, in table order, through `cells`.
+std::vector<std::uint32_t> realised_table(const AcamProgram& program, const AcamCells& cells);
+
+}  // namespace raceit::acam

@@ -1,0 +1,188 @@
+#include "raceit/acam/frozen.hpp"
+
+#include <cmath>
+
+#include "raceit/core/error.hpp"
+#include "raceit/core/rng.hpp"
+
+namespace raceit::acam {
+
+std::uint64_t threshold_count(const AcamProgram& program) {
+  return static_cast<std::uint64_t>(2 * program.vars) * program.cells.total();
+}
+
+namespace {
+// Realises the thresholds of one (seed, search).
+class ThresholdNoise {
+ public:
+  ThresholdNoise(const AcamProgram& p, const device::RramModel& m, std::uint64_t seed,
+                 std::uint64_t search)
+      : p_(p), m_(m), rng_(seed), read_base_(search * threshold_count(p)) {}
+
+  bool stuck(std::uint64_t cell) const {
+    return m_.stuck_probability > 0 &&
+           rng_.uniform(streams::kAcamStuck, cell) < m_.stuck_probability;
+  }
+  AcamRange realise(const AcamRange& r, std::uint64_t cell) const {
+    return realise(r, p_.x, 2 * cell);
+  }
+  AcamRect realise(const AcamRect& r, std::uint64_t cell) const {
+    return {realise(r.x, p_.x, 4 * cell), realise(r.y, p_.y, 4 * cell + 2)};
+  }
+
+ private:
+  AcamRange realise(const AcamRange& r, const InputAxis& axis, std::uint64_t id) const {
+    return {threshold(r.lo, axis, id), threshold(r.hi, axis, id + 1)};
+  }
+  double threshold(double t, const InputAxis& axis, std::uint64_t id) const {
+    if (std::isinf(t)) return t;
+    return m_.realised_threshold(t, -0.5, axis.codes() - 0.5,
+                                 rng_.normal(streams::kAcamWrite, id),
+                                 rng_.normal(streams::kAcamRead, read_base_ + id));
+  }
+
+  const AcamProgram& p_;
+  const device::RramModel& m_;
+  CounterRng rng_;
+  std::uint64_t read_base_;
+};
+
+template <class Cell>
+std::vector<std::vector<Cell>> realise_bits(const std::vector<std::vector<Cell>>& bits,
+                                            const ThresholdNoise& noise) {
+  std::vector<std::vector<Cell>> out;
+  std::uint64_t cell = 0;
+  for (const auto& cells : bits) {
+    auto& realised = out.emplace_back();
+    for (const auto& c : cells) {
+      if (!noise.stuck(cell)) realised.push_back(noise.realise(c, cell));
+      ++cell;
+    }
+  }
+  return out;
+}
+
+// Bits as read from the rows: row k (MSB first) is 1 when any of its cells matches.
+template <class Cell, class Matches>
+std::uint32_t read_rows(const std::vector<std::vector<Cell>>& bits, int out_bits,
+                        Matches matches) {
+  std::uint32_t encoded = 0;
+  for (std::size_t k = 0; k < bits.size(); ++k)
+    for (const auto& c : bits[k])
+      if (matches(c)) {
+        encoded |= 1u << (out_bits - 1 - static_cast<int>(k));
+        break;
+      }
+  return encoded;
+}
+
+// Input codes an interval contains on an axis of n codes, as [first, last] (empty if first > last).
+std::pair<double, double> code_span(const AcamRange& r, std::uint32_t n) {
+  const double first = std::isinf(r.lo) ? 0.0 : std::max(0.0, std::floor(r.lo) + 1);
+  const double last = std::isinf(r.hi) ? n - 1.0 : std::min(n - 1.0, std::ceil(r.hi) - 1);
+  return {first, last};
+}
+
+void require_vars(const AcamProgram& p, int vars, const char* what) {
+  if (p.vars != vars)
+    throw Error(ErrorKind::InvalidArgument, std::string(what) + " needs a " +
+                                                std::to_string(vars) + "-var program, got '" +
+                                                p.function + "' with " +
+                                                std::to_string(p.vars));
+}
+}  // namespace
+
+AcamCells realise(const AcamProgram& program, const device::RramModel& model, std::uint64_t seed,
+                  std::uint64_t search) {
+  const ThresholdNoise noise(program, model, seed, search);
+  return {realise_bits(program.cells.ranges_per_bit, noise),
+          realise_bits(program.cells.rects_per_bit, noise)};
+}
+
+std::uint32_t scan_cells(const AcamProgram& program, const AcamCells& cells, double x, double y) {
+  const std::uint32_t encoded =
+      program.vars == 1
+          ? read_rows(cells.ranges_per_bit, program.out_bits,
+                      [x](const AcamRange& r) { return r.contains(x); })
+          : read_rows(cells.rects_per_bit, program.out_bits,
+                      [x, y](const AcamRect& r) { return r.contains(x, y); });
+  return program.decode(encoded);
+}
+
+FrozenAcam::FrozenAcam(const AcamProgram& program) : FrozenAcam(program, program.cells) {}
+
+FrozenAcam::FrozenAcam(const AcamProgram& program, const AcamCells& realised) {
+  require_vars(program, 1, "FrozenAcam");
+  for (const auto& ranges : realised.ranges_per_bit)
+    for (const auto& r : ranges)
+      if (r.lo < r.hi)
+        for (double t : {r.lo, r.hi})
+          if (!std::isinf(t)) breakpoints_.push_back(t);
+  std::sort(breakpoints_.begin(), breakpoints_.end());
+  breakpoints_.erase(std::unique(breakpoints_.begin(), breakpoints_.end()), breakpoints_.end());
+  const std::size_t k_count = breakpoints_.size();
+  auto index_of = [&](double t) {
+    return static_cast<std::ptrdiff_t>(
+        std::lower_bound(breakpoints_.begin(), breakpoints_.end(), t) - breakpoints_.begin());
+  };
+  // Per bit, difference arrays count the ranges covering each interval and each point. A range
+  // (b[a], b[c]) covers intervals a+1…c and points a+1…c−1.
+  std::vector<std::uint32_t> interval_bits(k_count + 1, 0), point_bits(k_count, 0);
+  std::vector<int> interval_cover(k_count + 2), point_cover(k_count + 1);
+  for (std::size_t k = 0; k < realised.ranges_per_bit.size(); ++k) {
+    std::fill(interval_cover.begin(), interval_cover.end(), 0);
+    std::fill(point_cover.begin(), point_cover.end(), 0);
+    for (const auto& r : realised.ranges_per_bit[k]) {
+      if (!(r.lo < r.hi)) continue;
+      const std::ptrdiff_t a = std::isinf(r.lo) ? -1 : index_of(r.lo);
+      const std::ptrdiff_t c = std::isinf(r.hi) ? static_cast<std::ptrdiff_t>(k_count) : index_of(r.hi);
+      ++interval_cover[a + 1];
+      --interval_cover[c + 1];
+      if (a + 1 <= c - 1) {
+        ++point_cover[a + 1];
+        --point_cover[c];
+      }
+    }
+    const std::uint32_t weight = 1u << (program.out_bits - 1 - static_cast<int>(k));
+    int covering = 0;
+    for (std::size_t i = 0; i <= k_count; ++i)
+      if ((covering += interval_cover[i]) > 0) interval_bits[i] |= weight;
+    covering = 0;
+    for (std::size_t i = 0; i < k_count; ++i)
+      if ((covering += point_cover[i]) > 0) point_bits[i] |= weight;
+  }
+  for (auto b : interval_bits) interval_codes_.push_back(program.decode(b));
+  for (auto b : point_bits) point_codes_.push_back(program.decode(b));
+}
+
+FrozenAcam2Var::FrozenAcam2Var(const AcamProgram& program)
+    : FrozenAcam2Var(program, program.cells) {}
+
+FrozenAcam2Var::FrozenAcam2Var(const AcamProgram& program, const AcamCells& realised)
+    : y_codes_(program.y.codes()) {
+  require_vars(program, 2, "FrozenAcam2Var");
+  std::vector<std::uint32_t> encoded(program.input_count(), 0);
+  for (std::size_t k = 0; k < realised.rects_per_bit.size(); ++k) {
+    const std::uint32_t weight = 1u << (program.out_bits - 1 - static_cast<int>(k));
+    for (const auto& r : realised.rects_per_bit[k]) {
+      const auto [i0, i1] = code_span(r.x, program.x.codes());
+      const auto [j0, j1] = code_span(r.y, y_codes_);
+      for (double i = i0; i <= i1; ++i)
+        for (double j = j0; j <= j1; ++j)
+          encoded[static_cast<std::size_t>(i) * y_codes_ + static_cast<std::size_t>(j)] |= weight;
+    }
+  }
+  table_.reserve(encoded.size());
+  for (auto b : encoded) table_.push_back(program.decode(b));
+}
+
+std::vector<std::uint32_t> realised_table(const AcamProgram& program, const AcamCells& cells) {
+  if (program.vars == 2) return FrozenAcam2Var(program, cells).table();
+  const FrozenAcam frozen(program, cells);
+  std::vector<std::uint32_t> codes;
+  codes.reserve(program.input_count());
+  for (std::uint32_t i = 0; i < program.x.codes(); ++i) codes.push_back(frozen.lookup(i));
+  return codes;
+}
+
+}  // namespace raceit::acam

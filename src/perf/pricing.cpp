@@ -1,0 +1,85 @@
+#include "raceit/perf/pricing.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "raceit/core/error.hpp"
+#include "raceit/perf/components.hpp"
+
+namespace raceit::perf {
+
+namespace {
+
+struct Charge {
+  const char* component;
+  const char* action;
+  double per_event;  // actions per event
+};
+
+// The component actions one event of each kind charges (see pricing.hpp).
+std::vector<Charge> charges(std::string_view event, const ImcSpec& c) {
+  const double readout_xors = c.readout_bits - 1, race_xors = c.race_rows - 1;
+  if (event == "array_reads") return {{"crossbar", "read", 1}};
+  if (event == "dac_conversions") return {{"dac", "convert", 1}};
+  if (event == "adc_conversions") return {{"adc", "convert", 1}};
+  if (event == "adc_clipped") return {};
+  if (event == "acam_searches") return {{"acam_readout", "search", 1}, {"gray_decoder", "xor", readout_xors}};
+  if (event == "shift_adds") return {{"shift_add", "add", 1}};
+  if (event == "digital_adds") return {{"adder", "add", 1}};
+  if (event == "cells_programmed") return {{"crossbar", "write", 1}};
+  if (event == "race_1var_lookups") return {{"race_array", "lookup_1var", 1}, {"gray_decoder", "xor", race_xors}};
+  if (event == "race_2var_lookups") return {{"race_array", "lookup_2var", 1}, {"gray_decoder", "xor", race_xors}};
+  if (event == "buffer_accesses") return {{"buffer", "access", 1}, {"tile_bus", "transfer", 1}};
+  if (event == "register_accesses") return {{"register", "access", 1}};
+  if (event == "noc_flit_hops") return {{"router", "hop", 1}};
+  if (event == "link_bits") return {{"link", "bit", 1}};
+  if (event == "vector_ops") return {{"vector_unit", "op", 1}};
+  if (event == "sfu_ops") return {{"sfu", "evaluate", 1}};
+  throw Error(ErrorKind::Internal, fmt::format("no pricing for event kind '{}'", event));
+}
+
+}  // namespace
+
+EventPricing price_events(const ArchSpec& spec, const EventCounts& counts) {
+  if (spec.kind != ArchKind::Imc)
+    throw Error(ErrorKind::Unsupported,
+                fmt::format("'{}' is a GPU: GPUs are costed by their roofline, not per hardware event", spec.name));
+  const ResolvedArch arch = resolve(spec);
+  std::map<std::string, double> energy, busy;  // per component
+  EventPricing p;
+  for (const auto& [event, count] : counts.fields()) {
+    if (count == 0) continue;
+    EventCost cost{std::string(event), count, 0, 0};
+    for (const Charge& charge : charges(event, spec.imc)) {
+      const ResolvedComponent* c = arch.find(charge.component);
+      if (!c)
+        throw Error(ErrorKind::InvalidArgument,
+                    fmt::format("architecture '{}' has no {}, but the events include {} {}", spec.name,
+                                charge.component, count, event));
+      const Action& a = c->action(charge.action);
+      const double actions = static_cast<double>(count) * charge.per_event;
+      cost.energy_per_event += charge.per_event * a.energy;
+      energy[c->name] += actions * a.energy;
+      busy[c->name] += actions * a.interval / c->instances;
+    }
+    cost.energy = static_cast<double>(count) * cost.energy_per_event;
+    p.total_energy += cost.energy;
+    p.events.push_back(std::move(cost));
+  }
+  for (const auto& c : arch.components) {
+    const auto it = energy.find(c.name);
+    if (it == energy.end()) continue;
+    p.components.push_back({c.name, it->second});
+    const double t = busy[c.name];
+    p.resources.push_back({c.name, c.instances, t});
+    if (t > p.latency_lower_bound) {
+      p.latency_lower_bound = t;
+      p.bottleneck = c.name;
+    }
+  }
+  return p;
+}
+
+}  // namespace raceit::perf

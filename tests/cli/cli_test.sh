@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Runs the raceit binary ($1) as a user would and checks exit codes, messages and JSON output.
+# Prints "N passed, M failed" and exits non-zero on any failure.
+set -u
+RACEIT=$1
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+failed=0
+
+check() {  # check NAME EXPECTED_RC PATTERN -- COMMAND...
+  local name=$1 rc_expected=$2 pattern=$3
+  shift 4
+  "$@" >"$TMP/out" 2>"$TMP/err"
+  local rc=$?
+  if [ "$rc" -ne "$rc_expected" ]; then
+    echo "FAIL $name: exit $rc, expected $rc_expected"; sed 's/^/  | /' "$TMP/err" | head -5
+    failed=$((failed + 1)); return
+  fi
+  if [ -n "$pattern" ] && ! grep -qE -- "$pattern" "$TMP/out" "$TMP/err"; then
+    echo "FAIL $name: output lacks /$pattern/"; head -5 "$TMP/out" "$TMP/err" | sed 's/^/  | /'
+    failed=$((failed + 1)); return
+  fi
+  passed=$((passed + 1))
+}
+
+printf '\x93NUMPY\x01\x00' >"$TMP/truncated.npy"
+echo "not yaml: [" >"$TMP/bad.yaml"
+printf 'conductance:\n  g_max: 150uS\n  g_maks: 1uS\n' >"$TMP/unknown.yaml"
+printf 'include: %s/configs/arch/isaac.yaml\ncomponents:\n  adc:\n    energy: 2pV\n' "$PWD" >"$TMP/badunit.yaml"
+
+check help 0 "Compute-ACAM" -- "$RACEIT" --help
+check no-command 2 "subcommand is required" -- "$RACEIT"
+check params 0 "conductance.g_max +S +150uS" -- "$RACEIT" params
+check xbar-ideal-exact 0 '"exact_vs_integer": true' -- \
+  "$RACEIT" xbar --in 100 --out 40 --batch 4 --mode ideal --readout adc:16 --full-scale 1 --json
+check xbar-json-keys 0 '"snr_db"' -- "$RACEIT" xbar --in 64 --out 16 --batch 2 --json
+check xbar-events 0 '"adc_conversions": ' -- "$RACEIT" xbar --in 64 --out 16 --batch 2 --json
+check xbar-acam-ideal-exact 0 '"exact_vs_integer": true' -- \
+  "$RACEIT" xbar --in 100 --out 40 --batch 4 --rows 8 --w-bits 5 --mode ideal --readout acam:12 --full-scale 1 --json
+check xbar-fused-gelu 0 "readout acam:8 fused gelu" -- \
+  "$RACEIT" xbar --in 64 --out 16 --batch 4 --readout acam --inputs multi-level --encoding single --sign differential --fuse gelu
+check xbar-fused-illegal 2 "needs one Compute-ACAM conversion per output" -- "$RACEIT" xbar --in 300 --readout acam --fuse gelu
+check xbar-truncated-npy 2 "truncated.npy" -- "$RACEIT" xbar --weights "$TMP/truncated.npy"
+check xbar-bad-encoding 2 "unknown weight encoding 'ternary'" -- "$RACEIT" xbar --encoding ternary
+check xbar-bad-readout 2 "adc:BITS" -- "$RACEIT" xbar --readout adc
+check xbar-bad-device 2 "bad.yaml:[0-9]+: malformed YAML" -- "$RACEIT" xbar --device "$TMP/bad.yaml"
+check xbar-unknown-key 2 "unknown.yaml:3: unknown key 'conductance.g_maks'" -- "$RACEIT" xbar --device "$TMP/unknown.yaml"
+
+check params-arch 0 "components.adc.energy +J +\(required\)" -- "$RACEIT" params
+check arch-list 0 "^retransformer +ReTransformer" -- "$RACEIT" arch list
+check arch-show 0 "acam_readout +search" -- "$RACEIT" arch show raceit
+check arch-show-json 0 '"peak_power_w": ' -- "$RACEIT" arch show isaac --json
+check arch-show-gpu 0 '"peak_fp16_flops": 989400000000000' -- "$RACEIT" arch show h100 --json
+check arch-set 0 "chip +128 tiles" -- "$RACEIT" arch show raceit --set chip.tiles=128
+check arch-set-unknown 2 "--set: unknown key 'chip.tilez'" -- "$RACEIT" arch show raceit --set chip.tilez=1
+check arch-unknown 2 "unknown architecture 'tpu'" -- "$RACEIT" arch show tpu
+
+check info-bert-base 0 '"parameters": 109482240' -- "$RACEIT" info bert-base --json
+check info-vit-digits 0 "weight matmul +10" -- "$RACEIT" info vit-digits
+check info-graph 0 "= Gelu\(" -- "$RACEIT" info vit-digits --graph
+check infer-vit-digits 0 "wrote logits float32\[8, 10\]" -- \
+  "$RACEIT" infer --model vit-digits --input models/vit-digits/golden_input.npy --output "$TMP/logits.npy"
+check infer-malformed-npy 2 "metrics.json: not a valid .npy file" -- \
+  "$RACEIT" infer --model vit-digits --input models/vit-digits/metrics.json --output "$TMP/bad.npy"
+check infer-truncated-npy 2 "truncated.npy" -- "$RACEIT" infer --model vit-digits --input "$TMP/truncated.npy" --output "$TMP/bad.npy"
+check infer-wrong-shape 2 "expects float32\[\?, 1, 8, 8\]" -- \
+  "$RACEIT" infer --model vit-digits --input models/spam-transformer/golden_input.npy --output "$TMP/bad.npy"
+check eval-digits-json 0 '"accuracy": 0.9888888' -- "$RACEIT" eval --model vit-digits --data digits --fp32 --json
+check eval-unknown-model 2 "'no-such-model' is neither a built-in model" -- "$RACEIT" eval --model no-such-model --data digits --fp32
+check eval-unknown-data 2 "unknown data set 'cifar-10'" -- "$RACEIT" eval --model vit-digits --data cifar-10 --fp32
+check arch-bad-unit 2 "badunit.yaml:4: key 'components.adc.energy'" -- "$RACEIT" arch show "$TMP/badunit.yaml"
+check arch-no-file 2 "no such configuration file" -- "$RACEIT" arch show "$TMP/none.yaml"
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

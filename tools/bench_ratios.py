@@ -1,0 +1,39 @@
+"""Prints ratios between Google Benchmark results written as JSON (tools/run_bench.sh)."""
+import json
+import sys
+
+
+def load(paths):
+    times = {}
+    for path in paths:
+        with open(path) as f:
+            for b in json.load(f)["benchmarks"]:
+                if b.get("run_type", "iteration") == "iteration":
+                    times[b["name"]] = b["real_time"] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+    return times
+
+
+def main():
+    t = load(sys.argv[1:])
+    print("\n== ratios (same run)")
+    for shape in ("768/768/128", "768/3072/128"):
+        gemm = t.get(f"BM_PlainSgemm/{shape}")
+        for cfg, label in (("0", "default: bit-serial, analog-slice, separate arrays"),
+                           ("1", "one read: multi-level, single, differential")):
+            fast = t.get(f"BM_CrossbarFast/{shape}/{cfg}")
+            if gemm and fast:
+                print(f"crossbar fast path / plain sgemm, {shape}, {label}: {fast / gemm:.1f}x")
+    for cfg in ("0", "1"):
+        ref, fast = t.get(f"BM_CrossbarReference/768/768/4/{cfg}"), t.get(f"BM_CrossbarFast/768/768/128/{cfg}")
+        if ref and fast:
+            print(f"crossbar fast path speed-up over reference path (per vector), config {cfg}: "
+                  f"{(ref / 4) / (fast / 128):.1f}x")
+    for fn in ("identity", "gelu"):
+        # Both run the same 4096 real-valued inputs per iteration through one frozen realisation.
+        scan, fast = t.get(f"range_scan/{fn}"), t.get(f"frozen_lookup/{fn}")
+        if scan and fast:
+            print(f"FrozenAcam breakpoint lookup speed-up over the range scan, {fn}: {scan / fast:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
