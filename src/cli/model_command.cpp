@@ -29,8 +29,9 @@ std::string models_help() {
   return s;
 }
 
-void print_info(const std::string& name, bool json, bool dump, std::int64_t sequence_length) {
-  const model::Graph graph = model::load_model(name);
+void print_info(const std::string& name, bool json, bool dump, std::int64_t sequence_length_option) {
+  const std::int64_t sequence_length = sequence_length_option > 0 ? sequence_length_option : 128;
+  const model::Graph graph = model::load_model(name, false, model::default_data_paths(), sequence_length_option);
   const auto stats = model::graph_statistics(graph, sequence_length);
   if (dump) {
     std::cout << graph.to_text();
@@ -79,7 +80,7 @@ void register_model_commands(CLI::App& app) {
   struct InfoArgs {
     std::string model;
     bool json = false, dump = false;
-    std::int64_t sequence_length = 128;
+    std::int64_t sequence_length = 0;
   };
   auto info_args = std::make_shared<InfoArgs>();
   auto* info = app.add_subcommand("info", "Operators, parameters and MACs of a model (and which operators are weight "
@@ -89,7 +90,8 @@ void register_model_commands(CLI::App& app) {
   info->add_flag("--json", info_args->json, "Print JSON");
   info->add_flag("--graph", info_args->dump, "Print the whole graph IR instead");
   info->add_option("--seq-len", info_args->sequence_length,
-                   "Sequence length for models whose inputs have a variable one (default 128)");
+                   "Sequence length of built-in text architectures and of models with a variable one "
+                   "(default 128)");
   info->callback([info_args] {
     print_info(info_args->model, info_args->json, info_args->dump, info_args->sequence_length);
   });

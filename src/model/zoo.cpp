@@ -34,7 +34,7 @@ std::vector<ZooEntry> model_zoo() {
   return zoo;
 }
 
-Graph load_model(const std::string& name_or_path, bool with_weights, const DataPaths& paths) {
+Graph load_model(const std::string& name_or_path, bool with_weights, const DataPaths& paths, std::int64_t sequence_length) {
   for (const auto& m : kShipped)
     if (name_or_path == m.name) {
       const std::string file = paths.models_dir + "/" + m.name + "/model.onnx";
@@ -46,8 +46,11 @@ Graph load_model(const std::string& name_or_path, bool with_weights, const DataP
     }
   if (name_or_path == "use-lite") return build_use_lite(paths.use_lite_dir());
   const auto names = architecture_names();
-  if (std::find(names.begin(), names.end(), name_or_path) != names.end())
-    return build_architecture(architecture_config(name_or_path), with_weights);
+  if (std::find(names.begin(), names.end(), name_or_path) != names.end()) {
+    auto config = architecture_config(name_or_path);
+    if (sequence_length > 0 && config.family != Family::VisionTransformer) config.seq_len = sequence_length;
+    return build_architecture(config, with_weights);
+  }
   if (!std::filesystem::exists(name_or_path)) {
     std::vector<std::string> known;
     for (const auto& e : model_zoo()) known.push_back(e.name);

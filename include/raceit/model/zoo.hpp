@@ -16,7 +16,9 @@ struct ZooEntry {
 
 std::vector<ZooEntry> model_zoo();
 
-// A built-in name or an ONNX file path. Architectures are shape-only unless with_weights.
-Graph load_model(const std::string& name_or_path, bool with_weights = false, const DataPaths& paths = default_data_paths());
+// A built-in name or an ONNX file path. Architectures are shape-only unless with_weights; a
+// text architecture's sequence length is `sequence_length` when > 0 (else its default, 128).
+Graph load_model(const std::string& name_or_path, bool with_weights = false, const DataPaths& paths = default_data_paths(),
+                 std::int64_t sequence_length = 0);
 
 }  // namespace raceit::model
