@@ -7,6 +7,7 @@
 
 #include "output.hpp"
 #include "raceit/compiler/program_io.hpp"
+#include "raceit/core/error.hpp"
 #include "raceit/device/rram.hpp"
 #include "raceit/exec/compile.hpp"
 #include "raceit/exec/raceit_evaluate.hpp"
@@ -43,6 +44,9 @@ void run_raceit_eval(const std::string& model, const std::string& dataset, std::
     compiled = exec::compile_model({model, dataset, args.arch, args.overrides, args.calibration, threads});
   } else {
     compiled.program = compiler::read_program(args.program);
+    if (compiled.program.model.name != model)
+      throw Error(ErrorKind::InvalidArgument, fmt::format("{} was compiled for model '{}', not '{}'", args.program,
+                                                          compiled.program.model.name, model));
     compiled.graph = exec::task_graph(compiled.program.model.name, compiled.program.model.dataset);
   }
   const compiler::Program& program = compiled.program;

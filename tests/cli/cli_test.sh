@@ -72,5 +72,31 @@ check eval-unknown-data 2 "unknown data set 'cifar-10'" -- "$RACEIT" eval --mode
 check arch-bad-unit 2 "badunit.yaml:4: key 'components.adc.energy'" -- "$RACEIT" arch show "$TMP/badunit.yaml"
 check arch-no-file 2 "no such configuration file" -- "$RACEIT" arch show "$TMP/none.yaml"
 
+check compile-digits 0 "wrote .*/program.json" -- \
+  "$RACEIT" compile --model vit-digits --arch raceit --calibration 8 -o "$TMP/program.json"
+check show-program 0 "acam-softmax" -- "$RACEIT" show "$TMP/program.json"
+check show-program-json 0 '"format": "raceit-program"' -- "$RACEIT" show "$TMP/program.json" --json
+check show-not-a-program 2 "truncated.npy: not JSON" -- "$RACEIT" show "$TMP/truncated.npy"
+check compile-set-unknown 2 "--set: unknown key 'mapping.softmaks'" -- \
+  "$RACEIT" compile --model vit-digits --set mapping.softmaks=digital -o "$TMP/bad.json"
+check compile-set-bad-dac 2 "--set: key 'crossbar.dac_bits'" -- \
+  "$RACEIT" compile --model vit-digits --set crossbar.dac_bits=4 -o "$TMP/bad.json"
+check compile-gpu 2 "'h100' is a GPU architecture" -- "$RACEIT" compile --model vit-digits --arch h100 -o "$TMP/bad.json"
+check compile-no-data 2 "give the data set to calibrate on" -- \
+  "$RACEIT" compile --model models/vit-digits/model.onnx -o "$TMP/bad.json"
+check compile-digital-softmax 0 "wrote" -- \
+  "$RACEIT" compile --model vit-digits --set mapping.softmax=digital --set mapping.data_matmul=crossbar-write \
+  --calibration 4 -o "$TMP/digital.json"
+check eval-raceit-json 0 '"accuracy_mean"' -- \
+  "$RACEIT" eval --model vit-digits --data digits --arch raceit --mode frozen --seeds 2 --limit 24 --calibration 8 --json
+for key in accuracy_fp32 accuracy_ideal accuracy_std seeds ops; do
+  check "eval-raceit-key-$key" 0 "\"$key\"" -- \
+    "$RACEIT" eval --model vit-digits --data digits --program "$TMP/program.json" --mode frozen --limit 8 --json
+done
+check eval-raceit-text 0 "acam-norm" -- "$RACEIT" eval --model vit-digits --data digits --program "$TMP/program.json" --mode ideal --limit 8
+check eval-raceit-wrong-model 2 "compiled for model 'vit-digits'" -- \
+  "$RACEIT" eval --model spam-transformer --data spamassassin --program "$TMP/program.json" --limit 8
+check eval-raceit-bad-mode 2 "per_read" -- "$RACEIT" eval --model vit-digits --data digits --mode noisy --limit 8 --calibration 4
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -23,6 +23,8 @@ struct Case {
   std::string model, dataset;
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.model << " on " << c.dataset; }
+
 bool available(const Case& c) {
   const auto paths = model::default_data_paths();
   if (c.model == "use-lite") return std::filesystem::exists(paths.use_lite_dir() + "/model.json");

@@ -1,0 +1,201 @@
+// The compiler's passes on the shipped digits ViT, the program file, and configuration errors.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "raceit/compiler/lower.hpp"
+#include "raceit/compiler/options.hpp"
+#include "raceit/compiler/place.hpp"
+#include "raceit/compiler/program_io.hpp"
+#include "raceit/core/error.hpp"
+#include "raceit/exec/compile.hpp"
+#include "raceit/perf/arch.hpp"
+
+namespace raceit::compiler {
+
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+MappingOptions options_with(const std::vector<std::string>& overrides, const std::string& arch = "raceit") {
+  return mapping_options(perf::load_arch(perf::arch_path(arch), overrides));
+}
+
+bool have_digits() { return std::filesystem::exists(model::default_data_paths().models_dir + "/vit-digits/model.onnx"); }
+
+const exec::CompiledModel& digits() {
+  static const exec::CompiledModel compiled = exec::compile_model({"vit-digits", "digits", "raceit", {}, 8, 0});
+  return compiled;
+}
+
+std::string temp(const std::string& name) { return (std::filesystem::temp_directory_path() / name).string(); }
+
+}  // namespace
+
+TEST(MappingOptions, FromTheSeedDesign) {
+  const MappingOptions m = options_with({});
+  EXPECT_EQ(m.crossbar.rows, 128);
+  EXPECT_EQ(m.crossbar.inputs, xbar::InputScheme::BitSerial);  // crossbar.dac_bits: 1
+  EXPECT_EQ(m.crossbar.encoding, xbar::WeightEncoding::AnalogSlice);
+  EXPECT_EQ(m.crossbar.readout, xbar::ReadoutKind::Acam);
+  EXPECT_EQ(m.crossbar.readout_bits, 8);
+  EXPECT_EQ(m.race_array.rows, 8);
+  EXPECT_EQ(m.race_array.cells, 50);
+  EXPECT_EQ(m.race_arrays_per_unit, 4);
+  EXPECT_EQ(m.softmax, FunctionEngine::Acam);
+  EXPECT_EQ(m.data_matmul, DataMatMulEngine::Acam);
+  EXPECT_EQ(options_with({}, "raceit-adc").crossbar.readout, xbar::ReadoutKind::Adc);
+  const MappingOptions b = options_with({"mapping.weight_encoding=bit-slice", "crossbar.bits_per_cell=2", "crossbar.dac_bits=8"});
+  EXPECT_EQ(b.crossbar.encoding, xbar::WeightEncoding::BitSlice);
+  EXPECT_EQ(b.crossbar.slice_bits, 2);
+  EXPECT_EQ(b.crossbar.inputs, xbar::InputScheme::MultiLevel);
+}
+
+TEST(MappingOptions, BadConfigurationsNameTheKey) {
+  const std::string dac = error_of([] { options_with({"crossbar.dac_bits=4"}); });
+  EXPECT_NE(dac.find("--set: key 'crossbar.dac_bits'"), std::string::npos) << dac;
+  // 9-bit weights need 8 magnitude bits per cell; raceit.yaml's cells hold 7.
+  const std::string cells = error_of([] { options_with({"mapping.weight_bits=9"}); });
+  EXPECT_NE(cells.find("raceit.yaml:"), std::string::npos) << cells;  // the file and line the value came from
+  EXPECT_NE(cells.find("key 'crossbar.bits_per_cell'"), std::string::npos) << cells;
+  const std::string bits = error_of([] { options_with({"mapping.activation_bits=10"}); });
+  EXPECT_NE(bits.find("--set: key 'mapping.activation_bits': the 2-var RACE multiply"), std::string::npos) << bits;
+  const std::string unknown = error_of([] { options_with({"mapping.softmaks=digital"}); });
+  EXPECT_NE(unknown.find("--set: unknown key 'mapping.softmaks'"), std::string::npos) << unknown;
+  const std::string choice = error_of([] { options_with({"mapping.fuse=maybe"}); });
+  EXPECT_NE(choice.find("'maybe' is not one of on, off"), std::string::npos) << choice;
+  const std::string gpu = error_of([] { mapping_options(perf::load_arch(perf::arch_path("h100"))); });
+  EXPECT_NE(gpu.find("'h100' is a GPU architecture"), std::string::npos) << gpu;
+  const std::string no_race = error_of([] { options_with({"mapping.weight_encoding=bit-slice"}, "isaac"); });
+  EXPECT_NE(no_race.find("key 'tile.race_units'"), std::string::npos) << no_race;
+  EXPECT_NO_THROW(options_with({"mapping.function=digital", "mapping.softmax=digital", "mapping.layernorm=digital",
+                                "mapping.data_matmul=crossbar-write", "crossbar.bits_per_cell=2",
+                                "mapping.weight_encoding=bit-slice"},
+                               "isaac"));
+}
+
+TEST(Compiler, LowersTheDigitsVitAsDesignSays) {
+  if (!have_digits()) GTEST_SKIP();
+  const Program& p = digits().program;
+  std::map<Engine, int> engines;
+  for (const auto& op : p.ops) ++engines[op.engine];
+  EXPECT_EQ(engines[Engine::Crossbar], 10);       // patch embedding, QKV, output, FFN1, FFN2 ×2, head
+  EXPECT_EQ(engines[Engine::AcamNorm], 5);
+  EXPECT_EQ(engines[Engine::AcamSoftmax], 2);
+  EXPECT_EQ(engines[Engine::AcamDataMatMul], 4);  // Q·Kᵀ and softmax·V per layer
+  EXPECT_EQ(engines[Engine::AcamFunction], 2);    // GELU
+  EXPECT_EQ(engines[Engine::Folded], 2);          // 1/√d_k
+  for (std::size_t i = 0; i < p.ops.size(); ++i) {
+    const LoweredOp& op = p.ops[i];
+    if (op.engine == Engine::Folded) {
+      EXPECT_EQ(p.ops[op.partner].engine, Engine::AcamSoftmax);
+      EXPECT_NEAR(std::get<SoftmaxOp>(p.ops[op.partner].detail).input_scale, 1 / std::sqrt(8.0), 1e-6);  // √8 in float
+    }
+    if (const auto* x = std::get_if<CrossbarOp>(&op.detail)) {
+      EXPECT_GT(x->config.full_scale, 0);
+      EXPECT_LT(x->config.full_scale, 1);  // calibrated well below the worst case
+      EXPECT_GT(op.cells_programmed, 0u);
+      EXPECT_GT(op.events.acam_searches, 0u);
+    }
+    if (const auto* s = std::get_if<SoftmaxOp>(&op.detail)) {
+      EXPECT_DOUBLE_EQ(s->exp.out_range.hi, 1.0);
+      EXPECT_GE(s->reciprocal.x.range.lo, 1.0);  // a row sum of exp(x − max) is at least 1
+    }
+  }
+  EXPECT_EQ(p.chips, 1);
+  EXPECT_EQ(p.calibration.samples, 8);
+  EXPECT_EQ(p.calibration.split, "train");
+}
+
+TEST(Compiler, PlacementCountsEveryArray) {
+  if (!have_digits()) GTEST_SKIP();
+  const Program& p = digits().program;
+  const MappingOptions m = options_with({});
+  int crossbars = 0, race = 0, tile_crossbars = 0, tile_race = 0;
+  for (const auto& op : p.ops) {
+    crossbars += op.placement.crossbars;
+    race += op.placement.race_arrays;
+    if (const auto* x = std::get_if<CrossbarOp>(&op.detail)) {
+      EXPECT_EQ(op.placement.crossbars, x->layout.arrays);
+    }
+    EXPECT_EQ(op.placement.race_arrays, race_use(op, m.race_array).arrays);
+  }
+  for (const auto& t : p.tiles) {
+    EXPECT_LE(t.crossbars, m.crossbars_per_tile);
+    EXPECT_LE(t.race_arrays, m.race_units_per_tile * m.race_arrays_per_unit);
+    tile_crossbars += t.crossbars;
+    tile_race += t.race_arrays;
+  }
+  EXPECT_EQ(tile_crossbars, crossbars);
+  EXPECT_EQ(tile_race, race);
+  EXPECT_GT(race, 0);
+}
+
+TEST(ProgramFile, WrittenAndReadBackIsIdentical) {
+  if (!have_digits()) GTEST_SKIP();
+  const Program& p = digits().program;
+  const std::string path = temp("raceit_program_test.json");
+  write_program(path, p);
+  EXPECT_EQ(read_program(path), p);
+  EXPECT_EQ(program_from_json(to_json(p)), p);
+  const std::string text = to_text(p);
+  for (const char* s : {"acam-softmax", "acam-norm", "crossbar", "folded into the input quantiser", "placement"})
+    EXPECT_NE(text.find(s), std::string::npos) << s;
+}
+
+TEST(ProgramFile, ErrorsNameTheFileAndField) {
+  if (!have_digits()) GTEST_SKIP();
+  auto json = to_json(digits().program);
+  const std::string path = temp("raceit_program_bad.json");
+  auto write = [&](const nlohmann::json& j) { std::ofstream(path) << j.dump(); };
+  json["version"] = 99;
+  write(json);
+  EXPECT_NE(error_of([&] { read_program(path); }).find(path + ": program version 99 cannot be read"), std::string::npos);
+  json = to_json(digits().program);
+  json["ops"][15]["detail"].erase("input");
+  write(json);
+  const std::string missing = error_of([&] { read_program(path); });
+  EXPECT_NE(missing.find("missing field '$.ops[15].detail.input'"), std::string::npos) << missing;
+  std::ofstream(path) << "{\"format\": \"something else\"}";
+  EXPECT_NE(error_of([&] { read_program(path); }).find("not a raceit program"), std::string::npos);
+  std::ofstream(path) << "{ truncated";
+  EXPECT_NE(error_of([&] { read_program(path); }).find(path + ": not JSON"), std::string::npos);
+  EXPECT_NE(error_of([&] { read_program(temp("raceit_no_such_program.json")); }).find("cannot open"), std::string::npos);
+}
+
+TEST(ProgramFile, ChecksumCatchesChangedWeights) {
+  if (!have_digits()) GTEST_SKIP();
+  const auto& c = digits();
+  EXPECT_NO_THROW(check_model(c.program, c.graph));
+  model::Graph changed = c.graph;
+  changed.initializers.at("onnx::MatMul_246").floats()[3] *= 2;
+  EXPECT_NE(error_of([&] { check_model(c.program, changed); }).find("weights checksum"), std::string::npos);
+}
+
+TEST(Lowering, FunctionsNotFiniteOnTheirRangeFallBackToDigital) {
+  model::Graph g;
+  g.name = g.source = "reciprocal";
+  g.inputs = {"x"};
+  g.values["x"] = {DType::Float32, {-1, 4}};
+  g.values["y"] = {DType::Float32, {-1, 4}};
+  g.nodes.push_back({"r", model::OpType::Reciprocal, {"x"}, {"y"}, {}, "test"});
+  g.outputs = {"y"};
+  Calibration c;
+  c.samples = 1;
+  c.ranges = {{"x", {0.0, 1.0}}, {"y", {1.0, 10.0}}};  // 1/x at the grid point x = 0
+  c.shapes = {NodeShapes{{{1, 4}}, {{1, 4}}}};
+  const auto ops = lower(g, c, options_with({}));
+  EXPECT_EQ(ops[0].engine, Engine::Digital);
+  EXPECT_NE(ops[0].note.find("not finite"), std::string::npos) << ops[0].note;
+  EXPECT_EQ(elementwise_function(g.nodes[0], g), "reciprocal");
+}
+
+}  // namespace raceit::compiler
