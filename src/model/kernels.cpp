@@ -142,13 +142,13 @@ Tensor where(const Node& node, const Tensor& cond, const Tensor& a, const Tensor
   if (a.is_float() != b.is_float()) throw fail(node, "branch types differ");
   const Shape shape = broadcast_shape(broadcast_shape(cond.shape(), a.shape(), node), b.shape(), node);
   Tensor out(a.dtype(), shape);
-  BroadcastWalker walk(shape, {&cond.shape(), &a.shape(), &b.shape()});
-  const auto c = cond.ints();
-  for (std::int64_t i = 0; i < out.size(); ++i, walk.next()) {
-    const bool pick_a = c[walk.offset(0)] != 0;
-    if (a.is_float()) out.floats()[i] = pick_a ? a.floats()[walk.offset(1)] : b.floats()[walk.offset(2)];
-    else out.ints()[i] = pick_a ? a.ints()[walk.offset(1)] : b.ints()[walk.offset(2)];
-  }
+  auto select = [&](auto o, auto x, auto y) {
+    BroadcastWalker walk(shape, {&cond.shape(), &a.shape(), &b.shape()});
+    const auto c = cond.ints();
+    for (std::size_t i = 0; i < o.size(); ++i, walk.next()) o[i] = c[walk.offset(0)] != 0 ? x[walk.offset(1)] : y[walk.offset(2)];
+  };
+  if (a.is_float()) select(out.floats(), a.floats(), b.floats());
+  else select(out.ints(), a.ints(), b.ints());
   return out;
 }
 
@@ -430,10 +430,11 @@ Tensor expand(const Node& node, const Tensor& x, const Tensor& shape) {
   const Shape out_shape = broadcast_shape(x.shape(), shape.to_int_vector(), node);
   BroadcastWalker walk(out_shape, {&x.shape()});
   Tensor out(x.dtype(), out_shape);
-  for (std::int64_t i = 0; i < out.size(); ++i, walk.next()) {
-    if (x.is_float()) out.floats()[i] = x.floats()[walk.offset(0)];
-    else out.ints()[i] = x.ints()[walk.offset(0)];
-  }
+  auto fill = [&](auto o, auto in) {
+    for (std::size_t i = 0; i < o.size(); ++i, walk.next()) o[i] = in[walk.offset(0)];
+  };
+  if (x.is_float()) fill(out.floats(), x.floats());
+  else fill(out.ints(), x.ints());
   return out;
 }
 
