@@ -241,6 +241,10 @@ class Importer {
       case OpType::Squeeze:
       case OpType::Unsqueeze: input_to_attribute(n, node, 1, "axes"); break;
       case OpType::Split: input_to_attribute(n, node, 1, "split"); break;
+      case OpType::Conv:
+        if (node.attributes.has("auto_pad") && std::get<std::string>(node.attributes.all().at("auto_pad")) != "NOTSET")
+          throw node_error(n, "auto_pad is not supported (give explicit pads)");
+        break;
       case OpType::Softmax:
         if (opset_ < 13 && node.attributes.get_int("axis", 1) != -1)
           throw node_error(n, fmt::format("Softmax before opset 13 flattens at its axis; only axis=-1 is supported (opset {})", opset_));
