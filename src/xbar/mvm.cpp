@@ -139,21 +139,6 @@ std::uint64_t read_index(std::uint64_t call, int rb, int plane, int group, int b
   return id * x.out + j;
 }
 
-EventCounts count_events(const ProgrammedCrossbar& x, int batch, int planes) {
-  const TileLayout& t = x.layout;
-  const CrossbarConfig& c = x.config;
-  const std::uint64_t B = batch, P = planes, G = x.groups.size(), N = x.out, RB = t.row_blocks;
-  const std::uint64_t sides = c.sign == SignScheme::SeparateArrays ? 2 : 1;
-  EventCounts e;
-  e.array_reads = B * P * RB * t.col_blocks * sides;
-  e.dac_conversions = B * P * static_cast<std::uint64_t>(x.in) * t.col_blocks * sides;
-  const std::uint64_t conversions = B * P * RB * G * N;
-  (c.readout == ReadoutKind::Adc ? e.adc_conversions : e.acam_searches) = conversions;
-  e.shift_adds = conversions;
-  e.digital_adds = B * N * (RB - 1) + (c.signed_inputs ? 0 : B * N);
-  e.cells_programmed = static_cast<std::uint64_t>(x.in) * x.out * t.cells_per_weight;
-  return e;
-}
 
 // acc (batch × out, level units) → dequantised output.
 Matrix dequantise(const ProgrammedCrossbar& x, const std::vector<double>& acc, const AffineQuantiser& xq, int batch) {
@@ -295,7 +280,7 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
     });
     tally = std::move(tally_per_vector);
   }
-  MvmResult r{fused.acams.empty() ? dequantise(x, acc, xq, batch) : Matrix(batch, out), count_events(x, batch, P), 0.0};
+  MvmResult r{fused.acams.empty() ? dequantise(x, acc, xq, batch) : Matrix(batch, out), mvm_events(c, x.in, x.out, batch), 0.0};
   if (!fused.acams.empty())
     for (std::size_t k = 0; k < acc.size(); ++k) r.output.data[k] = static_cast<float>(acc[k]);
   for (const auto& t : tally) {
@@ -303,6 +288,21 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
     r.peak_column = std::max(r.peak_column, t.peak);
   }
   return r;
+}
+
+EventCounts mvm_events(const CrossbarConfig& c, int in, int out, std::int64_t vectors) {
+  const TileLayout t = tile_layout(c, in, out);
+  const std::uint64_t B = vectors, P = c.inputs == InputScheme::BitSerial ? c.a_bits : 1, N = out, RB = t.row_blocks;
+  const std::uint64_t G = t.groups, sides = c.sign == SignScheme::SeparateArrays ? 2 : 1;
+  EventCounts e;
+  e.array_reads = B * P * RB * t.col_blocks * sides;
+  e.dac_conversions = B * P * static_cast<std::uint64_t>(in) * t.col_blocks * sides;
+  const std::uint64_t conversions = B * P * RB * G * N;
+  (c.readout == ReadoutKind::Adc ? e.adc_conversions : e.acam_searches) = conversions;
+  e.shift_adds = conversions;
+  e.digital_adds = B * N * (RB - 1) + (c.signed_inputs ? 0 : B * N);
+  e.cells_programmed = static_cast<std::uint64_t>(in) * out * t.cells_per_weight;
+  return e;
 }
 
 double calibrate_full_scale(const Matrix& weights, const CrossbarConfig& config, const Matrix& calibration_inputs) {

@@ -154,6 +154,11 @@ struct MvmResult {
 
 enum class MvmPath { Reference, Fast };
 
+// The events of multiplying `vectors` input vectors by an out × in matrix under config: what
+// mvm() reports (adc_clipped aside), computed from the shapes alone, so that the cost model can
+// count a model whose weights it never sees.
+EventCounts mvm_events(const CrossbarConfig& config, int in, int out, std::int64_t vectors);
+
 // X (batch × in) times Wᵀ → batch × out, through the programmed crossbars. With a fused
 // function f the output is f(X·Wᵀ) as the ACAM columns produce it; fusion needs one conversion
 // per output: multi-level inputs, single cells in differential pairs, and `in` <= tile rows. Per-read noise is
