@@ -1,5 +1,6 @@
 #include "raceit/core/metrics.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -8,32 +9,53 @@
 
 namespace raceit {
 
-namespace {
 template <class T>
-ErrorStats compare_impl(std::span<const T> y, std::span<const T> ref) {
+void ErrorAccumulator::add_impl(std::span<const T> y, std::span<const T> ref) {
   if (y.size() != ref.size())
     throw Error(ErrorKind::InvalidArgument, "cannot compare " + std::to_string(y.size()) + " values with " +
                                                 std::to_string(ref.size()) + " reference values");
-  ErrorStats s;
-  double err2 = 0, ref2 = 0;
-  std::size_t wrong = 0;
   for (std::size_t k = 0; k < y.size(); ++k) {
     const double d = static_cast<double>(y[k]) - static_cast<double>(ref[k]);
-    err2 += d * d;
-    ref2 += static_cast<double>(ref[k]) * ref[k];
-    s.max_abs = std::max(s.max_abs, std::abs(d));
-    wrong += y[k] != ref[k];
+    err2_ += d * d;
+    ref2_ += static_cast<double>(ref[k]) * ref[k];
+    max_abs_ = std::max(max_abs_, std::abs(d));
+    wrong_ += y[k] != ref[k];
   }
+  n_ += y.size();
+}
+
+void ErrorAccumulator::add(std::span<const float> y, std::span<const float> ref) { add_impl(y, ref); }
+void ErrorAccumulator::add(std::span<const double> y, std::span<const double> ref) { add_impl(y, ref); }
+
+void ErrorAccumulator::merge(const ErrorAccumulator& o) {
+  err2_ += o.err2_;
+  ref2_ += o.ref2_;
+  max_abs_ = std::max(max_abs_, o.max_abs_);
+  n_ += o.n_;
+  wrong_ += o.wrong_;
+}
+
+ErrorStats ErrorAccumulator::stats() const {
+  ErrorStats s;
   const double inf = std::numeric_limits<double>::infinity();
-  s.nmse = err2 == 0 ? 0.0 : (ref2 == 0 ? inf : err2 / ref2);
+  s.max_abs = max_abs_;
+  s.nmse = err2_ == 0 ? 0.0 : (ref2_ == 0 ? inf : err2_ / ref2_);
   s.snr_db = s.nmse == 0 ? inf : -10.0 * std::log10(s.nmse);
-  s.rms = y.empty() ? 0.0 : std::sqrt(err2 / y.size());
-  s.wrong_fraction = y.empty() ? 0.0 : static_cast<double>(wrong) / y.size();
+  s.rms = n_ == 0 ? 0.0 : std::sqrt(err2_ / static_cast<double>(n_));
+  s.wrong_fraction = n_ == 0 ? 0.0 : static_cast<double>(wrong_) / static_cast<double>(n_);
   return s;
 }
-}  // namespace
 
-ErrorStats compare(std::span<const float> y, std::span<const float> ref) { return compare_impl(y, ref); }
-ErrorStats compare(std::span<const double> y, std::span<const double> ref) { return compare_impl(y, ref); }
+ErrorStats compare(std::span<const float> y, std::span<const float> ref) {
+  ErrorAccumulator a;
+  a.add(y, ref);
+  return a.stats();
+}
+
+ErrorStats compare(std::span<const double> y, std::span<const double> ref) {
+  ErrorAccumulator a;
+  a.add(y, ref);
+  return a.stats();
+}
 
 }  // namespace raceit

@@ -24,7 +24,7 @@ void sgemm(const float* x, const float* w, float* y, std::int64_t rows, std::int
               static_cast<int>(trans_w ? k : n), 0.0f, y, static_cast<int>(n));
 }
 
-std::vector<Tensor> weight_matmul(const Node& node, std::span<const Tensor* const> in) {
+std::vector<Tensor> weight_matmul(const Node& node, std::span<const Tensor* const> in, const OpContext&) {
   const Tensor& x = *in[0];
   const Tensor& w = *in[1];
   const bool transposed = node.attributes.get_int("transpose_weight", 0) != 0;
@@ -46,7 +46,7 @@ std::vector<Tensor> weight_matmul(const Node& node, std::span<const Tensor* cons
 }
 
 // Batched matmul with equal batch shapes (the attention case); other broadcasts use the reference.
-std::vector<Tensor> data_matmul(const Node& node, std::span<const Tensor* const> in) {
+std::vector<Tensor> data_matmul(const Node& node, std::span<const Tensor* const> in, const OpContext&) {
   const Tensor& a = *in[0];
   const Tensor& b = *in[1];
   if (a.rank() < 2 || a.rank() != b.rank() || !a.is_float() || !b.is_float() ||
@@ -62,7 +62,7 @@ std::vector<Tensor> data_matmul(const Node& node, std::span<const Tensor* const>
 }
 
 // Conv as im2col + sgemm for the common ungrouped, undilated case; the reference otherwise.
-std::vector<Tensor> conv(const Node& node, std::span<const Tensor* const> in) {
+std::vector<Tensor> conv(const Node& node, std::span<const Tensor* const> in, const OpContext&) {
   const Tensor& x = *in[0];
   const Tensor& w = *in[1];
   const auto dil = node.attributes.get_ints("dilations", {1, 1});
@@ -114,7 +114,9 @@ OpTable OpTable::fp32() {
 void OpTable::set(model::OpType op, OpImpl impl) { impls_[op] = std::move(impl); }
 
 const OpImpl& OpTable::at(model::OpType op) const {
-  static const OpImpl reference = model::evaluate_node;
+  static const OpImpl reference = [](const model::Node& node, std::span<const Tensor* const> inputs, const OpContext&) {
+    return model::evaluate_node(node, inputs);
+  };
   const auto it = impls_.find(op);
   return it == impls_.end() ? reference : it->second;
 }
@@ -178,7 +180,7 @@ std::vector<Tensor> Executor::run_chunk(const std::map<std::string, Tensor>& inp
         throw Error(ErrorKind::Internal, fmt::format("node '{}' reads '{}' before it is computed", node.name, name));
       }
     }
-    auto outputs = table_.at(node.op)(node, args);
+    auto outputs = table_.at(node.op)(node, args, OpContext{i, chunk});
     if (outputs.size() < node.outputs.size())
       throw Error(ErrorKind::Internal, fmt::format("node '{}' ({}): implementation returned {} outputs, expected {}",
                                                    node.name, model::to_string(node.op), outputs.size(), node.outputs.size()));

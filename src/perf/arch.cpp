@@ -32,6 +32,54 @@ void add_component(std::vector<ParamSpec>& specs, const std::string& name, const
   specs.push_back({p + "vdd", Dimension::Voltage, "", "supply voltage of these numbers"});
 }
 
+// How the compiler maps operators onto this hardware (src/compiler reads them; docs/compiler.md).
+// Unlike the hardware numbers these have defaults: the RACE-IT mapping of DESIGN §2.3. Geometry,
+// bits per cell, DAC resolution (input scheme), readout kind and bits, and the RACE array shape
+// come from the crossbar and race groups rather than being repeated here.
+void add_mapping_keys(std::vector<ParamSpec>& s) {
+  s.insert(s.end(), {
+      {"mapping.activation_bits", Dimension::Dimensionless, "8",
+       "bits of activations: crossbar inputs, Compute-ACAM inputs and outputs, data-matmul operand magnitudes"},
+      {"mapping.weight_bits", Dimension::Dimensionless, "8", "bits of signed symmetric weight quantisation"},
+      {"mapping.weight_encoding", Dimension::Dimensionless, "analog-slice",
+       "weight cells: one per magnitude (single), plus an error cell (analog-slice), or crossbar.bits_per_cell "
+       "bits per cell (bit-slice)",
+       {"single", "analog-slice", "bit-slice"}},
+      {"mapping.weight_sign", Dimension::Dimensionless, "separate",
+       "signs in separate positive/negative arrays or in differential column pairs", {"separate", "differential"}},
+      {"mapping.weight_scale", Dimension::Dimensionless, "tensor", "one weight scale per matrix or per output channel",
+       {"tensor", "channel"}},
+      {"mapping.function", Dimension::Dimensionless, "acam",
+       "element-wise functions (GELU, SiLU, tanh, sigmoid, exp, ...): 1-var RACE lookups, or a digital unit in FP32",
+       {"acam", "digital"}},
+      {"mapping.softmax", Dimension::Dimensionless, "acam",
+       "softmax: max/subtract/sum with adders, exp and reciprocal on 1-var RACE, multiply on 2-var RACE; or digital FP32",
+       {"acam", "digital"}},
+      {"mapping.layernorm", Dimension::Dimensionless, "acam",
+       "LayerNorm/RMSNorm: sums with adders, squares and scaling on 2-var RACE, rsqrt on 1-var RACE; or digital FP32",
+       {"acam", "digital"}},
+      {"mapping.data_matmul", Dimension::Dimensionless, "acam",
+       "activation x activation products (Q.K^T, softmax.V): 2-var RACE nibble multiplies with digital accumulation, "
+       "digital FP32, or one operand written into a crossbar at run time (ReTransformer style)",
+       {"acam", "digital", "crossbar-write"}},
+      {"mapping.fuse", Dimension::Dimensionless, "on",
+       "fuse an element-wise function into the Compute-ACAM readout of the weight matmul before it, where legal "
+       "(one conversion per output: multi-level inputs, single cells in differential pairs, one row block)",
+       {"on", "off"}},
+      {"mapping.scale_fold", Dimension::Dimensionless, "on",
+       "fold a Mul/Div by a constant scalar (1/sqrt(d_k)) into the quantiser of the softmax or data matmul reading it",
+       {"on", "off"}},
+      {"mapping.softmax_clamp", Dimension::Dimensionless, "-10",
+       "lower end of the exp input range after max subtraction (race-it.md Q8)"},
+      {"mapping.acam_encoding", Dimension::Dimensionless, "gray", "output code of every Compute-ACAM",
+       {"gray", "binary"}},
+      {"mapping.calibration", Dimension::Dimensionless, "minmax",
+       "activation ranges from calibration: min/max, or the percentile range", {"minmax", "percentile"}},
+      {"mapping.percentile", Dimension::Dimensionless, "99.99",
+       "with calibration percentile: the range runs from the (100-p)th to the pth percentile"},
+  });
+}
+
 std::vector<ParamSpec> make_specs() {
   std::vector<ParamSpec> s{
       {"kind", Dimension::Dimensionless, "", "imc: in-memory-computing chip; gpu: roofline GPU",
@@ -128,6 +176,7 @@ std::vector<ParamSpec> make_specs() {
       {"gpu.kernel_launch", Dimension::Time, "", "overhead per kernel launch"},
       {"gpu.power_fraction", Dimension::Dimensionless, "", "average power while busy, as a fraction of TDP"},
   });
+  add_mapping_keys(s);
   return s;
 }
 
@@ -342,7 +391,7 @@ ArchSpec load_arch(const std::string& path, const std::vector<std::string>& over
   a.kind = p.word("kind") == "imc" ? ArchKind::Imc : ArchKind::Gpu;
   const std::string kind = to_string(a.kind);
   for (const auto& s : p.specs()) {
-    if (!key_of_kind(s.key, a.kind) && p.has(s.key))
+    if (!key_of_kind(s.key, a.kind) && p.has(s.key) && p.value(s.key).source != "default")
       fail(p, s.key, fmt::format("belongs to {} architectures, but this one has kind {}",
                                  a.kind == ArchKind::Imc ? "gpu" : "imc", kind));
   }

@@ -139,7 +139,6 @@ std::uint64_t read_index(std::uint64_t call, int rb, int plane, int group, int b
   return id * x.out + j;
 }
 
-
 // acc (batch × out, level units) → dequantised output.
 Matrix dequantise(const ProgrammedCrossbar& x, const std::vector<double>& acc, const AffineQuantiser& xq, int batch) {
   Matrix y(batch, x.out);
@@ -155,6 +154,22 @@ Matrix dequantise(const ProgrammedCrossbar& x, const std::vector<double>& acc, c
 }
 
 }  // namespace
+
+EventCounts mvm_events(const CrossbarConfig& c, const TileLayout& t, int in, int out, std::uint64_t batch) {
+  const std::uint64_t B = batch, P = c.inputs == InputScheme::BitSerial ? static_cast<std::uint64_t>(c.a_bits) : 1,
+                      G = static_cast<std::uint64_t>(t.groups), N = static_cast<std::uint64_t>(out),
+                      RB = static_cast<std::uint64_t>(t.row_blocks);
+  const std::uint64_t sides = c.sign == SignScheme::SeparateArrays ? 2 : 1;
+  EventCounts e;
+  e.array_reads = B * P * RB * t.col_blocks * sides;
+  e.dac_conversions = B * P * static_cast<std::uint64_t>(in) * t.col_blocks * sides;
+  const std::uint64_t conversions = B * P * RB * G * N;
+  (c.readout == ReadoutKind::Adc ? e.adc_conversions : e.acam_searches) = conversions;
+  e.shift_adds = conversions;
+  e.digital_adds = B * N * (RB - 1) + (c.signed_inputs ? 0 : B * N);
+  e.cells_programmed = static_cast<std::uint64_t>(in) * out * t.cells_per_weight;
+  return e;
+}
 
 MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQuantiser& xq, MvmPath path,
               int threads, std::uint64_t call_index) {
@@ -280,7 +295,7 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
     });
     tally = std::move(tally_per_vector);
   }
-  MvmResult r{fused.acams.empty() ? dequantise(x, acc, xq, batch) : Matrix(batch, out), mvm_events(c, x.in, x.out, batch), 0.0};
+  MvmResult r{fused.acams.empty() ? dequantise(x, acc, xq, batch) : Matrix(batch, out), mvm_events(c, x.layout, x.in, x.out, static_cast<std::uint64_t>(batch)), 0.0};
   if (!fused.acams.empty())
     for (std::size_t k = 0; k < acc.size(); ++k) r.output.data[k] = static_cast<float>(acc[k]);
   for (const auto& t : tally) {
@@ -290,32 +305,26 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
   return r;
 }
 
-EventCounts mvm_events(const CrossbarConfig& c, int in, int out, std::int64_t vectors) {
-  const TileLayout t = tile_layout(c, in, out);
-  const std::uint64_t B = vectors, P = c.inputs == InputScheme::BitSerial ? c.a_bits : 1, N = out, RB = t.row_blocks;
-  const std::uint64_t G = t.groups, sides = c.sign == SignScheme::SeparateArrays ? 2 : 1;
-  EventCounts e;
-  e.array_reads = B * P * RB * t.col_blocks * sides;
-  e.dac_conversions = B * P * static_cast<std::uint64_t>(in) * t.col_blocks * sides;
-  const std::uint64_t conversions = B * P * RB * G * N;
-  (c.readout == ReadoutKind::Adc ? e.adc_conversions : e.acam_searches) = conversions;
-  e.shift_adds = conversions;
-  e.digital_adds = B * N * (RB - 1) + (c.signed_inputs ? 0 : B * N);
-  e.cells_programmed = static_cast<std::uint64_t>(in) * out * t.cells_per_weight;
-  return e;
-}
-
-double calibrate_full_scale(const Matrix& weights, const CrossbarConfig& config, const Matrix& calibration_inputs) {
+CrossbarConfig calibration_config(const CrossbarConfig& config) {
   CrossbarConfig ideal = config;
   ideal.mode = NoiseMode::Ideal;
   ideal.readout = ReadoutKind::Adc;  // a wide ideal readout sees the columns unclipped
   ideal.readout_bits = 24;
   ideal.full_scale = 1.0;
   ideal.fused_function.clear();
+  return ideal;
+}
+
+double full_scale_for_peak(const CrossbarConfig& config, const TileLayout& layout, double peak_column) {
+  const double largest = largest_column_value(config, layout);
+  return std::clamp(peak_column / largest, 1.0 / largest, 1.0);
+}
+
+double calibrate_full_scale(const Matrix& weights, const CrossbarConfig& config, const Matrix& calibration_inputs) {
+  const CrossbarConfig ideal = calibration_config(config);
   const ProgrammedCrossbar x = program_crossbar(weights, ideal);
   const double peak = mvm(x, calibration_inputs, input_quantiser(calibration_inputs, ideal)).peak_column;
-  const double largest = largest_column_value(ideal, x.layout);
-  return std::clamp(peak / largest, 1.0 / largest, 1.0);
+  return full_scale_for_peak(ideal, x.layout, peak);
 }
 
 }  // namespace raceit::xbar

@@ -25,3 +25,23 @@ TEST(Metrics, HandDerivedValues) {
 }
 
 }  // namespace raceit
+
+namespace raceit {
+
+TEST(Metrics, AccumulatedPiecesEqualOneComparison) {
+  const std::vector<double> ref{1, 2, 3, 4}, y{1, 2, 3, 6};
+  ErrorAccumulator first, second;
+  first.add(std::span<const double>(y).first(2), std::span<const double>(ref).first(2));
+  second.add(std::span<const double>(y).last(2), std::span<const double>(ref).last(2));
+  first.merge(second);
+  const ErrorStats whole = compare(std::span<const double>(y), std::span<const double>(ref));
+  const ErrorStats pieces = first.stats();
+  EXPECT_EQ(first.count(), 4u);
+  EXPECT_DOUBLE_EQ(pieces.nmse, whole.nmse);
+  EXPECT_DOUBLE_EQ(pieces.max_abs, whole.max_abs);
+  EXPECT_DOUBLE_EQ(pieces.rms, whole.rms);
+  EXPECT_DOUBLE_EQ(pieces.wrong_fraction, whole.wrong_fraction);
+  EXPECT_EQ(ErrorAccumulator().stats().nmse, 0.0);
+}
+
+}  // namespace raceit

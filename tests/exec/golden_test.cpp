@@ -65,7 +65,7 @@ TEST(Executor, SubstitutedOperatorsAndObserver) {
   const Tensor input = read_npy(kModels + "vit-digits/golden_input.npy");
   std::atomic<int> gelu_calls = 0, observed = 0;
   OpTable table = OpTable::fp32();
-  table.set(model::OpType::Gelu, [&](const model::Node& node, std::span<const Tensor* const> in) {
+  table.set(model::OpType::Gelu, [&](const model::Node& node, std::span<const Tensor* const> in, const OpContext&) {
     ++gelu_calls;
     return model::evaluate_node(node, in);
   });

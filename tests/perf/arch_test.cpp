@@ -119,6 +119,23 @@ TEST(Arch, OverridesApplyAndUnknownKeysFail) {
   EXPECT_NE(range.find("--set: key 'tile.crossbars': must be a whole number"), std::string::npos) << range;
 }
 
+TEST(Arch, MappingKeysHaveDefaultsAndAreValidated) {
+  const ArchSpec raceit = load_arch(arch_path("raceit"));
+  EXPECT_EQ(raceit.params.word("mapping.softmax"), "acam");
+  EXPECT_EQ(raceit.params.value("mapping.softmax").source, "default");
+  EXPECT_DOUBLE_EQ(raceit.params.number("mapping.activation_bits"), 8);
+  const ArchSpec digital = load_arch(arch_path("raceit"), {"mapping.softmax=digital"});
+  EXPECT_EQ(digital.params.word("mapping.softmax"), "digital");
+  const std::string bad = error_of(arch_path("raceit"), {"mapping.data_matmul=systolic"});
+  EXPECT_NE(bad.find("--set: key 'mapping.data_matmul': 'systolic' is not one of acam, digital, crossbar-write"),
+            std::string::npos) << bad;
+  // GPUs take no mapping, but the defaults do not make a GPU file invalid.
+  EXPECT_NO_THROW(load_arch(arch_path("h100")));
+  const std::string gpu_path = variant("h100", "mapping:\n  softmax: digital\n");
+  const std::string gpu = error_of(gpu_path);
+  EXPECT_NE(gpu.find(gpu_path + ":3: key 'mapping.softmax': belongs to imc architectures"), std::string::npos) << gpu;
+}
+
 TEST(Arch, ErrorsNameFileLineAndKey) {
   const std::string unknown_path = variant("isaac", "tile:\n  crossbarz: 3\n");
   const std::string unknown = error_of(unknown_path);

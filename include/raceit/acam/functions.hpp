@@ -14,6 +14,7 @@ namespace raceit::acam {
 struct ValueRange {
   double lo = 0.0;
   double hi = 1.0;
+  bool operator==(const ValueRange&) const = default;
 };
 
 struct BuiltinFunction {

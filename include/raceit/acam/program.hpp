@@ -28,12 +28,14 @@ struct AcamRange {
   double lo = 0.0;
   double hi = 0.0;
   bool contains(double x) const { return lo < x && x < hi; }
+  bool operator==(const AcamRange&) const = default;
 };
 
 // A 2-var cell: it matches when x lies in the x range and y in the y range.
 struct AcamRect {
   AcamRange x, y;
   bool contains(double px, double py) const { return x.contains(px) && y.contains(py); }
+  bool operator==(const AcamRect&) const = default;
 };
 
 // What is programmed into the cells, one list per output bit, MSB first: ranges for a 1-var
@@ -45,6 +47,7 @@ struct AcamCells {
 
   std::vector<int> count_per_bit() const;
   int total() const;
+  bool operator==(const AcamCells&) const = default;
 };
 
 struct InputAxis {
@@ -54,6 +57,7 @@ struct InputAxis {
   std::uint32_t codes() const { return std::uint32_t{1} << bits; }
   // x_i = lo + i·(hi − lo)/(2^bits − 1).
   double value(std::uint32_t code) const;
+  bool operator==(const InputAxis&) const = default;
 };
 
 struct OutputSpec {
@@ -83,6 +87,7 @@ struct AcamProgram {
   // Output code ↔ the bits the rows hold (Gray or binary; bit out_bits−1 is row 0 of `cells`).
   std::uint32_t encode(std::uint32_t code) const;
   std::uint32_t decode(std::uint32_t encoded) const;
+  bool operator==(const AcamProgram&) const = default;
 };
 
 // 1-var compile: x with 1–12 bits, 1–12 output bits. Throws Error(InvalidArgument) for bad

@@ -18,6 +18,7 @@ struct EventCounts {
   std::uint64_t shift_adds = 0;        // converted values shifted and accumulated
   std::uint64_t digital_adds = 0;      // tile partial sums, zero-point corrections
   std::uint64_t cells_programmed = 0;  // RRAM cells written (once per model, not per inference)
+  std::uint64_t cell_writes = 0;       // RRAM cells written at run time (operands written into crossbars)
   std::uint64_t race_1var_lookups = 0;  // RACE array searches in 1-variable mode (f(x))
   std::uint64_t race_2var_lookups = 0;  // RACE array searches in 2-variable mode (nibble products)
   std::uint64_t buffer_accesses = 0;    // tile SRAM/eDRAM buffer reads and writes, 256 bits each
@@ -32,6 +33,7 @@ struct EventCounts {
             {"adc_conversions", adc_conversions}, {"adc_clipped", adc_clipped},
             {"acam_searches", acam_searches},     {"shift_adds", shift_adds},
             {"digital_adds", digital_adds},       {"cells_programmed", cells_programmed},
+            {"cell_writes", cell_writes},
             {"race_1var_lookups", race_1var_lookups}, {"race_2var_lookups", race_2var_lookups},
             {"buffer_accesses", buffer_accesses}, {"register_accesses", register_accesses},
             {"noc_flit_hops", noc_flit_hops},     {"link_bits", link_bits},
@@ -46,6 +48,7 @@ struct EventCounts {
     shift_adds += o.shift_adds;
     digital_adds += o.digital_adds;
     cells_programmed += o.cells_programmed;
+    cell_writes += o.cell_writes;
     race_1var_lookups += o.race_1var_lookups;
     race_2var_lookups += o.race_2var_lookups;
     buffer_accesses += o.buffer_accesses;

@@ -27,6 +27,7 @@ struct AffineQuantiser {
   // Symmetric signed quantiser: codes -(2^(bits-1)-1) … 2^(bits-1)-1 mapped by scale = max_abs/…,
   // stored with zero = 2^(bits-1) so codes stay non-negative in [1, 2^bits - 1].
   static AffineQuantiser symmetric(double max_abs, int bits);
+  bool operator==(const AffineQuantiser&) const = default;
 };
 
 }  // namespace raceit

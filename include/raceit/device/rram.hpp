@@ -55,6 +55,7 @@ struct RramModel {
   // V_th(0)…V_th(g_max), is converted to a conductance, perturbed by write draw zw and read draw
   // zr (standard normals; 0 for none), and converted back to input units.
   double realised_threshold(double t, double in_lo, double in_hi, double zw, double zr) const;
+  bool operator==(const RramModel&) const = default;
 };
 
 // Loads a device preset; every key optional (defaults above), unknown keys are errors.

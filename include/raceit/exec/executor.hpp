@@ -19,8 +19,17 @@
 
 namespace raceit::exec {
 
+// Where an implementation is called: the node (its index in graph.nodes) and the chunk of the
+// batch (ExecOptions). Implementations that draw random numbers key them on these, so that results
+// do not depend on the thread count.
+struct OpContext {
+  std::size_t node = 0;
+  std::size_t chunk = 0;
+};
+
 // Computes a node's outputs from its inputs (nullptr for an omitted optional input).
-using OpImpl = std::function<std::vector<Tensor>(const model::Node& node, std::span<const Tensor* const> inputs)>;
+using OpImpl = std::function<std::vector<Tensor>(const model::Node& node, std::span<const Tensor* const> inputs,
+                                                 const OpContext& context)>;
 
 class OpTable {
  public:

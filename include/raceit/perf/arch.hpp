@@ -6,7 +6,9 @@
 //
 // One schema serves both kinds: `kind: imc` files set the technology, chip, noc, tile, crossbar,
 // race and components groups; `kind: gpu` files set technology.node, technology.clock and the gpu
-// group. No key has a default: every number a preset uses is written in its file with its source.
+// group. No hardware key has a default: every number a preset uses is written in its file with its
+// source. The `mapping` group (how the compiler maps operators onto the hardware) has defaults, the
+// RACE-IT mapping of DESIGN §2.3; the compiler interprets it (compiler/options.hpp).
 // Groups an IMC design does not use need not be written (components.adc with an ACAM readout, the
 // race group without RACE units, …). A file may start with `include: other.yaml` and override it.
 #include <string>

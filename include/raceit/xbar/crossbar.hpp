@@ -67,6 +67,7 @@ struct CrossbarConfig {
 
   // Checks ranges and combinations; throws Error(InvalidArgument) with the reason.
   void validate() const;
+  bool operator==(const CrossbarConfig&) const = default;
 };
 
 // "single" | "analog-slice" | "bit-slice:K"; sets encoding and slice_bits.
@@ -87,6 +88,7 @@ struct TileLayout {
   int row_blocks = 0, col_blocks = 0;
   int arrays = 0;                // physical arrays (tiles × sign arrays)
   std::int64_t cells_per_weight = 0;
+  bool operator==(const TileLayout&) const = default;
 };
 
 // One conversion column kind: which slice, whether it is the error cell, which sign array.
@@ -142,6 +144,11 @@ ProgrammedCrossbar program_crossbar(const Matrix& weights, const CrossbarConfig&
 // columns these calibration inputs produce on ideal cells: worst-case ranges waste most codes of
 // a narrow ADC or ACAM, because real column sums stay far below R·v_max·level_max.
 double calibrate_full_scale(const Matrix& weights, const CrossbarConfig& config, const Matrix& calibration_inputs);
+// The two halves of calibrate_full_scale, for callers that see their calibration inputs piece by
+// piece: the configuration to measure columns with (ideal cells, a wide ADC, no fused function),
+// and the full scale that just covers the largest |column value| mvm() reported on it.
+CrossbarConfig calibration_config(const CrossbarConfig& config);
+double full_scale_for_peak(const CrossbarConfig& config, const TileLayout& layout, double peak_column);
 
 // Activation quantiser of the inputs X (batch × in): min/max over X.
 AffineQuantiser input_quantiser(const Matrix& inputs, const CrossbarConfig& config);
@@ -154,10 +161,8 @@ struct MvmResult {
 
 enum class MvmPath { Reference, Fast };
 
-// The events of multiplying `vectors` input vectors by an out × in matrix under config: what
-// mvm() reports (adc_clipped aside), computed from the shapes alone, so that the cost model can
-// count a model whose weights it never sees.
-EventCounts mvm_events(const CrossbarConfig& config, int in, int out, std::int64_t vectors);
+// The events of one mvm() call on `batch` vectors (see docs/xbar.md), from the layout alone.
+EventCounts mvm_events(const CrossbarConfig& config, const TileLayout& layout, int in, int out, std::uint64_t batch);
 
 // X (batch × in) times Wᵀ → batch × out, through the programmed crossbars. With a fused
 // function f the output is f(X·Wᵀ) as the ACAM columns produce it; fusion needs one conversion
