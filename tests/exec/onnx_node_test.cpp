@@ -25,6 +25,9 @@ struct NodeCase {
   int constant_from = -1;
 };
 
+// How gtest shows a case (in test names and failures).
+void PrintTo(const NodeCase& c, std::ostream* os) { *os << c.name << (c.constant_from >= 0 ? " (constant inputs)" : ""); }
+
 std::string read_bytes(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
