@@ -153,6 +153,15 @@ FrozenAcam::FrozenAcam(const AcamProgram& program, const AcamCells& realised) {
   }
   for (auto b : interval_bits) interval_codes_.push_back(program.decode(b));
   for (auto b : point_bits) point_codes_.push_back(program.decode(b));
+  // Buckets of equal width over [first, last breakpoint], as many as breakpoints: each starts the
+  // search at the first breakpoint not below its left edge.
+  if (k_count < 2) return;
+  const std::size_t buckets = k_count;
+  bucket_lo_ = breakpoints_.front();
+  bucket_scale_ = static_cast<double>(buckets) / (breakpoints_.back() - bucket_lo_);
+  bucket_first_.resize(buckets + 1);
+  for (std::size_t b = 0; b <= buckets; ++b)
+    bucket_first_[b] = static_cast<std::uint32_t>(index_of(bucket_lo_ + static_cast<double>(b) / bucket_scale_));
 }
 
 FrozenAcam2Var::FrozenAcam2Var(const AcamProgram& program)

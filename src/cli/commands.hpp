@@ -11,5 +11,7 @@ void register_arch_command(CLI::App& app);
 void register_model_commands(CLI::App& app);
 void register_xbar_command(CLI::App& app);
 void register_acam_command(CLI::App& app);
+// compile, show
+void register_compile_commands(CLI::App& app);
 
 }  // namespace raceit::cli

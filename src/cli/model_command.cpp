@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "output.hpp"
+#include "raceit_eval.hpp"
 #include "raceit/core/error.hpp"
 #include "raceit/core/npy.hpp"
 #include "raceit/exec/evaluate.hpp"
@@ -144,11 +145,18 @@ void register_model_commands(CLI::App& app) {
   eval->footer(models_help() + "Data sets: digits, fashion-mnist, spamassassin\n");
   eval->add_option("--model", eval_args->model, "Built-in model name or ONNX file")->required();
   eval->add_option("--data", eval_args->data, "Data set: digits, fashion-mnist or spamassassin")->required();
-  eval->add_flag("--fp32", eval_args->fp32, "Use the FP32 reference executor (the only one so far)")->required();
+  eval->add_flag("--fp32", eval_args->fp32, "Use the FP32 reference executor only (default: compile for --arch and run "
+                                           "the RACE-IT functional executor too)");
+  auto raceit_args = std::make_shared<RaceitEvalArgs>();
+  add_raceit_eval_options(eval, raceit_args);
   eval->add_option("--limit", eval_args->limit, "Score only the first N test samples");
   eval->add_option("--threads", eval_args->threads, "Worker threads (default: RACEIT_THREADS or all cores)");
   eval->add_flag("--json", eval_args->json, "Print JSON");
-  eval->callback([eval_args] {
+  eval->callback([eval_args, raceit_args] {
+    if (!eval_args->fp32) {
+      run_raceit_eval(eval_args->model, eval_args->data, eval_args->limit, eval_args->threads, eval_args->json, *raceit_args);
+      return;
+    }
     const auto e = exec::evaluate(eval_args->model, eval_args->data, eval_args->limit, {eval_args->threads});
     if (eval_args->json) {
       nlohmann::json out = {{"model", e.model},       {"dataset", e.dataset},         {"n", e.n},

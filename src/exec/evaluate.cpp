@@ -10,27 +10,28 @@
 
 namespace raceit::exec {
 
-namespace {
+std::vector<std::string> dataset_names() { return {"digits", "fashion-mnist", "spamassassin"}; }
 
-struct Samples {
-  std::map<std::string, Tensor> inputs;  // by graph input name
-  std::vector<std::int64_t> labels;
-  std::string source;
-};
+model::Graph task_graph(const std::string& model_name, const std::string& dataset, const model::DataPaths& paths) {
+  // USE-lite is scored through its logistic-regression spam probe (models/use-lite/probe_*.npy).
+  return model_name == "use-lite" && dataset == "spamassassin"
+             ? model::build_use_lite(paths.use_lite_dir(), paths.models_dir + "/use-lite")
+             : model::load_model(model_name, false, paths);
+}
 
-// Inputs for `graph` from the data set: images as they are; emails through the tokenizer of the
-// model (USE-lite's unigram pieces, or the SpamAssassin Transformer's words).
-Samples load_samples(const model::Graph& graph, const std::string& dataset, std::int64_t limit,
+Samples load_samples(const model::Graph& graph, const std::string& dataset, Split split, std::int64_t limit,
                      const model::DataPaths& paths) {
   Samples s;
+  const bool train = split == Split::Train;
   if (dataset == "digits" || dataset == "fashion-mnist") {
-    auto d = dataset == "digits" ? model::load_digits_test(paths) : model::load_fashion_mnist_test(paths);
+    auto d = dataset == "digits" ? (train ? model::load_digits_train(paths, limit) : model::load_digits_test(paths))
+                                 : (train ? model::load_fashion_mnist_train(paths, limit) : model::load_fashion_mnist_test(paths));
     if (limit > 0 && limit < d.images.dim(0)) d.images = slice_batch(d.images, 0, limit);
     s.inputs[graph.inputs.at(0)] = std::move(d.images);
     s.labels = std::move(d.labels);
     s.source = d.source;
   } else if (dataset == "spamassassin") {
-    auto d = model::load_spamassassin_test(paths);
+    auto d = train ? model::load_spamassassin_train(paths, limit) : model::load_spamassassin_test(paths);
     if (limit > 0 && limit < static_cast<std::int64_t>(d.texts.size())) d.texts.resize(static_cast<std::size_t>(limit));
     if (graph.inputs == std::vector<std::string>{"ids", "mask"}) {
       std::vector<std::string> texts;
@@ -52,10 +53,6 @@ Samples load_samples(const model::Graph& graph, const std::string& dataset, std:
   return s;
 }
 
-}  // namespace
-
-std::vector<std::string> dataset_names() { return {"digits", "fashion-mnist", "spamassassin"}; }
-
 std::vector<std::int64_t> argmax_rows(const Tensor& logits) {
   if (logits.rank() != 2 || !logits.is_float())
     throw Error(ErrorKind::InvalidArgument, "expected float logits of shape [samples, classes], got " + to_string(logits.shape()));
@@ -70,11 +67,8 @@ std::vector<std::int64_t> argmax_rows(const Tensor& logits) {
 
 Evaluation evaluate(const std::string& model_name, const std::string& dataset, std::int64_t limit,
                     const ExecOptions& options, const model::DataPaths& paths) {
-  // USE-lite is scored through its logistic-regression spam probe (models/use-lite/probe_*.npy).
-  const model::Graph graph = model_name == "use-lite" && dataset == "spamassassin"
-                                 ? model::build_use_lite(paths.use_lite_dir(), paths.models_dir + "/use-lite")
-                                 : model::load_model(model_name, false, paths);
-  const Samples samples = load_samples(graph, dataset, limit, paths);
+  const model::Graph graph = task_graph(model_name, dataset, paths);
+  const Samples samples = load_samples(graph, dataset, Split::Test, limit, paths);
   const Executor executor(graph, OpTable::fp32(), options);
   const auto start = std::chrono::steady_clock::now();
   const auto outputs = executor.run(samples.inputs);

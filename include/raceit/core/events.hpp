@@ -1,7 +1,8 @@
 #pragma once
 // Hardware event counts: what a functional run did, in units the cost model prices (a read of
 // one array, one conversion, one search…). Every engine returns them; the cost model consumes
-// them. Add a field here (and to fields()) rather than passing loose numbers around.
+// them. Add a field here (and to kEventFields) rather than passing loose numbers around.
+#include <array>
 #include <cstdint>
 #include <string_view>
 #include <utility>
@@ -28,38 +29,49 @@ struct EventCounts {
   std::uint64_t vector_ops = 0;         // digital vector-unit lane operations (baselines)
   std::uint64_t sfu_ops = 0;            // digital special-function evaluations (baselines)
 
-  std::vector<std::pair<std::string_view, std::uint64_t>> fields() const {
-    return {{"array_reads", array_reads},         {"dac_conversions", dac_conversions},
-            {"adc_conversions", adc_conversions}, {"adc_clipped", adc_clipped},
-            {"acam_searches", acam_searches},     {"shift_adds", shift_adds},
-            {"digital_adds", digital_adds},       {"cells_programmed", cells_programmed},
-            {"cell_writes", cell_writes},
-            {"race_1var_lookups", race_1var_lookups}, {"race_2var_lookups", race_2var_lookups},
-            {"buffer_accesses", buffer_accesses}, {"register_accesses", register_accesses},
-            {"noc_flit_hops", noc_flit_hops},     {"link_bits", link_bits},
-            {"vector_ops", vector_ops},           {"sfu_ops", sfu_ops}};
-  }
-  EventCounts& operator+=(const EventCounts& o) {
-    array_reads += o.array_reads;
-    dac_conversions += o.dac_conversions;
-    adc_conversions += o.adc_conversions;
-    adc_clipped += o.adc_clipped;
-    acam_searches += o.acam_searches;
-    shift_adds += o.shift_adds;
-    digital_adds += o.digital_adds;
-    cells_programmed += o.cells_programmed;
-    cell_writes += o.cell_writes;
-    race_1var_lookups += o.race_1var_lookups;
-    race_2var_lookups += o.race_2var_lookups;
-    buffer_accesses += o.buffer_accesses;
-    register_accesses += o.register_accesses;
-    noc_flit_hops += o.noc_flit_hops;
-    link_bits += o.link_bits;
-    vector_ops += o.vector_ops;
-    sfu_ops += o.sfu_ops;
-    return *this;
-  }
+  // Every field by name, in declaration order.
+  std::vector<std::pair<std::string_view, std::uint64_t>> fields() const;
+  // The field called `name`, writable; nullptr for an unknown name.
+  std::uint64_t* field(std::string_view name);
+  EventCounts& operator+=(const EventCounts& o);
   bool operator==(const EventCounts&) const = default;
 };
+
+inline constexpr std::array<std::pair<std::string_view, std::uint64_t EventCounts::*>, 17> kEventFields{{
+    {"array_reads", &EventCounts::array_reads},
+    {"dac_conversions", &EventCounts::dac_conversions},
+    {"adc_conversions", &EventCounts::adc_conversions},
+    {"adc_clipped", &EventCounts::adc_clipped},
+    {"acam_searches", &EventCounts::acam_searches},
+    {"shift_adds", &EventCounts::shift_adds},
+    {"digital_adds", &EventCounts::digital_adds},
+    {"cells_programmed", &EventCounts::cells_programmed},
+    {"cell_writes", &EventCounts::cell_writes},
+    {"race_1var_lookups", &EventCounts::race_1var_lookups},
+    {"race_2var_lookups", &EventCounts::race_2var_lookups},
+    {"buffer_accesses", &EventCounts::buffer_accesses},
+    {"register_accesses", &EventCounts::register_accesses},
+    {"noc_flit_hops", &EventCounts::noc_flit_hops},
+    {"link_bits", &EventCounts::link_bits},
+    {"vector_ops", &EventCounts::vector_ops},
+    {"sfu_ops", &EventCounts::sfu_ops},
+}};
+
+inline std::vector<std::pair<std::string_view, std::uint64_t>> EventCounts::fields() const {
+  std::vector<std::pair<std::string_view, std::uint64_t>> v;
+  for (const auto& [name, member] : kEventFields) v.emplace_back(name, this->*member);
+  return v;
+}
+
+inline std::uint64_t* EventCounts::field(std::string_view name) {
+  for (const auto& [n, member] : kEventFields)
+    if (n == name) return &(this->*member);
+  return nullptr;
+}
+
+inline EventCounts& EventCounts::operator+=(const EventCounts& o) {
+  for (const auto& [name, member] : kEventFields) this->*member += o.*member;
+  return *this;
+}
 
 }  // namespace raceit

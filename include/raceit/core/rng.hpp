@@ -38,6 +38,8 @@ constexpr std::uint64_t kXbarStuck = 13;
 constexpr std::uint64_t kXbarReadPerRead = 14;  // per read, drawn per column (exact variance)
 constexpr std::uint64_t kXbarReadPerCell = 15;  // per read, drawn per cell (reference path)
 constexpr std::uint64_t kXbarAcamReadout = 16;  // seeds of the Compute-ACAM readout realisations
+constexpr std::uint64_t kProgramSeeds = 17;    // seeds of a compiled program's engines, per (operator, engine)
+constexpr std::uint64_t kRuntimeWrites = 18;   // seeds of operands written into crossbars at run time
 constexpr std::uint64_t kData = 100;  // synthetic inputs and weights
 }  // namespace streams
 

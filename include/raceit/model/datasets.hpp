@@ -44,6 +44,14 @@ ImageDataset load_digits_test(const DataPaths& paths = default_data_paths());
 ImageDataset load_fashion_mnist_test(const DataPaths& paths = default_data_paths());
 TextDataset load_spamassassin_test(const DataPaths& paths = default_data_paths());
 
+// Training splits, which calibration reads: the digits not in the test split (in CSV order); the
+// Fashion-MNIST train IDX files; the SpamAssassin .txt files not in the test list, sorted by name.
+// `count` > 0 keeps that many samples evenly spaced over the split (index floor(k·size/count)),
+// so that a small calibration set still covers every class and folder.
+ImageDataset load_digits_train(const DataPaths& paths = default_data_paths(), std::int64_t count = 0);
+ImageDataset load_fashion_mnist_train(const DataPaths& paths = default_data_paths(), std::int64_t count = 0);
+TextDataset load_spamassassin_train(const DataPaths& paths = default_data_paths(), std::int64_t count = 0);
+
 // Whole file as bytes. Errors name the file.
 std::string read_file(const std::string& path);
 // Whole gzip file, decompressed. Errors name the file.

@@ -1,0 +1,53 @@
+#pragma once
+// The compiler's view of an architecture: how each operator class is mapped (the `mapping` group
+// of configs/arch/*.yaml, declared with the other keys in perf::arch_param_specs()) and the
+// hardware facts the mapping needs (crossbar geometry, readout, RACE array shape, counts for
+// placement). Read once from a loaded ArchSpec; everything later uses this plain struct.
+#include <string>
+
+#include "raceit/acam/packing.hpp"
+#include "raceit/acam/program.hpp"
+#include "raceit/perf/arch.hpp"
+#include "raceit/xbar/crossbar.hpp"
+
+namespace raceit::compiler {
+
+// Where an operator class runs.
+enum class FunctionEngine { Acam, Digital };                     // element-wise f, softmax, norms
+enum class DataMatMulEngine { Acam, Digital, CrossbarWrite };
+enum class CalibrationMethod { MinMax, Percentile };
+
+const char* to_string(FunctionEngine e);
+const char* to_string(DataMatMulEngine e);
+const char* to_string(CalibrationMethod c);
+
+struct MappingOptions {
+  // Crossbar: every field except the noise ones (mode, device, seed), which are chosen at run time,
+  // and full_scale, which calibration sets per operator.
+  xbar::CrossbarConfig crossbar;
+  int activation_bits = 8;
+  FunctionEngine function = FunctionEngine::Acam;
+  FunctionEngine softmax = FunctionEngine::Acam;
+  FunctionEngine layernorm = FunctionEngine::Acam;
+  DataMatMulEngine data_matmul = DataMatMulEngine::Acam;
+  bool fuse = true;
+  bool scale_fold = true;
+  double softmax_clamp = -10.0;
+  acam::OutputEncoding acam_encoding = acam::OutputEncoding::Gray;
+  CalibrationMethod calibration = CalibrationMethod::MinMax;
+  double percentile = 99.99;
+  // Placement: RACE array shape and counts.
+  acam::ArrayShape race_array;
+  int race_arrays_per_unit = 0;
+  int race_units_per_tile = 0;
+  int crossbars_per_tile = 0;
+  int tiles_per_chip = 0;
+};
+
+// Reads the mapping from an IMC architecture. Errors (Error(Config)) name the key and where its
+// value came from (file:line, --set or default): a GPU architecture, an input scheme the crossbar
+// cannot run (crossbar.dac_bits neither 1 nor mapping.activation_bits), cells too small for the
+// weight encoding, bits out of range.
+MappingOptions mapping_options(const perf::ArchSpec& arch);
+
+}  // namespace raceit::compiler

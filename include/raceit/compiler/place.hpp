@@ -1,0 +1,31 @@
+#pragma once
+// The placement pass: every crossbar array (xbar::tile_layout) and every RACE array holding an
+// ACAM program (acam::pack onto the RACE array shape) gets a tile. Tiles fill in operator order,
+// crossbars and RACE arrays each from tile 0 with their own cursor (a layer-pipelined design keeps
+// an operator's arrays together and near its neighbours); an operator needing more than a tile
+// holds spills into the next tiles.
+#include <vector>
+
+#include "raceit/compiler/options.hpp"
+#include "raceit/compiler/program.hpp"
+
+namespace raceit::compiler {
+
+struct PlacementResult {
+  std::vector<TileUse> tiles;  // tiles in use
+  int chips = 0;
+};
+
+// Fills each op's `placement`. A CrossbarWrite op reserves the crossbars its written operands of one
+// sample need: its per-sample cell writes over the cells of an array, rounded up. Error(Config) when tiles hold no crossbars but the
+// program has crossbar ops, or no RACE arrays but ACAM ops.
+PlacementResult place(std::vector<LoweredOp>& ops, const MappingOptions& options);
+
+struct RaceUse {
+  int arrays = 0;  // RACE arrays, summed over the op's ACAM programs
+  int spill = 0;   // cells beyond the first array of their bit group, summed likewise
+};
+// Each ACAM program packed on its own arrays (acam::pack); zero for an op without programs.
+RaceUse race_use(const LoweredOp& op, const acam::ArrayShape& shape);
+
+}  // namespace raceit::compiler
