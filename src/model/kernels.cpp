@@ -142,13 +142,13 @@ Tensor where(const Node& node, const Tensor& cond, const Tensor& a, const Tensor
   if (a.is_float() != b.is_float()) throw fail(node, "branch types differ");
   const Shape shape = broadcast_shape(broadcast_shape(cond.shape(), a.shape(), node), b.shape(), node);
   Tensor out(a.dtype(), shape);
-  BroadcastWalker walk(shape, {&cond.shape(), &a.shape(), &b.shape()});
-  const auto c = cond.ints();
-  for (std::int64_t i = 0; i < out.size(); ++i, walk.next()) {
-    const bool pick_a = c[walk.offset(0)] != 0;
-    if (a.is_float()) out.floats()[i] = pick_a ? a.floats()[walk.offset(1)] : b.floats()[walk.offset(2)];
-    else out.ints()[i] = pick_a ? a.ints()[walk.offset(1)] : b.ints()[walk.offset(2)];
-  }
+  auto select = [&](auto o, auto x, auto y) {
+    BroadcastWalker walk(shape, {&cond.shape(), &a.shape(), &b.shape()});
+    const auto c = cond.ints();
+    for (std::size_t i = 0; i < o.size(); ++i, walk.next()) o[i] = c[walk.offset(0)] != 0 ? x[walk.offset(1)] : y[walk.offset(2)];
+  };
+  if (a.is_float()) select(out.floats(), a.floats(), b.floats());
+  else select(out.ints(), a.ints(), b.ints());
   return out;
 }
 
@@ -171,21 +171,19 @@ Tensor softmax(const Node& node, const Tensor& x) {
   const auto axis = normalize_axis(node.attributes.get_int("axis", -1), x.rank(), node);
   const auto v = axis_view(x.shape(), axis);
   Tensor out(DType::Float32, x.shape());
-  const auto in = x.floats();
-  auto o = out.floats();
+  const float* in = x.floats().data();
+  float* o = out.floats().data();
   for (std::int64_t p = 0; p < v.outer; ++p)
     for (std::int64_t q = 0; q < v.inner; ++q) {
-      const std::int64_t base = p * v.length * v.inner + q;
+      const float* src = in + p * v.length * v.inner + q;
+      float* dst = o + p * v.length * v.inner + q;
+      const std::int64_t step = v.inner;
       float max = -std::numeric_limits<float>::infinity();
-      for (std::int64_t i = 0; i < v.length; ++i) max = std::max(max, in[base + i * v.inner]);
-      double sum = 0;
-      for (std::int64_t i = 0; i < v.length; ++i) {
-        const float e = std::exp(in[base + i * v.inner] - max);
-        o[base + i * v.inner] = e;
-        sum += e;
-      }
-      const auto inv = static_cast<float>(1.0 / sum);
-      for (std::int64_t i = 0; i < v.length; ++i) o[base + i * v.inner] *= inv;
+      for (std::int64_t i = 0; i < v.length; ++i) max = std::max(max, src[i * step]);
+      float sum = 0;
+      for (std::int64_t i = 0; i < v.length; ++i) sum += dst[i * step] = std::exp(src[i * step] - max);
+      const float inv = 1.0f / sum;
+      for (std::int64_t i = 0; i < v.length; ++i) dst[i * step] *= inv;
     }
   return out;
 }
@@ -206,25 +204,31 @@ std::vector<Tensor> layer_norm(const Node& node, const Tensor& x, const Tensor& 
   Shape stat_shape = x.shape();
   std::fill(stat_shape.begin() + axis, stat_shape.end(), 1);
   Tensor means(DType::Float32, stat_shape), inv_stds(DType::Float32, stat_shape);
-  const auto in = x.floats();
-  const auto g = scale.floats();
-  auto o = out.floats();
+  // γ and β over the normalised width (a single value broadcasts).
+  auto widen = [&](const Tensor* t, float fallback) {
+    std::vector<float> w(static_cast<std::size_t>(width), fallback);
+    if (t)
+      for (std::int64_t i = 0; i < width; ++i) w[static_cast<std::size_t>(i)] = t->floats()[t->size() == 1 ? 0 : i];
+    return w;
+  };
+  const std::vector<float> g = widen(&scale, 1.0f), b = widen(bias, 0.0f);
+  const float* in = x.floats().data();
+  float* o = out.floats().data();
+  float* mean_out = means.floats().data();
+  float* inv_out = inv_stds.floats().data();
   for (std::int64_t r = 0; r < rows; ++r) {
-    const float* row = in.data() + r * width;
+    const float* row = in + r * width;
     double mean = 0, var = 0;
-    for (std::int64_t i = 0; i < width; ++i) mean += row[i];
-    mean /= static_cast<double>(width);
-    if (node.op == OpType::RmsNorm) mean = 0;  // RMSNorm: no centring, the "variance" is mean(x²)
+    if (node.op == OpType::LayerNorm) {  // RMSNorm does not centre: its "variance" is mean(x²)
+      for (std::int64_t i = 0; i < width; ++i) mean += row[i];
+      mean /= static_cast<double>(width);
+    }
     for (std::int64_t i = 0; i < width; ++i) var += (row[i] - mean) * (row[i] - mean);
     var /= static_cast<double>(width);
-    const double inv = 1.0 / std::sqrt(var + eps);
-    means.floats()[r] = static_cast<float>(mean);
-    inv_stds.floats()[r] = static_cast<float>(inv);
-    for (std::int64_t i = 0; i < width; ++i) {
-      double y = (row[i] - mean) * inv * g[g.size() == 1 ? 0 : i];
-      if (bias) y += bias->floats()[bias->size() == 1 ? 0 : i];
-      o[r * width + i] = static_cast<float>(y);
-    }
+    const auto m = static_cast<float>(mean), inv = static_cast<float>(1.0 / std::sqrt(var + eps));
+    mean_out[r] = m;
+    inv_out[r] = inv;
+    for (std::int64_t i = 0; i < width; ++i) o[r * width + i] = (row[i] - m) * inv * g[static_cast<std::size_t>(i)] + b[static_cast<std::size_t>(i)];
   }
   std::vector<Tensor> result{std::move(out)};
   if (node.outputs.size() > 1) result.push_back(std::move(means));
@@ -430,10 +434,11 @@ Tensor expand(const Node& node, const Tensor& x, const Tensor& shape) {
   const Shape out_shape = broadcast_shape(x.shape(), shape.to_int_vector(), node);
   BroadcastWalker walk(out_shape, {&x.shape()});
   Tensor out(x.dtype(), out_shape);
-  for (std::int64_t i = 0; i < out.size(); ++i, walk.next()) {
-    if (x.is_float()) out.floats()[i] = x.floats()[walk.offset(0)];
-    else out.ints()[i] = x.ints()[walk.offset(0)];
-  }
+  auto fill = [&](auto o, auto in) {
+    for (std::size_t i = 0; i < o.size(); ++i, walk.next()) o[i] = in[walk.offset(0)];
+  };
+  if (x.is_float()) fill(out.floats(), x.floats());
+  else fill(out.ints(), x.ints());
   return out;
 }
 

@@ -125,8 +125,13 @@ class Importer {
   }
 
  private:
+  // Unnamed nodes are called TYPE_INDEX, by their position in the file's node list.
+  std::string node_name(const onnx::NodeProto& n) const {
+    return n.name().empty() ? fmt::format("{}_{}", n.op_type(), current_index_) : n.name();
+  }
+
   Error node_error(const onnx::NodeProto& n, const std::string& problem, ErrorKind kind = ErrorKind::Unsupported) const {
-    return Error(kind, fmt::format("{}: node '{}' (operator {}): {}", source_, n.name(), n.op_type(), problem));
+    return Error(kind, fmt::format("{}: node '{}' (operator {}): {}", source_, node_name(n), n.op_type(), problem));
   }
 
   std::string resolve(const std::string& name) const {
@@ -175,9 +180,10 @@ class Importer {
   void convert(const onnx::NodeProto& n, int index) {
     if (!n.domain().empty() && n.domain() != "ai.onnx")
       throw node_error(n, fmt::format("operator domain '{}' is not supported", n.domain()));
+    current_index_ = index;
     const std::string& type = n.op_type();
     Node node;
-    node.name = n.name().empty() ? fmt::format("{}_{}", type, index) : n.name();
+    node.name = node_name(n);
     for (const auto& in : n.input()) node.inputs.push_back(in.empty() ? "" : resolve(in));
     node.outputs.assign(n.output().begin(), n.output().end());
     node.attributes = attributes_of(n);
@@ -197,6 +203,12 @@ class Importer {
     }
     if (type == "Identity" || type == "Dropout") {
       if (node.inputs.empty()) throw node_error(n, "no input", ErrorKind::Parse);
+      if (node.outputs.size() > 1 && !node.outputs[1].empty())
+        throw node_error(n, "Dropout's mask output is not supported (inference only)");
+      if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
+        const Tensor* training = constant(node.inputs[2]);
+        if (!training || training->integer(0) != 0) throw node_error(n, "training-mode Dropout is not supported");
+      }
       aliases_[node.outputs.at(0)] = node.inputs[0];
       return;
     }
@@ -229,6 +241,10 @@ class Importer {
       case OpType::Squeeze:
       case OpType::Unsqueeze: input_to_attribute(n, node, 1, "axes"); break;
       case OpType::Split: input_to_attribute(n, node, 1, "split"); break;
+      case OpType::Conv:
+        if (node.attributes.has("auto_pad") && std::get<std::string>(node.attributes.all().at("auto_pad")) != "NOTSET")
+          throw node_error(n, "auto_pad is not supported (give explicit pads)");
+        break;
       case OpType::Softmax:
         if (opset_ < 13 && node.attributes.get_int("axis", 1) != -1)
           throw node_error(n, fmt::format("Softmax before opset 13 flattens at its axis; only axis=-1 is supported (opset {})", opset_));
@@ -336,6 +352,7 @@ class Importer {
   const onnx::ModelProto& model_;
   std::string source_;
   std::int64_t opset_ = 1;
+  int current_index_ = 0;
   Graph graph_;
   std::map<std::string, std::string> aliases_;
 };

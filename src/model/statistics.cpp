@@ -10,7 +10,10 @@ std::int64_t GraphStats::total_macs() const {
   return n;
 }
 
-GraphStats graph_statistics(const Graph& graph, std::int64_t sequence_length) {
+// Shapes are resolved for one sample and activation counts scaled by the batch: every value a
+// raceit graph computes is batch-first, and shape inference runs kernels on stand-in data, so
+// resolving a large batch directly would cost a large-batch inference.
+std::vector<NodeWork> node_work(const Graph& graph, std::int64_t sequence_length, std::int64_t batch) {
   std::map<std::string, Shape> inputs;
   for (const auto& name : graph.inputs) {
     Shape s = graph.values.at(name).shape;
@@ -19,23 +22,43 @@ GraphStats graph_statistics(const Graph& graph, std::int64_t sequence_length) {
     inputs[name] = s;
   }
   const auto shapes = resolve_shapes(graph, inputs);
+  std::vector<NodeWork> work;
+  work.reserve(graph.nodes.size());
+  for (const auto& node : graph.nodes) {
+    NodeWork w;
+    w.node = &node;
+    w.output_shape = shapes.at(node.outputs[0]).shape;
+    w.output_elements = batch * element_count(w.output_shape);
+    for (const auto& in : node.inputs) {
+      if (in.empty()) continue;
+      const std::int64_t n = element_count(shapes.at(in).shape);
+      if (graph.is_weight(in))
+        w.weight_elements += n;
+      else
+        w.input_elements += batch * n;
+    }
+    const Shape& a = shapes.at(node.inputs[0]).shape;
+    if (node.op == OpType::WeightMatMul || node.op == OpType::DataMatMul) {
+      w.macs = w.output_elements * (a.empty() ? 1 : a.back());  // each output sums K products
+    } else if (node.op == OpType::Conv) {
+      const Shape& k = shapes.at(node.inputs[1]).shape;
+      w.macs = w.output_elements * k[1] * k[2] * k[3];
+    }
+    work.push_back(w);
+  }
+  return work;
+}
+
+GraphStats graph_statistics(const Graph& graph, std::int64_t sequence_length) {
+  const std::vector<NodeWork> work = node_work(graph, sequence_length, 1);
   GraphStats stats;
   stats.parameters = graph.parameter_count();
   bool tokens_found = false;
-  for (const auto& node : graph.nodes) {
-    OperatorStats s;
-    s.count = 1;
-    const Shape& out = shapes.at(node.outputs[0]).shape;
-    s.output_elements = element_count(out);
-    const Shape& a = shapes.at(node.inputs[0]).shape;
-    if (node.op == OpType::WeightMatMul || node.op == OpType::DataMatMul) {
-      s.macs = s.output_elements * (a.empty() ? 1 : a.back());  // each output sums K products
-    } else if (node.op == OpType::Conv) {
-      const Shape& w = shapes.at(node.inputs[1]).shape;
-      s.macs = s.output_elements * w[1] * w[2] * w[3];
-    }
-    if (node.op == OpType::DataMatMul && !tokens_found && a.size() >= 2) {
-      stats.tokens = a[a.size() - 2];
+  for (const NodeWork& w : work) {
+    const Node& node = *w.node;
+    const OperatorStats s{1, w.macs, w.output_elements};
+    if (node.op == OpType::DataMatMul && !tokens_found && w.output_shape.size() >= 2) {
+      stats.tokens = w.output_shape[w.output_shape.size() - 2];  // query rows of Q·Kᵀ
       tokens_found = true;
     }
     for (auto* total : {&stats.by_operator[node.op], &stats.by_class[op_class(node.op)]}) {

@@ -46,7 +46,10 @@ EventPricing price_events(const ArchSpec& spec, const EventCounts& counts) {
   if (spec.kind != ArchKind::Imc)
     throw Error(ErrorKind::Unsupported,
                 fmt::format("'{}' is a GPU: GPUs are costed by their roofline, not per hardware event", spec.name));
-  const ResolvedArch arch = resolve(spec);
+  return price_events(spec, resolve(spec), counts);
+}
+
+EventPricing price_events(const ArchSpec& spec, const ResolvedArch& arch, const EventCounts& counts) {
   std::map<std::string, double> energy, busy;  // per component
   EventPricing p;
   for (const auto& [event, count] : counts.fields()) {

@@ -28,6 +28,24 @@ TEST(Evaluate, VitDigitsAccuracyEqualsPyTorchs) {
   EXPECT_NEAR(e.accuracy, trained_accuracy("vit-digits"), 1e-9);
 }
 
+TEST(Evaluate, VitFashionMnistAccuracyEqualsPyTorchs) {
+  if (!std::filesystem::exists(kModels + "vit-fmnist/model.onnx")) GTEST_SKIP() << "vit-fmnist not trained yet";
+  const auto e = evaluate("vit-fmnist", "fashion-mnist");
+  EXPECT_EQ(e.n, 10000);
+  EXPECT_NEAR(e.accuracy, trained_accuracy("vit-fmnist"), 1e-9);
+}
+
+// The probe's accuracy through the C++ tokenizer and executor equals the independent numpy
+// reference's (tools/use_lite_reference.py score) up to one email decided differently by float
+// rounding.
+TEST(Evaluate, UseLiteSpamProbeMatchesReference) {
+  if (!std::filesystem::exists(model::default_data_paths().use_lite_dir()))
+    GTEST_SKIP() << "USE-lite package missing: run 'make setup'";
+  const auto e = evaluate("use-lite", "spamassassin");
+  EXPECT_EQ(e.n, 1209);
+  EXPECT_NEAR(e.accuracy, trained_accuracy("use-lite"), 1.0 / 1209 + 1e-9);
+}
+
 TEST(Evaluate, SpamTransformerAccuracyEqualsPyTorchs) {
   if (!std::filesystem::exists(model::default_data_paths().spamassassin_dir()))
     GTEST_SKIP() << "SpamAssassin corpus missing: run 'make setup'";

@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 
 #include "raceit/core/npy.hpp"
 #include "raceit/exec/executor.hpp"
+#include "raceit/model/kernels.hpp"
 #include "raceit/model/onnx_import.hpp"
 
 namespace raceit::exec {
@@ -54,6 +56,26 @@ TEST(Executor, ResultsDoNotDependOnThreadCount) {
   const auto two = Executor(graph, OpTable::fp32(), {2, 2}).run(input).at(0);
   ASSERT_EQ(one.shape(), two.shape());
   for (std::int64_t i = 0; i < one.size(); ++i) EXPECT_EQ(one.floats()[i], two.floats()[i]);
+}
+
+// The hook the RACE-IT functional executor uses: a substituted operator implementation runs for
+// every node of its type, and the observer sees every node of every chunk.
+TEST(Executor, SubstitutedOperatorsAndObserver) {
+  const auto graph = model::import_onnx(kModels + "vit-digits/model.onnx");
+  const Tensor input = read_npy(kModels + "vit-digits/golden_input.npy");
+  std::atomic<int> gelu_calls = 0, observed = 0;
+  OpTable table = OpTable::fp32();
+  table.set(model::OpType::Gelu, [&](const model::Node& node, std::span<const Tensor* const> in, const OpContext&) {
+    ++gelu_calls;
+    return model::evaluate_node(node, in);
+  });
+  const NodeObserver observer = [&](std::size_t, const model::Node&, std::span<const Tensor* const>,
+                                    std::span<const Tensor>) { ++observed; };
+  const auto out = Executor(graph, table, {2, 4}).run({{graph.inputs[0], input}}, observer).at(0);
+  const auto chunks = 2;  // 8 samples in chunks of 4
+  EXPECT_EQ(gelu_calls, 2 * chunks);
+  EXPECT_EQ(observed, static_cast<int>(graph.nodes.size()) * chunks);
+  EXPECT_LE(relative_max_error(out, read_npy(kModels + "vit-digits/golden_output.npy")), 1e-4);
 }
 
 }  // namespace

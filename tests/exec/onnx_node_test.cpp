@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "raceit/core/error.hpp"
 #include "raceit/exec/executor.hpp"
 #include "raceit/model/onnx_import.hpp"
 
@@ -24,9 +25,27 @@ struct NodeCase {
   int constant_from = -1;
 };
 
+// How gtest shows a case (in test names and failures).
+void PrintTo(const NodeCase& c, std::ostream* os) { *os << c.name << (c.constant_from >= 0 ? " (constant inputs)" : ""); }
+
 std::string read_bytes(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Runs `graph` on `inputs` and compares with the case's output_*.pb (|Δ| ≤ 1e-5 + 1e-4·|ref|).
+void expect_reference_outputs(const model::Graph& graph, const std::map<std::string, Tensor>& inputs,
+                              const fs::path& data, const std::string& name) {
+  const auto outputs = Executor(graph, OpTable::fp32(), {1, 0}).run(inputs);
+  ASSERT_EQ(outputs.size(), graph.outputs.size());
+  for (std::size_t o = 0; o < outputs.size(); ++o) {
+    const Tensor expected = model::read_onnx_tensor((data / ("output_" + std::to_string(o) + ".pb")).string());
+    ASSERT_EQ(outputs[o].shape(), expected.shape()) << name << " output " << o;
+    ASSERT_EQ(outputs[o].is_float(), expected.is_float()) << name << " output " << o;
+    for (std::int64_t i = 0; i < expected.size(); ++i)
+      ASSERT_NEAR(outputs[o].number(i), expected.number(i), 1e-5 + 1e-4 * std::abs(expected.number(i)))
+          << name << " output " << o << " element " << i;
+  }
 }
 
 void run_case(const NodeCase& c) {
@@ -48,17 +67,7 @@ void run_case(const NodeCase& c) {
       inputs[name] = model::read_onnx_tensor(file.string());
     }
   }
-  const auto graph = model::import_onnx_bytes(proto.SerializeAsString(), c.name);
-  const auto outputs = Executor(graph, OpTable::fp32(), {1, 0}).run(inputs);
-  ASSERT_EQ(outputs.size(), static_cast<std::size_t>(proto.graph().output_size()));
-  for (std::size_t o = 0; o < outputs.size(); ++o) {
-    const Tensor expected = model::read_onnx_tensor((data / ("output_" + std::to_string(o) + ".pb")).string());
-    ASSERT_EQ(outputs[o].shape(), expected.shape()) << c.name << " output " << o;
-    ASSERT_EQ(outputs[o].is_float(), expected.is_float()) << c.name << " output " << o;
-    for (std::int64_t i = 0; i < expected.size(); ++i)
-      ASSERT_NEAR(outputs[o].number(i), expected.number(i), 1e-5 + 1e-4 * std::abs(expected.number(i)))
-          << c.name << " output " << o << " element " << i;
-  }
+  expect_reference_outputs(model::import_onnx_bytes(proto.SerializeAsString(), c.name), inputs, data, c.name);
 }
 
 class OnnxNode : public ::testing::TestWithParam<NodeCase> {};
@@ -104,6 +113,27 @@ INSTANTIATE_TEST_SUITE_P(LibOnnxTestdata, OnnxNode, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<NodeCase>& info) {
                            return info.param.name.substr(5) + (info.param.constant_from >= 0 ? "_constant" : "");
                          });
+
+// Beyond the list above: every test model the importer accepts runs and matches its reference.
+TEST(OnnxNodeSweep, EveryImportedTestModelMatchesItsReference) {
+  if (!fs::exists(kNodeTests)) GTEST_SKIP() << kNodeTests << " missing: install libonnx-testdata (make setup)";
+  int checked = 0;
+  for (const auto& dir : fs::directory_iterator(kNodeTests)) {
+    model::Graph graph;
+    try {
+      graph = model::import_onnx((dir.path() / "model.onnx").string());
+    } catch (const Error&) {
+      continue;  // unsupported; OnnxImportErrors checks the message
+    }
+    const fs::path data = dir.path() / "test_data_set_0";
+    std::map<std::string, Tensor> inputs;
+    for (std::size_t i = 0; i < graph.inputs.size(); ++i)
+      inputs[graph.inputs[i]] = model::read_onnx_tensor((data / ("input_" + std::to_string(i) + ".pb")).string());
+    expect_reference_outputs(graph, inputs, data, dir.path().filename().string());
+    ++checked;
+  }
+  EXPECT_GT(checked, 150);
+}
 
 }  // namespace
 }  // namespace raceit::exec

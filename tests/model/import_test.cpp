@@ -108,5 +108,27 @@ TEST(OnnxImportErrors, CorruptedNodeIsRejectedNamingTheFile) {
   expect_import_error(temp_file("corrupted.onnx", bytes), ErrorKind::Parse, {"MatMuX"});
 }
 
+// Every one of libonnx-testdata's 900+ single-operator models either imports or is rejected with
+// a raceit::Error naming the file: never another exception, never a crash.
+TEST(OnnxImportErrors, EveryOnnxTestModelImportsOrIsAnError) {
+  const std::filesystem::path root = "/usr/share/libonnx-testdata/data/node";
+  if (!std::filesystem::exists(root)) GTEST_SKIP() << root << " missing: install libonnx-testdata (make setup)";
+  int imported = 0, rejected = 0;
+  for (const auto& dir : std::filesystem::directory_iterator(root)) {
+    const std::string path = (dir.path() / "model.onnx").string();
+    try {
+      import_onnx(path);
+      ++imported;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+      ++rejected;
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << path << ": not a raceit::Error: " << e.what();
+    }
+  }
+  EXPECT_GT(imported, 150);
+  EXPECT_GT(rejected, 0);
+}
+
 }  // namespace
 }  // namespace raceit::model

@@ -57,6 +57,7 @@ struct ExecOptions {
 
 class Executor {
  public:
+  // Keeps a reference to `graph`, which must outlive the executor.
   explicit Executor(const model::Graph& graph, OpTable table = OpTable::fp32(), ExecOptions options = {});
 
   // Runs a batch. `inputs` maps every graph input name to a batch-first tensor; all share the

@@ -3,6 +3,7 @@
 // what the cost model starts from.
 #include <cstdint>
 #include <map>
+#include <vector>
 
 #include "raceit/model/graph.hpp"
 
@@ -22,8 +23,21 @@ struct GraphStats {
   std::int64_t total_macs() const;
 };
 
-// Dynamic dimensions: the batch (first axis of each input) is 1; any other dynamic input
-// dimension (a variable sequence length) is `sequence_length`.
+// The work of one node for a given batch and sequence length.
+struct NodeWork {
+  const Node* node = nullptr;
+  std::int64_t macs = 0;             // multiply-accumulates (matmuls and Conv)
+  std::int64_t output_elements = 0;  // values produced
+  std::int64_t input_elements = 0;   // activation values read (weights and constants excluded)
+  std::int64_t weight_elements = 0;  // weight and constant values read
+  Shape output_shape;                 // of the first output, for one sample
+};
+
+// Dynamic dimensions: the first axis of each input is `batch`; any other dynamic input
+// dimension (a variable sequence length) is `sequence_length`. One entry per node, in order.
+std::vector<NodeWork> node_work(const Graph& graph, std::int64_t sequence_length = 128, std::int64_t batch = 1);
+
+// The same for one sample, summed per operator type and class.
 GraphStats graph_statistics(const Graph& graph, std::int64_t sequence_length = 128);
 
 }  // namespace raceit::model
