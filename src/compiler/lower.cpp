@@ -185,6 +185,26 @@ struct Lowering {
 
   static bool is_data_matmul(Engine e) { return e == Engine::AcamDataMatMul || e == Engine::CrossbarWrite; }
 
+  // Pass 2b: an element-wise function that alone reads a weight matmul's result moves into that
+  // crossbar's Compute-ACAM readout when one conversion makes one output (docs/xbar.md, Fusion).
+  void fuse(std::size_t i) {
+    const model::Node& node = graph.nodes[i];
+    if (!options.fuse || ops[i].engine != Engine::Crossbar || graph_outputs.count(node.outputs[0])) return;
+    const auto it = readers.find(node.outputs[0]);
+    if (it == readers.end() || it->second.size() != 1 || ops[it->second[0]].engine != Engine::AcamFunction) return;
+    const xbar::CrossbarConfig& c = options.crossbar;
+    const Tensor* weight = constant(graph, node.inputs.at(1));
+    const auto in = weight->dim(node.attributes.get_int("transpose_weight", 0) != 0 ? 1 : 0);
+    if (c.readout != xbar::ReadoutKind::Acam || c.inputs != xbar::InputScheme::MultiLevel ||
+        c.encoding != xbar::WeightEncoding::Single || c.sign != xbar::SignScheme::DifferentialPairs || in > c.rows)
+      return;
+    const std::size_t f = it->second[0];
+    ops[i].partner = static_cast<std::int64_t>(f);
+    ops[f].engine = Engine::Fused;
+    ops[f].partner = static_cast<std::int64_t>(i);
+    ops[f].note = fmt::format("computed by the Compute-ACAM readout of '{}'", node.name);
+  }
+
   // A constant folded into an op's output scale, by the Folded op that reads it.
   double output_factor(std::size_t i) const {
     double f = 1.0;
@@ -209,6 +229,7 @@ struct Lowering {
         x.weight = w;
         if (node.inputs.size() > 2) x.bias = node.inputs[2];
         x.input = AffineQuantiser::from_range(range(node.inputs[0]).lo, range(node.inputs[0]).hi, bits());
+        if (op.partner >= 0) x.config.fused_function = elementwise_function(graph.nodes[static_cast<std::size_t>(op.partner)], graph);
         x.layout = xbar::tile_layout(x.config, x.in, x.out);
         op.cells_programmed = static_cast<std::uint64_t>(x.in) * x.out * static_cast<std::uint64_t>(x.layout.cells_per_weight);
         op.detail = std::move(x);
@@ -336,6 +357,7 @@ std::vector<LoweredOp> lower(const model::Graph& graph, const Calibration& calib
     l.ops[i].engine = l.choose_engine(i, l.ops[i].note);
   }
   for (std::size_t i = 0; i < graph.nodes.size(); ++i) l.fold(i);
+  for (std::size_t i = 0; i < graph.nodes.size(); ++i) l.fuse(i);
   for (std::size_t i = 0; i < graph.nodes.size(); ++i) l.detail(i);
   for (std::size_t i = 0; i < graph.nodes.size(); ++i)
     l.ops[i].events = op_events(l.ops[i], calibration.shapes[i].inputs, calibration.shapes[i].outputs, options.activation_bits);

@@ -112,6 +112,11 @@ class CrossbarEngine final : public OpEngine {
       const auto b = graph.initializers.at(op.bias).floats();
       bias_.assign(b.begin(), b.end());
     }
+    // A fused function reads the biased value: the bias shifts each column's function.
+    if (!config.fused_function.empty()) {
+      crossbar_.fused = xbar::fused_readout(crossbar_, op.input, std::vector<double>(bias_.begin(), bias_.end()));
+      bias_.clear();
+    }
   }
   std::vector<Tensor> run(std::span<const Tensor* const> in, const OpContext& context) const override {
     const auto r = xbar::mvm(crossbar_, compiler::as_rows(*in[0], op_.in), op_.input, xbar::MvmPath::Fast, 1, context.chunk);

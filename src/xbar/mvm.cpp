@@ -97,26 +97,30 @@ inline double convert_output(const ProgrammedCrossbar& x, const double* coeffici
   return sum * s.step;
 }
 
+}  // namespace
+
 // A function fused into the ACAM readout: per output column, f compiled over the values that
 // column's readout codes stand for (they differ per column through the weight scale and the
-// zero-point term), realised with that column's own noise.
-struct FusedReadout {
-  std::vector<acam::AcamProgram> programs;
-  std::vector<acam::FrozenAcam> acams;
-};
-
-FusedReadout fuse_readout(const ProgrammedCrossbar& x, const AffineQuantiser& xq) {
+// zero-point term, plus the column's offset), realised with that column's own noise.
+FusedReadout fused_readout(const ProgrammedCrossbar& x, const AffineQuantiser& xq, const std::vector<double>& offsets) {
   const CrossbarConfig& c = x.config;
   const acam::AcamFunction f = acam::resolve_function(c.fused_function);
   if (f.vars() != 1)
     throw Error(ErrorKind::InvalidArgument, "fused readout function '" + c.fused_function + "' must be a function of x only");
+  if (!offsets.empty() && static_cast<int>(offsets.size()) != x.out)
+    throw Error(ErrorKind::InvalidArgument, "fused readout: " + std::to_string(offsets.size()) + " offsets for " +
+                                                std::to_string(x.out) + " outputs");
   const CounterRng rng(c.seed);
   FusedReadout fused;
+  fused.input = xq;
   const double top = std::ldexp(1.0, c.readout_bits) - 1;
   for (int j = 0; j < x.out; ++j) {
     const double zero_term = c.signed_inputs ? 0.0 : static_cast<double>(xq.zero) * static_cast<double>(x.q_row_sum[j]);
     const double scale = xq.scale * x.w_scale[j];
-    auto value = [&](double code) { return scale * ((code + static_cast<double>(x.scale.cmin)) * x.scale.step - zero_term); };
+    const double offset = offsets.empty() ? 0.0 : offsets[static_cast<std::size_t>(j)];
+    auto value = [&](double code) {
+      return scale * ((code + static_cast<double>(x.scale.cmin)) * x.scale.step - zero_term) + offset;
+    };
     fused.programs.push_back(acam::compile_1var(f, acam::InputAxis{c.readout_bits, acam::ValueRange{value(0), value(top)}},
                                                 acam::OutputSpec{c.readout_bits, std::nullopt, c.acam_encoding}));
     const acam::AcamProgram& program = fused.programs.back();
@@ -127,6 +131,8 @@ FusedReadout fuse_readout(const ProgrammedCrossbar& x, const AffineQuantiser& xq
   }
   return fused;
 }
+
+namespace {
 
 // Index of a per-read noise draw for column j of vector b.
 std::uint64_t read_index(std::uint64_t call, int rb, int plane, int group, int b, int j,
@@ -183,7 +189,10 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
   const CounterRng rng(c.seed);
   const bool per_read = c.mode == NoiseMode::PerRead;
   std::vector<double> acc(static_cast<std::size_t>(batch) * out, 0.0);
-  const FusedReadout fused = c.fused_function.empty() ? FusedReadout{} : fuse_readout(x, xq);
+  // A readout prepared for this quantiser (ProgrammedCrossbar::fused), or compiled for this call.
+  const bool prepared = !x.fused.acams.empty() && x.fused.input == xq;
+  const FusedReadout per_call = c.fused_function.empty() || prepared ? FusedReadout{} : fused_readout(x, xq);
+  const FusedReadout& fused = prepared ? x.fused : per_call;
 
   // Converts output j's group values for (row block, plane) and accumulates them. The order per
   // output is fixed (row block, plane, group) whatever the path or thread count. A fused

@@ -68,6 +68,76 @@ Impl crossbar(const compiler::CrossbarOp& op, const model::Graph& graph) {
   };
 }
 
+// A crossbar whose Compute-ACAM readout computes f: multi-level inputs on single cells in
+// differential pairs, so a column's value is the integer Σ_i x_code_i·q_ji and one conversion
+// makes one output. Per column, f(value + bias) is quantised at the readout's grid points; a value
+// half-way between two grid points reads as the bits their codes share (docs/xbar.md).
+Impl fused_crossbar(const compiler::CrossbarOp& op, const model::Graph& graph) {
+  const xbar::CrossbarConfig& c = op.config;
+  auto x = std::make_shared<xbar::ProgrammedCrossbar>(xbar::program_crossbar(compiler::weight_matrix(op, graph), c, 1));
+  const acam::AcamFunction f = acam::resolve_function(c.fused_function);
+  const std::int64_t codes = std::int64_t{1} << c.readout_bits, cmin = -(codes / 2), cmax = codes / 2 - 1;
+  const double largest = static_cast<double>(c.rows) * (std::ldexp(1.0, c.a_bits) - 1) * (std::ldexp(1.0, c.w_bits - 1) - 1);
+  int e = -64;
+  while (std::ldexp(static_cast<double>(cmax), e) < c.full_scale * largest) ++e;
+  const double step = std::ldexp(1.0, e);
+  std::vector<float> bias(static_cast<std::size_t>(op.out), 0.0f);
+  if (!op.bias.empty()) bias.assign(graph.initializers.at(op.bias).floats().begin(), graph.initializers.at(op.bias).floats().end());
+  // Per column: the output value of every readout code.
+  struct Column {
+    std::vector<std::int64_t> code;
+    double lo = 0, step = 0;
+  };
+  std::vector<Column> columns;
+  for (int j = 0; j < op.out; ++j) {
+    std::int64_t row_sum = 0;
+    for (int i = 0; i < op.in; ++i) row_sum += x->q[static_cast<std::size_t>(j) * op.in + i];
+    const double scale = op.input.scale * x->w_scale[static_cast<std::size_t>(j)];
+    const double zero_term = static_cast<double>(op.input.zero) * static_cast<double>(row_sum);
+    const double v0 = scale * (static_cast<double>(cmin) * step - zero_term) + bias[static_cast<std::size_t>(j)];
+    const double v1 = scale * (static_cast<double>(cmax) * step - zero_term) + bias[static_cast<std::size_t>(j)];
+    std::vector<double> y;
+    for (std::int64_t k = 0; k < codes; ++k) y.push_back(f(v0 + static_cast<double>(k) * (v1 - v0) / static_cast<double>(codes - 1)));
+    Column col;
+    col.lo = *std::min_element(y.begin(), y.end());
+    col.step = (*std::max_element(y.begin(), y.end()) - col.lo) / static_cast<double>(codes - 1);
+    for (double v : y)
+      col.code.push_back(col.step > 0 ? static_cast<std::int64_t>(std::clamp(std::nearbyint((v - col.lo) / col.step), 0.0,
+                                                                              static_cast<double>(codes - 1)))
+                                      : 0);
+    columns.push_back(std::move(col));
+  }
+  const bool gray = c.acam_encoding == acam::OutputEncoding::Gray;
+  return [x, op, columns, step, cmin, cmax, gray, bits = c.readout_bits](std::span<const Tensor* const> in) {
+    auto encode = [&](std::int64_t v) { return gray ? v ^ (v >> 1) : v; };
+    auto decode = [&](std::int64_t g) {
+      if (!gray) return g;
+      std::int64_t v = 0;
+      for (int b = bits - 1; b >= 0; --b) v |= (((v >> (b + 1)) & 1) ^ ((g >> b) & 1)) << b;
+      return v;
+    };
+    const auto xs = in[0]->floats();
+    const std::int64_t rows = static_cast<std::int64_t>(xs.size()) / op.in;
+    std::vector<float> y(static_cast<std::size_t>(rows * op.out));
+    for (std::int64_t r = 0; r < rows; ++r)
+      for (int j = 0; j < op.out; ++j) {
+        std::int64_t u = 0;
+        for (int i = 0; i < op.in; ++i) u += op.input.quantise(xs[r * op.in + i]) * x->q[static_cast<std::size_t>(j) * op.in + i];
+        const double at = static_cast<double>(u) / step;
+        const Column& col = columns[static_cast<std::size_t>(j)];
+        const std::int64_t k = std::clamp(static_cast<std::int64_t>(std::nearbyint(at)), cmin, cmax);
+        std::int64_t code = col.code[k - cmin];
+        const auto below = static_cast<std::int64_t>(std::floor(at));
+        if (at - static_cast<double>(below) == 0.5 && below >= cmin && below < cmax)
+          code = decode(encode(col.code[below - cmin]) & encode(col.code[below + 1 - cmin]));
+        y[r * op.out + j] = static_cast<float>(col.lo + static_cast<double>(code) * col.step);
+      }
+    Shape shape = in[0]->shape();
+    shape.back() = op.out;
+    return std::vector<Tensor>{Tensor::from_floats(shape, std::move(y))};
+  };
+}
+
 Impl function(const acam::AcamProgram& p) {
   const auto codes = codes_of(p);
   const double step = step_of(p);
@@ -168,7 +238,11 @@ OpTable integer_reference(const compiler::Program& program, const model::Graph& 
     const compiler::LoweredOp& op = program.ops[i];
     Impl& impl = (*impls)[i];
     switch (op.engine) {
-      case Engine::Crossbar: impl = crossbar(std::get<compiler::CrossbarOp>(op.detail), graph); break;
+      case Engine::Crossbar: {
+        const auto& x = std::get<compiler::CrossbarOp>(op.detail);
+        impl = x.config.fused_function.empty() ? crossbar(x, graph) : fused_crossbar(x, graph);
+        break;
+      }
       case Engine::AcamFunction: impl = function(std::get<compiler::FunctionOp>(op.detail).program); break;
       case Engine::AcamSoftmax: impl = softmax(std::get<compiler::SoftmaxOp>(op.detail)); break;
       case Engine::AcamNorm: impl = norm(std::get<compiler::NormOp>(op.detail), graph); break;

@@ -21,9 +21,13 @@ namespace {
 
 struct Case {
   std::string model, dataset;
+  std::vector<std::string> overrides = {};
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.model << " on " << c.dataset; }
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.model << " on " << c.dataset;
+  for (const auto& o : c.overrides) *os << " " << o;
+}
 
 bool available(const Case& c) {
   const auto paths = model::default_data_paths();
@@ -57,7 +61,7 @@ class IdealExactness : public ::testing::TestWithParam<Case> {};
 TEST_P(IdealExactness, EqualsIntegerReferenceAtEveryNode) {
   const Case c = GetParam();
   if (!available(c)) GTEST_SKIP() << c.model << " or its data is not installed";
-  CompileRequest request{c.model, c.dataset, "raceit", {}, 8, 0};
+  CompileRequest request{c.model, c.dataset, "raceit", c.overrides, 8, 0};
   const CompiledModel compiled = compile_model(request);
   Samples samples = load_samples(compiled.graph, c.dataset, Split::Test, 6);
   if (c.model == "use-lite") {
@@ -89,14 +93,21 @@ TEST_P(IdealExactness, EqualsIntegerReferenceAtEveryNode) {
           << "), chunk " << k;
   }
   EXPECT_GT(lowered, 10u);
+  if (!c.overrides.empty())
+    EXPECT_TRUE(std::any_of(compiled.program.ops.begin(), compiled.program.ops.end(),
+                            [](const compiler::LoweredOp& op) { return op.engine == compiler::Engine::Fused; }));
   ASSERT_TRUE(identical(y.at(0), r.at(0)));
 }
 
 INSTANTIATE_TEST_SUITE_P(ShippedModels, IdealExactness,
                          ::testing::Values(Case{"vit-digits", "digits"}, Case{"spam-transformer", "spamassassin"},
-                                           Case{"use-lite", "spamassassin"}, Case{"vit-fmnist", "fashion-mnist"}),
+                                           Case{"use-lite", "spamassassin"}, Case{"vit-fmnist", "fashion-mnist"},
+                                           // GELU fused into the FFN1 readout (one conversion per output).
+                                           Case{"vit-digits", "digits",
+                                                {"crossbar.dac_bits=8", "mapping.weight_encoding=single",
+                                                 "mapping.weight_sign=differential"}}),
                          [](const auto& info) {
-                           std::string name = info.param.model;
+                           std::string name = info.param.model + (info.param.overrides.empty() ? "" : "_fused");
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });

@@ -106,6 +106,14 @@ struct ReadoutScale {
   std::int64_t cmin = 0, cmax = 255;
 };
 
+// The per-column programs and realisations of a function fused into the Compute-ACAM readout,
+// compiled for one input quantiser.
+struct FusedReadout {
+  AffineQuantiser input;
+  std::vector<acam::AcamProgram> programs;
+  std::vector<acam::FrozenAcam> acams;
+};
+
 // A weight matrix programmed onto crossbars for one noise realisation.
 struct ProgrammedCrossbar {
   CrossbarConfig config;
@@ -128,6 +136,9 @@ struct ProgrammedCrossbar {
   // mode, config.acam_instances otherwise (programming and one read draw frozen per seed).
   acam::AcamProgram readout_program;
   std::vector<acam::FrozenAcam> readout_acams;
+  // The fused function's readout, when prepared once (fused_readout()); otherwise every mvm()
+  // call compiles it for its quantiser.
+  FusedReadout fused;
 };
 
 TileLayout tile_layout(const CrossbarConfig& config, int in, int out);
@@ -139,6 +150,11 @@ ReadoutScale readout_scale(const CrossbarConfig& config, const TileLayout& layou
 // Quantises W (out × in) and programs it for config.seed (write noise, stuck cells, error cells).
 ProgrammedCrossbar program_crossbar(const Matrix& weights, const CrossbarConfig& config,
                                     int threads = 0);
+
+// The readout of config.fused_function for input quantiser xq: per output column j, f compiled
+// over the values its readout codes stand for plus offsets[j] (empty: none; a bias folded into
+// f), realised with the column's own noise. Assign it to ProgrammedCrossbar::fused to reuse it.
+FusedReadout fused_readout(const ProgrammedCrossbar& xbar, const AffineQuantiser& xq, const std::vector<double>& offsets = {});
 
 // Readout full scale (fraction of the largest possible column value) that just covers the
 // columns these calibration inputs produce on ideal cells: worst-case ranges waste most codes of
