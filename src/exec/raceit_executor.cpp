@@ -282,8 +282,9 @@ class DataMatMulEngine final : public OpEngine {
     const std::int64_t batches = matmul_batches(a, b), m = a.dim(-2), k = a.dim(-1), n = b.dim(-1);
     const double scale = op_.a.scale * op_.a_factor * op_.b.scale * op_.b_factor * op_.output_factor;
     std::vector<double> qa(static_cast<std::size_t>(a.size())), qb(static_cast<std::size_t>(b.size()));
-    for (std::size_t i = 0; i < qa.size(); ++i) qa[i] = static_cast<double>(sign_magnitude(op_.a, a.floats()[i]));
-    for (std::size_t i = 0; i < qb.size(); ++i) qb[i] = static_cast<double>(sign_magnitude(op_.b, b.floats()[i]));
+    const auto af = a.floats(), bf = b.floats();
+    for (std::size_t i = 0; i < qa.size(); ++i) qa[i] = static_cast<double>(sign_magnitude(op_.a, af[i]));
+    for (std::size_t i = 0; i < qb.size(); ++i) qb[i] = static_cast<double>(sign_magnitude(op_.b, bf[i]));
     std::vector<double> acc(static_cast<std::size_t>(batches * m * n));
     if (exact_) {
       // Integer operands: every partial sum is an integer below 2^53, so the GEMM is exact.
