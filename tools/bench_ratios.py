@@ -34,6 +34,15 @@ def main():
         if scan and fast:
             print(f"FrozenAcam breakpoint lookup speed-up over the range scan, {fn}: {scan / fast:.1f}x")
 
+    for model in ("vit_digits", "spam_transformer"):
+        # Both executors run the same 64 test samples on one thread; the goal is at most 3x.
+        fp32 = t.get(f"BM_Fp32/{model}/real_time")
+        for suffix, label in (("", "raceit preset: bit-serial, analog-slice, separate arrays"),
+                              ("_one_read", "one read: multi-level, single, differential")):
+            frozen = t.get(f"BM_RaceitFrozen/{model}{suffix}/real_time")
+            if fp32 and frozen:
+                print(f"RACE-IT functional (frozen) / FP32 executor, {model}, {label}: {frozen / fp32:.1f}x")
+
 
 if __name__ == "__main__":
     main()

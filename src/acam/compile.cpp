@@ -41,12 +41,6 @@ double InputAxis::value(std::uint32_t code) const {
   return range.lo + code * (range.hi - range.lo) / static_cast<double>(codes() - 1);
 }
 
-std::uint32_t InputAxis::quantise(double x) const {
-  const double top = static_cast<double>(codes() - 1);
-  const double code = round_half_even((x - range.lo) * top / (range.hi - range.lo));
-  return code > 0 ? static_cast<std::uint32_t>(std::min(code, top)) : 0;
-}
-
 std::uint32_t AcamProgram::encode(std::uint32_t code) const {
   return encoding == OutputEncoding::Gray ? gray_encode(code, out_bits) : code;
 }

@@ -1,6 +1,7 @@
 #include "raceit/acam/frozen.hpp"
 
 #include <cmath>
+#include <limits>
 
 #include "raceit/core/error.hpp"
 #include "raceit/core/rng.hpp"
@@ -153,15 +154,19 @@ FrozenAcam::FrozenAcam(const AcamProgram& program, const AcamCells& realised) {
   }
   for (auto b : interval_bits) interval_codes_.push_back(program.decode(b));
   for (auto b : point_bits) point_codes_.push_back(program.decode(b));
-  // Buckets of equal width over [first, last breakpoint], as many as breakpoints: each starts the
-  // search at the first breakpoint not below its left edge.
-  if (k_count < 2) return;
-  const std::size_t buckets = k_count;
+  // Buckets of equal width over [first, last breakpoint], four per breakpoint: each starts the
+  // search at the first breakpoint not below its left edge and says whether it holds more than two.
+  breakpoints_.push_back(std::numeric_limits<double>::infinity());  // sentinel: the search never runs past the end
+  if (k_count < 2 || k_count >= kDense) return;
+  const std::size_t buckets = 4 * k_count;
   bucket_lo_ = breakpoints_.front();
-  bucket_scale_ = static_cast<double>(buckets) / (breakpoints_.back() - bucket_lo_);
+  bucket_scale_ = static_cast<double>(buckets) / (breakpoints_[k_count - 1] - bucket_lo_);
   bucket_first_.resize(buckets + 1);
-  for (std::size_t b = 0; b <= buckets; ++b)
-    bucket_first_[b] = static_cast<std::uint32_t>(index_of(bucket_lo_ + static_cast<double>(b) / bucket_scale_));
+  for (std::size_t b = 0; b <= buckets; ++b) {
+    const auto first = index_of(bucket_lo_ + static_cast<double>(b) / bucket_scale_);
+    const auto next = index_of(bucket_lo_ + static_cast<double>(b + 1) / bucket_scale_);
+    bucket_first_[b] = static_cast<std::uint16_t>(first | (next - first > 2 ? kDense : 0));
+  }
 }
 
 FrozenAcam2Var::FrozenAcam2Var(const AcamProgram& program)

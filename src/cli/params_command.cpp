@@ -36,7 +36,8 @@ void register_params_command(CLI::App& app) {
     print_group({"device preset", "configs/devices/*.yaml; nested YAML keys join with '.'",
                  device::rram_param_specs()});
     print_group({"architecture", "configs/arch/*.yaml; kind imc sets all but gpu.*, kind gpu sets kind, "
-                                 "technology.node, technology.clock and gpu.*; see configs/arch/README.md",
+                                 "technology.node, technology.clock and gpu.*; mapping.* (how the compiler maps "
+                                 "operators, docs/compiler.md) have defaults; see configs/arch/README.md",
                  perf::arch_param_specs()});
   });
 }

@@ -8,12 +8,6 @@
 
 namespace raceit {
 
-std::int64_t AffineQuantiser::quantise(double x) const {
-  const double q = round_half_even(x / scale) + static_cast<double>(zero);
-  const double clamped = std::clamp(q, 0.0, static_cast<double>(max_code()));
-  return static_cast<std::int64_t>(clamped);
-}
-
 namespace {
 void check_bits(int bits) {
   if (bits < 1 || bits > 31)

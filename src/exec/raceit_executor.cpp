@@ -69,22 +69,51 @@ Realised<Codes> realised_codes(const acam::AcamProgram& program, const RunOption
 // Sign-magnitude 8×8 products on a 2-var realisation: |a|·|b| at index |a|·256 + |b| as the four
 // nibble lookups and their shift-add give it (acam::NibbleMultiplier).
 using Products = std::vector<std::int32_t>;
-Realised<Products> realised_products(const acam::AcamProgram& program, const RunOptions& options, std::uint64_t seed) {
-  return {options,
-          [&program](const acam::AcamCells* cells) {
-            const acam::NibbleMultiplier multiplier(program, *cells);
-            Products p(256 * 256);
-            for (std::int32_t a = 0; a < 256; ++a)
-              for (std::int32_t b = 0; b < 256; ++b) p[static_cast<std::size_t>(a * 256 + b)] = multiplier.multiply(a, b);
-            return p;
-          },
-          program, seed};
-}
 
-inline std::int64_t signed_product(const Products& products, std::int64_t a, std::int64_t b) {
-  const std::int64_t m = products[static_cast<std::size_t>(std::abs(a) * 256 + std::abs(b))];
-  return (a < 0) != (b < 0) ? -m : m;
-}
+class Multiplier {
+ public:
+  // One realisation's products; `exact` when they are integer multiplication — always in ideal
+  // mode and in most frozen realisations (noise rarely moves a 4-bit rectangle's threshold by
+  // half a code) — so callers can multiply directly.
+  struct View {
+    const Products& table;
+    bool exact;
+    std::int64_t operator()(std::int64_t a, std::int64_t b) const {
+      if (exact) return a * b;
+      const std::int64_t m = table[static_cast<std::size_t>(std::abs(a) * 256 + std::abs(b))];
+      return (a < 0) != (b < 0) ? -m : m;
+    }
+  };
+
+  Multiplier(const acam::AcamProgram& program, const RunOptions& options, std::uint64_t seed)
+      : realised_(options,
+                  [&program](const acam::AcamCells* cells) {
+                    const acam::NibbleMultiplier multiplier(program, *cells);
+                    Products p(256 * 256);
+                    for (std::int32_t a = 0; a < 256; ++a)
+                      for (std::int32_t b = 0; b < 256; ++b) p[static_cast<std::size_t>(a * 256 + b)] = multiplier.multiply(a, b);
+                    return p;
+                  },
+                  program, seed) {
+    Products scratch;
+    if (!realised_.per_read()) exact_ = is_exact(realised_.get(0, scratch));
+  }
+  // The products for this chunk; `scratch` holds a per-read table.
+  View at(std::size_t chunk, Products& scratch) const {
+    const Products& table = realised_.get(chunk, scratch);
+    return {table, realised_.per_read() ? is_exact(table) : exact_};
+  }
+
+ private:
+  static bool is_exact(const Products& p) {
+    for (std::int32_t a = 0; a < 256; ++a)
+      for (std::int32_t b = 0; b < 256; ++b)
+        if (p[static_cast<std::size_t>(a * 256 + b)] != a * b) return false;
+    return true;
+  }
+  Realised<Products> realised_;
+  bool exact_ = false;
+};
 
 // Sign-magnitude code of x on a symmetric quantiser: quantise(x) − zero limited to
 // |code| <= 2^(bits−1) − 1 (the quantiser's code 0 would be one step beyond the symmetric range).
@@ -169,13 +198,13 @@ class SoftmaxEngine final : public OpEngine {
       : op_(op),
         exp_(realised_codes(op.exp, options, seed_exp)),
         reciprocal_(realised_codes(op.reciprocal, options, seed_rec)),
-        multiply_(realised_products(op.multiply, options, seed_mul)) {}
+        multiply_(op.multiply, options, seed_mul) {}
   std::vector<Tensor> run(std::span<const Tensor* const> in, const OpContext& context) const override {
     Codes exp_scratch, reciprocal_scratch;
     Products products_scratch;
     const auto& exp = exp_.get(context.chunk, exp_scratch);
     const auto& reciprocal = reciprocal_.get(context.chunk, reciprocal_scratch);
-    const auto& products = multiply_.get(context.chunk, products_scratch);
+    const Multiplier::View multiply = multiply_.at(context.chunk, products_scratch);
     const auto x = in[0]->floats();
     const std::int64_t n = row_length(*in[0]);
     std::vector<float> y(x.size());
@@ -190,7 +219,7 @@ class SoftmaxEngine final : public OpEngine {
       }
       const std::int64_t rec = reciprocal[op_.reciprocal.x.quantise(static_cast<double>(sum) * op_.exp.out_step)];
       for (std::int64_t j = 0; j < n; ++j)
-        y[r * n + j] = static_cast<float>(static_cast<double>(signed_product(products, e[j], rec)) * op_.exp.out_step *
+        y[r * n + j] = static_cast<float>(static_cast<double>(multiply(e[j], rec)) * op_.exp.out_step *
                                           op_.reciprocal.out_step);
     }
     return {like(in[0]->shape(), std::move(y))};
@@ -199,14 +228,14 @@ class SoftmaxEngine final : public OpEngine {
  private:
   const compiler::SoftmaxOp& op_;
   Realised<Codes> exp_, reciprocal_;
-  Realised<Products> multiply_;
+  Multiplier multiply_;
 };
 
 class NormEngine final : public OpEngine {
  public:
   NormEngine(const compiler::NormOp& op, const model::Graph& graph, const RunOptions& options, std::uint64_t seed_rsqrt,
              std::uint64_t seed_mul)
-      : op_(op), rsqrt_(realised_codes(op.rsqrt, options, seed_rsqrt)), multiply_(realised_products(op.multiply, options, seed_mul)) {
+      : op_(op), rsqrt_(realised_codes(op.rsqrt, options, seed_rsqrt)), multiply_(op.multiply, options, seed_mul) {
     for (float g : graph.initializers.at(op.gamma).floats()) gamma_.push_back(sign_magnitude(op.gamma_q, g));
     if (!op.beta.empty())
       for (float b : graph.initializers.at(op.beta).floats()) beta_.push_back(b);
@@ -215,7 +244,7 @@ class NormEngine final : public OpEngine {
     Codes rsqrt_scratch;
     Products products_scratch;
     const auto& rsqrt = rsqrt_.get(context.chunk, rsqrt_scratch);
-    const auto& products = multiply_.get(context.chunk, products_scratch);
+    const Multiplier::View multiply = multiply_.at(context.chunk, products_scratch);
     const auto x = in[0]->floats();
     const std::int64_t n = row_length(*in[0]);
     if (static_cast<std::int64_t>(gamma_.size()) != n)
@@ -229,16 +258,16 @@ class NormEngine final : public OpEngine {
       for (std::int64_t i = 0; i < n; ++i) {
         q[i] = sign_magnitude(op_.input, row[i]);
         s1 += q[i];
-        s2 += signed_product(products, q[i], q[i]);
+        s2 += multiply(q[i], q[i]);
       }
       const double mean = op_.rms ? 0.0 : static_cast<double>(s1) / static_cast<double>(n);
       const double variance = static_cast<double>(s2) / static_cast<double>(n) - mean * mean;
       const std::int64_t rs = rsqrt[op_.rsqrt.x.quantise(variance * sx * sx + op_.epsilon)];
       for (std::int64_t i = 0; i < n; ++i) {
         const std::int64_t c = op_.rms ? q[i] : sign_magnitude(op_.centred, (static_cast<double>(q[i]) - mean) * sx);
-        const double z = static_cast<double>(signed_product(products, c, rs)) * sc * op_.rsqrt.out_step;
+        const double z = static_cast<double>(multiply(c, rs)) * sc * op_.rsqrt.out_step;
         const std::int64_t zq = sign_magnitude(op_.normalised, z);
-        double v = static_cast<double>(signed_product(products, zq, gamma_[i])) * sz * sg;
+        double v = static_cast<double>(multiply(zq, gamma_[i])) * sz * sg;
         if (!beta_.empty()) v += beta_[i];
         y[r * n + i] = static_cast<float>(v);
       }
@@ -249,7 +278,7 @@ class NormEngine final : public OpEngine {
  private:
   const compiler::NormOp& op_;
   Realised<Codes> rsqrt_;
-  Realised<Products> multiply_;
+  Multiplier multiply_;
   std::vector<std::int64_t> gamma_;
   std::vector<double> beta_;
 };
@@ -266,41 +295,32 @@ std::int64_t matmul_batches(const Tensor& a, const Tensor& b) {
 class DataMatMulEngine final : public OpEngine {
  public:
   DataMatMulEngine(const compiler::DataMatMulOp& op, const RunOptions& options, std::uint64_t seed)
-      : op_(op), multiply_(realised_products(op.multiply, options, seed)) {
-    // Noise rarely moves a 4-bit rectangle's thresholds by half a code: most realisations multiply exactly.
-    if (options.mode != NoiseMode::PerRead) {
-      Products scratch;
-      const auto& p = multiply_.get(0, scratch);
-      exact_ = true;
-      for (std::int32_t a = 0; a < 256 && exact_; ++a)
-        for (std::int32_t b = 0; b < 256 && exact_; ++b) exact_ = p[static_cast<std::size_t>(a * 256 + b)] == a * b;
-    }
-  }
+      : op_(op), multiply_(op.multiply, options, seed) {}
   std::vector<Tensor> run(std::span<const Tensor* const> in, const OpContext& context) const override {
     const Tensor& a = *in[0];
     const Tensor& b = *in[1];
     const std::int64_t batches = matmul_batches(a, b), m = a.dim(-2), k = a.dim(-1), n = b.dim(-1);
     const double scale = op_.a.scale * op_.a_factor * op_.b.scale * op_.b_factor * op_.output_factor;
     std::vector<double> qa(static_cast<std::size_t>(a.size())), qb(static_cast<std::size_t>(b.size()));
-    for (std::size_t i = 0; i < qa.size(); ++i) qa[i] = static_cast<double>(sign_magnitude(op_.a, a.floats()[i]));
-    for (std::size_t i = 0; i < qb.size(); ++i) qb[i] = static_cast<double>(sign_magnitude(op_.b, b.floats()[i]));
+    const auto af = a.floats(), bf = b.floats();
+    for (std::size_t i = 0; i < qa.size(); ++i) qa[i] = static_cast<double>(sign_magnitude(op_.a, af[i]));
+    for (std::size_t i = 0; i < qb.size(); ++i) qb[i] = static_cast<double>(sign_magnitude(op_.b, bf[i]));
     std::vector<double> acc(static_cast<std::size_t>(batches * m * n));
-    if (exact_) {
+    Products scratch;
+    const Multiplier::View multiply = multiply_.at(context.chunk, scratch);
+    if (multiply.exact) {
       // Integer operands: every partial sum is an integer below 2^53, so the GEMM is exact.
       for (std::int64_t p = 0; p < batches; ++p)
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0,
                     qa.data() + p * m * k, static_cast<int>(k), qb.data() + p * k * n, static_cast<int>(n), 0.0,
                     acc.data() + p * m * n, static_cast<int>(n));
     } else {
-      Products scratch;
-      const auto& products = multiply_.get(context.chunk, scratch);
       for (std::int64_t p = 0; p < batches; ++p)
         for (std::int64_t i = 0; i < m; ++i)
           for (std::int64_t j = 0; j < n; ++j) {
             std::int64_t s = 0;
             for (std::int64_t t = 0; t < k; ++t)
-              s += signed_product(products, static_cast<std::int64_t>(qa[(p * m + i) * k + t]),
-                                  static_cast<std::int64_t>(qb[(p * k + t) * n + j]));
+              s += multiply(static_cast<std::int64_t>(qa[(p * m + i) * k + t]), static_cast<std::int64_t>(qb[(p * k + t) * n + j]));
             acc[(p * m + i) * n + j] = static_cast<double>(s);
           }
     }
@@ -313,8 +333,7 @@ class DataMatMulEngine final : public OpEngine {
 
  private:
   const compiler::DataMatMulOp& op_;
-  Realised<Products> multiply_;
-  bool exact_ = false;
+  Multiplier multiply_;
 };
 
 class CrossbarWriteEngine final : public OpEngine {

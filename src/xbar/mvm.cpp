@@ -76,10 +76,12 @@ inline double convert_output(const ProgrammedCrossbar& x, const double* coeffici
   double sum = 0;
   if (x.config.readout == ReadoutKind::Acam) {
     const std::size_t pool = x.readout_acams.size();
+    std::size_t realisation = column % pool;  // then (column + g) mod pool, without a division per conversion
     for (int g = 0; g < groups; ++g) {
       tally.peak = std::max(tally.peak, std::abs(static_cast<double>(u[g])));
-      const std::uint32_t code = x.readout_acams[(column + g) % pool].lookup(u[g] * inv_step - lo);
+      const std::uint32_t code = x.readout_acams[realisation].lookup(u[g] * inv_step - lo);
       sum += coefficient[g] * (static_cast<double>(code) + lo);
+      if (++realisation == pool) realisation = 0;
     }
     return sum * s.step;
   }
@@ -239,21 +241,25 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
           if (per_read)  // bit planes are 0/1: their own squares
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, ncols, kb, 1.0f, square_planes.data.data() + i0, in,
                         x.read_variance.data.data() + w_offset, out * G, 0.0f, v.data(), ncols);
-          for (int p = 0; p < P; ++p)
-            for (int b = 0; b < batch; ++b) {
-              const std::size_t row = static_cast<std::size_t>(p * batch + b) * ncols;
-              if (adc_only) {  // the common case, as one tight loop over the chunk's outputs
+          for (int p = 0; p < P; ++p) {
+            if (adc_only) {  // the common case, as one tight loop over the chunk's outputs per vector
+              const double* coefficient = x.coefficient.data() + (static_cast<std::size_t>(rb) * out + j0) * G;
+              const double weight = planes.weight[p];
+              ReadoutTally& t = tally_per_chunk[ch];
+              for (int b = 0; b < batch; ++b) {
+                const std::size_t row = static_cast<std::size_t>(p * batch + b) * ncols;
                 double* acc_row = acc.data() + static_cast<std::size_t>(b) * out + j0;
-                const double* coefficient = x.coefficient.data() + (static_cast<std::size_t>(rb) * out + j0) * G;
-                const double weight = planes.weight[p];
-                ReadoutTally& t = tally_per_chunk[ch];
                 for (int jj = 0; jj < nj; ++jj)
                   acc_row[jj] += weight * convert_output(x, coefficient + static_cast<std::size_t>(jj) * G,
                                                          y.data() + row + static_cast<std::size_t>(jj) * G, G, 0, t);
-                continue;
               }
-              for (int jj = 0; jj < nj; ++jj) {
-                const std::size_t k0 = row + static_cast<std::size_t>(jj) * G;
+              continue;
+            }
+            // Output by output, every vector in turn: the output's Compute-ACAM realisations stay in
+            // cache. Each output still sums its conversions in (row block, plane, group) order.
+            for (int jj = 0; jj < nj; ++jj)
+              for (int b = 0; b < batch; ++b) {
+                const std::size_t k0 = static_cast<std::size_t>(p * batch + b) * ncols + static_cast<std::size_t>(jj) * G;
                 if (!per_read) {
                   accumulate(b, j0 + jj, rb, p, y.data() + k0, tally_per_chunk[ch]);
                   continue;
@@ -263,7 +269,7 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
                                          rng.normal(streams::kXbarReadPerRead, read_index(call_index, rb, p, g, b, j0 + jj, x, P, batch));
                 accumulate(b, j0 + jj, rb, p, u.data(), tally_per_chunk[ch]);
               }
-            }
+          }
         }
       }
     });

@@ -14,6 +14,7 @@
 // `frozen` mode folds in the read draw of search 0; `per_read` realises every search anew.
 #include <algorithm>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "raceit/acam/program.hpp"
@@ -46,27 +47,37 @@ class FrozenAcam {
 
   // Output code for a real-valued input in code units (input code i is x = i).
   std::uint32_t lookup(double x_code) const {
-    // k = the first breakpoint above x, found from x's bucket (a few steps) or by bisection.
+    // k = the first breakpoint above x: from x's bucket in at most two branch-free steps (or a
+    // short scan in a dense bucket), else by bisection. breakpoints_ ends in a +∞ sentinel.
     std::size_t k;
     const double bucket = (x_code - bucket_lo_) * bucket_scale_;
     if (bucket >= 0 && bucket < static_cast<double>(bucket_first_.size())) {
-      k = bucket_first_[static_cast<std::size_t>(bucket)];
-      while (k < breakpoints_.size() && breakpoints_[k] <= x_code) ++k;
+      const std::uint16_t entry = bucket_first_[static_cast<std::size_t>(bucket)];
+      k = entry & (kDense - 1);
+      if (entry & kDense) {
+        while (breakpoints_[k] <= x_code) ++k;
+      } else {
+        k += breakpoints_[k] <= x_code;
+        k += breakpoints_[k] <= x_code;
+      }
     } else {
-      k = static_cast<std::size_t>(std::upper_bound(breakpoints_.begin(), breakpoints_.end(), x_code) - breakpoints_.begin());
+      k = static_cast<std::size_t>(std::upper_bound(breakpoints_.begin(), breakpoints_.end() - 1, x_code) - breakpoints_.begin());
     }
     if (k > 0 && breakpoints_[k - 1] == x_code) return point_codes_[k - 1];
     return interval_codes_[k];
   }
-  const std::vector<double>& breakpoints() const { return breakpoints_; }
+  // Sorted, distinct, finite.
+  std::span<const double> breakpoints() const { return {breakpoints_.data(), breakpoints_.size() - 1}; }
 
  private:
-  std::vector<double> breakpoints_;            // sorted, distinct
+  std::vector<double> breakpoints_;            // sorted, distinct, then +∞
   std::vector<std::uint32_t> interval_codes_;  // (b[k−1], b[k]), k = 0…K with b[−1] = −∞, b[K] = +∞
   std::vector<std::uint32_t> point_codes_;     // at b[k]
-  // Bucket j of [b[0], b[K−1]] (width 1/bucket_scale_) starts the search at bucket_first_[j].
+  // Bucket j of [b[0], b[K−1]] (width 1/bucket_scale_) starts the search at the breakpoint
+  // bucket_first_[j] & (kDense − 1); kDense marks a bucket holding more than two breakpoints.
+  static constexpr std::uint16_t kDense = 0x8000;
   double bucket_lo_ = 0, bucket_scale_ = 0;
-  std::vector<std::uint32_t> bucket_first_;
+  std::vector<std::uint16_t> bucket_first_;
 };
 
 // A 2-var realisation as a table over input-code pairs: the two inputs are digital nibbles

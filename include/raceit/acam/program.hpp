@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "raceit/acam/functions.hpp"
+#include "raceit/core/quantiser.hpp"
 
 namespace raceit::acam {
 
@@ -59,7 +60,11 @@ struct InputAxis {
   double value(std::uint32_t code) const;
   // The grid code a digital value is driven as: clamp(round_half_even((x − lo)·(2^bits − 1)/(hi − lo)),
   // 0, 2^bits − 1); NaN reads as code 0.
-  std::uint32_t quantise(double x) const;
+  std::uint32_t quantise(double x) const {
+    const double top = static_cast<double>(codes() - 1);
+    const double code = round_half_even((x - range.lo) * top / (range.hi - range.lo));
+    return code > 0 ? static_cast<std::uint32_t>(code < top ? code : top) : 0;
+  }
   bool operator==(const InputAxis&) const = default;
 };
 
