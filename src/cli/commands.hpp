@@ -13,5 +13,7 @@ void register_xbar_command(CLI::App& app);
 void register_acam_command(CLI::App& app);
 // compile, show
 void register_compile_commands(CLI::App& app);
+// ppa, compare
+void register_ppa_commands(CLI::App& app);
 
 }  // namespace raceit::cli

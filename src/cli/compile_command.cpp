@@ -27,6 +27,9 @@ void register_compile_commands(CLI::App& app) {
   compile->add_option("--set", args->request.overrides, "Override an architecture or mapping key, KEY=VALUE (repeatable; "
                                                         "'raceit params' lists the keys)");
   compile->add_option("--calibration", args->request.calibration_samples, "Calibration samples")->capture_default_str();
+  compile->add_option("--seq", args->request.sequence_length,
+                      "Tokens per sample of a built-in text architecture (default 128); built-ins have no weights and "
+                      "compile with nominal ranges (mapping.nominal_range) for cost studies");
   compile->add_option("--threads", args->request.threads, "Worker threads (default: RACEIT_THREADS or all cores)");
   compile->add_option("-o,--output", args->output, "Program file to write")->required();
   compile->callback([args] {
@@ -38,10 +41,13 @@ void register_compile_commands(CLI::App& app) {
       crossbars += t.crossbars;
       race += t.race_arrays;
     }
-    std::cout << fmt::format("{} for {}: {} operators on {} tiles ({} crossbar arrays, {} RACE arrays, {} chip(s)); "
-                             "calibrated on {} {} samples of {}\nwrote {}\n",
+    const std::string calibration =
+        p.calibration.samples > 0
+            ? fmt::format("calibrated on {} {} samples of {}", p.calibration.samples, p.calibration.split, p.calibration.dataset)
+            : fmt::format("no weights: nominal ranges ±{}", p.config_value("mapping.nominal_range"));
+    std::cout << fmt::format("{} for {}: {} operators on {} tiles ({} crossbar arrays, {} RACE arrays, {} chip(s)); {}\nwrote {}\n",
                              p.model.name, p.arch_name, p.ops.size(), p.tiles.size(), crossbars, race, p.chips,
-                             p.calibration.samples, p.calibration.split, p.calibration.dataset, args->output);
+                             calibration, args->output);
   });
 
   struct ShowArgs {

@@ -167,6 +167,41 @@ Calibration calibrate(const model::Graph& graph, const CalibrationRuns& runs, co
   return c;
 }
 
+Calibration nominal_calibration(const model::Graph& graph, const std::map<std::string, model::ResolvedValue>& values,
+                                double range) {
+  if (!(range > 0) || !std::isfinite(range))
+    throw Error(ErrorKind::InvalidArgument, "the nominal activation range must be a positive number");
+  Calibration c;
+  c.shapes.resize(graph.nodes.size());
+  // Shapes of a node's values, in order (an omitted optional input: empty); float activations get the range.
+  auto collect = [&](const std::vector<std::string>& names, std::vector<Shape>& shapes) {
+    for (const auto& name : names) {
+      if (name.empty()) {
+        shapes.emplace_back();
+        continue;
+      }
+      const auto it = values.find(name);
+      if (it == values.end()) throw Error(ErrorKind::InvalidArgument, "no shape was resolved for value '" + name + "'");
+      shapes.push_back(it->second.shape);
+      if (it->second.dtype == DType::Float32 && !graph.is_weight(name)) c.ranges[name] = {-range, range};
+    }
+  };
+  for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
+    const model::Node& node = graph.nodes[i];
+    NodeShapes& shapes = c.shapes[i];
+    collect(node.inputs, shapes.inputs);
+    collect(node.outputs, shapes.outputs);
+    const Shape& x = shapes.inputs.empty() ? Shape{} : shapes.inputs[0];
+    const double length = x.empty() ? 1.0 : static_cast<double>(x.back());
+    if (node.op == model::OpType::Softmax) c.softmax_sums[i] = {1.0, length};
+    if (is_norm(node.op)) {
+      const double epsilon = node.attributes.get_float("epsilon", 1e-5);
+      c.norms[i] = {{range * range * 1e-4 + epsilon, range * range + epsilon}, range, std::sqrt(std::max(length - 1, 1.0))};
+    }
+  }
+  return c;
+}
+
 void calibrate_readouts(const model::Graph& graph, const ModelRun& run, std::vector<LoweredOp>& ops) {
   // Ideal crossbars with a wide ADC for the weight matmuls; the written operands of CrossbarWrite
   // ops are programmed per call inside the observer.

@@ -23,8 +23,9 @@ Program emit(const model::Graph& graph, ModelRef model, const perf::ArchSpec& ar
   p.activation_bits = options.activation_bits;
   p.calibration = info;
   p.calibration.samples = calibration.samples;
-  p.calibration.method = to_string(options.calibration);
-  p.calibration.percentile = options.calibration == CalibrationMethod::Percentile ? options.percentile : 0.0;
+  p.calibration.method = calibration.samples > 0 ? to_string(options.calibration) : "nominal";
+  p.calibration.percentile =
+      calibration.samples > 0 && options.calibration == CalibrationMethod::Percentile ? options.percentile : 0.0;
   for (const auto& [name, range] : calibration.ranges) p.ranges.emplace_back(name, range);
   p.ops = std::move(ops);
   p.tiles = std::move(placement.tiles);
@@ -40,6 +41,16 @@ Program compile(const model::Graph& graph, const ModelRef& model, const perf::Ar
   calibrate_readouts(graph, runs.all, ops);
   PlacementResult placement = place(ops, options);
   return emit(graph, model, arch, options, info, calibration, std::move(ops), std::move(placement));
+}
+
+
+Program compile_nominal(const model::Graph& graph, const ModelRef& model, const perf::ArchSpec& arch,
+                        const std::map<std::string, model::ResolvedValue>& sample_shapes) {
+  const MappingOptions options = mapping_options(arch);
+  const Calibration calibration = nominal_calibration(graph, sample_shapes, options.nominal_range);
+  std::vector<LoweredOp> ops = lower(graph, calibration, options);
+  PlacementResult placement = place(ops, options);
+  return emit(graph, model, arch, options, {"", "", 0, "nominal", 0}, calibration, std::move(ops), std::move(placement));
 }
 
 }  // namespace raceit::compiler

@@ -44,6 +44,9 @@ ValueRange widened(ValueRange r) {
   return {r.lo - d, r.hi + d};
 }
 
+// Shapes of weights come from the graph's value info: shape-only graphs have no initializers for them.
+const Shape& weight_shape(const model::Graph& graph, const std::string& name) { return graph.values.at(name).shape; }
+
 double max_abs(ValueRange r) { return std::max(std::abs(r.lo), std::abs(r.hi)); }
 
 bool last_axis(const model::Node& node, const NodeShapes& shapes, std::int64_t fallback) {
@@ -129,7 +132,7 @@ struct Lowering {
             note = "mapping.layernorm=digital";
             return Engine::Digital;
           }
-          if (!last_axis(node, shapes, -1) || !constant(graph, node.inputs.at(1))) {
+          if (!last_axis(node, shapes, -1) || !graph.is_weight(node.inputs.at(1))) {
             note = "a norm over several axes or with a computed scale is not mapped: FP32";
             return Engine::Digital;
           }
@@ -193,8 +196,8 @@ struct Lowering {
     const auto it = readers.find(node.outputs[0]);
     if (it == readers.end() || it->second.size() != 1 || ops[it->second[0]].engine != Engine::AcamFunction) return;
     const xbar::CrossbarConfig& c = options.crossbar;
-    const Tensor* weight = constant(graph, node.inputs.at(1));
-    const auto in = weight->dim(node.attributes.get_int("transpose_weight", 0) != 0 ? 1 : 0);
+    const Shape& weight = weight_shape(graph, node.inputs.at(1));
+    const auto in = weight.at(node.attributes.get_int("transpose_weight", 0) != 0 ? 1 : 0);
     if (c.readout != xbar::ReadoutKind::Acam || c.inputs != xbar::InputScheme::MultiLevel ||
         c.encoding != xbar::WeightEncoding::Single || c.sign != xbar::SignScheme::DifferentialPairs || in > c.rows)
       return;
@@ -222,10 +225,10 @@ struct Lowering {
         CrossbarOp x;
         x.config = options.crossbar;
         const std::string& w = node.inputs.at(1);
-        const Tensor* weight = constant(graph, w);
+        const Shape& weight = weight_shape(graph, w);
         x.transpose_weight = node.attributes.get_int("transpose_weight", 0) != 0;
-        x.in = static_cast<int>(weight->dim(x.transpose_weight ? 1 : 0));
-        x.out = static_cast<int>(weight->dim(x.transpose_weight ? 0 : 1));
+        x.in = static_cast<int>(weight.at(x.transpose_weight ? 1 : 0));
+        x.out = static_cast<int>(weight.at(x.transpose_weight ? 0 : 1));
         x.weight = w;
         if (node.inputs.size() > 2) x.bias = node.inputs[2];
         x.input = AffineQuantiser::from_range(range(node.inputs[0]).lo, range(node.inputs[0]).hi, bits());
@@ -269,8 +272,11 @@ struct Lowering {
         const ValueRange variance = widened(stats.variance);
         n.rsqrt = compile_function("rsqrt", variance, ValueRange{0.0, 1.0 / std::sqrt(variance.lo)});
         n.normalised = AffineQuantiser::symmetric(stats.normalised_max, sign_magnitude_bits());
-        double gamma_max = 0;
-        for (float g : constant(graph, n.gamma)->floats()) gamma_max = std::max(gamma_max, std::abs(static_cast<double>(g)));
+        // A shape-only graph's γ is nominal: 1, as initialised.
+        const Tensor* gamma = constant(graph, n.gamma);
+        double gamma_max = gamma ? 0.0 : 1.0;
+        if (gamma)
+          for (float g : gamma->floats()) gamma_max = std::max(gamma_max, std::abs(static_cast<double>(g)));
         n.gamma_q = AffineQuantiser::symmetric(gamma_max, sign_magnitude_bits());
         n.multiply = multiply;
         op.detail = std::move(n);
@@ -336,9 +342,9 @@ std::string elementwise_function(const model::Node& node, const model::Graph& gr
 }
 
 std::vector<LoweredOp> lower(const model::Graph& graph, const Calibration& calibration, const MappingOptions& options) {
-  if (!graph.has_weight_data())
-    throw Error(ErrorKind::InvalidArgument, fmt::format("graph '{}' is shape-only: compiling needs its weights for "
-                                                        "calibration",
+  if (!graph.has_weight_data() && calibration.samples > 0)
+    throw Error(ErrorKind::InvalidArgument, fmt::format("graph '{}' is shape-only: it has no weights to calibrate with "
+                                                        "(use nominal_calibration)",
                                                         graph.name));
   if (calibration.shapes.size() != graph.nodes.size())
     throw Error(ErrorKind::InvalidArgument, "the calibration is not of this graph");
@@ -359,8 +365,11 @@ std::vector<LoweredOp> lower(const model::Graph& graph, const Calibration& calib
   for (std::size_t i = 0; i < graph.nodes.size(); ++i) l.fold(i);
   for (std::size_t i = 0; i < graph.nodes.size(); ++i) l.fuse(i);
   for (std::size_t i = 0; i < graph.nodes.size(); ++i) l.detail(i);
-  for (std::size_t i = 0; i < graph.nodes.size(); ++i)
+  for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
+    const auto& outputs = calibration.shapes[i].outputs;
+    l.ops[i].output_elements = outputs.empty() ? 0 : element_count(outputs[0]);
     l.ops[i].events = op_events(l.ops[i], calibration.shapes[i].inputs, calibration.shapes[i].outputs, options.activation_bits);
+  }
   return std::move(l.ops);
 }
 

@@ -108,6 +108,9 @@ MappingOptions mapping_options(const perf::ArchSpec& arch) {
   m.percentile = p.number("mapping.percentile");
   if (!(m.percentile > 50 && m.percentile <= 100))
     fail(p, "mapping.percentile", fmt::format("must be in (50, 100], got {}", p.word("mapping.percentile")));
+  m.nominal_range = p.number("mapping.nominal_range");
+  if (!(m.nominal_range > 0) || !std::isfinite(m.nominal_range))
+    fail(p, "mapping.nominal_range", fmt::format("must be a positive number, got {}", p.word("mapping.nominal_range")));
   const perf::ImcSpec& c = arch.imc;
   const bool needs_race = m.function == FunctionEngine::Acam || m.softmax == FunctionEngine::Acam ||
                           m.layernorm == FunctionEngine::Acam || m.data_matmul == DataMatMulEngine::Acam;

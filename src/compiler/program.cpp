@@ -133,6 +133,12 @@ void check_model(const Program& program, const model::Graph& graph) {
                                                         what, checksum, program.model.weights_checksum));
 }
 
+std::string Program::config_value(const std::string& key) const {
+  for (const auto& c : config)
+    if (c.key == key) return c.value;
+  return "";
+}
+
 std::string to_text(const Program& p) {
   std::string s;
   s += fmt::format("program      raceit-program v{} (raceit {})\n", p.version, p.tool_version);
@@ -144,9 +150,14 @@ std::string to_text(const Program& p) {
   for (const auto& c : p.config)
     if (c.key.starts_with("mapping.")) mapping += fmt::format("{}{}={}", mapping.empty() ? "" : " ", c.key.substr(8), c.value);
   s += fmt::format("mapping      {}\n", mapping);
-  s += fmt::format("calibration  {} samples of {} ({} split), {}{}\n", p.calibration.samples, p.calibration.dataset,
-                   p.calibration.split, p.calibration.method,
-                   p.calibration.method == "percentile" ? fmt::format(" {}", p.calibration.percentile) : "");
+  if (p.calibration.samples == 0) {
+    s += fmt::format("calibration  none: shape-only model, every activation on [-{0}, {0}] (mapping.nominal_range)\n",
+                     p.config_value("mapping.nominal_range"));
+  } else {
+    s += fmt::format("calibration  {} samples of {} ({} split), {}{}\n", p.calibration.samples, p.calibration.dataset,
+                     p.calibration.split, p.calibration.method,
+                     p.calibration.method == "percentile" ? fmt::format(" {}", p.calibration.percentile) : "");
+  }
   int crossbars = 0, race = 0;
   for (const auto& t : p.tiles) {
     crossbars += t.crossbars;

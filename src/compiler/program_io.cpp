@@ -292,6 +292,7 @@ json op_json(const LoweredOp& op) {
           {"detail", detail_json(op.detail)},
           {"events_per_sample", events_json(op.events)},
           {"cells_programmed", op.cells_programmed},
+          {"output_elements_per_sample", op.output_elements},
           {"placement", placement_json(op.placement)}};
 }
 
@@ -310,6 +311,7 @@ LoweredOp read_op(const Field& f) {
   op.detail = read_detail(f.at("detail"));
   op.events = read_events(f.at("events_per_sample"));
   op.cells_programmed = f.at("cells_programmed").as<std::uint64_t>();
+  op.output_elements = f.at("output_elements_per_sample").as<std::int64_t>();
   op.placement = read_placement(f.at("placement"));
   return op;
 }

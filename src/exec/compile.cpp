@@ -2,9 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "raceit/core/error.hpp"
 #include "raceit/exec/evaluate.hpp"
 #include "raceit/exec/executor.hpp"
+#include "raceit/model/architectures.hpp"
+#include "raceit/model/shape_inference.hpp"
+#include "raceit/model/zoo.hpp"
 #include "raceit/perf/arch.hpp"
 
 namespace raceit::exec {
@@ -37,6 +42,28 @@ std::string default_dataset(const std::string& model) {
 }
 
 CompiledModel compile_model(const CompileRequest& request, const model::DataPaths& paths) {
+  const auto built_ins = model::architecture_names();
+  if (std::find(built_ins.begin(), built_ins.end(), request.model) != built_ins.end()) {
+    if (!request.dataset.empty())
+      throw Error(ErrorKind::InvalidArgument,
+                  fmt::format("'{}' is a built-in architecture without weights: it compiles for cost studies with nominal "
+                              "ranges and cannot be calibrated on data set '{}'",
+                              request.model, request.dataset));
+    if (request.sequence_length < 0)
+      throw Error(ErrorKind::InvalidArgument, fmt::format("sequence length must be positive, got {}", request.sequence_length));
+    const perf::ArchSpec arch = perf::load_arch(perf::arch_path(request.arch), request.overrides);
+    CompiledModel c{model::load_model(request.model, false, paths, request.sequence_length), {}};
+    compiler::ModelRef ref;
+    ref.name = request.model;
+    const std::int64_t tokens = request.sequence_length > 0 ? request.sequence_length : 128;
+    c.program = compiler::compile_nominal(c.graph, ref, arch, model::resolve_sample_shapes(c.graph, tokens));
+    return c;
+  }
+  if (request.sequence_length != 0)
+    throw Error(ErrorKind::InvalidArgument,
+                fmt::format("model '{}': its sequence length comes from its data set; a sequence length applies to the "
+                            "built-in architectures ({})",
+                            request.model, fmt::join(built_ins, ", ")));
   const std::string dataset = request.dataset.empty() ? default_dataset(request.model) : request.dataset;
   if (dataset.empty())
     throw Error(ErrorKind::InvalidArgument,

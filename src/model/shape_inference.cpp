@@ -138,6 +138,17 @@ std::map<std::string, ResolvedValue> resolve_shapes(const Graph& graph, const st
   return env;
 }
 
+std::map<std::string, ResolvedValue> resolve_sample_shapes(const Graph& graph, std::int64_t sequence_length) {
+  std::map<std::string, Shape> inputs;
+  for (const auto& name : graph.inputs) {
+    Shape s = graph.values.at(name).shape;
+    for (std::size_t d = 0; d < s.size(); ++d)
+      if (s[d] < 0) s[d] = d == 0 ? 1 : sequence_length;
+    inputs[name] = s;
+  }
+  return resolve_shapes(graph, inputs);
+}
+
 void infer_value_info(Graph& graph) {
   const auto small = resolve_shapes(graph, concrete_input_shapes(graph, 1));
   const auto large = resolve_shapes(graph, concrete_input_shapes(graph, 2));

@@ -14,14 +14,7 @@ std::int64_t GraphStats::total_macs() const {
 // raceit graph computes is batch-first, and shape inference runs kernels on stand-in data, so
 // resolving a large batch directly would cost a large-batch inference.
 std::vector<NodeWork> node_work(const Graph& graph, std::int64_t sequence_length, std::int64_t batch) {
-  std::map<std::string, Shape> inputs;
-  for (const auto& name : graph.inputs) {
-    Shape s = graph.values.at(name).shape;
-    for (std::size_t d = 0; d < s.size(); ++d)
-      if (s[d] < 0) s[d] = d == 0 ? 1 : sequence_length;
-    inputs[name] = s;
-  }
-  const auto shapes = resolve_shapes(graph, inputs);
+  const auto shapes = resolve_sample_shapes(graph, sequence_length);
   std::vector<NodeWork> work;
   work.reserve(graph.nodes.size());
   for (const auto& node : graph.nodes) {

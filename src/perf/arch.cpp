@@ -77,6 +77,9 @@ void add_mapping_keys(std::vector<ParamSpec>& s) {
        "activation ranges from calibration: min/max, or the percentile range", {"minmax", "percentile"}},
       {"mapping.percentile", Dimension::Dimensionless, "99.99",
        "with calibration percentile: the range runs from the (100-p)th to the pth percentile"},
+      {"mapping.nominal_range", Dimension::Dimensionless, "8",
+       "models without weights (shape-only built-ins such as bert-base) cannot be calibrated: every activation is "
+       "assumed on [-r, r]. It sizes the ACAM programs; event counts depend on shapes only"},
   });
 }
 

@@ -27,7 +27,8 @@ std::vector<Charge> charges(std::string_view event, const ImcSpec& c) {
   if (event == "adc_clipped") return {};
   if (event == "acam_searches") return {{"acam_readout", "search", 1}, {"gray_decoder", "xor", readout_xors}};
   if (event == "shift_adds") return {{"shift_add", "add", 1}};
-  if (event == "digital_adds") return {{"adder", "add", 1}};
+  // A design without dedicated adders (PUMA) adds on its vector units.
+  if (event == "digital_adds") return {c.adders == 0 && c.vector_units > 0 ? Charge{"vector_unit", "op", 1} : Charge{"adder", "add", 1}};
   if (event == "cells_programmed" || event == "cell_writes") return {{"crossbar", "write", 1}};
   if (event == "race_1var_lookups") return {{"race_array", "lookup_1var", 1}, {"gray_decoder", "xor", race_xors}};
   if (event == "race_2var_lookups") return {{"race_array", "lookup_2var", 1}, {"gray_decoder", "xor", race_xors}};

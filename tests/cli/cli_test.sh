@@ -98,5 +98,23 @@ check eval-raceit-wrong-model 2 "compiled for model 'vit-digits'" -- \
   "$RACEIT" eval --model spam-transformer --data spamassassin --program "$TMP/program.json" --limit 8
 check eval-raceit-bad-mode 2 "per_read" -- "$RACEIT" eval --model vit-digits --data digits --mode noisy --limit 8 --calibration 4
 
+# Cost model: ppa and compare.
+"$RACEIT" ppa --model bert-base --arch raceit --json >"$TMP/ppa.json" 2>/dev/null
+for key in latency_s throughput_inf_per_s energy_j power_w area_mm2 chips breakdown by_component by_op assumptions; do
+  check "ppa-key-$key" 0 "\"$key\"" -- cat "$TMP/ppa.json"
+done
+check ppa-text 0 "energy per inference by component" -- "$RACEIT" ppa --model bert-base --arch raceit --seq 64
+check ppa-gpu 0 "h100" -- "$RACEIT" ppa --model bert-base --arch h100 --batch 8
+check ppa-trained-model 0 "calibration  4 train samples of digits" -- \
+  "$RACEIT" ppa --model vit-digits --arch isaac --calibration 4
+check ppa-bad-set 2 "unknown key 'crossbar.rowz'" -- "$RACEIT" ppa --model bert-base --set crossbar.rowz=64
+check ppa-seq-for-trained 2 "sequence length comes from its data set" -- "$RACEIT" ppa --model vit-digits --seq 64
+check ppa-bad-arch 2 "nope" -- "$RACEIT" ppa --model bert-base --arch nope
+check compare-table 0 "retransformer" -- "$RACEIT" compare --model bert-base --archs raceit,retransformer,h100
+check compare-json 0 '"energy_ratio"' -- "$RACEIT" compare --model bert-base --archs raceit,h100 --json
+check compare-empty 2 "at least one" -- "$RACEIT" compare --model bert-base --archs ,
+check compile-built-in 0 "nominal ranges" -- "$RACEIT" compile --model gpt2 --seq 32 -o "$TMP/gpt2.json"
+check compile-built-in-data 2 "without weights" -- "$RACEIT" compile --model bert-base --data digits -o "$TMP/x.json"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

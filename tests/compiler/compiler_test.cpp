@@ -74,7 +74,8 @@ TEST(MappingOptions, BadConfigurationsNameTheKey) {
   EXPECT_NE(choice.find("'maybe' is not one of on, off"), std::string::npos) << choice;
   const std::string gpu = error_of([] { mapping_options(perf::load_arch(perf::arch_path("h100"))); });
   EXPECT_NE(gpu.find("'h100' is a GPU architecture"), std::string::npos) << gpu;
-  const std::string no_race = error_of([] { options_with({"mapping.weight_encoding=bit-slice"}, "isaac"); });
+  // ISAAC has no RACE units; its preset maps everything else digitally.
+  const std::string no_race = error_of([] { options_with({"mapping.softmax=acam"}, "isaac"); });
   EXPECT_NE(no_race.find("key 'tile.race_units'"), std::string::npos) << no_race;
   EXPECT_NO_THROW(options_with({"mapping.function=digital", "mapping.softmax=digital", "mapping.layernorm=digital",
                                 "mapping.data_matmul=crossbar-write", "crossbar.bits_per_cell=2",

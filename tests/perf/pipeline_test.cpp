@@ -8,7 +8,9 @@ namespace raceit::perf {
 
 namespace {
 OpDemand weight_op(const std::string& name, std::int64_t crossbars, std::uint64_t reads) {
-  OpDemand op{name, "weight_matmul"};
+  OpDemand op;
+  op.name = name;
+  op.kind = "weight_matmul";
   op.crossbars = crossbars;
   op.events.array_reads = reads;
   op.events.dac_conversions = reads * 128;
@@ -18,34 +20,94 @@ OpDemand weight_op(const std::string& name, std::int64_t crossbars, std::uint64_
   return op;
 }
 OpDemand function_op(const std::string& name, std::uint64_t lookups) {
-  OpDemand op{name, "gelu"};
+  OpDemand op;
+  op.name = name;
+  op.kind = "acam-function";
   op.events.race_1var_lookups = lookups;
   return op;
 }
 }  // namespace
 
-// One stage on one chip: its time is the busiest resource over the stage's share of the chip.
-TEST(Pipeline, SingleStageUsesItsShareOfTheChip) {
+// Hand-derived from the raceit preset: 24576 crossbars at 100 ns per read, 1024 RACE arrays at
+// 1 ns per lookup.
+constexpr double kRead = 100e-9, kLookup = 1e-9;
+
+// One stage on a quarter of the chip: its crossbars are tied to it (busy time × 4), the RACE
+// arrays are pooled (the whole chip's); with one segment the rows stream, so the sample's latency
+// is one row through each operator plus 127 rows at the slowest.
+TEST(Pipeline, TiedResourcesOnTheStageShareAndPooledOnTheChip) {
   const ArchSpec spec = load_arch(arch_path("raceit"));
   const ResolvedArch arch = resolve(spec);
-  Workload w{"toy", 1, 128, {function_op("pre", 1000), weight_op("fc", arch.crossbars / 4, 8000), function_op("act", 50000)}};
+  ASSERT_EQ(arch.crossbars, 24576);
+  ASSERT_EQ(arch.race_arrays, 1024);
+  OpDemand fc;
+  fc.name = "fc";
+  fc.kind = "crossbar";
+  fc.crossbars = arch.crossbars / 4;
+  fc.events.array_reads = 6144 * 128;  // every quarter-chip array read once per row
+  fc.events.cells_programmed = 1000;
+  Workload w{"toy", 1, 128, {function_op("pre", 1024 * 50), fc, function_op("act", 1024 * 500)}};
   const PerfReport r = evaluate_pipeline(w, spec);
   ASSERT_EQ(r.stages.size(), 1u);  // the leading function joins the first stage
   EXPECT_EQ(r.stages[0].ops.size(), 3u);
   EXPECT_EQ(r.chips, 1);
+  EXPECT_EQ(r.segments, 1);
+  const double crossbar = 128 * kRead;     // 6144·128 reads over 6144 arrays
+  const double race = 550 * kLookup;       // 1024·550 lookups over 1024 arrays
+  EXPECT_NEAR(r.stages[0].time, crossbar, 1e-15);
+  EXPECT_EQ(r.stages[0].bottleneck, "crossbar");
+  EXPECT_NEAR(r.throughput, 1 / crossbar, 1e-6 / crossbar);
+  // Both functions take the segment's pooled RACE time; fc its crossbar time.
+  EXPECT_NEAR(r.ops[0].time, race, 1e-15);
+  EXPECT_NEAR(r.ops[1].time, crossbar, 1e-15);
+  EXPECT_NEAR(r.latency, (2 * race + crossbar) / 128 + 127 * crossbar / 128, 1e-15);
   EventCounts all;
   for (const auto& op : w.ops) all += op.events;
   all.cells_programmed = 0;
-  const EventPricing p = price_events(spec, all);
-  double busiest = 0;
-  for (const auto& res : p.resources) busiest = std::max(busiest, res.busy_time * 4);  // a quarter of the chip
-  EXPECT_DOUBLE_EQ(r.stages[0].time, busiest);
-  EXPECT_DOUBLE_EQ(r.latency, busiest);
-  EXPECT_DOUBLE_EQ(r.throughput, 1.0 / busiest);
-  EXPECT_NEAR(r.energy, p.total_energy + arch.leakage_power * r.latency, 1e-12 * r.energy);
-  EXPECT_DOUBLE_EQ(r.programming_energy,
-                   price_events(spec, EventCounts{.cells_programmed = w.ops[1].events.cells_programmed}).total_energy);
+  EXPECT_NEAR(r.energy, price_events(spec, all).total_energy + arch.leakage_power * r.latency, 1e-12 * r.energy);
+  EXPECT_DOUBLE_EQ(r.programming_energy, price_events(spec, EventCounts{.cells_programmed = 1000}).total_energy);
   EXPECT_DOUBLE_EQ(r.area, arch.area);
+}
+
+// Q·Kᵀ needs every key: it starts a segment, and the segments of a sample run one after
+// another. Throughput sees the chip's whole pooled demand; each further sample of a batch adds
+// one steady-state interval.
+TEST(Pipeline, WholeSequenceOperatorsSplitSegmentsAndBatchesAddIntervals) {
+  const ArchSpec spec = load_arch(arch_path("raceit"));
+  const ResolvedArch arch = resolve(spec);
+  auto weight = [&](const std::string& name, std::uint64_t rows) {
+    OpDemand op;
+  op.name = name;
+  op.kind = "crossbar";
+    op.crossbars = arch.crossbars / 8;
+    op.events.array_reads = static_cast<std::uint64_t>(arch.crossbars / 8) * rows;
+    return op;
+  };
+  OpDemand scores;
+  scores.name = "scores";
+  scores.kind = "acam-data-matmul";
+  scores.whole_sequence = true;
+  scores.events.race_2var_lookups = 1024 * 20000;
+  const std::uint64_t tokens = 64;
+  for (std::int64_t batch : {1, 3}) {
+    const auto rows = tokens * static_cast<std::uint64_t>(batch);
+    scores.events.race_2var_lookups = 1024 * 20000 * static_cast<std::uint64_t>(batch);
+    Workload w{"attention", batch, static_cast<std::int64_t>(tokens), {weight("k", rows), scores, weight("out", rows)}};
+    const PerfReport r = evaluate_pipeline(w, spec);
+    ASSERT_EQ(r.stages.size(), 2u);
+    EXPECT_EQ(r.segments, 2);
+    const double b = static_cast<double>(batch);
+    const double crossbar = static_cast<double>(rows) * kRead, race = 20000 * b * kLookup;
+    // Stage 0 holds k and scores: its crossbars or the chip's RACE time, whichever is longer.
+    EXPECT_NEAR(r.stages[0].time, std::max(crossbar, race), 1e-15);
+    EXPECT_NEAR(r.throughput, b / std::max(crossbar, race), 1e-6 * r.throughput);
+    // Segment 1: k streams alone. Segment 2: scores then out, streaming.
+    const double per_row = 1.0 / static_cast<double>(rows), t = static_cast<double>(tokens);
+    const double segment1 = crossbar * per_row * t;
+    const double segment2 = (race + crossbar) * per_row + (t - 1) * std::max(race, crossbar) * per_row;
+    EXPECT_NEAR(r.sample_latency, segment1 + segment2, 1e-15);
+    EXPECT_NEAR(r.latency, r.sample_latency + (b - 1) / r.throughput, 1e-15);
+  }
 }
 
 // Weights larger than a chip: stages spill onto a second chip and the activations between them

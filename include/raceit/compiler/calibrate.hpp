@@ -16,6 +16,7 @@
 #include "raceit/compiler/program.hpp"
 #include "raceit/core/tensor.hpp"
 #include "raceit/model/graph.hpp"
+#include "raceit/model/shape_inference.hpp"
 
 namespace raceit::compiler {
 
@@ -57,6 +58,15 @@ struct CalibrationRuns {
 // the (100 − p)th to pth percentile of a 4096-bin histogram over [min, max] (a second run).
 // Deterministic for any thread count.
 Calibration calibrate(const model::Graph& graph, const CalibrationRuns& runs, const MappingOptions& options);
+
+// The calibration assumed for a graph without weight values (the shape-only built-in
+// architectures), where nothing can run: every float activation on [−range, range]; softmax row
+// sums on [1, row length]; norm variances on [range²·1e-4 + ε, range² + ε], |x − mean| up to
+// range and normalised values up to √(row length − 1), the largest a row allows. `values` are the
+// shapes of one sample (model::resolve_sample_shapes). It sets the ACAM programs' sizes; event
+// counts depend on the shapes alone.
+Calibration nominal_calibration(const model::Graph& graph, const std::map<std::string, model::ResolvedValue>& values,
+                                double range);
 
 // Sets every crossbar's readout full scale to just cover the largest column value its calibration
 // inputs produce on ideal cells (xbar::full_scale_for_peak), for lowered WeightMatMul and

@@ -21,4 +21,11 @@ Program emit(const model::Graph& graph, ModelRef model, const perf::ArchSpec& ar
 Program compile(const model::Graph& graph, const ModelRef& model, const perf::ArchSpec& arch, const CalibrationRuns& runs,
                 const CalibrationInfo& info);
 
+// Every pass for a graph without weight values (a shape-only built-in architecture): the nominal
+// calibration (mapping.nominal_range) at the shapes of one sample (model::resolve_sample_shapes),
+// and readouts left at their full scale. The program's events and placement are exact for those
+// shapes; it cannot be run by the functional executor.
+Program compile_nominal(const model::Graph& graph, const ModelRef& model, const perf::ArchSpec& arch,
+                        const std::map<std::string, model::ResolvedValue>& sample_shapes);
+
 }  // namespace raceit::compiler

@@ -14,7 +14,8 @@ namespace raceit::compiler {
 
 // One LoweredOp per node, in graph order. Nodes the chosen engine cannot take (a softmax over an
 // inner axis, a function not finite on its calibrated range, a Conv) fall back to Digital with
-// the reason in `note`. Error(InvalidArgument) when the graph has no weight values.
+// the reason in `note`. Error(InvalidArgument) when a calibration from runs (samples > 0) comes
+// with a shape-only graph.
 std::vector<LoweredOp> lower(const model::Graph& graph, const Calibration& calibration, const MappingOptions& options);
 
 // The expression an element-wise operator computes, for a 1-var ACAM ("" when it is not one:

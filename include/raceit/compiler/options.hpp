@@ -36,6 +36,7 @@ struct MappingOptions {
   acam::OutputEncoding acam_encoding = acam::OutputEncoding::Gray;
   CalibrationMethod calibration = CalibrationMethod::MinMax;
   double percentile = 99.99;
+  double nominal_range = 8.0;  // shape-only models: activations assumed on [-r, r]
   // Placement: RACE array shape and counts.
   acam::ArrayShape race_array;
   int race_arrays_per_unit = 0;

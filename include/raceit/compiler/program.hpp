@@ -20,7 +20,7 @@ namespace raceit::compiler {
 
 using raceit::to_string;  // shapes and dtypes print alongside engines
 
-inline constexpr int kProgramVersion = 1;
+inline constexpr int kProgramVersion = 2;  // 2: output_elements per operator
 
 // Where an operator runs.
 enum class Engine {
@@ -116,6 +116,7 @@ struct LoweredOp {
   OpDetail detail;
   EventCounts events;            // per sample, at the shapes calibration saw (cells_programmed: 0)
   std::uint64_t cells_programmed = 0;  // RRAM cells programmed once per model
+  std::int64_t output_elements = 0;    // values of its first output per sample (what leaves a pipeline stage)
   Placement placement;
   bool operator==(const LoweredOp&) const = default;
 };
@@ -165,6 +166,8 @@ struct Program {
 
   // Per-sample events of all operators.
   EventCounts total_events() const;
+  // The resolved value of a configuration key as written ("" when the program has no such key).
+  std::string config_value(const std::string& key) const;
 };
 
 // FNV-1a (64 bit, hex) over every initializer's name, dtype, shape and bytes, in name order.

@@ -34,6 +34,7 @@ struct EventCounts {
   // The field called `name`, writable; nullptr for an unknown name.
   std::uint64_t* field(std::string_view name);
   EventCounts& operator+=(const EventCounts& o);
+  EventCounts& operator*=(std::uint64_t factor);  // every count, e.g. per sample to per batch
   bool operator==(const EventCounts&) const = default;
 };
 
@@ -71,6 +72,11 @@ inline std::uint64_t* EventCounts::field(std::string_view name) {
 
 inline EventCounts& EventCounts::operator+=(const EventCounts& o) {
   for (const auto& [name, member] : kEventFields) this->*member += o.*member;
+  return *this;
+}
+
+inline EventCounts& EventCounts::operator*=(std::uint64_t factor) {
+  for (const auto& [name, member] : kEventFields) this->*member *= factor;
   return *this;
 }
 

@@ -25,6 +25,7 @@ struct CompileRequest {
   std::string arch = "raceit";         // preset name or file
   std::vector<std::string> overrides;  // KEY=VALUE for the architecture file
   std::int64_t calibration_samples = 64;
+  std::int64_t sequence_length = 0;    // built-in text architectures: tokens per sample (0: 128)
   int threads = 0;
 };
 
@@ -34,7 +35,11 @@ struct CompiledModel {
 };
 
 // Loads the task graph (task_graph), calibrates on `calibration_samples` of the data set's training
-// split and compiles for the architecture. Error(InvalidArgument) when no data set is known.
+// split and compiles for the architecture. A built-in architecture (bert-base, gpt2, …) has no
+// weights: it compiles with the nominal calibration (compiler::compile_nominal) at
+// `sequence_length`, for cost studies. Error(InvalidArgument) when no data set is known, when a
+// data set is given for a built-in architecture, or a sequence length for a model whose data set
+// sets it.
 CompiledModel compile_model(const CompileRequest& request, const model::DataPaths& paths = model::default_data_paths());
 
 }  // namespace raceit::exec

@@ -21,6 +21,10 @@ struct ResolvedValue {
 // Errors name the node whose shapes do not fit.
 std::map<std::string, ResolvedValue> resolve_shapes(const Graph& graph, const std::map<std::string, Shape>& input_shapes);
 
+// Shapes of every value for one sample: each input's dynamic first dimension is 1 (the batch),
+// any other dynamic dimension `sequence_length`.
+std::map<std::string, ResolvedValue> resolve_sample_shapes(const Graph& graph, std::int64_t sequence_length);
+
 // Input shapes with every dynamic dimension set to `dynamic_size`.
 std::map<std::string, Shape> concrete_input_shapes(const Graph& graph, std::int64_t dynamic_size);
 

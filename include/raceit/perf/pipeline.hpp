@@ -4,17 +4,27 @@
 // The workload is a list of operators in execution order, each with the hardware events it
 // causes for one batch (the compiled program's event counts) and, for weight matmuls, the number
 // of crossbar arrays its weights occupy. The model:
-//   * Stages. Every operator with weights starts a pipeline stage; the operators after it (GELU,
+//   * Stages. Every operator with crossbars starts a pipeline stage; the operators after it (GELU,
 //     attention, softmax, LayerNorm, residual adds…) belong to its stage (operators before the
 //     first weight matmul join the first stage).
-//   * Allocation. A stage owns the tiles its weights fill: the fraction f = its arrays / the
-//     chip's arrays of every tile component (crossbars, converters, RACE units, adders, buffer,
-//     routers). Nothing is replicated to balance the pipeline.
 //   * Chips. Stages are packed onto chips in order (layer-contiguous partitioning); a stage larger
 //     than a chip spans several. Activations that leave a chip cross a chip-to-chip link.
-//   * Time. A stage lasts as long as its busiest resource: Σ events · busy time per event over
-//     the instances it owns (perf/pricing). Latency = Σ stage times + link transfer times;
+//   * Tied resources (crossbars and their DACs, converters and shift-adders; the tile
+//     buffer, bus and registers) sit with the weights: a stage owns the fraction f = its arrays /
+//     the chip's arrays of each, and nothing is replicated to balance the pipeline.
+//   * Pooled resources (RACE arrays, Gray decoders, digital adders, vector units, SFUs) hold no weights: their
+//     ACAM programs and work can go to any tile of the chip, so the operators running at the same
+//     time share the chip's instances in proportion to their demand.
+//   * Throughput (steady state, every stage busy on a different batch): a stage lasts
+//     max(tied busy time / f, the chip's total pooled busy time of each pooled resource it uses);
 //     throughput = batch / the slowest stage or link transfer.
+//   * Latency (rows stream: an operator starts on a token's row as soon as the operator before it
+//     has produced it). An operator that needs its inputs' last row first (Q·Kᵀ and softmax·V
+//     need every key and value: `whole_sequence`) starts a new segment; the segments of one
+//     sample run one after another. Within a segment, operator o takes τ_o per row: its tied busy
+//     time / f, or the segment's pooled busy time, over the rows of the batch. A segment takes
+//     Σ τ_o + (tokens − 1) · max τ_o; the first sample's latency is the sum over segments plus its
+//     link transfers, and each further sample of the batch adds 1 / throughput.
 //   * Energy = Σ priced events + leakage · chips · latency. Weight programming
 //     (cells_programmed) is a one-off cost, reported separately, not per inference.
 #include <cstdint>
@@ -32,6 +42,7 @@ struct OpDemand {
   EventCounts events;            // for the whole batch
   std::int64_t crossbars = 0;    // arrays holding this operator's weights (0: no weights)
   std::int64_t output_bits = 0;  // activation bits it produces for the whole batch
+  bool whole_sequence = false;   // needs its inputs' last row before its first output row
 };
 
 struct Workload {
@@ -45,14 +56,14 @@ struct StageReport {
   int chip = 0;  // first chip the stage sits on
   std::vector<std::string> ops;
   std::int64_t crossbars = 0;
-  double time = 0;  // s
+  double time = 0;  // s per batch in steady state
   std::string bottleneck;
 };
 
 struct OpReport {
   std::string name, kind;
-  int stage = 0;
-  double time = 0;    // s, busiest resource for this operator alone on its stage's share
+  int stage = 0, segment = 0;
+  double time = 0;    // s for the batch: its busiest resource on its share (latency view)
   double energy = 0;  // J
   std::string bottleneck;
 };
@@ -60,7 +71,9 @@ struct OpReport {
 struct PerfReport {
   std::string arch;
   int chips = 0;
-  double latency = 0;         // s per batch
+  double latency = 0;         // s, first input to the batch's last output
+  double sample_latency = 0;  // s, first input to the first sample's output
+  int segments = 0;           // stretches of streaming operators between whole-sequence barriers
   double throughput = 0;      // inferences per second, pipelined
   double energy = 0;          // J per batch (dynamic + leakage)
   double leakage_energy = 0;  // J per batch, included in energy

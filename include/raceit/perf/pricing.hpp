@@ -6,7 +6,7 @@
 //   array_reads → crossbar read          dac_conversions → dac      adc_conversions → adc
 //   acam_searches → acam_readout search + (readout_bits − 1) Gray-decoder XORs
 //   race_1var_lookups / race_2var_lookups → race_array lookup + (race.rows − 1) XORs
-//   shift_adds → shift_add   digital_adds → adder   cells_programmed, cell_writes → crossbar write
+//   shift_adds → shift_add   digital_adds → adder (vector_unit without adders)   cells_programmed, cell_writes → crossbar write
 //   buffer_accesses → buffer + tile_bus   register_accesses → register
 //   noc_flit_hops → router   link_bits → link   vector_ops → vector_unit   sfu_ops → sfu
 //   adc_clipped costs nothing extra (those conversions are in adc_conversions).
