@@ -19,43 +19,35 @@ namespace raceit::report {
 
 namespace {
 
-bool is_built_in(const std::string &model) {
+bool is_built_in(const std::string& model) {
   const auto names = model::architecture_names();
   return std::find(names.begin(), names.end(), model) != names.end();
 }
 
-std::string calibration_of(const compiler::Program &p) {
+std::string calibration_of(const compiler::Program& p) {
   if (p.calibration.samples == 0)
-    return fmt::format(
-        "none (no weights): activations on [-{0}, {0}] (mapping.nominal_range)",
-        p.config_value("mapping.nominal_range"));
-  return fmt::format("{} {} samples of {}, {}", p.calibration.samples,
-                     p.calibration.split, p.calibration.dataset,
+    return fmt::format("none (no weights): activations on [-{0}, {0}] (mapping.nominal_range)",
+                       p.config_value("mapping.nominal_range"));
+  return fmt::format("{} {} samples of {}, {}", p.calibration.samples, p.calibration.split, p.calibration.dataset,
                      p.calibration.method);
 }
 
 std::string seconds(double v) { return format_quantity(v, Dimension::Time); }
 std::string joules(double v) { return format_quantity(v, Dimension::Energy); }
 
-std::string ratio(double v) {
-  return v >= 100 ? fmt::format("{:.0f}x", v) : fmt::format("{:.3g}x", v);
-}
+std::string ratio(double v) { return v >= 100 ? fmt::format("{:.0f}x", v) : fmt::format("{:.3g}x", v); }
 
-} // namespace
+}  // namespace
 
-perf::Workload workload_of(const compiler::Program &program, std::int64_t batch,
-                           std::int64_t tokens) {
-  if (batch < 1)
-    throw Error(ErrorKind::InvalidArgument,
-                fmt::format("batch must be at least 1, got {}", batch));
+perf::Workload workload_of(const compiler::Program& program, std::int64_t batch, std::int64_t tokens) {
+  if (batch < 1) throw Error(ErrorKind::InvalidArgument, fmt::format("batch must be at least 1, got {}", batch));
   perf::Workload w;
   w.model = program.model.name;
   w.batch = batch;
   w.tokens = tokens;
   const auto b = static_cast<std::uint64_t>(batch);
-  for (const compiler::LoweredOp &op : program.ops) {
-    if (op.engine == compiler::Engine::None ||
-        op.engine == compiler::Engine::Folded ||
+  for (const compiler::LoweredOp& op : program.ops) {
+    if (op.engine == compiler::Engine::None || op.engine == compiler::Engine::Folded ||
         op.engine == compiler::Engine::Fused)
       continue;
     perf::OpDemand d;
@@ -63,7 +55,7 @@ perf::Workload workload_of(const compiler::Program &program, std::int64_t batch,
     d.kind = compiler::to_string(op.engine);
     d.events = op.events;
     d.events *= b;
-    d.events.cells_programmed = op.cells_programmed; // once, not per sample
+    d.events.cells_programmed = op.cells_programmed;  // once, not per sample
     d.crossbars = op.placement.crossbars;
     d.output_bits = op.output_elements * program.activation_bits * batch;
     d.whole_sequence = op.op == model::OpType::DataMatMul;
@@ -73,41 +65,33 @@ perf::Workload workload_of(const compiler::Program &program, std::int64_t batch,
 }
 
 CostStudy::CostStudy(std::string model, Options options, model::DataPaths paths)
-    : model_(std::move(model)), options_(std::move(options)),
-      paths_(std::move(paths)), built_in_(is_built_in(model_)) {
+    : model_(std::move(model)), options_(std::move(options)), paths_(std::move(paths)), built_in_(is_built_in(model_)) {
   if (options_.sequence_length < 0)
     throw Error(ErrorKind::InvalidArgument,
-                fmt::format("sequence length must be positive, got {}",
-                            options_.sequence_length));
-  const std::int64_t seq =
-      options_.sequence_length > 0 ? options_.sequence_length : 128;
+                fmt::format("sequence length must be positive, got {}", options_.sequence_length));
+  const std::int64_t seq = options_.sequence_length > 0 ? options_.sequence_length : 128;
   if (built_in_) {
     if (!options_.dataset.empty())
-      throw Error(ErrorKind::InvalidArgument,
-                  fmt::format("'{}' is a built-in architecture without "
-                              "weights: it is costed with nominal ranges and "
-                              "takes no data set ('{}')",
-                              model_, options_.dataset));
+      throw Error(ErrorKind::InvalidArgument, fmt::format("'{}' is a built-in architecture without "
+                                                          "weights: it is costed with nominal ranges and "
+                                                          "takes no data set ('{}')",
+                                                          model_, options_.dataset));
     graph_ = model::load_model(model_, false, paths_, options_.sequence_length);
     sample_shapes_ = model::resolve_sample_shapes(graph_, seq);
   } else {
     if (options_.sequence_length != 0)
-      throw Error(ErrorKind::InvalidArgument,
-                  fmt::format("model '{}': its sequence length comes from its "
-                              "data set; --seq applies to the built-in "
-                              "architectures ({})",
-                              model_,
-                              fmt::join(model::architecture_names(), ", ")));
-    if (options_.dataset.empty())
-      options_.dataset = exec::default_dataset(model_);
-    graph_ = options_.dataset.empty()
-                 ? model::load_model(model_, false, paths_)
-                 : exec::task_graph(model_, options_.dataset, paths_);
+      throw Error(ErrorKind::InvalidArgument, fmt::format("model '{}': its sequence length comes from its "
+                                                          "data set; --seq applies to the built-in "
+                                                          "architectures ({})",
+                                                          model_, fmt::join(model::architecture_names(), ", ")));
+    if (options_.dataset.empty()) options_.dataset = exec::default_dataset(model_);
+    graph_ = options_.dataset.empty() ? model::load_model(model_, false, paths_)
+                                      : exec::task_graph(model_, options_.dataset, paths_);
   }
   tokens_ = model::graph_statistics(graph_, seq).tokens;
 }
 
-Ppa CostStudy::header(const perf::ArchSpec &spec, std::int64_t batch) const {
+Ppa CostStudy::header(const perf::ArchSpec& spec, std::int64_t batch) const {
   Ppa r;
   r.model = model_;
   r.arch = spec.name;
@@ -118,35 +102,22 @@ Ppa CostStudy::header(const perf::ArchSpec &spec, std::int64_t batch) const {
   return r;
 }
 
-compiler::Program CostStudy::compile(const perf::ArchSpec &spec) const {
+compiler::Program CostStudy::compile(const perf::ArchSpec& spec) const {
   compiler::ModelRef ref;
   ref.name = model_;
-  if (built_in_)
-    return compiler::compile_nominal(graph_, ref, spec, sample_shapes_);
-  exec::CompileRequest request{model_,
-                               options_.dataset,
-                               spec.path,
-                               {},
-                               options_.calibration_samples,
-                               options_.threads};
-  for (const auto &key : spec.params.specs())
-    if (spec.params.has(key.key) &&
-        spec.params.value(key.key).source.starts_with("--set"))
-      request.overrides.push_back(key.key + "=" +
-                                  spec.params.value(key.key).text);
+  if (built_in_) return compiler::compile_nominal(graph_, ref, spec, sample_shapes_);
+  exec::CompileRequest request{model_, options_.dataset, spec.path, {}, options_.calibration_samples, options_.threads};
+  for (const auto& key : spec.params.specs())
+    if (spec.params.has(key.key) && spec.params.value(key.key).source.starts_with("--set"))
+      request.overrides.push_back(key.key + "=" + spec.params.value(key.key).text);
   return exec::compile_model(request, paths_).program;
 }
 
-Ppa CostStudy::estimate(const std::string &arch,
-                        const std::vector<std::string> &overrides,
-                        std::int64_t batch) const {
+Ppa CostStudy::estimate(const std::string& arch, const std::vector<std::string>& overrides, std::int64_t batch) const {
   const perf::ArchSpec spec = perf::load_arch(perf::arch_path(arch), overrides);
   if (spec.kind == perf::ArchKind::Gpu) {
-    if (batch < 1)
-      throw Error(ErrorKind::InvalidArgument,
-                  fmt::format("batch must be at least 1, got {}", batch));
-    const perf::GpuEstimate g = perf::estimate_gpu(
-        graph_, spec, {tokens_, batch, options_.gpu_precision, true});
+    if (batch < 1) throw Error(ErrorKind::InvalidArgument, fmt::format("batch must be at least 1, got {}", batch));
+    const perf::GpuEstimate g = perf::estimate_gpu(graph_, spec, {tokens_, batch, options_.gpu_precision, true});
     Ppa r = header(spec, batch);
     r.latency = g.latency;
     r.throughput = g.latency > 0 ? static_cast<double>(batch) / g.latency : 0;
@@ -155,20 +126,16 @@ Ppa CostStudy::estimate(const std::string &arch,
     r.area = spec.gpu.die_area;
     r.calibration = "not needed (roofline of the graph)";
     r.by_component = {{"gpu", r.energy}};
-    for (const perf::GpuOpCost &op : g.ops)
-      if (op.time > 0)
-        r.by_op.push_back(
-            {op.node, model::to_string(op.op), -1, op.time, 0.0, op.bound});
+    for (const perf::GpuOpCost& op : g.ops)
+      if (op.time > 0) r.by_op.push_back({op.node, model::to_string(op.op), -1, op.time, 0.0, op.bound});
     r.assumptions = g.assumptions;
     return r;
   }
   return estimate(compile(spec), spec, batch);
 }
 
-Ppa CostStudy::estimate(const compiler::Program &program,
-                        const perf::ArchSpec &spec, std::int64_t batch) const {
-  const perf::PerfReport p =
-      perf::evaluate_pipeline(workload_of(program, batch, tokens_), spec);
+Ppa CostStudy::estimate(const compiler::Program& program, const perf::ArchSpec& spec, std::int64_t batch) const {
+  const perf::PerfReport p = perf::evaluate_pipeline(workload_of(program, batch, tokens_), spec);
   const double per_inference = 1.0 / static_cast<double>(batch);
   Ppa r = header(spec, batch);
   r.latency = p.latency;
@@ -179,90 +146,70 @@ Ppa CostStudy::estimate(const compiler::Program &program,
   r.chips = p.chips;
   r.programming_energy = p.programming_energy;
   r.calibration = calibration_of(program);
-  for (const auto &c : p.by_component)
-    r.by_component.push_back({c.component, c.energy * per_inference});
-  if (p.leakage_energy > 0)
-    r.by_component.push_back({"leakage", p.leakage_energy * per_inference});
-  for (const auto &op : p.ops)
-    r.by_op.push_back(
-        {op.name, op.kind, op.stage, op.time, op.energy, op.bottleneck});
+  for (const auto& c : p.by_component) r.by_component.push_back({c.component, c.energy * per_inference});
+  if (p.leakage_energy > 0) r.by_component.push_back({"leakage", p.leakage_energy * per_inference});
+  for (const auto& op : p.ops) r.by_op.push_back({op.name, op.kind, op.stage, op.time, op.energy, op.bottleneck});
   r.stages = p.stages;
   r.assumptions = p.assumptions;
   r.assumptions.push_back("calibration: " + r.calibration);
-  r.assumptions.push_back(
-      fmt::format("batch = {}, tokens per sample = {}", batch, tokens_));
+  r.assumptions.push_back(fmt::format("batch = {}, tokens per sample = {}", batch, tokens_));
   return r;
 }
 
-nlohmann::json to_json(const Ppa &r) {
-  nlohmann::json components = nlohmann::json::array(),
-                 ops = nlohmann::json::array(),
-                 stages = nlohmann::json::array();
-  for (const auto &c : r.by_component)
-    components.push_back({{"component", c.component}, {"energy_j", c.energy}});
-  for (const auto &op : r.by_op)
+nlohmann::json to_json(const Ppa& r) {
+  nlohmann::json components = nlohmann::json::array(), ops = nlohmann::json::array(), stages = nlohmann::json::array();
+  for (const auto& c : r.by_component) components.push_back({{"component", c.component}, {"energy_j", c.energy}});
+  for (const auto& op : r.by_op)
     ops.push_back({{"name", op.name},
                    {"kind", op.kind},
                    {"stage", op.stage},
                    {"time_s", op.time},
                    {"energy_j", op.energy},
                    {"bottleneck", op.bottleneck}});
-  for (const auto &s : r.stages)
+  for (const auto& s : r.stages)
     stages.push_back({{"chip", s.chip},
                       {"crossbars", s.crossbars},
                       {"time_s", s.time},
                       {"bottleneck", s.bottleneck},
                       {"ops", s.ops}});
-  return {
-      {"model", r.model},
-      {"arch", r.arch},
-      {"arch_path", r.arch_path},
-      {"kind", r.kind},
-      {"batch", r.batch},
-      {"tokens", r.tokens},
-      {"latency_s", r.latency},
-      {"latency_per_token_s",
-       r.latency / static_cast<double>(std::max<std::int64_t>(r.tokens, 1))},
-      {"throughput_inf_per_s", r.throughput},
-      {"energy_j", r.energy},
-      {"power_w", r.power},
-      {"area_mm2", r.area * 1e6},
-      {"chips", r.chips},
-      {"programming_energy_j", r.programming_energy},
-      {"calibration", r.calibration},
-      {"breakdown",
-       {{"by_component", components}, {"by_op", ops}, {"stages", stages}}},
-      {"assumptions", r.assumptions}};
+  return {{"model", r.model},
+          {"arch", r.arch},
+          {"arch_path", r.arch_path},
+          {"kind", r.kind},
+          {"batch", r.batch},
+          {"tokens", r.tokens},
+          {"latency_s", r.latency},
+          {"latency_per_token_s", r.latency / static_cast<double>(std::max<std::int64_t>(r.tokens, 1))},
+          {"throughput_inf_per_s", r.throughput},
+          {"energy_j", r.energy},
+          {"power_w", r.power},
+          {"area_mm2", r.area * 1e6},
+          {"chips", r.chips},
+          {"programming_energy_j", r.programming_energy},
+          {"calibration", r.calibration},
+          {"breakdown", {{"by_component", components}, {"by_op", ops}, {"stages", stages}}},
+          {"assumptions", r.assumptions}};
 }
 
-std::string to_text(const Ppa &r) {
+std::string to_text(const Ppa& r) {
   std::string s;
-  s += fmt::format("{} on {} ({}), batch {}, {} tokens per sample\n", r.model,
-                   r.arch, r.arch_path, r.batch, r.tokens);
+  s += fmt::format("{} on {} ({}), batch {}, {} tokens per sample\n", r.model, r.arch, r.arch_path, r.batch, r.tokens);
+  s += fmt::format("latency      {} per batch ({} per token)\n", seconds(r.latency),
+                   seconds(r.latency / static_cast<double>(std::max<std::int64_t>(r.tokens, 1))));
+  s += fmt::format("throughput   {:.4g} inferences/s{}\n", r.throughput, r.kind == "imc" ? " (layer-pipelined)" : "");
   s += fmt::format(
-      "latency      {} per batch ({} per token)\n", seconds(r.latency),
-      seconds(r.latency /
-              static_cast<double>(std::max<std::int64_t>(r.tokens, 1))));
-  s += fmt::format("throughput   {:.4g} inferences/s{}\n", r.throughput,
-                   r.kind == "imc" ? " (layer-pipelined)" : "");
-  s += fmt::format("energy       {} per inference{}\n", joules(r.energy),
-                   r.programming_energy > 0
-                       ? fmt::format("; programming the weights once: {}",
-                                     joules(r.programming_energy))
-                       : "");
+      "energy       {} per inference{}\n", joules(r.energy),
+      r.programming_energy > 0 ? fmt::format("; programming the weights once: {}", joules(r.programming_energy)) : "");
   s += fmt::format("power        {:.4g} W\n", r.power);
-  s += fmt::format("area         {:.4g} mm² ({} chip{})\n", r.area * 1e6,
-                   r.chips, r.chips == 1 ? "" : "s");
+  s += fmt::format("area         {:.4g} mm² ({} chip{})\n", r.area * 1e6, r.chips, r.chips == 1 ? "" : "s");
   s += fmt::format("calibration  {}\n", r.calibration);
 
   s += "\nenergy per inference by component\n";
   double total = 0;
-  for (const auto &c : r.by_component)
-    total += c.energy;
-  for (const auto &c : r.by_component)
-    s +=
-        fmt::format("  {:<14} {:>12}  {:5.1f}%\n", c.component,
-                    joules(c.energy), total > 0 ? 100 * c.energy / total : 0.0);
+  for (const auto& c : r.by_component) total += c.energy;
+  for (const auto& c : r.by_component)
+    s += fmt::format("  {:<14} {:>12}  {:5.1f}%\n", c.component, joules(c.energy),
+                     total > 0 ? 100 * c.energy / total : 0.0);
 
   // Time and energy per engine (IMC) or operator type (GPU).
   struct Sum {
@@ -270,39 +217,33 @@ std::string to_text(const Ppa &r) {
     double time = 0, energy = 0;
   };
   std::map<std::string, Sum> by_kind;
-  for (const auto &op : r.by_op) {
-    Sum &k = by_kind[op.kind];
+  for (const auto& op : r.by_op) {
+    Sum& k = by_kind[op.kind];
     ++k.count;
     k.time += op.time;
     k.energy += op.energy;
   }
-  s += fmt::format("\n{:<18} {:>5} {:>12} {:>14}\n",
-                   r.kind == "imc" ? "engine" : "operator", "ops", "busy time",
+  s += fmt::format("\n{:<18} {:>5} {:>12} {:>14}\n", r.kind == "imc" ? "engine" : "operator", "ops", "busy time",
                    r.kind == "imc" ? "energy/batch" : "");
-  for (const auto &[kind, k] : by_kind)
-    s += fmt::format("{:<18} {:>5} {:>12} {:>14}\n", kind, k.count,
-                     seconds(k.time), r.kind == "imc" ? joules(k.energy) : "");
+  for (const auto& [kind, k] : by_kind)
+    s += fmt::format("{:<18} {:>5} {:>12} {:>14}\n", kind, k.count, seconds(k.time),
+                     r.kind == "imc" ? joules(k.energy) : "");
   if (!r.stages.empty()) {
-    const auto slowest = std::max_element(
-        r.stages.begin(), r.stages.end(),
-        [](const auto &a, const auto &b) { return a.time < b.time; });
-    s += fmt::format(
-        "\n{} pipeline stages; slowest: stage {} ({}, {}, bottleneck {})\n",
-        r.stages.size(), slowest - r.stages.begin(), slowest->ops.front(),
-        seconds(slowest->time), slowest->bottleneck);
+    const auto slowest = std::max_element(r.stages.begin(), r.stages.end(),
+                                          [](const auto& a, const auto& b) { return a.time < b.time; });
+    s += fmt::format("\n{} pipeline stages; slowest: stage {} ({}, {}, bottleneck {})\n", r.stages.size(),
+                     slowest - r.stages.begin(), slowest->ops.front(), seconds(slowest->time), slowest->bottleneck);
   }
   s += "\nassumptions\n";
-  for (const auto &a : r.assumptions)
-    s += "  " + a + "\n";
+  for (const auto& a : r.assumptions) s += "  " + a + "\n";
   return s;
 }
 
-nlohmann::json comparison_json(const std::vector<Ppa> &results) {
-  if (results.empty())
-    throw Error(ErrorKind::InvalidArgument, "nothing to compare");
-  const Ppa &ref = results.front();
+nlohmann::json comparison_json(const std::vector<Ppa>& results) {
+  if (results.empty()) throw Error(ErrorKind::InvalidArgument, "nothing to compare");
+  const Ppa& ref = results.front();
   nlohmann::json archs = nlohmann::json::array();
-  for (const Ppa &r : results) {
+  for (const Ppa& r : results) {
     nlohmann::json j = to_json(r);
     j["speedup"] = r.latency / ref.latency;
     j["throughput_gain"] = ref.throughput / r.throughput;
@@ -313,34 +254,33 @@ nlohmann::json comparison_json(const std::vector<Ppa> &results) {
           {"batch", ref.batch},
           {"tokens", ref.tokens},
           {"reference", ref.arch},
-          {"ratios", "speedup = latency / the reference's latency; "
-                     "throughput_gain = the reference's throughput / "
-                     "throughput; energy_ratio = energy / the reference's "
-                     "energy (all > 1: the reference is better)"},
+          {"ratios",
+           "speedup = latency / the reference's latency; "
+           "throughput_gain = the reference's throughput / "
+           "throughput; energy_ratio = energy / the reference's "
+           "energy (all > 1: the reference is better)"},
           {"archs", archs}};
 }
 
-std::string comparison_text(const std::vector<Ppa> &results) {
-  if (results.empty())
-    throw Error(ErrorKind::InvalidArgument, "nothing to compare");
-  const Ppa &ref = results.front();
-  std::string s =
-      fmt::format("{}, batch {}, {} tokens per sample; ratios: the other "
-                  "design over {} (> 1: {} is better)\n\n",
-                  ref.model, ref.batch, ref.tokens, ref.arch, ref.arch);
-  s += fmt::format("{:<15} {:>5} {:>11} {:>13} {:>11} {:>9} {:>11} {:>8} "
-                   "{:>11} {:>11} {:>11}\n",
-                   "arch", "kind", "latency", "throughput/s", "energy/inf",
-                   "power W", "area mm²", "chips", "speed-up", "thr. gain",
-                   "energy");
-  for (const Ppa &r : results)
+std::string comparison_text(const std::vector<Ppa>& results) {
+  if (results.empty()) throw Error(ErrorKind::InvalidArgument, "nothing to compare");
+  const Ppa& ref = results.front();
+  std::string s = fmt::format(
+      "{}, batch {}, {} tokens per sample; ratios: the other "
+      "design over {} (> 1: {} is better)\n\n",
+      ref.model, ref.batch, ref.tokens, ref.arch, ref.arch);
+  s += fmt::format(
+      "{:<15} {:>5} {:>11} {:>13} {:>11} {:>9} {:>11} {:>8} "
+      "{:>11} {:>11} {:>11}\n",
+      "arch", "kind", "latency", "throughput/s", "energy/inf", "power W", "area mm²", "chips", "speed-up", "thr. gain",
+      "energy");
+  for (const Ppa& r : results)
     s += fmt::format(
         "{:<15} {:>5} {:>11} {:>13.4g} {:>11} {:>9.4g} {:>11.4g} {:>8} {:>11} "
         "{:>11} {:>11}\n",
-        r.arch, r.kind, seconds(r.latency), r.throughput, joules(r.energy),
-        r.power, r.area * 1e6, r.chips, ratio(r.latency / ref.latency),
-        ratio(ref.throughput / r.throughput), ratio(r.energy / ref.energy));
+        r.arch, r.kind, seconds(r.latency), r.throughput, joules(r.energy), r.power, r.area * 1e6, r.chips,
+        ratio(r.latency / ref.latency), ratio(ref.throughput / r.throughput), ratio(r.energy / ref.energy));
   return s;
 }
 
-} // namespace raceit::report
+}  // namespace raceit::report

@@ -6,10 +6,9 @@
 // (perf/gpu.hpp). One result type serves both, so designs compare side by side.
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "raceit/compiler/program.hpp"
 #include "raceit/model/datasets.hpp"
@@ -24,31 +23,30 @@ namespace raceit::report {
 // model's workload: one demand per operator that computes (folded, fused and
 // data-movement operators cost nothing of their own), with the crossbars its
 // placement holds and the activation bits it produces.
-perf::Workload workload_of(const compiler::Program &program, std::int64_t batch,
-                           std::int64_t tokens);
+perf::Workload workload_of(const compiler::Program& program, std::int64_t batch, std::int64_t tokens);
 
 struct OpCost {
-  std::string name, kind; // node; engine (IMC) or operator type (GPU)
-  int stage = -1;         // pipeline stage (IMC), -1 for a GPU
-  double time = 0;        // s
-  double energy = 0; // J per batch (GPU: 0, its energy is not split per kernel)
-  std::string bottleneck; // busiest resource (IMC) or roofline bound (GPU)
+  std::string name, kind;  // node; engine (IMC) or operator type (GPU)
+  int stage = -1;          // pipeline stage (IMC), -1 for a GPU
+  double time = 0;         // s
+  double energy = 0;       // J per batch (GPU: 0, its energy is not split per kernel)
+  std::string bottleneck;  // busiest resource (IMC) or roofline bound (GPU)
 };
 
 struct Ppa {
-  std::string model, arch, arch_path, kind; // kind: "imc" | "gpu"
+  std::string model, arch, arch_path, kind;  // kind: "imc" | "gpu"
   std::int64_t batch = 1, tokens = 1;
-  double latency = 0;    // s, first input to last output of the batch
-  double throughput = 0; // inferences per second (pipelined for IMC)
-  double energy = 0;     // J per inference
-  double power = 0;      // W average while running
-  double area = 0;       // m², all chips
+  double latency = 0;     // s, first input to last output of the batch
+  double throughput = 0;  // inferences per second (pipelined for IMC)
+  double energy = 0;      // J per inference
+  double power = 0;       // W average while running
+  double area = 0;        // m², all chips
   int chips = 1;
-  double programming_energy = 0; // J, once per model (IMC weight writes)
-  std::string calibration;       // how the program's ranges were set
-  std::vector<perf::ComponentCost> by_component; // J per inference
+  double programming_energy = 0;                  // J, once per model (IMC weight writes)
+  std::string calibration;                        // how the program's ranges were set
+  std::vector<perf::ComponentCost> by_component;  // J per inference
   std::vector<OpCost> by_op;
-  std::vector<perf::StageReport> stages; // IMC only
+  std::vector<perf::StageReport> stages;  // IMC only
   std::vector<std::string> assumptions;
 };
 
@@ -56,54 +54,50 @@ struct Ppa {
 // loaded, and a built-in architecture's shapes resolved, once; each estimate
 // compiles (IMC) or costs (GPU) it.
 class CostStudy {
-public:
+ public:
   struct Options {
-    std::string dataset; // calibration data set ("" = the model's own)
-    std::int64_t sequence_length = 0; // built-in text architectures (0 = 128)
+    std::string dataset;               // calibration data set ("" = the model's own)
+    std::int64_t sequence_length = 0;  // built-in text architectures (0 = 128)
     std::int64_t calibration_samples = 64;
     int threads = 0;
     perf::GpuPrecision gpu_precision = perf::GpuPrecision::Int8;
   };
-  CostStudy(std::string model, Options options,
-            model::DataPaths paths = model::default_data_paths());
+  CostStudy(std::string model, Options options, model::DataPaths paths = model::default_data_paths());
 
   // `arch`: preset name or file; `overrides`: KEY=VALUE. Errors as
   // compile_model and load_arch.
-  Ppa estimate(const std::string &arch,
-               const std::vector<std::string> &overrides,
-               std::int64_t batch) const;
+  Ppa estimate(const std::string& arch, const std::vector<std::string>& overrides, std::int64_t batch) const;
   // The same for a program already compiled for `spec` (sweeps re-price one
   // program).
-  Ppa estimate(const compiler::Program &program, const perf::ArchSpec &spec,
-               std::int64_t batch) const;
+  Ppa estimate(const compiler::Program& program, const perf::ArchSpec& spec, std::int64_t batch) const;
 
-  const model::Graph &graph() const { return graph_; }
+  const model::Graph& graph() const { return graph_; }
   std::int64_t tokens() const { return tokens_; }
   // The program for an IMC architecture.
-  compiler::Program compile(const perf::ArchSpec &spec) const;
+  compiler::Program compile(const perf::ArchSpec& spec) const;
 
-private:
-  Ppa header(const perf::ArchSpec &spec,
-             std::int64_t batch) const; // what the result is of
+ private:
+  Ppa header(const perf::ArchSpec& spec,
+             std::int64_t batch) const;  // what the result is of
 
   std::string model_;
   Options options_;
   model::DataPaths paths_;
   bool built_in_ = false;
   model::Graph graph_;
-  std::map<std::string, model::ResolvedValue> sample_shapes_; // built-ins
+  std::map<std::string, model::ResolvedValue> sample_shapes_;  // built-ins
   std::int64_t tokens_ = 1;
 };
 
-nlohmann::json to_json(const Ppa &ppa);
+nlohmann::json to_json(const Ppa& ppa);
 // Text report: headline figures, energy by component, time and energy by
 // engine, assumptions.
-std::string to_text(const Ppa &ppa);
+std::string to_text(const Ppa& ppa);
 
 // Side by side, with ratios against the first: speedup = its latency / the
 // first's, and likewise throughput_gain (first's throughput / its),
 // energy_ratio (its energy / the first's).
-nlohmann::json comparison_json(const std::vector<Ppa> &results);
-std::string comparison_text(const std::vector<Ppa> &results);
+nlohmann::json comparison_json(const std::vector<Ppa>& results);
+std::string comparison_text(const std::vector<Ppa>& results);
 
-} // namespace raceit::report
+}  // namespace raceit::report
