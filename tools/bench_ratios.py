@@ -43,6 +43,17 @@ def main():
             if fp32 and frozen:
                 print(f"RACE-IT functional (frozen) / FP32 executor, {model}, {label}: {frozen / fp32:.1f}x")
 
+    # BERT-base, 128 tokens, batch 1 (bench_ppa); the goal is under 10 ms per evaluation.
+    once = t.get("BM_LoadAndResolveShapes")
+    for name, label in (("BM_EvaluateBertBase", "evaluate a compiled program"),
+                        ("BM_SweepPointCost", "sweep point, cost parameter (load arch + evaluate)"),
+                        ("BM_SweepPointMapping", "sweep point, mapping parameter (load arch + compile + evaluate)")):
+        if name in t:
+            line = f"BERT-base cost model, {label}: {t[name] * 1e3:.2f} ms, {1 / t[name]:.0f} points/s"
+            if once:
+                line += f"; {once / t[name]:.0f}x faster than loading the model and resolving its shapes (once)"
+            print(line)
+
 
 if __name__ == "__main__":
     main()
