@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "raceit/compiler/compile.hpp"
@@ -34,6 +35,54 @@ std::string calibration_of(const compiler::Program& p) {
 
 std::string seconds(double v) { return format_quantity(v, Dimension::Time); }
 std::string joules(double v) { return format_quantity(v, Dimension::Energy); }
+
+// The layer an operator belongs to: its name up to the first number that follows a letter or a
+// dot and ends a name component ("layer3.attn.q" → "layer3", "/blocks.0/attn/MatMul" → "blocks.0");
+// operators without one are "input" before the first layer and "output" after it.
+std::string layer_of(const std::string& node, bool seen_layer) {
+  for (std::size_t i = 1; i < node.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(node[i])) ||
+        !(std::isalpha(static_cast<unsigned char>(node[i - 1])) || node[i - 1] == '.'))
+      continue;
+    std::size_t end = i;
+    while (end < node.size() && std::isdigit(static_cast<unsigned char>(node[end]))) ++end;
+    if (end == node.size() || node[end] == '.' || node[end] == '/') {
+      const std::size_t start = node.find_first_not_of('/');
+      return node.substr(start, end - start);
+    }
+  }
+  return seen_layer ? "output" : "input";
+}
+
+struct Group {
+  std::string name;
+  int ops = 0;
+  double time = 0, energy = 0;
+};
+
+// Operators summed per key, in order of first appearance.
+template <class Key>
+std::vector<Group> grouped(const std::vector<OpCost>& ops, Key&& key) {
+  std::vector<Group> groups;
+  for (const auto& op : ops) {
+    const std::string k = key(op);
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.name == k; });
+    if (it == groups.end()) it = groups.insert(groups.end(), Group{k});
+    ++it->ops;
+    it->time += op.time;
+    it->energy += op.energy;
+  }
+  return groups;
+}
+
+std::vector<Group> by_layer(const std::vector<OpCost>& ops) {
+  bool seen = false;
+  return grouped(ops, [&](const OpCost& op) {
+    const std::string layer = layer_of(op.name, seen);
+    seen = seen || (layer != "input" && layer != "output");
+    return layer;
+  });
+}
 
 std::string ratio(double v) { return v >= 100 ? fmt::format("{:.0f}x", v) : fmt::format("{:.3g}x", v); }
 
@@ -166,6 +215,9 @@ nlohmann::json to_json(const Ppa& r) {
                    {"time_s", op.time},
                    {"energy_j", op.energy},
                    {"bottleneck", op.bottleneck}});
+  nlohmann::json layers = nlohmann::json::array();
+  for (const Group& g : by_layer(r.by_op))
+    layers.push_back({{"layer", g.name}, {"ops", g.ops}, {"time_s", g.time}, {"energy_j", g.energy}});
   for (const auto& s : r.stages)
     stages.push_back({{"chip", s.chip},
                       {"crossbars", s.crossbars},
@@ -187,7 +239,7 @@ nlohmann::json to_json(const Ppa& r) {
           {"chips", r.chips},
           {"programming_energy_j", r.programming_energy},
           {"calibration", r.calibration},
-          {"breakdown", {{"by_component", components}, {"by_op", ops}, {"stages", stages}}},
+          {"breakdown", {{"by_component", components}, {"by_layer", layers}, {"by_op", ops}, {"stages", stages}}},
           {"assumptions", r.assumptions}};
 }
 
@@ -211,23 +263,15 @@ std::string to_text(const Ppa& r) {
     s += fmt::format("  {:<14} {:>12}  {:5.1f}%\n", c.component, joules(c.energy),
                      total > 0 ? 100 * c.energy / total : 0.0);
 
-  // Time and energy per engine (IMC) or operator type (GPU).
-  struct Sum {
-    int count = 0;
-    double time = 0, energy = 0;
-  };
-  std::map<std::string, Sum> by_kind;
-  for (const auto& op : r.by_op) {
-    Sum& k = by_kind[op.kind];
-    ++k.count;
-    k.time += op.time;
-    k.energy += op.energy;
+  // Time and energy per engine (IMC) or operator type (GPU), and per layer.
+  const bool imc = r.kind == "imc";
+  for (const auto& [title, groups] :
+       {std::pair{imc ? "engine" : "operator", grouped(r.by_op, [](const OpCost& op) { return op.kind; })},
+        std::pair{"layer", by_layer(r.by_op)}}) {
+    s += fmt::format("\n{:<18} {:>5} {:>12} {:>14}\n", title, "ops", "busy time", imc ? "energy/batch" : "");
+    for (const Group& g : groups)
+      s += fmt::format("{:<18} {:>5} {:>12} {:>14}\n", g.name, g.ops, seconds(g.time), imc ? joules(g.energy) : "");
   }
-  s += fmt::format("\n{:<18} {:>5} {:>12} {:>14}\n", r.kind == "imc" ? "engine" : "operator", "ops", "busy time",
-                   r.kind == "imc" ? "energy/batch" : "");
-  for (const auto& [kind, k] : by_kind)
-    s += fmt::format("{:<18} {:>5} {:>12} {:>14}\n", kind, k.count, seconds(k.time),
-                     r.kind == "imc" ? joules(k.energy) : "");
   if (!r.stages.empty()) {
     const auto slowest = std::max_element(r.stages.begin(), r.stages.end(),
                                           [](const auto& a, const auto& b) { return a.time < b.time; });

@@ -139,6 +139,22 @@ TEST(CostStudy, JsonHasTheDocumentedKeys) {
     EXPECT_TRUE(j.contains(key)) << key;
   EXPECT_TRUE(j["breakdown"].contains("by_component"));
   EXPECT_TRUE(j["breakdown"].contains("by_op"));
+  // Per layer: the embeddings, twelve encoder layers, the pooler; every operator counted once.
+  const auto& layers = j["breakdown"]["by_layer"];
+  ASSERT_EQ(layers.size(), 14u);
+  EXPECT_EQ(layers[0]["layer"], "input");
+  EXPECT_EQ(layers[1]["layer"], "layer0");
+  EXPECT_EQ(layers[12]["layer"], "layer11");
+  EXPECT_EQ(layers[13]["layer"], "output");
+  int ops = 0;
+  double energy = 0, op_energy = 0;
+  for (const auto& l : layers) {
+    ops += l["ops"].get<int>();
+    energy += l["energy_j"].get<double>();
+  }
+  for (const auto& op : r.by_op) op_energy += op.energy;
+  EXPECT_EQ(ops, static_cast<int>(r.by_op.size()));
+  EXPECT_NEAR(energy, op_energy, 1e-12 * op_energy);
   EXPECT_DOUBLE_EQ(j["area_mm2"].get<double>(), r.area * 1e6);
   const Ppa gpu = bert_base().estimate("h100", {}, 1);
   const nlohmann::json c = comparison_json({r, gpu});
