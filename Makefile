@@ -14,8 +14,12 @@ $(BUILD)/build.ninja:
 build: setup $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The main job: functions onto Compute-ACAMs, a trained ViT's accuracy through RACE-IT under
+# device noise, and BERT-base's cost on RACE-IT against the baselines.
 run: build
 	$(RACEIT) acam tour
+	$(RACEIT) eval --model vit-digits --data digits --arch raceit --mode frozen --seeds 3
+	$(RACEIT) compare --model bert-base
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
