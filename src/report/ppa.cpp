@@ -155,7 +155,13 @@ compiler::Program CostStudy::compile(const perf::ArchSpec& spec) const {
   compiler::ModelRef ref;
   ref.name = model_;
   if (built_in_) return compiler::compile_nominal(graph_, ref, spec, sample_shapes_);
-  exec::CompileRequest request{model_, options_.dataset, spec.path, {}, options_.calibration_samples, options_.threads};
+  exec::CompileRequest request{.model = model_,
+                               .dataset = options_.dataset,
+                               .arch = spec.path,
+                               .overrides = {},
+                               .calibration_samples = options_.calibration_samples,
+                               .threads = options_.threads,
+                               .sequence_length = 0};
   for (const auto& key : spec.params.specs())
     if (spec.params.has(key.key) && spec.params.value(key.key).source.starts_with("--set"))
       request.overrides.push_back(key.key + "=" + spec.params.value(key.key).text);

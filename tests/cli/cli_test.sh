@@ -107,6 +107,8 @@ check ppa-text 0 "energy per inference by component" -- "$RACEIT" ppa --model be
 check ppa-gpu 0 "h100" -- "$RACEIT" ppa --model bert-base --arch h100 --batch 8
 check ppa-trained-model 0 "calibration  4 train samples of digits" -- \
   "$RACEIT" ppa --model vit-digits --arch isaac --calibration 4
+check ppa-trained-threads 0 "energy per inference" -- \
+  "$RACEIT" ppa --model vit-digits --arch raceit --calibration 4 --threads 2
 check ppa-bad-set 2 "unknown key 'crossbar.rowz'" -- "$RACEIT" ppa --model bert-base --set crossbar.rowz=64
 check ppa-seq-for-trained 2 "sequence length comes from its data set" -- "$RACEIT" ppa --model vit-digits --seq 64
 check ppa-bad-arch 2 "nope" -- "$RACEIT" ppa --model bert-base --arch nope

@@ -25,8 +25,8 @@ struct CompileRequest {
   std::string arch = "raceit";         // preset name or file
   std::vector<std::string> overrides;  // KEY=VALUE for the architecture file
   std::int64_t calibration_samples = 64;
-  std::int64_t sequence_length = 0;    // built-in text architectures: tokens per sample (0: 128)
   int threads = 0;
+  std::int64_t sequence_length = 0;    // built-in text architectures: tokens per sample (0: 128)
 };
 
 struct CompiledModel {
