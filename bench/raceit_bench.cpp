@@ -31,7 +31,11 @@ const Workload* workload(const std::string& model, const std::string& dataset, b
   if (const auto it = cache.find(key); it != cache.end()) return it->second.get();
   std::unique_ptr<Workload> w;
   try {
-    auto compiled = exec::compile_model({model, dataset, "raceit", one_read ? kOneRead : std::vector<std::string>{}, 32, 1});
+    auto compiled = exec::compile_model({.model = model,
+                                          .dataset = dataset,
+                                          .overrides = one_read ? kOneRead : std::vector<std::string>{},
+                                          .calibration_samples = 32,
+                                          .threads = 1});
     auto samples = exec::load_samples(compiled.graph, dataset, exec::Split::Test, 64);
     w = std::make_unique<Workload>(Workload{std::move(compiled), std::move(samples)});
   } catch (const Error&) {

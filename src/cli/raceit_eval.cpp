@@ -41,7 +41,12 @@ void run_raceit_eval(const std::string& model, const std::string& dataset, std::
                      const RaceitEvalArgs& args) {
   exec::CompiledModel compiled;
   if (args.program.empty()) {
-    compiled = exec::compile_model({model, dataset, args.arch, args.overrides, args.calibration, threads});
+    compiled = exec::compile_model({.model = model,
+                                         .dataset = dataset,
+                                         .arch = args.arch,
+                                         .overrides = args.overrides,
+                                         .calibration_samples = args.calibration,
+                                         .threads = threads});
   } else {
     compiled.program = compiler::read_program(args.program);
     if (compiled.program.model.name != model)

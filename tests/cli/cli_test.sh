@@ -79,6 +79,8 @@ check show-program-json 0 '"format": "raceit-program"' -- "$RACEIT" show "$TMP/p
 check show-not-a-program 2 "truncated.npy: not JSON" -- "$RACEIT" show "$TMP/truncated.npy"
 check compile-set-unknown 2 "--set: unknown key 'mapping.softmaks'" -- \
   "$RACEIT" compile --model vit-digits --set mapping.softmaks=digital -o "$TMP/bad.json"
+check compile-set-bad-choice 2 "--set: key 'mapping.softmax': 'bogus' is not one of acam, digital" -- \
+  "$RACEIT" compile --model vit-digits --set mapping.softmax=bogus -o "$TMP/bad.json"
 check compile-set-bad-dac 2 "--set: key 'crossbar.dac_bits'" -- \
   "$RACEIT" compile --model vit-digits --set crossbar.dac_bits=4 -o "$TMP/bad.json"
 check compile-gpu 2 "'h100' is a GPU architecture" -- "$RACEIT" compile --model vit-digits --arch h100 -o "$TMP/bad.json"
@@ -89,6 +91,11 @@ check compile-digital-softmax 0 "wrote" -- \
   --calibration 4 -o "$TMP/digital.json"
 check eval-raceit-json 0 '"accuracy_mean"' -- \
   "$RACEIT" eval --model vit-digits --data digits --arch raceit --mode frozen --seeds 2 --limit 24 --calibration 8 --json
+# --threads reaches the compile request as the thread count (not as a sequence length).
+check eval-raceit-threads 0 "frozen 0\.[0-9]+ ± " -- \
+  "$RACEIT" eval --model vit-digits --data digits --arch raceit --mode frozen --limit 8 --calibration 4 --threads 2
+check eval-raceit-set-unknown 2 "--set: unknown key 'mapping.nope'" -- \
+  "$RACEIT" eval --model vit-digits --data digits --set mapping.nope=1 --limit 8
 for key in accuracy_fp32 accuracy_ideal accuracy_std seeds ops; do
   check "eval-raceit-key-$key" 0 "\"$key\"" -- \
     "$RACEIT" eval --model vit-digits --data digits --program "$TMP/program.json" --mode frozen --limit 8 --json
