@@ -113,11 +113,11 @@ PerfReport evaluate_pipeline(const Workload& w, const ArchSpec& spec) {
   std::map<std::pair<int, int>, BusyMap> segment_pool;  // (segment, chip)
   std::map<std::string, double> component_energy;
   int segment = 0;
+  std::uint64_t cells_programmed = 0;
   for (std::size_t s = 0; s < stage_ops.size(); ++s)
     for (std::size_t i : stage_ops[s]) {
       EventCounts events = w.ops[i].events;
-      r.programming_energy +=
-          price_events(spec, arch, EventCounts{.cells_programmed = events.cells_programmed}).total_energy;
+      cells_programmed += events.cells_programmed;
       events.cells_programmed = 0;
       priced.push_back(price_events(spec, arch, events));
       if (w.ops[i].whole_sequence && i > 0) ++segment;
@@ -129,6 +129,7 @@ PerfReport evaluate_pipeline(const Workload& w, const ArchSpec& spec) {
       for (const ComponentCost& c : priced.back().components) component_energy[c.component] += c.energy;
     }
   r.segments = segment + 1;
+  r.programming_energy = price_events(spec, arch, EventCounts{.cells_programmed = cells_programmed}).total_energy;
 
   // Steady state: stage times and link transfers.
   double slowest = 0;
