@@ -41,7 +41,10 @@ std::string default_dataset(const std::string& model) {
   return "";
 }
 
-CompiledModel compile_model(const CompileRequest& request, const model::DataPaths& paths) {
+LoadedModel load_for_compile(const CompileRequest& request, const model::DataPaths& paths) {
+  LoadedModel m;
+  m.ref.name = request.model;
+  m.threads = request.threads;
   const auto built_ins = model::architecture_names();
   if (std::find(built_ins.begin(), built_ins.end(), request.model) != built_ins.end()) {
     if (!request.dataset.empty())
@@ -51,35 +54,41 @@ CompiledModel compile_model(const CompileRequest& request, const model::DataPath
                               request.model, request.dataset));
     if (request.sequence_length < 0)
       throw Error(ErrorKind::InvalidArgument, fmt::format("sequence length must be positive, got {}", request.sequence_length));
-    const perf::ArchSpec arch = perf::load_arch(perf::arch_path(request.arch), request.overrides);
-    CompiledModel c{model::load_model(request.model, false, paths, request.sequence_length), {}};
-    compiler::ModelRef ref;
-    ref.name = request.model;
-    const std::int64_t tokens = request.sequence_length > 0 ? request.sequence_length : 128;
-    c.program = compiler::compile_nominal(c.graph, ref, arch, model::resolve_sample_shapes(c.graph, tokens));
-    return c;
+    m.shape_only = true;
+    m.sequence_length = request.sequence_length > 0 ? request.sequence_length : 128;
+    m.graph = model::load_model(request.model, false, paths, request.sequence_length);
+    m.sample_shapes = model::resolve_sample_shapes(m.graph, m.sequence_length);
+    return m;
   }
   if (request.sequence_length != 0)
     throw Error(ErrorKind::InvalidArgument,
                 fmt::format("model '{}': its sequence length comes from its data set; a sequence length applies to the "
                             "built-in architectures ({})",
                             request.model, fmt::join(built_ins, ", ")));
-  const std::string dataset = request.dataset.empty() ? default_dataset(request.model) : request.dataset;
-  if (dataset.empty())
+  m.ref.dataset = request.dataset.empty() ? default_dataset(request.model) : request.dataset;
+  if (m.ref.dataset.empty())
     throw Error(ErrorKind::InvalidArgument,
                 fmt::format("model '{}': give the data set to calibrate on (one of {})", request.model,
                             fmt::join(dataset_names(), ", ")));
   if (request.calibration_samples < 1)
     throw Error(ErrorKind::InvalidArgument, fmt::format("calibration needs at least 1 sample, got {}", request.calibration_samples));
+  m.graph = task_graph(request.model, m.ref.dataset, paths);
+  m.calibration_inputs = load_samples(m.graph, m.ref.dataset, Split::Train, request.calibration_samples, paths).inputs;
+  m.calibration_samples = request.calibration_samples;
+  return m;
+}
+
+compiler::Program compile_loaded(const LoadedModel& m, const perf::ArchSpec& arch) {
+  if (m.shape_only) return compiler::compile_nominal(m.graph, m.ref, arch, m.sample_shapes);
+  return compiler::compile(m.graph, m.ref, arch, fp32_runs(m.graph, m.calibration_inputs, m.threads),
+                           {m.ref.dataset, "train", m.calibration_samples, "", 0});
+}
+
+CompiledModel compile_model(const CompileRequest& request, const model::DataPaths& paths) {
+  LoadedModel m = load_for_compile(request, paths);
   const perf::ArchSpec arch = perf::load_arch(perf::arch_path(request.arch), request.overrides);
-  CompiledModel c{task_graph(request.model, dataset, paths), {}};
-  const Samples samples = load_samples(c.graph, dataset, Split::Train, request.calibration_samples, paths);
-  compiler::ModelRef ref;
-  ref.name = request.model;
-  ref.dataset = dataset;
-  c.program = compiler::compile(c.graph, ref, arch, fp32_runs(c.graph, samples.inputs, request.threads),
-                                {dataset, "train", request.calibration_samples, "", 0});
-  return c;
+  compiler::Program program = compile_loaded(m, arch);
+  return {std::move(m.graph), std::move(program)};
 }
 
 }  // namespace raceit::exec

@@ -6,24 +6,14 @@
 #include <cctype>
 #include <map>
 
-#include "raceit/compiler/compile.hpp"
 #include "raceit/core/error.hpp"
 #include "raceit/core/units.hpp"
 #include "raceit/exec/compile.hpp"
-#include "raceit/exec/evaluate.hpp"
-#include "raceit/model/architectures.hpp"
-#include "raceit/model/shape_inference.hpp"
 #include "raceit/model/statistics.hpp"
-#include "raceit/model/zoo.hpp"
 
 namespace raceit::report {
 
 namespace {
-
-bool is_built_in(const std::string& model) {
-  const auto names = model::architecture_names();
-  return std::find(names.begin(), names.end(), model) != names.end();
-}
 
 std::string calibration_of(const compiler::Program& p) {
   if (p.calibration.samples == 0)
@@ -114,35 +104,20 @@ perf::Workload workload_of(const compiler::Program& program, std::int64_t batch,
 }
 
 CostStudy::CostStudy(std::string model, Options options, model::DataPaths paths)
-    : model_(std::move(model)), options_(std::move(options)), paths_(std::move(paths)), built_in_(is_built_in(model_)) {
-  if (options_.sequence_length < 0)
-    throw Error(ErrorKind::InvalidArgument,
-                fmt::format("sequence length must be positive, got {}", options_.sequence_length));
-  const std::int64_t seq = options_.sequence_length > 0 ? options_.sequence_length : 128;
-  if (built_in_) {
-    if (!options_.dataset.empty())
-      throw Error(ErrorKind::InvalidArgument, fmt::format("'{}' is a built-in architecture without "
-                                                          "weights: it is costed with nominal ranges and "
-                                                          "takes no data set ('{}')",
-                                                          model_, options_.dataset));
-    graph_ = model::load_model(model_, false, paths_, options_.sequence_length);
-    sample_shapes_ = model::resolve_sample_shapes(graph_, seq);
-  } else {
-    if (options_.sequence_length != 0)
-      throw Error(ErrorKind::InvalidArgument, fmt::format("model '{}': its sequence length comes from its "
-                                                          "data set; --seq applies to the built-in "
-                                                          "architectures ({})",
-                                                          model_, fmt::join(model::architecture_names(), ", ")));
-    if (options_.dataset.empty()) options_.dataset = exec::default_dataset(model_);
-    graph_ = options_.dataset.empty() ? model::load_model(model_, false, paths_)
-                                      : exec::task_graph(model_, options_.dataset, paths_);
-  }
-  tokens_ = model::graph_statistics(graph_, seq).tokens;
-}
+    : model_(exec::load_for_compile({.model = std::move(model),
+                                     .dataset = options.dataset,
+                                     .arch = {},
+                                     .overrides = {},
+                                     .calibration_samples = options.calibration_samples,
+                                     .threads = options.threads,
+                                     .sequence_length = options.sequence_length},
+                                    paths)),
+      gpu_precision_(options.gpu_precision),
+      tokens_(model::graph_statistics(model_.graph, model_.shape_only ? model_.sequence_length : 128).tokens) {}
 
 Ppa CostStudy::header(const perf::ArchSpec& spec, std::int64_t batch) const {
   Ppa r;
-  r.model = model_;
+  r.model = model_.ref.name;
   r.arch = spec.name;
   r.arch_path = spec.path;
   r.kind = perf::to_string(spec.kind);
@@ -151,28 +126,13 @@ Ppa CostStudy::header(const perf::ArchSpec& spec, std::int64_t batch) const {
   return r;
 }
 
-compiler::Program CostStudy::compile(const perf::ArchSpec& spec) const {
-  compiler::ModelRef ref;
-  ref.name = model_;
-  if (built_in_) return compiler::compile_nominal(graph_, ref, spec, sample_shapes_);
-  exec::CompileRequest request{.model = model_,
-                               .dataset = options_.dataset,
-                               .arch = spec.path,
-                               .overrides = {},
-                               .calibration_samples = options_.calibration_samples,
-                               .threads = options_.threads,
-                               .sequence_length = 0};
-  for (const auto& key : spec.params.specs())
-    if (spec.params.has(key.key) && spec.params.value(key.key).source.starts_with("--set"))
-      request.overrides.push_back(key.key + "=" + spec.params.value(key.key).text);
-  return exec::compile_model(request, paths_).program;
-}
+compiler::Program CostStudy::compile(const perf::ArchSpec& spec) const { return exec::compile_loaded(model_, spec); }
 
 Ppa CostStudy::estimate(const std::string& arch, const std::vector<std::string>& overrides, std::int64_t batch) const {
   const perf::ArchSpec spec = perf::load_arch(perf::arch_path(arch), overrides);
   if (spec.kind == perf::ArchKind::Gpu) {
     if (batch < 1) throw Error(ErrorKind::InvalidArgument, fmt::format("batch must be at least 1, got {}", batch));
-    const perf::GpuEstimate g = perf::estimate_gpu(graph_, spec, {tokens_, batch, options_.gpu_precision, true});
+    const perf::GpuEstimate g = perf::estimate_gpu(model_.graph, spec, {tokens_, batch, gpu_precision_, true});
     Ppa r = header(spec, batch);
     r.latency = g.latency;
     r.throughput = g.latency > 0 ? static_cast<double>(batch) / g.latency : 0;

@@ -93,9 +93,10 @@ TEST_P(IdealExactness, EqualsIntegerReferenceAtEveryNode) {
           << "), chunk " << k;
   }
   EXPECT_GT(lowered, 10u);
-  if (!c.overrides.empty())
+  if (!c.overrides.empty()) {
     EXPECT_TRUE(std::any_of(compiled.program.ops.begin(), compiled.program.ops.end(),
                             [](const compiler::LoweredOp& op) { return op.engine == compiler::Engine::Fused; }));
+  }
   ASSERT_TRUE(identical(y.at(0), r.at(0)));
 }
 

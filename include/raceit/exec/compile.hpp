@@ -9,6 +9,8 @@
 #include "raceit/core/tensor.hpp"
 #include "raceit/model/datasets.hpp"
 #include "raceit/model/graph.hpp"
+#include "raceit/model/shape_inference.hpp"
+#include "raceit/perf/arch.hpp"
 
 namespace raceit::exec {
 
@@ -34,12 +36,30 @@ struct CompiledModel {
   compiler::Program program;
 };
 
-// Loads the task graph (task_graph), calibrates on `calibration_samples` of the data set's training
-// split and compiles for the architecture. A built-in architecture (bert-base, gpt2, …) has no
-// weights: it compiles with the nominal calibration (compiler::compile_nominal) at
-// `sequence_length`, for cost studies. Error(InvalidArgument) when no data set is known, when a
-// data set is given for a built-in architecture, or a sequence length for a model whose data set
-// sets it.
+// A model loaded once to be compiled for one or more architectures.
+struct LoadedModel {
+  compiler::ModelRef ref;                  // name, and the data set for a trained model
+  model::Graph graph;                      // the task graph (task_graph)
+  bool shape_only = false;                 // a built-in architecture: nominal calibration
+  std::int64_t sequence_length = 0;        // tokens per sample the shapes are resolved at (built-ins)
+  std::map<std::string, model::ResolvedValue> sample_shapes;  // built-ins: one sample's shapes
+  std::map<std::string, Tensor> calibration_inputs;           // trained models: training samples
+  std::int64_t calibration_samples = 0;
+  int threads = 0;
+};
+
+// Checks the request and loads what compiling needs, once. A built-in architecture (bert-base,
+// gpt2, …) has no weights: its shapes are resolved at `sequence_length` (0: 128) for the nominal
+// calibration (compiler::compile_nominal). Any other model loads `calibration_samples` of its
+// data set's training split. Error(InvalidArgument) when no data set is known, when a data set is
+// given for a built-in architecture, or a sequence length for a model whose data set sets it.
+LoadedModel load_for_compile(const CompileRequest& request, const model::DataPaths& paths = model::default_data_paths());
+
+// Compiles a loaded model for an architecture: calibration runs of the FP32 executor, or the
+// nominal calibration of a shape-only model.
+compiler::Program compile_loaded(const LoadedModel& model, const perf::ArchSpec& arch);
+
+// load_for_compile, then compile_loaded for the request's architecture and overrides.
 CompiledModel compile_model(const CompileRequest& request, const model::DataPaths& paths = model::default_data_paths());
 
 }  // namespace raceit::exec

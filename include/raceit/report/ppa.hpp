@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "raceit/compiler/program.hpp"
+#include "raceit/exec/compile.hpp"
 #include "raceit/model/datasets.hpp"
 #include "raceit/model/graph.hpp"
-#include "raceit/model/shape_inference.hpp"
 #include "raceit/perf/gpu.hpp"
 #include "raceit/perf/pipeline.hpp"
 
@@ -50,9 +50,9 @@ struct Ppa {
   std::vector<std::string> assumptions;
 };
 
-// A model prepared once for costing on several architectures: the graph is
-// loaded, and a built-in architecture's shapes resolved, once; each estimate
-// compiles (IMC) or costs (GPU) it.
+// A model prepared once for costing on several architectures (exec::load_for_compile: its graph,
+// and a built-in's shapes or a trained model's calibration samples); each estimate compiles (IMC)
+// or costs (GPU) it.
 class CostStudy {
  public:
   struct Options {
@@ -64,34 +64,27 @@ class CostStudy {
   };
   CostStudy(std::string model, Options options, model::DataPaths paths = model::default_data_paths());
 
-  // `arch`: preset name or file; `overrides`: KEY=VALUE. Errors as
-  // compile_model and load_arch.
+  // `arch`: preset name or file; `overrides`: KEY=VALUE. Errors as compile_model and load_arch.
   Ppa estimate(const std::string& arch, const std::vector<std::string>& overrides, std::int64_t batch) const;
-  // The same for a program already compiled for `spec` (sweeps re-price one
-  // program).
+  // The same for a program already compiled for `spec` (sweeps re-price one program).
   Ppa estimate(const compiler::Program& program, const perf::ArchSpec& spec, std::int64_t batch) const;
 
-  const model::Graph& graph() const { return graph_; }
+  const model::Graph& graph() const { return model_.graph; }
   std::int64_t tokens() const { return tokens_; }
   // The program for an IMC architecture.
   compiler::Program compile(const perf::ArchSpec& spec) const;
 
  private:
-  Ppa header(const perf::ArchSpec& spec,
-             std::int64_t batch) const;  // what the result is of
+  Ppa header(const perf::ArchSpec& spec, std::int64_t batch) const;  // what the result is of
 
-  std::string model_;
-  Options options_;
-  model::DataPaths paths_;
-  bool built_in_ = false;
-  model::Graph graph_;
-  std::map<std::string, model::ResolvedValue> sample_shapes_;  // built-ins
+  exec::LoadedModel model_;
+  perf::GpuPrecision gpu_precision_;
   std::int64_t tokens_ = 1;
 };
 
 nlohmann::json to_json(const Ppa& ppa);
-// Text report: headline figures, energy by component, time and energy by
-// engine, assumptions.
+// Text report: headline figures, energy by component, time and energy by engine and layer,
+// assumptions.
 std::string to_text(const Ppa& ppa);
 
 // Side by side, with ratios against the first: speedup = its latency / the
