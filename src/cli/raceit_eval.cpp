@@ -28,6 +28,27 @@ nlohmann::json fidelity_json(const exec::Fidelity& f) {
   return {{"nmse", f.nmse}, {"snr_db", f.snr_db}, {"cosine", f.cosine}, {"top1_agreement", f.top1_agreement}};
 }
 
+// A task score of the FP32, ideal and noisy runs (the noisy ones per seed).
+struct Score {
+  double fp32, ideal, mean, std;
+  const std::vector<double>& per_seed;
+};
+
+void add_score(nlohmann::json& out, const std::string& name, const Score& s) {
+  out[name + "_fp32"] = s.fp32;
+  out[name + "_ideal"] = s.ideal;
+  out[name + "_mean"] = s.mean;
+  out[name + "_std"] = s.std;
+  out[name + "_per_seed"] = s.per_seed;
+}
+
+// "NAME  fp32 …   ideal …   MODE mean ± std SEEDS" (the noisy part only with noisy runs).
+std::string score_line(const std::string& name, const Score& s, const std::string& mode, const std::string& seeds) {
+  std::string line = fmt::format("{:<11} fp32 {:.4f}   ideal {:.4f}", name, s.fp32, s.ideal);
+  if (!s.per_seed.empty()) line += fmt::format("   {} {:.4f} ± {:.4f}{}", mode, s.mean, s.std, seeds);
+  return line;
+}
+
 std::string top1(double v) { return std::isnan(v) ? "-" : fmt::format("{:.4f}", v); }
 
 // The device model of --device, --std-scale and --stuck; `path` gets the preset file.
@@ -198,19 +219,11 @@ void run_raceit_eval(const EvalTarget& target, const RaceitEvalArgs& args) {
                           {"provenance", provenance(invocation())}};
     if (r.has_accuracy) {
       out["labelled"] = r.labelled;
-      out["accuracy_fp32"] = r.accuracy_fp32;
-      out["accuracy_ideal"] = r.accuracy_ideal;
-      out["accuracy_mean"] = r.accuracy_mean;
-      out["accuracy_std"] = r.accuracy_std;
-      out["accuracy_per_seed"] = r.accuracy_noisy;
+      add_score(out, "accuracy", {r.accuracy_fp32, r.accuracy_ideal, r.accuracy_mean, r.accuracy_std, r.accuracy_noisy});
     }
-    if (r.has_perplexity) {
-      out["perplexity_fp32"] = r.perplexity_fp32;
-      out["perplexity_ideal"] = r.perplexity_ideal;
-      out["perplexity_mean"] = r.perplexity_mean;
-      out["perplexity_std"] = r.perplexity_std;
-      out["perplexity_per_seed"] = r.perplexity_noisy;
-    }
+    if (r.has_perplexity)
+      add_score(out, "perplexity",
+                {r.perplexity_fp32, r.perplexity_ideal, r.perplexity_mean, r.perplexity_std, r.perplexity_noisy});
     std::cout << out.dump(2) << "\n";
     return;
   }
@@ -225,16 +238,15 @@ void run_raceit_eval(const EvalTarget& target, const RaceitEvalArgs& args) {
       noisy ? fmt::format(" (seeds {}…{}, std_scale {:g}, stuck {:g})", r.seeds.front(), r.seeds.back(),
                           options.device.std_scale, options.device.stuck_probability)
             : "";
-  if (r.has_accuracy) {
-    std::cout << fmt::format("accuracy    fp32 {:.4f}   ideal {:.4f}", r.accuracy_fp32, r.accuracy_ideal);
-    if (noisy) std::cout << fmt::format("   {} {:.4f} ± {:.4f}{}", args.mode, r.accuracy_mean, r.accuracy_std, seeds);
-    std::cout << fmt::format("   ({} labels)\n", r.labelled);
-  }
-  if (r.has_perplexity) {
-    std::cout << fmt::format("perplexity  fp32 {:.4f}   ideal {:.4f}", r.perplexity_fp32, r.perplexity_ideal);
-    if (noisy) std::cout << fmt::format("   {} {:.4f} ± {:.4f}{}", args.mode, r.perplexity_mean, r.perplexity_std, seeds);
-    std::cout << "\n";
-  }
+  if (r.has_accuracy)
+    std::cout << score_line("accuracy", {r.accuracy_fp32, r.accuracy_ideal, r.accuracy_mean, r.accuracy_std, r.accuracy_noisy},
+                            args.mode, seeds)
+              << fmt::format("   ({} labels)\n", r.labelled);
+  if (r.has_perplexity)
+    std::cout << score_line("perplexity",
+                            {r.perplexity_fp32, r.perplexity_ideal, r.perplexity_mean, r.perplexity_std, r.perplexity_noisy},
+                            args.mode, seeds)
+              << "\n";
   std::cout << fmt::format("time        fp32 {:.2f} s, ideal {:.2f} s{}\n\n", r.seconds_fp32, r.seconds_ideal,
                            noisy ? fmt::format(", {} {:.2f} s over {} seed(s)", args.mode, r.seconds_noisy, r.seeds.size()) : "");
   std::vector<std::string> fidelity_header{"output", "shape", "ideal NMSE", "SNR dB", "cosine", "top-1"};

@@ -66,7 +66,7 @@ void set_input_dims(model::Graph& graph, const std::map<std::string, std::int64_
     if (!found) {
       const auto known = dimension_names(graph);
       throw Error(ErrorKind::InvalidArgument,
-                  fmt::format("--dim {}: model '{}' has no input dimension of that name ({})", name, graph.name,
+                  fmt::format("--dim {}: model {} has no input dimension of that name ({})", name, graph.source,
                               known.empty() ? "it names none" : fmt::format("named: {}", fmt::join(known, ", "))));
     }
   }

@@ -46,8 +46,8 @@ std::vector<std::int64_t> lm_targets(const model::Graph& graph, const Samples& s
     return targets;
   }
   throw Error(ErrorKind::InvalidArgument,
-              fmt::format("--task lm: model '{}' has no int64 [N, T] input of token ids to predict (and no [N, T] labels)",
-                          graph.name));
+              fmt::format("--task lm: model {} has no int64 [N, T] input of token ids to predict (and no [N, T] labels)",
+                          graph.source));
 }
 
 // The checks that need no run: labels and language-model targets fit the first output.

@@ -172,5 +172,17 @@ check eval-labels-for-data-set 2 "has its own labels" -- \
 check eval-fp32-user-labels 0 "accuracy" -- "$RACEIT" eval --model $EC/model.onnx --data $EC/data.yaml --fp32
 check eval-help-lists-data 0 "fashion-mnist +Fashion-MNIST" -- "$RACEIT" eval --help
 
+# The README's commands of "Your own model and data", as shown there.
+check readme-compare-lm 0 "h100 +gpu" -- "$RACEIT" compare --model $LM/model.onnx --dim seq=16
+check readme-eval-lm 0 "perplexity +fp32 2\.6892 +ideal [0-9.]+ +frozen [0-9.]+ ± " -- \
+  "$RACEIT" eval --model $LM/model.onnx --data $LM/ids.npy --task lm --mode frozen --seeds 3
+check readme-eval-spec 0 "accuracy +fp32 0\.9219 +ideal [0-9.]+ +frozen [0-9.]+ ± " -- \
+  "$RACEIT" eval --model $EC/model.onnx --data $EC/data.yaml --mode frozen --seeds 3
+check readme-compile 0 "calibrated on 64 given samples of $EC/data.yaml" -- \
+  "$RACEIT" compile --model $EC/model.onnx --data $EC/data.yaml -o "$TMP/ec64.json"
+check readme-infer 0 "wrote logits float32\[64, 2\] to $TMP/out/logits.npy" -- \
+  "$RACEIT" infer --program "$TMP/ec64.json" --input values=$EC/values.npy --input mask=$EC/mask.npy --output "$TMP/out/" \
+  --mode frozen --seed 1
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

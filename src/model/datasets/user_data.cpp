@@ -136,8 +136,8 @@ std::vector<std::int64_t> chosen_rows(std::int64_t n, Split split, std::int64_t 
 Samples read_files(const Graph& graph, const SplitFiles& files, Split split, std::int64_t limit, const std::string& what) {
   for (const auto& [name, file] : files.inputs)
     if (std::find(graph.inputs.begin(), graph.inputs.end(), name) == graph.inputs.end())
-      throw Error(ErrorKind::InvalidArgument, fmt::format("{}: '{}' is not an input of model '{}' (inputs: {})",
-                                                          files.where.at(name), name, graph.name, fmt::join(graph.inputs, ", ")));
+      throw Error(ErrorKind::InvalidArgument, fmt::format("{}: '{}' is not an input of model {} (inputs: {})",
+                                                          files.where.at(name), name, graph.source, fmt::join(graph.inputs, ", ")));
   Samples s;
   std::int64_t n = -1;
   std::string first_file;
@@ -196,7 +196,7 @@ Samples load_user_samples(const Graph& graph, const std::string& data, Split spl
   }
   if (graph.inputs.size() != 1)
     throw Error(ErrorKind::InvalidArgument,
-                fmt::format("{}: model '{}' has {} inputs ({}): give a spec.yaml naming the .npy of each", data, graph.name,
+                fmt::format("{}: model {} has {} inputs ({}): give a spec.yaml naming the .npy of each", data, graph.source,
                             graph.inputs.size(), fmt::join(graph.inputs, ", ")));
   const SplitFiles files{.inputs = {{graph.inputs[0], data}}, .where = {{graph.inputs[0], data}}, .labels = labels};
   return read_files(graph, files, split, limit, data);
