@@ -19,7 +19,7 @@ namespace {
 
 std::string calibration_of(const compiler::Program& p) {
   if (p.calibration.samples == 0)
-    return fmt::format("none (no weights): activations on [-{0}, {0}] (mapping.nominal_range)",
+    return fmt::format("none (no calibration data): activations on [-{0}, {0}] (mapping.nominal_range)",
                        p.config_value("mapping.nominal_range"));
   return fmt::format("{} {} samples of {}, {}", p.calibration.samples, p.calibration.split, p.calibration.dataset,
                      p.calibration.method);
@@ -149,10 +149,13 @@ CostStudy::CostStudy(std::string model, Options options, model::DataPaths paths)
                                      .overrides = {},
                                      .calibration_samples = options.calibration_samples,
                                      .threads = options.threads,
-                                     .sequence_length = options.sequence_length},
+                                     .sequence_length = options.sequence_length,
+                                     .calibration_data = options.calibration_data,
+                                     .dims = options.dims,
+                                     .progress = options.progress},
                                     paths)),
       gpu_precision_(options.gpu_precision),
-      tokens_(model::graph_statistics(model_.graph, model_.shape_only ? model_.sequence_length : 128).tokens) {}
+      tokens_(model::graph_statistics(model_.graph, model_.sequence_length).tokens) {}
 
 Ppa CostStudy::header(const perf::ArchSpec& spec, std::int64_t batch) const {
   Ppa r;
