@@ -87,7 +87,8 @@ void register_ppa_commands(CLI::App& app) {
                                  "per-operator roofline. Latency is per "
                                  "batch, energy per inference; --json keys: latency_s, "
                                  "throughput_inf_per_s, energy_j, power_w, "
-                                 "area_mm2, chips, breakdown {by_component, by_layer, by_op, stages}, assumptions");
+                                 "area_mm2, chips, gpu_mode, breakdown {by_component, by_layer, by_op, stages}, assumptions "
+                                 "{key, value, source}, notes");
   add_common_options(ppa, args->cost);
   ppa->add_option("--arch", args->arch, "Architecture preset or file (raceit arch list)")->capture_default_str();
   ppa->add_option("--set", args->overrides,

@@ -91,6 +91,10 @@ void add_mapping_keys(std::vector<ParamSpec>& s) {
        "RACE arrays left over once every ACAM program has its copy take further copies of the busiest programs "
        "(placement; programs are never rewritten at run time)",
        {"on", "off"}},
+      {"mapping.race_reprogram", Dimension::Dimensionless, "off",
+       "on: before each streaming segment every RACE array is rewritten with that segment's ACAM programs, which "
+       "then share all arrays; the writes are priced (crossbar write energy and latency per RRAM device)",
+       {"off", "on"}},
       {"mapping.nominal_range", Dimension::Dimensionless, "8",
        "models without weights (shape-only built-ins such as bert-base) cannot be calibrated: every activation is "
        "assumed on [-r, r]. It sizes the ACAM programs; event counts depend on shapes only"},
@@ -360,6 +364,7 @@ void read_costs(const ParamSet& p, ImcSpec& c) {
   if (c.readout == Readout::Adc) c.adc = sized_component(p, "adc", "bits");
   if (c.readout == Readout::Acam) c.acam_spare_ranges = whole(p, "crossbar.acam_spare_ranges", 0);
   c.gray_readout = p.word("mapping.acam_encoding") == "gray";
+  c.race_reprogram = p.word("mapping.race_reprogram") == "on";
   if (c.race_units > 0) {
     c.race_arrays = whole(p, "race.arrays", 1);
     c.race_rows = whole(p, "race.rows", 1);

@@ -39,15 +39,16 @@ void add_busy(BusyMap& total, const EventPricing& p) {
   for (const ResourceBound& r : p.resources) total[r.component] += r.busy_time;
 }
 
-// Tied resources on a `fraction` of the chip, RACE arrays at `race` (the operator's own arrays),
-// pooled ones at the busy time `pool` gives them (nullptr: their own busy time).
+// Tied resources on a `fraction` of the chip, RACE arrays at `race` (the operator's own arrays;
+// negative: rewritten at run time, so pooled), pooled ones at the busy time `pool` gives them
+// (nullptr: their own busy time).
 Bound bound_of(const EventPricing& p, double fraction, double race, const BusyMap* pool) {
   Bound b;
   for (const ResourceBound& r : p.resources) {
     if (r.busy_time <= 0) continue;
-    if (r.component == "race_array")
+    if (r.component == "race_array" && race >= 0)
       b.raise(race, r.component);
-    else if (is_pooled(r.component))
+    else if (is_pooled(r.component) || r.component == "race_array")
       b.raise(pool ? pool->at(r.component) : r.busy_time, r.component);
     else
       b.raise(r.busy_time / fraction, r.component);
@@ -129,7 +130,7 @@ std::vector<std::string> hardware_keys(const ArchSpec& spec, const ResolvedArch&
                 : group == "dac"    ? false
                 : group == "link"   ? used
                 : group == "acam" || group == "adc"
-                    ? used && (read_time(c) > c.crossbar.latency || bounding)
+                    ? used && (read_time(c) >= c.crossbar.latency || bounding)
                     : bounding || (by_power && used);
     else if (field == "node")
       depends = used || area > 0 || leakage > 0;
@@ -138,7 +139,7 @@ std::vector<std::string> hardware_keys(const ArchSpec& spec, const ResolvedArch&
     else if (field == "write_energy")
       depends = r.programming_energy > 0;
     else if (field == "write_latency")
-      depends = run_time_writes;
+      depends = run_time_writes || (c.race_reprogram && r.reprogramming_energy > 0);
     else if (group == "acam")
       depends = c.acam.model == AcamModel::Lumped ? field != "row_energy" && field != "line_energy" && field != "row_area"
                                                   : !field.starts_with("lumped");
@@ -211,6 +212,7 @@ PerfReport evaluate_pipeline(const Workload& w, const ArchSpec& spec) {
   std::map<std::pair<int, int>, BusyMap> segment_pool;  // (segment, chip)
   std::map<std::string, double> component_energy;
   std::vector<double> race_time(w.ops.size(), 0.0);
+  std::set<int> race_segments;  // segments with RACE work (mapping.race_reprogram)
   const ResolvedComponent* race_array = arch.find("race_array");
   int segment = 0;
   std::uint64_t cells_programmed = 0;
@@ -233,7 +235,10 @@ PerfReport evaluate_pipeline(const Workload& w, const ArchSpec& spec) {
         events.noc_flit_hops += mesh_hops(spec.imc, tile, next,
                                           (static_cast<std::uint64_t>(op.output_bits) + spec.imc.flit_bits - 1) /
                                               static_cast<std::uint64_t>(spec.imc.flit_bits));
-      if (events.race_1var_lookups + events.race_2var_lookups > 0) {
+      const bool looks_up = events.race_1var_lookups + events.race_2var_lookups > 0;
+      if (spec.imc.race_reprogram) {
+        race_time[i] = -1;  // pooled: each segment rewrites the arrays with its programs
+      } else if (looks_up) {
         if (op.race_lookups <= 0 || !race_array)
           throw Error(ErrorKind::InvalidArgument,
                       fmt::format("workload '{}': operator '{}' looks up RACE arrays but holds none", w.model, op.name));
@@ -243,6 +248,7 @@ PerfReport evaluate_pipeline(const Workload& w, const ArchSpec& spec) {
       if (w.ops[i].whole_sequence && i > 0) ++segment;
       op_stage[i] = static_cast<int>(s);
       op_segment[i] = segment;
+      if (looks_up) race_segments.insert(segment);
       add_busy(chip_pool[stage_chip[s]], priced.back());
       add_busy(segment_pool[{segment, stage_chip[s]}], priced.back());
       r.energy += priced.back().total_energy;
@@ -263,7 +269,7 @@ PerfReport evaluate_pipeline(const Workload& w, const ArchSpec& spec) {
       add_busy(busy, priced[i]);
       stage.ops.push_back(w.ops[i].name);
     }
-    double race = 0;
+    double race = spec.imc.race_reprogram ? -1 : 0;
     for (std::size_t i : stage_ops[s]) race = std::max(race, race_time[i]);
     for (const auto& [component, time] : busy) total.resources.push_back({component, 0, time});
     const Bound b = bound_of(total, stage_fraction[s], race, &chip_pool.at(stage.chip));
@@ -282,6 +288,20 @@ PerfReport evaluate_pipeline(const Workload& w, const ArchSpec& spec) {
     }
     r.stages.push_back(std::move(stage));
   }
+  // Run-time reprogramming (mapping.race_reprogram): before each segment with RACE work every
+  // RACE array is rewritten with that segment's programs, two thresholds per cell, one cell
+  // position (all rows at once) per write; the arrays are shared by every stage, so a batch
+  // rewrites them once per such segment.
+  double rewrite_time = 0;
+  if (spec.imc.race_reprogram && race_array && !race_segments.empty()) {
+    const double n = static_cast<double>(race_segments.size());
+    const double cells = static_cast<double>(arch.race_arrays) * r.chips * spec.imc.race_rows * spec.imc.race_cells * 2;
+    rewrite_time = n * 2 * spec.imc.race_cells * spec.imc.write_latency;
+    r.reprogramming_energy = n * cells * spec.imc.write_energy;
+    r.energy += r.reprogramming_energy;
+    component_energy["race_array"] += r.reprogramming_energy;
+    slowest += rewrite_time;
+  }
   r.throughput = slowest > 0 ? static_cast<double>(w.batch) / slowest : 0;
 
   // Latency: rows stream through each segment; segments follow one another.
@@ -299,12 +319,12 @@ PerfReport evaluate_pipeline(const Workload& w, const ArchSpec& spec) {
   }
   for (const auto& [where, busy] : segment_pool)
     for (const auto& [component, time] : busy)
-      if (is_pooled(component))
+      if (is_pooled(component) || (spec.imc.race_reprogram && component == "race_array"))
         row_bottleneck[static_cast<std::size_t>(where.first)] =
             std::max(row_bottleneck[static_cast<std::size_t>(where.first)], time / rows);
   for (std::size_t k = 0; k < fill.size(); ++k)
     r.sample_latency += fill[k] + static_cast<double>(w.tokens - 1) * row_bottleneck[k];
-  r.sample_latency += r.link_time / static_cast<double>(w.batch);
+  r.sample_latency += r.link_time / static_cast<double>(w.batch) + rewrite_time;
   r.latency = r.sample_latency + (r.throughput > 0 ? static_cast<double>(w.batch - 1) / r.throughput : 0.0);
 
   r.leakage_energy = arch.leakage_power * r.chips * r.latency;
@@ -328,8 +348,12 @@ PerfReport evaluate_pipeline(const Workload& w, const ArchSpec& spec) {
       "stages: one per weight matmul with the operators that follow it; no replication of stages",
       "tied resources (crossbars, DACs, converters, shift-adds, buffers, buses, registers, routers): a stage owns "
       "the fraction of each that its crossbars fill",
-      "RACE arrays: partitioned among the ACAM programs, replicated in proportion to demand at compile time; no "
-      "run-time reprogramming",
+      spec.imc.race_reprogram
+          ? fmt::format("RACE arrays: rewritten with each segment's programs at run time and shared by its operators "
+                        "({} rewrites per batch, priced as RRAM writes)",
+                        race_segments.size())
+          : "RACE arrays: partitioned among the ACAM programs, replicated in proportion to demand at compile time; no "
+            "run-time reprogramming",
       "pooled resources (Gray decoders, adders, vector units, SFUs): shared by the operators running at once in "
       "proportion to their demand",
       fmt::format("latency: {} rows per sample stream through each of {} segments (Q·Kᵀ waits for the last key "

@@ -224,7 +224,8 @@ Ppa CostStudy::estimate(const compiler::Program& program, const perf::ArchSpec& 
   if (spec.imc.vector_units > 0 || spec.imc.race_units > 0) mapping.push_back("mapping.data_matmul");
   if (std::any_of(program.ops.begin(), program.ops.end(), [](const auto& op) { return op.engine == compiler::Engine::Fused; }))
     mapping.push_back("mapping.fuse");
-  if (spec.imc.race_units > 0) mapping.push_back("mapping.race_replication");
+  if (spec.imc.race_units > 0) mapping.push_back(spec.imc.race_reprogram ? "mapping.race_reprogram" : "mapping.race_replication");
+  if (spec.imc.race_units > 0 && !spec.imc.race_reprogram) mapping.push_back("mapping.race_reprogram");
   if (program.calibration.samples > 0) {
     mapping.push_back("mapping.calibration");
     if (program.calibration.method == "percentile") mapping.push_back("mapping.percentile");

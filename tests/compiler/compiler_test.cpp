@@ -127,7 +127,15 @@ TEST(Compiler, PlacementCountsEveryArray) {
     if (const auto* x = std::get_if<CrossbarOp>(&op.detail)) {
       EXPECT_EQ(op.placement.crossbars, x->layout.arrays);
     }
-    EXPECT_EQ(op.placement.race_arrays, race_use(op, m.race_array).arrays);
+    // Its arrays: the copies of each of its programs (one each, and more where arrays were left).
+    const auto programs = race_demand(op, m.race_array);
+    int held = 0;
+    for (std::size_t k = 0; k < programs.size(); ++k) {
+      EXPECT_GE(op.placement.race_replicas.at(k), 1) << op.node;
+      held += programs[k].arrays * op.placement.race_replicas.at(k);
+    }
+    EXPECT_EQ(op.placement.race_arrays, held) << op.node;
+    EXPECT_GE(op.placement.race_arrays, race_use(op, m.race_array).arrays) << op.node;
   }
   for (const auto& t : p.tiles) {
     EXPECT_LE(t.crossbars, m.crossbars_per_tile);

@@ -239,12 +239,26 @@ TEST(CostStudy, RaceArraysArePartitionedAndPricedPerArray) {
   EXPECT_GT(bert_base().estimate(single, spec, 1).latency, bert_base().estimate(p, spec, 1).latency);
 }
 
+// Rewriting the RACE arrays at run time (an option): each of the 13 segments first writes every
+// array's 8 × 50 cells, two thresholds each, at 1.29 pJ per RRAM device and 7.2 ns per cell
+// position; its operators then share all 1,024 arrays.
+TEST(CostStudy, RaceReprogrammingIsAnOptionThatPricesTheWrites) {
+  const Ppa fixed = bert_base().estimate("raceit", {}, 1);
+  const Ppa rewritten = bert_base().estimate("raceit", {"mapping.race_reprogram=on"}, 1);
+  EXPECT_LT(rewritten.latency, fixed.latency);
+  EXPECT_NEAR(rewritten.energy - fixed.energy, 13 * 1024 * 8 * 50 * 2 * 1.29e-12, 1e-6 * fixed.energy);
+  const compiler::Program p = bert_base().compile(perf::load_arch(perf::arch_path("raceit"), {"mapping.race_reprogram=on"}));
+  const perf::PerfReport r =
+      perf::evaluate_pipeline(workload_of(p, 1, 128), perf::load_arch(perf::arch_path("raceit"), {"mapping.race_reprogram=on"}));
+  EXPECT_NEAR(r.reprogramming_energy, 13 * 1024 * 8 * 50 * 2 * 1.29e-12, 1e-15);
+}
+
 // Every entry of `assumptions` moves the result: each key, perturbed (numbers ×3, a zero to a
 // small value, words to another choice), changes latency, throughput, energy, area, chips or the
 // weights' programming energy.
 TEST(CostStudy, EveryAssumptionChangesTheResult) {
   const CostStudy& study = bert_base();
-  for (const std::string arch : {"raceit", "h100"}) {
+  for (const std::string arch : {"raceit", "raceit-nldpe", "h100"}) {
     const Ppa base = study.estimate(arch, {}, 1);
     const auto spec = perf::load_arch(perf::arch_path(arch));
     ASSERT_GT(base.assumptions.size(), 5u) << arch;

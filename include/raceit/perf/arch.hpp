@@ -68,6 +68,7 @@ struct ImcSpec {
   int converters = 0;        // ADCs or Compute-ACAM columns per crossbar
   int readout_bits = 0;
   int acam_spare_ranges = 0; // ranges beyond the identity's in an ACAM readout column
+  bool race_reprogram = false;  // mapping.race_reprogram: RACE arrays rewritten per segment at run time
   bool gray_readout = true;  // mapping.acam_encoding: an identity needs 2^(bits−1) Gray ranges, 2^bits − 1 binary
   // Per RACE unit.
   int race_arrays = 0, race_rows = 0, race_cells = 0;

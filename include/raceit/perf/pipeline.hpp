@@ -15,7 +15,10 @@
 //   * RACE arrays are partitioned statically: each ACAM program sits on its own arrays (the compiler
 //     replicates programs in proportion to their demand), so an operator's RACE time is the
 //     lookups on its busiest program copy × the search interval (`race_lookups`). Programs are not
-//     rewritten at run time.
+//     rewritten at run time, unless mapping.race_reprogram is on: then each segment with RACE
+//     work first rewrites every RACE array with its programs (2 × cells per row column writes of
+//     components.crossbar.write_latency, every cell's two thresholds at write_energy) and its
+//     operators share the arrays as a pooled resource.
 //   * Pooled resources (Gray decoders, digital adders, vector units, SFUs) hold no programs or
 //     weights: the operators running at the same time share the chip's instances in proportion to
 //     their demand.
@@ -92,6 +95,7 @@ struct PerfReport {
   double power = 0;           // W average
   double area = 0;            // m², all chips
   double programming_energy = 0;  // J, once per model
+  double reprogramming_energy = 0;  // J per batch, included in energy (mapping.race_reprogram)
   std::vector<StageReport> stages;
   std::vector<OpReport> ops;
   std::vector<ComponentCost> by_component;  // dynamic energy per component, per batch
