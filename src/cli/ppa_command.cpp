@@ -43,7 +43,7 @@ void add_common_options(CLI::App* cmd, CostArgs& a) {
       ->capture_default_str();
   add_data_options(cmd, a.data);
   cmd->add_option("--calibration", a.calibration, "Calibration samples of a model with weights")->capture_default_str();
-  cmd->add_option("--gpu-precision", a.precision, "GPU arithmetic: int8 (TensorRT INT8) or fp16")
+  cmd->add_option("--gpu-precision", a.precision, "GPU arithmetic: int8 (TensorRT INT8), fp16, bf16 or fp32 (TF32 matmuls)")
       ->capture_default_str()
       ->check(CLI::IsMember({"int8", "fp16"}));
   cmd->add_option("--threads", a.threads, "Worker threads for calibration (default: RACEIT_THREADS or all cores)");
@@ -107,7 +107,7 @@ void register_ppa_commands(CLI::App& app) {
 
   struct CompareArgs {
     CostArgs cost;
-    std::string archs = "raceit,isaac,puma,retransformer,h100";
+    std::string archs = "raceit,raceit-nldpe,isaac,puma,retransformer,h100";
   };
   auto cargs = std::make_shared<CompareArgs>();
   auto* compare = app.add_subcommand("compare",
