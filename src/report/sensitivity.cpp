@@ -33,8 +33,7 @@ std::vector<std::string> variations(const ParamSpec& spec, const ParamValue& val
       if (w != v && std::find(out.begin(), out.end(), std::to_string(w)) == out.end()) out.push_back(std::to_string(w));
     return out;
   }
-  const std::string unit = spec.dimension == Dimension::Dimensionless ? "" : base_unit(spec.dimension);
-  for (const double f : {0.5, 2.0}) out.push_back(fmt::format("{:.6g}{}", value.number * f, unit));
+  for (const double f : {0.5, 2.0}) out.push_back(quantity_text(value.number * f, spec.dimension));
   return out;
 }
 
@@ -43,12 +42,24 @@ std::string percent(double v) { return fmt::format("{:+.1f}%", 100 * v); }
 
 }  // namespace
 
+std::string quantity_text(double value, Dimension dimension) {
+  if (dimension == Dimension::Dimensionless) return fmt::format("{:.6g}", value);
+  // format_quantity picks a readable prefix; keep it when it reads back as the value (to 6 digits).
+  const std::string text = format_quantity(value, dimension, 6);
+  try {
+    if (std::abs(parse_quantity(text, dimension).value - value) <= 1e-5 * std::abs(value)) return text;
+  } catch (const Error&) {
+  }
+  return fmt::format("{:.6g}{}", value, base_unit(dimension));
+}
+
 std::vector<VaryKey> default_variations(const Ppa& base, const perf::ArchSpec& spec) {
   std::vector<VaryKey> vary;
   for (const std::string& a : base.assumptions) {
     const auto eq = a.find(" = ");
     if (eq == std::string::npos) continue;
     const std::string key = a.substr(0, eq);
+    if (key == "kind") continue;  // imc or gpu: another kind of design, not a variation of this one
     const auto it = std::find_if(spec.params.specs().begin(), spec.params.specs().end(),
                                  [&](const ParamSpec& s) { return s.key == key; });
     if (it == spec.params.specs().end() || !spec.params.has(key)) continue;

@@ -14,6 +14,7 @@
 #include "raceit/core/rng.hpp"
 #include "raceit/device/rram.hpp"
 #include "raceit/perf/arch.hpp"
+#include "raceit/report/sensitivity.hpp"
 
 namespace raceit::sweep {
 
@@ -199,7 +200,7 @@ AccuracySpec read_accuracy(const SpecReader& r, const YAML::Node& node) {
 struct RandomAxis {
   std::string key;
   YAML::Node node;
-  std::vector<std::string> choices;
+  std::vector<std::string> choices = {};
   double lo = 0, hi = 0;
   Dimension dimension = Dimension::Dimensionless;
   bool integer = false, log = false;
@@ -209,8 +210,7 @@ struct RandomAxis {
       return choices[std::min(choices.size() - 1, static_cast<std::size_t>(u * static_cast<double>(choices.size())))];
     const double v = log ? std::exp(std::log(lo) + u * (std::log(hi) - std::log(lo))) : lo + u * (hi - lo);
     if (integer) return std::to_string(std::llround(std::clamp(v, lo, hi)));
-    const std::string unit = dimension == Dimension::Dimensionless ? "" : base_unit(dimension);
-    return fmt::format("{:.6g}{}", v, unit);
+    return report::quantity_text(v, dimension);
   }
 };
 

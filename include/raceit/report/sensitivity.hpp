@@ -8,9 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "raceit/core/units.hpp"
 #include "raceit/report/ppa.hpp"
 
 namespace raceit::report {
+
+// A value in base units as a user writes it, readable and exact to 6 digits: "50 ns", "11 nm"
+// (a plain number when dimensionless).
+std::string quantity_text(double value, Dimension dimension);
 
 struct VaryKey {
   std::string key = {};
