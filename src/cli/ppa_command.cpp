@@ -7,7 +7,9 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "data_options.hpp"
 #include "output.hpp"
+#include "progress.hpp"
 #include "raceit/core/error.hpp"
 #include "raceit/report/html.hpp"
 #include "raceit/report/ppa.hpp"
@@ -19,7 +21,7 @@ namespace {
 
 struct CostArgs {
   std::string model;
-  std::string dataset;
+  DataOptions data;
   std::int64_t sequence_length = 0;
   std::int64_t batch = 1;
   std::int64_t calibration = 64;
@@ -31,21 +33,19 @@ struct CostArgs {
 const char* kModelHelp =
     "Built-in architecture (bert-base, bert-large, vit-b16, gpt2, "
     "llama-3.2-1b, llama-3.2-3b: shapes only, costed "
-    "with nominal activation ranges) or a shipped/ONNX model (compiled with "
-    "calibration on its data set)";
+    "with nominal activation ranges) or a shipped/ONNX model (calibrated on "
+    "--data, or its own data set; without either, nominal ranges)";
 
 void add_common_options(CLI::App* cmd, CostArgs& a) {
   cmd->add_option("--model", a.model, kModelHelp)->required();
-  cmd->add_option("--seq", a.sequence_length, "Tokens per sample of a built-in text architecture (default 128)");
+  cmd->add_option("--seq", a.sequence_length, "Without data: tokens per sample (dynamic dimensions after the batch; default 128)");
   cmd->add_option("--batch", a.batch,
                   "Samples per batch (pipelined through an IMC chip; one GPU "
                   "launch sequence)")
       ->capture_default_str();
-  cmd->add_option("--data", a.dataset,
-                  "Calibration data set of a model with weights (default: the "
-                  "one it was trained on)");
+  add_data_options(cmd, a.data);
   cmd->add_option("--calibration", a.calibration, "Calibration samples of a model with weights")->capture_default_str();
-  cmd->add_option("--gpu-precision", a.precision, "GPU arithmetic: int8 (TensorRT INT8) or fp16")
+  cmd->add_option("--gpu-precision", a.precision, "GPU arithmetic: int8 (TensorRT INT8), fp16, bf16 or fp32 (TF32 matmuls)")
       ->capture_default_str()
       ->check(CLI::IsMember({"int8", "fp16"}));
   cmd->add_option("--threads", a.threads, "Worker threads for calibration (default: RACEIT_THREADS or all cores)");
@@ -54,10 +54,13 @@ void add_common_options(CLI::App* cmd, CostArgs& a) {
 
 report::CostStudy study_of(const CostArgs& a) {
   report::CostStudy::Options o;
-  o.dataset = a.dataset;
+  o.dataset = a.data.data;
+  o.calibration_data = a.data.calibration_data;
+  o.dims = parse_dims(a.data.dims);
   o.sequence_length = a.sequence_length;
   o.calibration_samples = a.calibration;
   o.threads = a.threads;
+  o.progress = progress_reporter(a.data.quiet);
   o.gpu_precision = perf::parse_gpu_precision(a.precision);
   return report::CostStudy(a.model, o);
 }
@@ -155,7 +158,7 @@ void register_ppa_commands(CLI::App& app) {
 
   struct CompareArgs {
     CostArgs cost;
-    std::string archs = "raceit,isaac,puma,retransformer,h100";
+    std::string archs = "raceit,raceit-nldpe,isaac,puma,retransformer,h100";
   };
   auto cargs = std::make_shared<CompareArgs>();
   auto* compare = app.add_subcommand("compare",

@@ -399,7 +399,11 @@ nlohmann::json figure_data(const Ppa& ppa, const perf::ArchSpec& spec) {
 std::string ppa_html(const nlohmann::json& d) {
   std::string body = headline(d) + breakdowns(d, "ppa");
   body += "<h2>Assumptions</h2>\n<pre>";
-  for (const auto& a : d.at("assumptions")) body += svg::escape(a.get<std::string>()) + "\n";
+  for (const auto& a : d.at("assumptions"))
+    body += svg::escape(fmt::format("{} = {} ({})", a.at("key").get<std::string>(), a.at("value").get<std::string>(),
+                                    a.at("source").get<std::string>())) +
+            "\n";
+  for (const auto& n : d.value("notes", nlohmann::json::array())) body += svg::escape(n.get<std::string>()) + "\n";
   body += "</pre>\n";
   return svg::page(fmt::format("{} on {}: performance, power and area", d.at("model").get<std::string>(),
                                d.at("arch").get<std::string>()),

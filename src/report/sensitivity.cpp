@@ -55,10 +55,8 @@ std::string quantity_text(double value, Dimension dimension) {
 
 std::vector<VaryKey> default_variations(const Ppa& base, const perf::ArchSpec& spec) {
   std::vector<VaryKey> vary;
-  for (const std::string& a : base.assumptions) {
-    const auto eq = a.find(" = ");
-    if (eq == std::string::npos) continue;
-    const std::string key = a.substr(0, eq);
+  for (const perf::Assumption& a : base.assumptions) {
+    const std::string& key = a.key;
     if (key == "kind") continue;  // imc or gpu: another kind of design, not a variation of this one
     const auto it = std::find_if(spec.params.specs().begin(), spec.params.specs().end(),
                                  [&](const ParamSpec& s) { return s.key == key; });
