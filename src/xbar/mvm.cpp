@@ -2,13 +2,12 @@
 // fast path that does each (row block, bit plane, readout group) as one GEMM and draws per-read
 // noise per column from its exact variance (a second GEMM of squared inputs with per-cell
 // variances).
-#include <cblas.h>
-
 #include <algorithm>
 #include <cmath>
 
 #include "raceit/acam/functions.hpp"
 #include "raceit/core/error.hpp"
+#include "raceit/core/gemm.hpp"
 #include "raceit/core/parallel.hpp"
 #include "raceit/core/rng.hpp"
 #include "raceit/xbar/crossbar.hpp"
@@ -218,7 +217,6 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
     constexpr int kChunk = 128;
     const int chunks = (out + kChunk - 1) / kChunk;
     std::vector<ReadoutTally> tally_per_chunk(chunks);
-    openblas_set_num_threads(1);
     Matrix squares;
     if (per_read && c.inputs == InputScheme::MultiLevel) {
       squares = planes.value;
@@ -236,11 +234,11 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
         for (int rb = 0; rb < x.layout.row_blocks; ++rb) {
           const int i0 = rb * R, kb = std::min(in, i0 + R) - i0;
           const std::size_t w_offset = static_cast<std::size_t>(i0) * out * G + static_cast<std::size_t>(j0) * G;
-          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, ncols, kb, 1.0f, planes.value.data.data() + i0, in,
-                      x.level.data.data() + w_offset, out * G, 0.0f, y.data(), ncols);
+          sgemm(rows, ncols, kb, {.a = planes.value.data.data() + i0, .lda = in, .b = x.level.data.data() + w_offset,
+                                  .ldb = static_cast<std::int64_t>(out) * G, .c = y.data(), .ldc = ncols});
           if (per_read)  // bit planes are 0/1: their own squares
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, ncols, kb, 1.0f, square_planes.data.data() + i0, in,
-                        x.read_variance.data.data() + w_offset, out * G, 0.0f, v.data(), ncols);
+            sgemm(rows, ncols, kb, {.a = square_planes.data.data() + i0, .lda = in, .b = x.read_variance.data.data() + w_offset,
+                                    .ldb = static_cast<std::int64_t>(out) * G, .c = v.data(), .ldc = ncols});
           for (int p = 0; p < P; ++p) {
             if (adc_only) {  // the common case, as one tight loop over the chunk's outputs per vector
               const double* coefficient = x.coefficient.data() + (static_cast<std::size_t>(rb) * out + j0) * G;
