@@ -11,7 +11,9 @@
 #include "output.hpp"
 #include "progress.hpp"
 #include "raceit/core/error.hpp"
+#include "raceit/report/html.hpp"
 #include "raceit/report/ppa.hpp"
+#include "raceit/report/sensitivity.hpp"
 
 namespace raceit::cli {
 
@@ -71,6 +73,47 @@ std::vector<std::string> split_list(const std::string& text) {
   return items;
 }
 
+// `raceit sensitivity`: each key varied alone (report/sensitivity.hpp).
+void register_sensitivity_command(CLI::App& app) {
+  struct SensitivityArgs {
+    CostArgs cost;
+    std::string arch = "raceit", vs, html;
+    std::vector<std::string> overrides, vary;
+  };
+  auto args = std::make_shared<SensitivityArgs>();
+  auto* cmd = app.add_subcommand(
+      "sensitivity",
+      "How each configuration key, varied alone, moves latency, energy and the ratios against another design, ranked "
+      "by the larger of its latency and energy range. Default: every key the cost model lists among its assumptions, "
+      "halved and doubled (each other choice for a word); --html draws the tornado charts");
+  add_common_options(cmd, args->cost);
+  cmd->add_option("--arch", args->arch, "Architecture preset or file")->capture_default_str();
+  cmd->add_option("--vs", args->vs, "Design to give the ratios against (speed-up, energy gain)");
+  cmd->add_option("--set", args->overrides, "Override a key of the base design, KEY=VALUE (repeatable)");
+  cmd->add_option("--vary", args->vary, "Vary only this key over these values, KEY=v1,v2,… (repeatable)");
+  cmd->add_option("--html", args->html, "Also write the tornado charts as a self-contained HTML page");
+  cmd->callback([args] {
+    std::vector<report::VaryKey> vary;
+    for (const std::string& v : args->vary) {
+      const auto eq = v.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw Error(ErrorKind::InvalidArgument, fmt::format("--vary '{}': expected KEY=v1,v2,…", v));
+      vary.push_back({.key = v.substr(0, eq), .values = split_list(v.substr(eq + 1))});
+    }
+    const report::CostStudy study = study_of(args->cost);
+    const report::Sensitivity s =
+        report::sensitivity(study, args->arch, args->overrides, args->cost.batch, args->vs, std::move(vary));
+    if (!args->html.empty()) report::write_file_atomically(args->html, report::sensitivity_html(s));
+    if (args->cost.json) {
+      nlohmann::json j = report::to_json(s);
+      j["provenance"] = provenance(invocation());
+      std::cout << j.dump(2) << "\n";
+    } else {
+      std::cout << report::to_text(s);
+    }
+  });
+}
+
 }  // namespace
 
 void register_ppa_commands(CLI::App& app) {
@@ -78,6 +121,7 @@ void register_ppa_commands(CLI::App& app) {
     CostArgs cost;
     std::string arch = "raceit";
     std::vector<std::string> overrides;
+    std::string html;
   };
   auto args = std::make_shared<PpaArgs>();
   auto* ppa = app.add_subcommand("ppa",
@@ -93,9 +137,16 @@ void register_ppa_commands(CLI::App& app) {
   ppa->add_option("--set", args->overrides,
                   "Override an architecture or mapping key, KEY=VALUE (repeatable; "
                   "'raceit params' lists the keys)");
+  ppa->add_option("--html", args->html,
+                  "Also write a self-contained HTML page with SVG charts of the breakdowns (energy and area by "
+                  "component, energy by layer, time per pipeline stage)");
   ppa->callback([args] {
     const report::CostStudy study = study_of(args->cost);
     const report::Ppa r = study.estimate(args->arch, args->overrides, args->cost.batch);
+    if (!args->html.empty()) {
+      const perf::ArchSpec spec = perf::load_arch(perf::arch_path(args->arch), args->overrides);
+      report::write_file_atomically(args->html, report::ppa_html(report::figure_data(r, spec)));
+    }
     if (args->cost.json) {
       nlohmann::json j = report::to_json(r);
       j["provenance"] = provenance(invocation());
@@ -132,6 +183,8 @@ void register_ppa_commands(CLI::App& app) {
       std::cout << report::comparison_text(results);
     }
   });
+
+  register_sensitivity_command(app);
 }
 
 }  // namespace raceit::cli

@@ -185,6 +185,18 @@ check readme-infer 0 "wrote logits float32\[64, 2\] to $TMP/readme/logits.npy" -
   --mode frozen --seed 1
 check infer-output-folder-is-a-file 2 "cannot create the output folder" -- \
   "$RACEIT" infer --program "$TMP/ec64.json" --input values=$EC/values.npy --input mask=$EC/mask.npy --output "$TMP/ec64.json/"
+# Sweeps, reports, sensitivity (docs/sweep.md).
+printf 'model: bert-base\naxes:\n  crossbar.rows: [64, 12x]\n' >"$TMP/badsweep.yaml"
+printf 'model: bert-base\naxes:\n  tile.race_units: [1, 2]\n' >"$TMP/sweep.yaml"
+check sweep-bad-value 2 "badsweep.yaml:3: .*crossbar.rows" -- "$RACEIT" sweep "$TMP/badsweep.yaml" --store "$TMP/bad.db"
+check sweep-missing-spec 2 "nope.yaml" -- "$RACEIT" sweep "$TMP/nope.yaml"
+check sweep-jobs 0 "2 points, 0 already in the store, 2 run now" -- "$RACEIT" sweep "$TMP/sweep.yaml" --store "$TMP/s.db" --jobs 2
+check sweep-resume 0 "2 already in the store, 0 run now" -- "$RACEIT" sweep "$TMP/sweep.yaml" --store "$TMP/s.db"
+check report-text 0 "tile.race_units +status" -- "$RACEIT" report "$TMP/s.db"
+check report-csv 0 "wrote" -- "$RACEIT" report "$TMP/s.db" --csv "$TMP/s.csv"
+check report-not-a-store 2 "not a sweep store" -- "$RACEIT" report "$TMP/bad.yaml"
+check sensitivity-json 0 '"speedup_vs"' -- "$RACEIT" sensitivity --model bert-base --vs h100 --vary crossbar.rows=64 --json
+check sensitivity-unknown-key 2 "crossbar.rowz" -- "$RACEIT" sensitivity --model bert-base --vary crossbar.rowz=64
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
