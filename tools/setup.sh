@@ -12,6 +12,8 @@ packages=(
   # GEMMs: oneDNN first (AVX-512 kernels), OpenBLAS the fallback
   libdnnl-dev
   dataset-fashion-mnist python3-sklearn libonnx-testdata
+  # sweeps: the SQLite store, MPI scale-out (mpirun), the reports' browser test
+  libsqlite3-dev libopenmpi-dev openmpi-bin chromium
 )
 
 # npm ships with the nodesource nodejs package; Debian's own npm is only needed without it.

@@ -274,12 +274,19 @@ OpDetail read_detail(const Field& f) {
 
 json placement_json(const Placement& p) {
   return {{"first_tile", p.first_tile}, {"tiles", p.tiles}, {"crossbars", p.crossbars},
-          {"race_arrays", p.race_arrays}, {"race_spill", p.race_spill}};
+          {"race_arrays", p.race_arrays}, {"race_spill", p.race_spill}, {"race_replicas", p.race_replicas}};
 }
 
 Placement read_placement(const Field& f) {
-  return {f.at("first_tile").as<int>(), f.at("tiles").as<int>(), f.at("crossbars").as<int>(), f.at("race_arrays").as<int>(),
-          f.at("race_spill").as<int>()};
+  Placement p{.first_tile = f.at("first_tile").as<int>(),
+              .tiles = f.at("tiles").as<int>(),
+              .crossbars = f.at("crossbars").as<int>(),
+              .race_arrays = f.at("race_arrays").as<int>(),
+              .race_spill = f.at("race_spill").as<int>(),
+              .race_replicas = {}};
+  const Field replicas = f.at("race_replicas");
+  for (std::size_t k = 0; k < replicas.size(); ++k) p.race_replicas.push_back(replicas.at(k).as<int>());
+  return p;
 }
 
 json op_json(const LoweredOp& op) {

@@ -173,7 +173,10 @@ class Builder : public GraphBuilder {
       const auto up = linear(x, c_.hidden, c_.ffn, p + ".up", false);
       return linear(node(OpType::Mul, p + ".gated", {gate, up}), c_.ffn, c_.hidden, p + ".down", false);
     }
-    const auto h = node(OpType::Gelu, p + ".gelu", {linear(x, c_.hidden, c_.ffn, p + ".fc1", true)});
+    // GPT-2 uses the tanh approximation (gelu_new); ONNX Gelu's `approximate` attribute says so.
+    Attributes gelu;
+    if (c_.family == Family::Gpt2Decoder) gelu.set("approximate", std::string("tanh"));
+    const auto h = node(OpType::Gelu, p + ".gelu", {linear(x, c_.hidden, c_.ffn, p + ".fc1", true)}, gelu);
     return linear(h, c_.ffn, c_.hidden, p + ".fc2", true);
   }
 
