@@ -7,9 +7,12 @@ PyTorch runs the Fashion-MNIST ViT of tools/train_vit.py (the architecture of mo
 its own random weights: speed does not depend on the values) in batches of 64 under no_grad;
 raceit runs `raceit infer --model vit-fmnist --threads 1` on the same inputs. raceit's time is
 that of SAMPLES samples less that of one (process start, model load), so both sides time the
-forward passes only. Each round measures both; the best round of each is compared.
+forward passes only. Times are CPU seconds (this process's for PyTorch, the child's for raceit),
+which a machine shared with other jobs distorts less than wall time. Each round measures both;
+the best round of each is compared.
 """
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -23,11 +26,16 @@ from train_vit import CONFIGS  # noqa: E402
 from transformer_blocks import ViT  # noqa: E402
 
 
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def raceit_seconds(raceit, inputs, out):
-    start = time.perf_counter()
+    start = children_cpu()
     subprocess.run([raceit, "infer", "--model", "vit-fmnist", "--input", inputs, "--output", out, "--threads", "1"],
-                   check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return children_cpu() - start
 
 
 def main():
@@ -45,14 +53,14 @@ def main():
         np.save(one, x[:1])
         best_torch = best_raceit = float("inf")
         for _ in range(rounds):
-            start = time.perf_counter()
+            start = time.process_time()
             with torch.no_grad():
                 for i in range(0, samples, 64):
                     model(torch.from_numpy(x[i:i + 64]))
-            best_torch = min(best_torch, time.perf_counter() - start)
+            best_torch = min(best_torch, time.process_time() - start)
             best_raceit = min(best_raceit, raceit_seconds(raceit, many, out) - raceit_seconds(raceit, one, out))
-    print(f"vit-fmnist FP32, {samples} samples, 1 thread: PyTorch {torch.__version__} {best_torch:.3f} s, "
-          f"raceit FP32 executor {best_raceit:.3f} s; PyTorch / raceit = {best_torch / best_raceit:.2f}x")
+    print(f"vit-fmnist FP32, {samples} samples, 1 thread, CPU time: PyTorch {torch.__version__} {best_torch:.3f} s, "
+          f"raceit FP32 executor {best_raceit:.3f} s; PyTorch / raceit = {best_torch / best_raceit:.2f}x (goal >= 1.5x)")
 
 
 if __name__ == "__main__":

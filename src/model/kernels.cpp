@@ -162,15 +162,18 @@ AxisView axis_view(const Shape& shape, std::int64_t axis) {
   return v;
 }
 
-// Vectorised element loops. Each is compiled for AVX-512, AVX2+FMA and baseline x86-64 and
-// picked at load time (GCC function multi-versioning); the loops are plain arithmetic the
-// compiler vectorises. exp and erf are polynomial approximations within a few ulp of libm's.
-#define RACEIT_VECTOR_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+// Vectorised element loops. Each is compiled for the x86-64 ISA levels v4 (AVX-512) and v3
+// (AVX2 + FMA) and for baseline x86-64, and picked at load time by the CPU's features (GCC
+// function multi-versioning; "arch=haswell" would dispatch on the CPU model and miss AMD's).
+// The loops are plain arithmetic the compiler vectorises; exp and erf are polynomial
+// approximations within a few ulp of libm's.
+#define RACEIT_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
 // e^x for x ≤ 0 (Cephes expf: x = n·ln2 + r, e^r by a degree-6 polynomial, 2^n by exponent
 // bits); 0 below −87, where e^x < 2^−125 (flushing what would be denormals).
 inline float exp_nonpositive(float input) {
-  const float x = std::max(input, -87.0f);  // 2^n stays a normal number
+  // Selects on values, not std::max/std::clamp (references): GCC if-converts and vectorises them.
+  const float x = input > -87.0f ? input : -87.0f;  // 2^n stays a normal number
   const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
   const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
   float p = 1.9875691500e-4f;
@@ -181,13 +184,13 @@ inline float exp_nonpositive(float input) {
   p = p * r + 5.0000001201e-1f;
   const float e = p * r * r + r + 1.0f;
   const float value = e * std::bit_cast<float>((static_cast<std::int32_t>(n) + 127) << 23);
-  return input < -87.0f ? 0.0f : value;
+  return input >= -87.0f ? value : 0.0f;
 }
 
 // erf(x) as a rational function on [−4, 4] (Eigen's fast erf), exactly ±1 beyond, as in single
 // precision (so GELU is exactly 0 far out on the negative side).
 inline float erf_rational(float input) {
-  const float x = std::clamp(input, -4.0f, 4.0f);
+  const float low = input > -4.0f ? input : -4.0f, x = low < 4.0f ? low : 4.0f;
   const float x2 = x * x;
   float p = -2.72614225801306e-10f;
   p = p * x2 + 2.77068142495902e-08f;
