@@ -116,7 +116,11 @@ std::map<std::string, Tensor> read_input_arguments(const model::Graph& graph, co
 void write_outputs(const model::Graph& graph, const std::vector<Tensor>& outputs, const std::string& path) {
   const bool folder = std::filesystem::is_directory(path) || (!path.empty() && path.back() == '/');
   const std::size_t count = folder ? outputs.size() : 1;
-  if (folder) std::filesystem::create_directories(path);
+  std::error_code error;
+  if (folder && !std::filesystem::is_directory(path) &&
+      (!std::filesystem::create_directories(path, error) || error))
+    throw Error(ErrorKind::Io, fmt::format("{}: cannot create the output folder{}", path,
+                                           error ? ": " + error.message() : " (a file of that name exists)"));
   for (std::size_t o = 0; o < count; ++o) {
     std::string file = path;
     if (folder) {

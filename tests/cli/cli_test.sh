@@ -180,9 +180,11 @@ check readme-eval-spec 0 "accuracy +fp32 0\.9219 +ideal [0-9.]+ +frozen [0-9.]+ 
   "$RACEIT" eval --model $EC/model.onnx --data $EC/data.yaml --mode frozen --seeds 3
 check readme-compile 0 "calibrated on 64 given samples of $EC/data.yaml" -- \
   "$RACEIT" compile --model $EC/model.onnx --data $EC/data.yaml -o "$TMP/ec64.json"
-check readme-infer 0 "wrote logits float32\[64, 2\] to $TMP/out/logits.npy" -- \
-  "$RACEIT" infer --program "$TMP/ec64.json" --input values=$EC/values.npy --input mask=$EC/mask.npy --output "$TMP/out/" \
+check readme-infer 0 "wrote logits float32\[64, 2\] to $TMP/readme/logits.npy" -- \
+  "$RACEIT" infer --program "$TMP/ec64.json" --input values=$EC/values.npy --input mask=$EC/mask.npy --output "$TMP/readme/" \
   --mode frozen --seed 1
+check infer-output-folder-is-a-file 2 "cannot create the output folder" -- \
+  "$RACEIT" infer --program "$TMP/ec64.json" --input values=$EC/values.npy --input mask=$EC/mask.npy --output "$TMP/ec64.json/"
 # Sweeps, reports, sensitivity (docs/sweep.md).
 printf 'model: bert-base\naxes:\n  crossbar.rows: [64, 12x]\n' >"$TMP/badsweep.yaml"
 printf 'model: bert-base\naxes:\n  tile.race_units: [1, 2]\n' >"$TMP/sweep.yaml"
