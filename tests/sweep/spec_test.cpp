@@ -127,7 +127,7 @@ TEST(SweepSpec, ErrorsNameFileAndLine) {
   expect(head + "  std_scale: [0.5, 1]\n", "4", "add an 'accuracy:' block");
   expect(head + "  seeds: [1, 2]\n", "4", "accuracy");
   expect(head + "  mapping.softmax: [acam, abacus]\n", "4", "abacus");
-  expect(head + "  gpu.kernel_launch: [5us]\n", "4", "arch 'raceit'");
+  expect(head + "  gpu.tdp: [700W]\n", "4", "arch 'raceit'");
   expect("model: bert-base\narch: no-such-arch\naxes:\n  crossbar.rows: [64]\n", "2", "no-such-arch");
   expect("model: bert-base\nbogus: 1\naxes:\n  crossbar.rows: [64]\n", "2", "unknown key 'bogus'");
   expect("model: bert-base\nseq: 0\naxes:\n  crossbar.rows: [64]\n", "2", "seq");
