@@ -173,7 +173,7 @@ check eval-fp32-user-labels 0 "accuracy" -- "$RACEIT" eval --model $EC/model.onn
 check eval-help-lists-data 0 "fashion-mnist +Fashion-MNIST" -- "$RACEIT" eval --help
 
 # The README's commands of "Your own model and data", as shown there.
-check readme-compare-lm 0 "h100 +gpu" -- "$RACEIT" compare --model $LM/model.onnx --dim seq=16
+check readme-compare-lm 0 "h100 .*gpu " -- "$RACEIT" compare --model $LM/model.onnx --dim seq=16
 check readme-eval-lm 0 "perplexity +fp32 2\.6892 +ideal [0-9.]+ +frozen [0-9.]+ ± " -- \
   "$RACEIT" eval --model $LM/model.onnx --data $LM/ids.npy --task lm --mode frozen --seeds 3
 check readme-eval-spec 0 "accuracy +fp32 0\.9219 +ideal [0-9.]+ +frozen [0-9.]+ ± " -- \
