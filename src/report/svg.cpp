@@ -11,7 +11,7 @@ namespace raceit::report::svg {
 
 namespace {
 
-constexpr double kWidth = 620;
+constexpr double kWidth = 600;  // two charts side by side in a 1280-pixel window
 constexpr std::array<const char*, 8> kPalette = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
                                                  "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"};
 
@@ -81,14 +81,21 @@ std::string open_svg(const std::string& id, double height, const std::string& ti
       escape(id), kWidth, height, escape(title), kWidth / 2);
 }
 
-// Legend entries in one row under the title.
+std::string shortened(const std::string& label, std::size_t n);
+
+// Legend entries in one row under the title; long names are shortened to fit (the tooltips and
+// the table have them whole).
 std::string legend(const std::vector<std::pair<std::string, std::string>>& entries) {
+  constexpr double start = 70, char_width = 6.2;
+  const double room = (kWidth - start - 10) / static_cast<double>(std::max<std::size_t>(entries.size(), 1));
+  const auto chars = static_cast<std::size_t>(std::max(4.0, (room - 22) / char_width));
   std::string s = "<g class=\"legend\">";
-  double x = 70;
+  double x = start;
   for (const auto& [name, colour] : entries) {
-    s += fmt::format("<rect x=\"{}\" y=\"28\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{}\" y=\"38\">{}</text>", x,
-                     colour, x + 16, escape(name));
-    x += 30 + 7.0 * static_cast<double>(name.size());
+    const std::string shown = shortened(name, chars);
+    s += fmt::format("<rect x=\"{}\" y=\"28\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{}\" y=\"38\"><title>{}</title>{}</text>",
+                     x, colour, x + 16, escape(name), escape(shown));
+    x += 22 + char_width * static_cast<double>(std::min(shown.size(), chars)) + 8;
   }
   return s + "</g>\n";
 }

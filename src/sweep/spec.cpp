@@ -90,7 +90,7 @@ class SpecReader {
         fail(node, fmt::format("arch '{}': {}", text, e.what()));
       }
     } else if (key == "seq" || key == "batch") {
-      if (!is_integer_text(text) || std::stoll(text) < 1 || text.size() > 9)
+      if (!is_integer_text(text) || text.size() > 9 || std::stoll(text) < 1)
         fail(node, fmt::format("{}: '{}' is not a whole number from 1 to 999999999", key, text));
     } else if (key == "seed") {
       if (!is_integer_text(text) || text[0] == '-' || text.size() > 18)

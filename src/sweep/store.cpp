@@ -241,7 +241,7 @@ Store::Store(const std::string& path, const SweepSpec& spec, const std::string& 
 Store::~Store() { sqlite3_close(db_); }
 
 std::vector<std::size_t> Store::pending() const {
-  Statement s(db_, "SELECT idx FROM points WHERE status = 'pending' ORDER BY idx", path_);
+  Statement s(db_, "SELECT idx FROM points WHERE status != 'done' ORDER BY idx", path_);
   std::vector<std::size_t> indices;
   while (s.step()) indices.push_back(static_cast<std::size_t>(s.integer(0)));
   return indices;
@@ -252,7 +252,7 @@ void Store::record(const PointResult& r) {
               "UPDATE points SET status = ?, error = ?, latency_s = ?, throughput_inf_per_s = ?, energy_j = ?, "
               "power_w = ?, area_mm2 = ?, chips = ?, accuracy_fp32 = ?, accuracy_ideal = ?, accuracy_mean = ?, "
               "accuracy_std = ?, accuracy_per_seed = ?, seeds = ?, config_hash = ?, tool_version = ?, "
-              "started_utc = ?, seconds = ?, rank = ?, detail = ? WHERE idx = ? AND status = 'pending'",
+              "started_utc = ?, seconds = ?, rank = ?, detail = ? WHERE idx = ? AND status != 'done'",
               path_);
   s.bind(1, std::string(r.ok ? "done" : "error")).bind(2, r.error);
   if (r.ok) {

@@ -23,7 +23,7 @@ TEST(Sensitivity, OneKeyAtATimeAgainstDirectEstimates) {
   const Sensitivity s = sensitivity(study, "raceit", {}, 1, "h100",
                                     {{.key = "tile.race_units", .values = {"2", "4"}},
                                      {.key = "crossbar.rows", .values = {"64", "256"}},
-                                     {.key = "components.crossbar.latency", .values = {"50ns", "200ns"}}});
+                                     {.key = "components.acam.latency", .values = {"0.5ns", "2ns"}}});
   const Ppa base = study.estimate("raceit", {}, 1), h100 = study.estimate("h100", {}, 1);
   EXPECT_EQ(s.base.latency, base.latency);
   ASSERT_TRUE(s.vs.has_value());
@@ -47,9 +47,9 @@ TEST(Sensitivity, OneKeyAtATimeAgainstDirectEstimates) {
   const auto& v0 = j["keys"][0]["values"][0];
   EXPECT_DOUBLE_EQ(v0["speedup_vs"].get<double>(), h100.latency / v0["latency_s"].get<double>());
   EXPECT_DOUBLE_EQ(v0["energy_gain_vs"].get<double>(), h100.energy / v0["energy_j"].get<double>());
-  // A slower crossbar read never makes the design faster.
+  // A slower ACAM search never makes the design faster.
   for (const SensitivityKey& k : s.keys)
-    if (k.key == "components.crossbar.latency") EXPECT_GT(k.latency_high, 0);
+    if (k.key == "components.acam.latency") EXPECT_GT(k.latency_high, 0);
   const std::string html = sensitivity_html(s);
   EXPECT_NE(html.find("id=\"tornado-latency\""), std::string::npos);
   EXPECT_NE(html.find("data-key=\"crossbar.rows\""), std::string::npos);

@@ -58,6 +58,7 @@ TEST(SweepStore, ResumesWithThePendingPoints) {
   Store again(t.path, spec, "test");
   EXPECT_EQ(again.pending(), (std::vector<std::size_t>{1, 3}));
   again.record({.index = 1, .ok = false, .error = "does not fit", .started = "x"});
+  EXPECT_EQ(again.pending(), (std::vector<std::size_t>{1, 3}));  // a failed point is tried again
 
   const report::SweepTable table = read_store(t.path);
   ASSERT_EQ(table.rows.size(), 4u);

@@ -4,7 +4,8 @@
 // version, configuration hash, seeds, start time, run time, rank); the `sweep` table holds the
 // spec and its plan hash. Every point's row is written when the sweep starts (status 'pending')
 // and its results in one statement when it finishes, so a sweep killed at any moment resumes with
-// the points still pending and none twice.
+// the points still pending and none twice. A point that failed (status 'error': it does not fit,
+// or its configuration could not be read) is tried again when the sweep resumes.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -40,10 +41,10 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // Plan indices of the points without results, in plan order.
+  // Plan indices of the points without results (pending or failed), in plan order.
   std::vector<std::size_t> pending() const;
-  // Writes one point's results (a single atomic statement); a point that already has results
-  // is left as it is.
+  // Writes one point's results (a single atomic statement); a point that is already done is left
+  // as it is.
   void record(const PointResult& result);
 
  private:
