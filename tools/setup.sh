@@ -10,6 +10,8 @@ packages=(
   # models: ONNX import, BLAS executor, data sets (Fashion-MNIST, sklearn digits CSV), op test data
   libonnx-dev libprotobuf-dev protobuf-compiler libopenblas-dev zlib1g-dev libicu-dev
   dataset-fashion-mnist python3-sklearn libonnx-testdata
+  # make fuzz: clang's libFuzzer
+  clang libclang-rt-14-dev
 )
 
 # npm ships with the nodesource nodejs package; Debian's own npm is only needed without it.

@@ -92,7 +92,8 @@ void register_model_commands(CLI::App& app) {
   info->add_flag("--graph", info_args->dump, "Print the whole graph IR instead");
   info->add_option("--seq-len", info_args->sequence_length,
                    "Sequence length of built-in text architectures and of models with a variable one "
-                   "(default 128)");
+                   "(default 128)")
+      ->check(CLI::Range(std::int64_t{1}, kMaxSequence));
   info->callback([info_args] {
     print_info(info_args->model, info_args->json, info_args->dump, info_args->sequence_length);
   });
@@ -112,7 +113,8 @@ void register_model_commands(CLI::App& app) {
                     "model with several (e.g. use-lite: ids=… mask=…)")
       ->required();
   infer->add_option("--output", infer_args->output, "Output .npy to write")->required();
-  infer->add_option("--threads", infer_args->threads, "Worker threads (default: RACEIT_THREADS or all cores)");
+  infer->add_option("--threads", infer_args->threads, "Worker threads (default: RACEIT_THREADS or all cores)")
+      ->check(CLI::Range(0, kMaxThreads));
   infer->callback([infer_args] {
     const model::Graph graph = model::load_model(infer_args->model);
     std::map<std::string, Tensor> inputs;
@@ -149,8 +151,10 @@ void register_model_commands(CLI::App& app) {
                                            "the RACE-IT functional executor too)");
   auto raceit_args = std::make_shared<RaceitEvalArgs>();
   add_raceit_eval_options(eval, raceit_args);
-  eval->add_option("--limit", eval_args->limit, "Score only the first N test samples");
-  eval->add_option("--threads", eval_args->threads, "Worker threads (default: RACEIT_THREADS or all cores)");
+  eval->add_option("--limit", eval_args->limit, "Score only the first N test samples")
+      ->check(CLI::Range(std::int64_t{1}, kMaxSamples));
+  eval->add_option("--threads", eval_args->threads, "Worker threads (default: RACEIT_THREADS or all cores)")
+      ->check(CLI::Range(0, kMaxThreads));
   eval->add_flag("--json", eval_args->json, "Print JSON");
   eval->callback([eval_args, raceit_args] {
     if (!eval_args->fp32) {

@@ -34,19 +34,22 @@ const char* kModelHelp =
 
 void add_common_options(CLI::App* cmd, CostArgs& a) {
   cmd->add_option("--model", a.model, kModelHelp)->required();
-  cmd->add_option("--seq", a.sequence_length, "Tokens per sample of a built-in text architecture (default 128)");
+  cmd->add_option("--seq", a.sequence_length, "Tokens per sample of a built-in text architecture (default 128)")
+      ->check(CLI::Range(std::int64_t{1}, kMaxSequence));
   cmd->add_option("--batch", a.batch,
                   "Samples per batch (pipelined through an IMC chip; one GPU "
                   "launch sequence)")
-      ->capture_default_str();
+      ->check(CLI::Range(std::int64_t{1}, kMaxSamples))->capture_default_str();
   cmd->add_option("--data", a.dataset,
                   "Calibration data set of a model with weights (default: the "
                   "one it was trained on)");
-  cmd->add_option("--calibration", a.calibration, "Calibration samples of a model with weights")->capture_default_str();
+  cmd->add_option("--calibration", a.calibration, "Calibration samples of a model with weights")
+      ->check(CLI::Range(std::int64_t{1}, kMaxSamples))->capture_default_str();
   cmd->add_option("--gpu-precision", a.precision, "GPU arithmetic: int8 (TensorRT INT8) or fp16")
       ->capture_default_str()
       ->check(CLI::IsMember({"int8", "fp16"}));
-  cmd->add_option("--threads", a.threads, "Worker threads for calibration (default: RACEIT_THREADS or all cores)");
+  cmd->add_option("--threads", a.threads, "Worker threads for calibration (default: RACEIT_THREADS or all cores)")
+      ->check(CLI::Range(0, kMaxThreads));
   cmd->add_flag("--json", a.json, "Print JSON with provenance");
 }
 

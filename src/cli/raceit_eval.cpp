@@ -27,14 +27,19 @@ void add_raceit_eval_options(CLI::App* eval, const std::shared_ptr<RaceitEvalArg
   eval->add_option("--arch", args->arch, "Architecture preset or file to compile for (without --fp32)")->capture_default_str();
   eval->add_option("--program", args->program, "Evaluate this compiled program instead of compiling now");
   eval->add_option("--set", args->overrides, "Override an architecture or mapping key, KEY=VALUE (repeatable)");
-  eval->add_option("--calibration", args->calibration, "Calibration samples from the training split")->capture_default_str();
+  eval->add_option("--calibration", args->calibration, "Calibration samples from the training split")
+      ->check(CLI::Range(std::int64_t{1}, kMaxSamples))->capture_default_str();
   eval->add_option("--mode", args->mode, "Noisy runs: ideal (none), frozen or per_read")->capture_default_str();
-  eval->add_option("--seeds", args->seeds, "Noisy runs, seeds SEED, SEED+1, …")->capture_default_str();
+  eval->add_option("--seeds", args->seeds, "Noisy runs, seeds SEED, SEED+1, …")
+      ->check(CLI::Range(1, kMaxSeeds))->capture_default_str();
   eval->add_option("--seed", args->seed, "First seed")->capture_default_str();
-  eval->add_option("--std-scale", args->std_scale, "Multiply every noise sigma (default: the device preset's)");
-  eval->add_option("--stuck", args->stuck, "Stuck-cell probability (default: the device preset's)");
+  eval->add_option("--std-scale", args->std_scale, "Multiply every noise sigma (default: the device preset's)")
+      ->check(CLI::NonNegativeNumber);
+  eval->add_option("--stuck", args->stuck, "Stuck-cell probability (default: the device preset's)")
+      ->check(CLI::Range(0.0, 1.0));
   eval->add_option("--device", args->device, "Device preset (default: configs/devices/taox.yaml)");
-  eval->add_option("--error-samples", args->error_samples, "Per-operator errors over the first N samples")->capture_default_str();
+  eval->add_option("--error-samples", args->error_samples, "Per-operator errors over the first N samples")
+      ->check(CLI::Range(std::int64_t{0}, kMaxSamples))->capture_default_str();
 }
 
 void run_raceit_eval(const std::string& model, const std::string& dataset, std::int64_t limit, int threads, bool json,

@@ -163,6 +163,8 @@ AxisView axis_view(const Shape& shape, std::int64_t axis) {
     else if (d == axis) v.length = shape[d];
     else v.inner *= shape[d];
   }
+  // An empty tensor has no rows: its other dimensions must not set loops running.
+  if (v.length == 0 || v.inner == 0) v.outer = 0;
   return v;
 }
 
@@ -451,6 +453,8 @@ Tensor reshape(const Node& node, const Tensor& x, const Tensor& shape_tensor) {
       if (static_cast<std::int64_t>(i) >= x.rank()) throw fail(node, "0 in target shape beyond the input rank");
       shape[i] = x.shape()[i];
     }
+    if (shape[i] < -1 || (shape[i] > 0 && known > (std::int64_t{1} << 62) / shape[i]))
+      throw fail(node, fmt::format("target shape {} is not a shape", to_string(shape_tensor.to_int_vector())));
     if (shape[i] == -1) {
       if (infer >= 0) throw fail(node, "more than one -1 in target shape");
       infer = static_cast<std::int64_t>(i);
@@ -472,7 +476,11 @@ Tensor unsqueeze(const Node& node, const Tensor& x) {
   const auto axes = node.attributes.get_ints("axes");
   const auto r = x.rank() + static_cast<std::int64_t>(axes.size());
   std::vector<bool> inserted(static_cast<std::size_t>(r), false);
-  for (auto a : axes) inserted[static_cast<std::size_t>(normalize_axis(a, r, node))] = true;
+  for (auto a : axes) {
+    const auto d = static_cast<std::size_t>(normalize_axis(a, r, node));
+    if (inserted[d]) throw fail(node, fmt::format("axis {} is listed twice", a));
+    inserted[d] = true;
+  }
   Shape shape;
   std::size_t k = 0;
   for (std::int64_t d = 0; d < r; ++d) shape.push_back(inserted[static_cast<std::size_t>(d)] ? 1 : x.shape()[k++]);
@@ -498,20 +506,24 @@ Tensor constant_of_shape(const Node& node, const Tensor& shape) {
   const double value = node.attributes.get_float("value", 0.0);
   Tensor out(dtype, shape.to_int_vector());
   if (dtype == DType::Float32) std::fill(out.floats().begin(), out.floats().end(), static_cast<float>(value));
-  else std::fill(out.ints().begin(), out.ints().end(), static_cast<std::int64_t>(value));
+  else std::fill(out.ints().begin(), out.ints().end(), static_cast<std::int64_t>(std::clamp(value, -0x1p62, 0x1p62)));
   return out;
 }
 
 Tensor clip(const Node& node, std::span<const Tensor* const> inputs) {
   const Tensor& x = need(node, inputs, 0);
-  const double lo = inputs.size() > 1 && inputs[1] ? inputs[1]->number(0) : node.attributes.get_float("min", -INFINITY);
-  const double hi = inputs.size() > 2 && inputs[2] ? inputs[2]->number(0) : node.attributes.get_float("max", INFINITY);
+  auto bound = [&](std::size_t i, const char* name, double fallback) {
+    if (inputs.size() <= i || !inputs[i]) return node.attributes.get_float(name, fallback);
+    if (inputs[i]->size() != 1) throw fail(node, fmt::format("{} must hold one value, not {}", name, inputs[i]->size()));
+    return inputs[i]->number(0);
+  };
+  const double lo = bound(1, "min", -INFINITY), hi = bound(2, "max", INFINITY);
   if (x.is_float()) {
     const auto l = static_cast<float>(lo), h = static_cast<float>(hi);
     return unary_float(node, x, [&](float v) { return std::min(std::max(v, l), h); });
   }
   Tensor out = x;
-  for (auto& v : out.ints()) v = static_cast<std::int64_t>(std::min(std::max(static_cast<double>(v), lo), hi));
+  for (auto& v : out.ints()) v = static_cast<std::int64_t>(std::clamp(std::min(std::max(static_cast<double>(v), lo), hi), -0x1p62, 0x1p62));
   return out;
 }
 
@@ -572,8 +584,10 @@ Tensor conv(const Node& node, const Tensor& x, const Tensor& w, const Tensor* bi
   const std::int64_t n = x.shape()[0], c = x.shape()[1], h = x.shape()[2], wd = x.shape()[3];
   const std::int64_t m = w.shape()[0], cg = w.shape()[1], kh = w.shape()[2], kw = w.shape()[3];
   if (c != cg * group || m % group != 0) throw fail(node, "channel counts do not match the weight and group");
+  if (bias && bias->size() != m) throw fail(node, fmt::format("bias has {} values for {} output channels", bias->size(), m));
   const std::int64_t oh = (h + pads[0] + pads[2] - dil[0] * (kh - 1) - 1) / strides[0] + 1;
   const std::int64_t ow = (wd + pads[1] + pads[3] - dil[1] * (kw - 1) - 1) / strides[1] + 1;
+  if (oh < 1 || ow < 1) throw fail(node, "the kernel is larger than the padded input");
   Tensor out(DType::Float32, {n, m, oh, ow});
   const auto in = x.floats(), k = w.floats();
   auto o = out.floats();

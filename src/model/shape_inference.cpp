@@ -33,6 +33,7 @@ std::optional<Shape> rule_shape(const Node& node, const std::vector<const Resolv
       const auto& data = in[0]->shape;
       auto axis = node.attributes.get_int("axis", 0);
       if (axis < 0) axis += static_cast<std::int64_t>(data.size());
+      if (axis < 0 || axis >= static_cast<std::int64_t>(data.size())) return std::nullopt;  // the kernel reports it
       Shape out(data.begin(), data.begin() + axis);
       out.insert(out.end(), in[1]->shape.begin(), in[1]->shape.end());
       out.insert(out.end(), data.begin() + axis + 1, data.end());
