@@ -71,7 +71,7 @@ void add_noise_options(CLI::App* cmd, NoiseArgs& a) {
       ->check(CLI::Range(1, kMaxSeeds))->capture_default_str();
   cmd->add_option("--seed", a.seed, "first seed")->capture_default_str();
   cmd->add_option("--std-scale", a.std_scale, "multiplies every noise sigma (default: the preset's)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--stuck", a.stuck, "probability that a cell is stuck (default: the preset's)")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--device", a.device, "device preset file")->capture_default_str();

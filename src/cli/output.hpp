@@ -13,7 +13,7 @@ nlohmann::json provenance(const std::string& command_line);
 const std::string& invocation();
 void set_invocation(int argc, char** argv);
 
-// Every numeric option is checked one way: ->check(CLI::Range(lo, hi)) (or NonNegativeNumber),
+// Every numeric option is checked one way: ->check(CLI::Range(lo, hi)),
 // so that a value out of range exits 2 naming the option, --help states the range, and no value
 // is silently replaced by a default. These are the upper ends that are not physical limits.
 constexpr int kMaxThreads = 4096;

@@ -34,7 +34,7 @@ void add_raceit_eval_options(CLI::App* eval, const std::shared_ptr<RaceitEvalArg
       ->check(CLI::Range(1, kMaxSeeds))->capture_default_str();
   eval->add_option("--seed", args->seed, "First seed")->capture_default_str();
   eval->add_option("--std-scale", args->std_scale, "Multiply every noise sigma (default: the device preset's)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0.0, 100.0));
   eval->add_option("--stuck", args->stuck, "Stuck-cell probability (default: the device preset's)")
       ->check(CLI::Range(0.0, 1.0));
   eval->add_option("--device", args->device, "Device preset (default: configs/devices/taox.yaml)");

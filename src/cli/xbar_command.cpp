@@ -236,7 +236,7 @@ void register_xbar_command(CLI::App& app) {
                   "to the largest column the inputs produce on ideal cells")->capture_default_str();
   cmd->add_option("--mode", o->mode, "ideal | frozen | per_read")->check(CLI::IsMember({"ideal", "frozen", "per_read"}))->capture_default_str();
   cmd->add_option("--std-scale", o->std_scale, "multiply every noise sigma (default: device preset's)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--stuck", o->stuck, "stuck-cell probability (default: device preset's)")->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--device", o->device, "device preset YAML")->capture_default_str();
   cmd->add_option("--seeds", o->seeds, "noise realisations; metrics are mean ± std")

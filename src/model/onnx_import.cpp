@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <sstream>
 
 #include "raceit/core/error.hpp"
@@ -132,11 +133,29 @@ class Importer {
     }
     for (int i = 0; i < g.node_size(); ++i) convert(g.node(i), i);
     for (const auto& out : g.output()) graph_.outputs.push_back(resolve(out.name()));
+    check_defined();
     simplify(graph_);
     return std::move(graph_);
   }
 
  private:
+  // Every value read is defined earlier and every graph output is computed: the checker lets a
+  // graph output that no node produces through (the passes would report it as an internal error).
+  void check_defined() const {
+    std::set<std::string> defined(graph_.inputs.begin(), graph_.inputs.end());
+    defined.insert(graph_.weight_names.begin(), graph_.weight_names.end());
+    for (const auto& node : graph_.nodes) {
+      for (const auto& in : node.inputs)
+        if (!in.empty() && !defined.count(in))
+          throw Error(ErrorKind::Parse, fmt::format("{}: node '{}' reads '{}', which no earlier node, input or initializer defines",
+                                                    source_, node.name, in));
+      defined.insert(node.outputs.begin(), node.outputs.end());
+    }
+    for (const auto& out : graph_.outputs)
+      if (!defined.count(out))
+        throw Error(ErrorKind::Parse, fmt::format("{}: graph output '{}' is not computed by any node", source_, out));
+  }
+
   // Unnamed nodes are called TYPE_INDEX, by their position in the file's node list.
   std::string node_name(const onnx::NodeProto& n) const {
     return n.name().empty() ? fmt::format("{}_{}", n.op_type(), current_index_) : n.name();
