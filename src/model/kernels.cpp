@@ -665,6 +665,15 @@ Shape matmul_shape(const Shape& a, const Shape& b, const Node& node) {
 std::vector<Tensor> evaluate_node(const Node& node, std::span<const Tensor* const> inputs) {
   auto in = [&](std::size_t i) -> const Tensor& { return need(node, inputs, i); };
   auto opt = [&](std::size_t i) -> const Tensor* { return i < inputs.size() ? inputs[i] : nullptr; };
+  // Operators of float arithmetic only: a file may give them integer operands (a fuzz finding).
+  switch (node.op) {
+    case OpType::WeightMatMul: case OpType::Conv: case OpType::LayerNorm: case OpType::RmsNorm: case OpType::Softmax:
+      for (std::size_t i = 0; i < inputs.size(); ++i)
+        if (inputs[i] && !inputs[i]->is_float())
+          throw fail(node, fmt::format("input {} is {}, the operator takes float32", i, to_string(inputs[i]->dtype())));
+      break;
+    default: break;
+  }
   switch (node.op) {
     case OpType::WeightMatMul: return {weight_matmul(node, in(0), in(1), opt(2))};
     case OpType::DataMatMul: return {matmul(node, in(0), in(1))};
