@@ -65,6 +65,16 @@ void BM_SweepPointMapping(benchmark::State& state) {
 }
 BENCHMARK(BM_SweepPointMapping)->Unit(benchmark::kMillisecond);
 
+// The whole of `raceit ppa --model llama-3.2-3b --seq N`: build the shape-only graph, resolve its
+// shapes, compile with nominal ranges, price. Shape inference by rules keeps it nearly flat in N.
+void BM_PpaLlama3b(benchmark::State& state) {
+  for (auto _ : state) {
+    const report::CostStudy study("llama-3.2-3b", {.dataset = "", .sequence_length = state.range(0)});
+    benchmark::DoNotOptimize(study.estimate("raceit", {}, 1));
+  }
+}
+BENCHMARK(BM_PpaLlama3b)->Arg(128)->Arg(8192)->Unit(benchmark::kMillisecond)->Iterations(2);
+
 }  // namespace
 
 BENCHMARK_MAIN();

@@ -1,4 +1,4 @@
-// The RACE-IT functional executor in frozen mode against the FP32 executor, on the same model and
+// The RACE-IT functional executor in frozen and ideal mode against the FP32 executor, on the same model and
 // the same inputs (the first 64 test samples), one thread each. tools/bench_ratios.py prints the
 // ratio. Configurations: the raceit preset (bit-serial inputs, analog-sliced weights in separate
 // arrays: 8 planes × 4 columns, 32 Compute-ACAM conversions per output and row block) and the
@@ -51,25 +51,32 @@ void BM_Fp32(benchmark::State& state, const std::string& model, const std::strin
   state.SetItemsProcessed(state.iterations() * 64);
 }
 
-void BM_RaceitFrozen(benchmark::State& state, const std::string& model, const std::string& dataset, bool one_read) {
+void BM_RaceitRun(benchmark::State& state, const std::string& model, const std::string& dataset, bool one_read,
+                  device::NoiseMode mode) {
   const Workload* w = workload(model, dataset, one_read);
   if (!w) return state.SkipWithError((model + " or its data is not installed").c_str());
-  const exec::RaceitExecutor executor(w->compiled.program, w->compiled.graph, {device::NoiseMode::Frozen, 1, {}, {1}});
+  const exec::RaceitExecutor executor(w->compiled.program, w->compiled.graph, {mode, 1, {}, {1}});
   for (auto _ : state) benchmark::DoNotOptimize(executor.run(w->samples.inputs));
   state.SetItemsProcessed(state.iterations() * 64);
 }
+void BM_RaceitFrozen(benchmark::State& state, const std::string& model, const std::string& dataset, bool one_read) {
+  BM_RaceitRun(state, model, dataset, one_read, device::NoiseMode::Frozen);
+}
+void BM_RaceitIdeal(benchmark::State& state, const std::string& model, const std::string& dataset) {
+  BM_RaceitRun(state, model, dataset, false, device::NoiseMode::Ideal);
+}
 
-BENCHMARK_CAPTURE(BM_Fp32, vit_digits, std::string("vit-digits"), std::string("digits"))->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_RaceitFrozen, vit_digits, std::string("vit-digits"), std::string("digits"), false)
-    ->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_RaceitFrozen, vit_digits_one_read, std::string("vit-digits"), std::string("digits"), true)
-    ->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Fp32, spam_transformer, std::string("spam-transformer"), std::string("spamassassin"))
-    ->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_RaceitFrozen, spam_transformer, std::string("spam-transformer"), std::string("spamassassin"), false)
-    ->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_RaceitFrozen, spam_transformer_one_read, std::string("spam-transformer"), std::string("spamassassin"), true)
-    ->UseRealTime()->Unit(benchmark::kMillisecond);
+#define RACEIT_MODEL_BENCHMARKS(id, model, dataset)                                                                      \
+  BENCHMARK_CAPTURE(BM_Fp32, id, std::string(model), std::string(dataset))->UseRealTime()->Unit(benchmark::kMillisecond); \
+  BENCHMARK_CAPTURE(BM_RaceitFrozen, id, std::string(model), std::string(dataset), false)                                 \
+      ->UseRealTime()->Unit(benchmark::kMillisecond);                                                                     \
+  BENCHMARK_CAPTURE(BM_RaceitIdeal, id, std::string(model), std::string(dataset))->UseRealTime()->Unit(benchmark::kMillisecond); \
+  BENCHMARK_CAPTURE(BM_RaceitFrozen, id##_one_read, std::string(model), std::string(dataset), true)                      \
+      ->UseRealTime()->Unit(benchmark::kMillisecond)
+
+RACEIT_MODEL_BENCHMARKS(vit_digits, "vit-digits", "digits");
+RACEIT_MODEL_BENCHMARKS(vit_fmnist, "vit-fmnist", "fashion-mnist");
+RACEIT_MODEL_BENCHMARKS(spam_transformer, "spam-transformer", "spamassassin");
 
 }  // namespace
 

@@ -9,7 +9,11 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   # models: ONNX import, BLAS executor, data sets (Fashion-MNIST, sklearn digits CSV), op test data
   libonnx-dev libprotobuf-dev protobuf-compiler libopenblas-dev zlib1g-dev libicu-dev
+  # GEMMs: oneDNN first (AVX-512 kernels), OpenBLAS the fallback
+  libdnnl-dev
   dataset-fashion-mnist python3-sklearn libonnx-testdata
+  # sweeps: the SQLite store, MPI scale-out (mpirun), the reports' browser test
+  libsqlite3-dev libopenmpi-dev openmpi-bin chromium
   # make fuzz: clang's libFuzzer
   clang libclang-rt-14-dev
 )

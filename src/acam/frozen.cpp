@@ -1,5 +1,6 @@
 #include "raceit/acam/frozen.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -157,6 +158,7 @@ FrozenAcam::FrozenAcam(const AcamProgram& program, const AcamCells& realised) {
   // Buckets of equal width over [first, last breakpoint], four per breakpoint: each starts the
   // search at the first breakpoint not below its left edge and says whether it holds more than two.
   breakpoints_.push_back(std::numeric_limits<double>::infinity());  // sentinel: the search never runs past the end
+  build_direct_table();
   if (k_count < 2 || k_count >= kDense) return;
   const std::size_t buckets = 4 * k_count;
   bucket_lo_ = breakpoints_.front();
@@ -166,6 +168,27 @@ FrozenAcam::FrozenAcam(const AcamProgram& program, const AcamCells& realised) {
     const auto first = index_of(bucket_lo_ + static_cast<double>(b) / bucket_scale_);
     const auto next = index_of(bucket_lo_ + static_cast<double>(b + 1) / bucket_scale_);
     bucket_first_[b] = static_cast<std::uint16_t>(first | (next - first > 2 ? kDense : 0));
+  }
+}
+
+void FrozenAcam::build_direct_table() {
+  const std::size_t k_count = breakpoints_.size() - 1;
+  if (k_count == 0 || *std::max_element(interval_codes_.begin(), interval_codes_.end()) >= kMixed) return;
+  // One code past the breakpoints on each side; a table far wider than the program's input grid
+  // (breakpoints pushed out by noise) is left to the search.
+  direct_lo_ = std::floor(breakpoints_.front()) - 1;
+  const double span = std::ceil(breakpoints_[k_count - 1]) + 1 - direct_lo_;
+  if (!(span * kCellsPerCode <= (1 << 20))) return;
+  direct_cells_ = span * kCellsPerCode;
+  direct_.assign(static_cast<std::size_t>(direct_cells_), kMixed);
+  // Cells from the one after breakpoint k−1's to the one before breakpoint k's lie in interval k.
+  std::size_t first = 0;
+  for (std::size_t k = 0; k <= k_count; ++k) {
+    const double cell = k < k_count ? (breakpoints_[k] - direct_lo_) * direct_scale_ : direct_cells_;
+    const auto end = static_cast<std::size_t>(cell);
+    std::fill(direct_.begin() + static_cast<std::ptrdiff_t>(std::min(first, end)), direct_.begin() + static_cast<std::ptrdiff_t>(end),
+              static_cast<std::uint16_t>(interval_codes_[k]));
+    first = std::max(first, k < k_count ? end + 1 : end);
   }
 }
 

@@ -40,12 +40,18 @@ nlohmann::json gpu_summary(const perf::GpuSpec& g, const perf::ResolvedArch& r) 
           {"peak_power_w", r.peak_power},
           {"peak_fp16_flops", g.peak_fp16},
           {"peak_int8_ops", g.peak_int8},
+          {"peak_tf32_flops", g.peak_tf32},
+          {"software", perf::to_string(g.software)},
           {"memory_bandwidth_bytes_per_s", g.memory_bandwidth},
           {"memory_capacity_bytes", g.memory_capacity},
           {"compute_efficiency", g.compute_efficiency},
+          {"compute_efficiency_eager", g.compute_efficiency_eager},
           {"bandwidth_efficiency", g.bandwidth_efficiency},
-          {"kernel_launch_s", g.kernel_launch},
-          {"power_fraction", g.power_fraction}};
+          {"launch_graph_s", g.launch_graph},
+          {"launch_eager_s", g.launch_eager},
+          {"launch_fused_s", g.launch_fused},
+          {"idle_power_w", g.idle_power},
+          {"dynamic_power_w", g.dynamic_power}};
 }
 
 nlohmann::json imc_summary(const perf::ImcSpec& c, const perf::ResolvedArch& r) {
@@ -117,15 +123,20 @@ void print_gpu(const perf::ArchSpec& spec) {
   const perf::GpuSpec& g = spec.gpu;
   std::cout << fmt::format("technology  {}, {}\n", format_quantity(spec.node, Dimension::Length),
                            format_quantity(spec.clock, Dimension::Frequency));
-  std::cout << fmt::format("peak        {:.4g} TFLOPS FP16, {:.4g} TOPS INT8 (dense); {:g} of peak achievable\n",
-                           g.peak_fp16 / 1e12, g.peak_int8 / 1e12, g.compute_efficiency);
+  std::cout << fmt::format("peak        {:.4g} TFLOPS FP16, {:.4g} TOPS INT8, {:.4g} TFLOPS TF32 (dense); {:g} of peak "
+                           "achievable ({:g} eager)\n",
+                           g.peak_fp16 / 1e12, g.peak_int8 / 1e12, g.peak_tf32 / 1e12, g.compute_efficiency,
+                           g.compute_efficiency_eager);
   std::cout << fmt::format("memory      {}, {:.4g} GB/s; {:g} of peak achievable\n",
                            format_quantity(g.memory_capacity, Dimension::Bytes), g.memory_bandwidth / 1e9,
                            g.bandwidth_efficiency);
-  std::cout << fmt::format("power       TDP {}, {:g} of TDP while busy\n", format_quantity(g.tdp, Dimension::Power),
-                           g.power_fraction);
+  std::cout << fmt::format("power       TDP {}; idle {} + {} while kernels run\n",
+                           format_quantity(g.tdp, Dimension::Power), format_quantity(g.idle_power, Dimension::Power),
+                           format_quantity(g.dynamic_power, Dimension::Power));
   std::cout << fmt::format("area        {:.0f} mm2\n", g.die_area * 1e6);
-  std::cout << fmt::format("launch      {} per kernel\n", format_quantity(g.kernel_launch, Dimension::Time));
+  std::cout << fmt::format("software    {} (per kernel: graph {}, eager {}, fused {})\n", perf::to_string(g.software),
+                           format_quantity(g.launch_graph, Dimension::Time), format_quantity(g.launch_eager, Dimension::Time),
+                           format_quantity(g.launch_fused, Dimension::Time));
 }
 
 void run_show(const ShowOptions& o) {

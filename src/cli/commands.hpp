@@ -13,7 +13,9 @@ void register_xbar_command(CLI::App& app);
 void register_acam_command(CLI::App& app);
 // compile, show
 void register_compile_commands(CLI::App& app);
-// ppa, compare
+// ppa, compare, sensitivity
 void register_ppa_commands(CLI::App& app);
+// sweep, report
+void register_sweep_commands(CLI::App& app);
 
 }  // namespace raceit::cli

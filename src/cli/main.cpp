@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   raceit::cli::register_arch_command(app);
   raceit::cli::register_compile_commands(app);
   raceit::cli::register_ppa_commands(app);
+  raceit::cli::register_sweep_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -5,11 +5,13 @@
 
 #include "commands.hpp"
 #include "output.hpp"
+#include "progress.hpp"
 #include "raceit_eval.hpp"
 #include "raceit/core/error.hpp"
 #include "raceit/core/npy.hpp"
 #include "raceit/exec/evaluate.hpp"
 #include "raceit/exec/executor.hpp"
+#include "raceit/model/dataset_registry.hpp"
 #include "raceit/model/statistics.hpp"
 #include "raceit/model/zoo.hpp"
 
@@ -33,7 +35,13 @@ std::string models_help() {
 void print_info(const std::string& name, bool json, bool dump, std::int64_t sequence_length_option) {
   const std::int64_t sequence_length = sequence_length_option > 0 ? sequence_length_option : 128;
   const model::Graph graph = model::load_model(name, false, model::default_data_paths(), sequence_length_option);
-  const auto stats = model::graph_statistics(graph, sequence_length);
+  model::GraphStats stats;
+  try {
+    stats = model::graph_statistics(graph, sequence_length);
+  } catch (const Error& e) {
+    throw Error(e.kind(), fmt::format("{} (dynamic input dimensions after the batch are {}: set them with --seq-len)",
+                                      e.what(), sequence_length));
+  }
   if (dump) {
     std::cout << graph.to_text();
     return;
@@ -87,7 +95,10 @@ void register_model_commands(CLI::App& app) {
   auto* info = app.add_subcommand("info", "Operators, parameters and MACs of a model (and which operators are weight "
                                           "matmuls, data-dependent matmuls and functions)");
   info->footer(models_help());
-  info->add_option("MODEL", info_args->model, "Built-in model name or ONNX file")->required();
+  auto* positional = info->add_option("MODEL", info_args->model, "Built-in model name or ONNX file");
+  auto* named = info->add_option("--model", info_args->model, "The same, as an option");
+  positional->excludes(named);
+  named->excludes(positional);
   info->add_flag("--json", info_args->json, "Print JSON");
   info->add_flag("--graph", info_args->dump, "Print the whole graph IR instead");
   info->add_option("--seq-len", info_args->sequence_length,
@@ -95,6 +106,7 @@ void register_model_commands(CLI::App& app) {
                    "(default 128)")
       ->check(CLI::Range(std::int64_t{1}, kMaxSequence));
   info->callback([info_args] {
+    if (info_args->model.empty()) throw Error(ErrorKind::InvalidArgument, "info: give a model (MODEL or --model)");
     print_info(info_args->model, info_args->json, info_args->dump, info_args->sequence_length);
   });
 
@@ -104,64 +116,83 @@ void register_model_commands(CLI::App& app) {
     int threads = 0;
   };
   auto infer_args = std::make_shared<InferArgs>();
-  auto* infer = app.add_subcommand("infer", "Run the FP32 reference executor on a .npy input (batch first) and "
-                                            "write the model's first output as .npy");
+  auto infer_device = std::make_shared<RaceitEvalArgs>();
+  infer_device->mode = "ideal";
+  auto* infer = app.add_subcommand("infer", "Run a model on .npy inputs (batch first) and write its outputs as .npy: the "
+                                            "FP32 reference executor, or with --program what the RACE-IT hardware outputs");
   infer->footer(models_help());
-  infer->add_option("--model", infer_args->model, "Built-in model name or ONNX file")->required();
+  infer->add_option("--model", infer_args->model, "Built-in model name or ONNX file (with --program: default its model)");
+  infer->add_option("--program", infer_device->program, "Run this compiled program (raceit compile) on the RACE-IT "
+                                                        "functional executor");
   infer->add_option("--input", infer_args->inputs,
                     "Input .npy (float32, or int64 token ids), batch first; NAME=FILE.npy for each input of a "
                     "model with several (e.g. use-lite: ids=… mask=…)")
       ->required();
-  infer->add_option("--output", infer_args->output, "Output .npy to write")->required();
+  infer->add_option("--output", infer_args->output,
+                    "Output .npy for the first output, or a folder (existing, or ending in /) for every output as "
+                    "NAME.npy")
+      ->required();
+  add_device_options(infer, infer_device, "With --program: ideal (quantisation only), frozen or per_read noise");
   infer->add_option("--threads", infer_args->threads, "Worker threads (default: RACEIT_THREADS or all cores)")
       ->check(CLI::Range(0, kMaxThreads));
-  infer->callback([infer_args] {
-    const model::Graph graph = model::load_model(infer_args->model);
-    std::map<std::string, Tensor> inputs;
-    for (const auto& arg : infer_args->inputs) {
-      const auto eq = arg.find('=');
-      if (eq == std::string::npos && graph.inputs.size() == 1) {
-        inputs[graph.inputs[0]] = read_npy(arg);
-      } else if (eq == std::string::npos) {
-        throw Error(ErrorKind::InvalidArgument, fmt::format("model '{}' has inputs {}: give each as --input NAME=FILE.npy",
-                                                            infer_args->model, fmt::join(graph.inputs, ", ")));
-      } else {
-        inputs[arg.substr(0, eq)] = read_npy(arg.substr(eq + 1));
-      }
+  infer->callback([infer_args, infer_device] {
+    if (!infer_device->program.empty()) {
+      run_raceit_infer(infer_args->model, infer_args->inputs, infer_args->output, infer_args->threads, *infer_device);
+      return;
     }
+    if (infer_args->model.empty()) throw Error(ErrorKind::InvalidArgument, "infer: give --model (or a compiled --program)");
+    const model::Graph graph = model::load_model(infer_args->model);
+    const auto inputs = read_input_arguments(graph, infer_args->inputs);
     const exec::Executor executor(graph, exec::OpTable::fp32(), {infer_args->threads});
-    const auto outputs = executor.run(inputs);
-    write_npy(infer_args->output, outputs.at(0));
-    std::cerr << fmt::format("raceit: wrote {} {}{} to {}\n", graph.outputs[0], to_string(outputs[0].dtype()),
-                             to_string(outputs[0].shape()), infer_args->output);
+    write_outputs(graph, executor.run(inputs), infer_args->output);
   });
 
   struct EvalArgs {
-    std::string model, data;
-    bool fp32 = false, json = false;
+    std::string model, data, labels, task = "classify";
+    bool fp32 = false, json = false, quiet = false;
     std::int64_t limit = 0;
     int threads = 0;
   };
   auto eval_args = std::make_shared<EvalArgs>();
-  auto* eval = app.add_subcommand("eval", "Accuracy of a model on the test split of a data set");
-  eval->footer(models_help() + "Data sets: digits, fashion-mnist, spamassassin\n");
-  eval->add_option("--model", eval_args->model, "Built-in model name or ONNX file")->required();
-  eval->add_option("--data", eval_args->data, "Data set: digits, fashion-mnist or spamassassin")->required();
-  eval->add_flag("--fp32", eval_args->fp32, "Use the FP32 reference executor only (default: compile for --arch and run "
-                                           "the RACE-IT functional executor too)");
+  auto* eval = app.add_subcommand("eval", "A model on data under RACE-IT: every output's fidelity against FP32 (NMSE, SNR, "
+                                          "cosine, top-1 agreement), accuracy with labels, perplexity with --task lm");
+  eval->footer(models_help() + "Data:\n" + model::datasets_help());
+  eval->add_option("--model", eval_args->model, "Built-in model name or ONNX file (with --program: default its model)");
+  eval->add_option("--data", eval_args->data,
+                   fmt::format("Data set ({}), or your own inputs: FILE.npy or SPEC.yaml", fmt::join(model::dataset_names(), ", ")))
+      ->required();
+  eval->add_option("--labels", eval_args->labels, "Labels .npy for --data FILE.npy: int64 [N], or [N, T] per token");
+  eval->add_option("--task", eval_args->task, "classify (accuracy with labels) or lm (a causal language model: perplexity "
+                                              "of the next token)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"classify", "lm"}));
+  eval->add_flag("--fp32", eval_args->fp32, "Use the FP32 reference executor only: accuracy (default: compile for --arch "
+                                           "and run the RACE-IT functional executor too)");
   auto raceit_args = std::make_shared<RaceitEvalArgs>();
   add_raceit_eval_options(eval, raceit_args);
-  eval->add_option("--limit", eval_args->limit, "Score only the first N test samples")
+  eval->add_option("--limit", eval_args->limit, "Score only the first N samples")
       ->check(CLI::Range(std::int64_t{1}, kMaxSamples));
   eval->add_option("--threads", eval_args->threads, "Worker threads (default: RACEIT_THREADS or all cores)")
       ->check(CLI::Range(0, kMaxThreads));
   eval->add_flag("--json", eval_args->json, "Print JSON");
+  add_quiet_flag(eval, eval_args->quiet);
   eval->callback([eval_args, raceit_args] {
     if (!eval_args->fp32) {
-      run_raceit_eval(eval_args->model, eval_args->data, eval_args->limit, eval_args->threads, eval_args->json, *raceit_args);
+      run_raceit_eval({.model = eval_args->model,
+                       .data = eval_args->data,
+                       .labels = eval_args->labels,
+                       .lm = eval_args->task == "lm",
+                       .limit = eval_args->limit,
+                       .threads = eval_args->threads,
+                       .json = eval_args->json,
+                       .progress = progress_reporter(eval_args->quiet)},
+                      *raceit_args);
       return;
     }
-    const auto e = exec::evaluate(eval_args->model, eval_args->data, eval_args->limit, {eval_args->threads});
+    if (eval_args->model.empty()) throw Error(ErrorKind::InvalidArgument, "eval --fp32: give --model");
+    if (eval_args->task == "lm") throw Error(ErrorKind::InvalidArgument, "--task lm: perplexity is reported without --fp32");
+    const auto e = exec::evaluate(eval_args->model, eval_args->data, eval_args->limit, {eval_args->threads},
+                                  model::default_data_paths(), eval_args->labels);
     if (eval_args->json) {
       nlohmann::json out = {{"model", e.model},       {"dataset", e.dataset},         {"n", e.n},
                             {"correct", e.correct},   {"accuracy", e.accuracy},       {"executor", "fp32"},

@@ -7,9 +7,14 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "data_options.hpp"
 #include "output.hpp"
+#include "progress.hpp"
 #include "raceit/core/error.hpp"
+#include "raceit/core/file_io.hpp"
+#include "raceit/report/html.hpp"
 #include "raceit/report/ppa.hpp"
+#include "raceit/report/sensitivity.hpp"
 
 namespace raceit::cli {
 
@@ -17,7 +22,7 @@ namespace {
 
 struct CostArgs {
   std::string model;
-  std::string dataset;
+  DataOptions data;
   std::int64_t sequence_length = 0;
   std::int64_t batch = 1;
   std::int64_t calibration = 64;
@@ -29,23 +34,21 @@ struct CostArgs {
 const char* kModelHelp =
     "Built-in architecture (bert-base, bert-large, vit-b16, gpt2, "
     "llama-3.2-1b, llama-3.2-3b: shapes only, costed "
-    "with nominal activation ranges) or a shipped/ONNX model (compiled with "
-    "calibration on its data set)";
+    "with nominal activation ranges) or a shipped/ONNX model (calibrated on "
+    "--data, or its own data set; without either, nominal ranges)";
 
 void add_common_options(CLI::App* cmd, CostArgs& a) {
   cmd->add_option("--model", a.model, kModelHelp)->required();
-  cmd->add_option("--seq", a.sequence_length, "Tokens per sample of a built-in text architecture (default 128)")
+  cmd->add_option("--seq", a.sequence_length, "Without data: tokens per sample (dynamic dimensions after the batch; default 128)")
       ->check(CLI::Range(std::int64_t{1}, kMaxSequence));
   cmd->add_option("--batch", a.batch,
                   "Samples per batch (pipelined through an IMC chip; one GPU "
                   "launch sequence)")
       ->check(CLI::Range(std::int64_t{1}, kMaxSamples))->capture_default_str();
-  cmd->add_option("--data", a.dataset,
-                  "Calibration data set of a model with weights (default: the "
-                  "one it was trained on)");
+  add_data_options(cmd, a.data);
   cmd->add_option("--calibration", a.calibration, "Calibration samples of a model with weights")
       ->check(CLI::Range(std::int64_t{1}, kMaxSamples))->capture_default_str();
-  cmd->add_option("--gpu-precision", a.precision, "GPU arithmetic: int8 (TensorRT INT8) or fp16")
+  cmd->add_option("--gpu-precision", a.precision, "GPU arithmetic: int8 (TensorRT INT8), fp16, bf16 or fp32 (TF32 matmuls)")
       ->capture_default_str()
       ->check(CLI::IsMember({"int8", "fp16"}));
   cmd->add_option("--threads", a.threads, "Worker threads for calibration (default: RACEIT_THREADS or all cores)")
@@ -55,10 +58,13 @@ void add_common_options(CLI::App* cmd, CostArgs& a) {
 
 report::CostStudy study_of(const CostArgs& a) {
   report::CostStudy::Options o;
-  o.dataset = a.dataset;
+  o.dataset = a.data.data;
+  o.calibration_data = a.data.calibration_data;
+  o.dims = parse_dims(a.data.dims);
   o.sequence_length = a.sequence_length;
   o.calibration_samples = a.calibration;
   o.threads = a.threads;
+  o.progress = progress_reporter(a.data.quiet);
   o.gpu_precision = perf::parse_gpu_precision(a.precision);
   return report::CostStudy(a.model, o);
 }
@@ -71,6 +77,47 @@ std::vector<std::string> split_list(const std::string& text) {
   return items;
 }
 
+// `raceit sensitivity`: each key varied alone (report/sensitivity.hpp).
+void register_sensitivity_command(CLI::App& app) {
+  struct SensitivityArgs {
+    CostArgs cost;
+    std::string arch = "raceit", vs, html;
+    std::vector<std::string> overrides, vary;
+  };
+  auto args = std::make_shared<SensitivityArgs>();
+  auto* cmd = app.add_subcommand(
+      "sensitivity",
+      "How each configuration key, varied alone, moves latency, energy and the ratios against another design, ranked "
+      "by the larger of its latency and energy range. Default: every key the cost model lists among its assumptions, "
+      "halved and doubled (each other choice for a word); --html draws the tornado charts");
+  add_common_options(cmd, args->cost);
+  cmd->add_option("--arch", args->arch, "Architecture preset or file")->capture_default_str();
+  cmd->add_option("--vs", args->vs, "Design to give the ratios against (speed-up, energy gain)");
+  cmd->add_option("--set", args->overrides, "Override a key of the base design, KEY=VALUE (repeatable)");
+  cmd->add_option("--vary", args->vary, "Vary only this key over these values, KEY=v1,v2,… (repeatable)");
+  cmd->add_option("--html", args->html, "Also write the tornado charts as a self-contained HTML page");
+  cmd->callback([args] {
+    std::vector<report::VaryKey> vary;
+    for (const std::string& v : args->vary) {
+      const auto eq = v.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw Error(ErrorKind::InvalidArgument, fmt::format("--vary '{}': expected KEY=v1,v2,…", v));
+      vary.push_back({.key = v.substr(0, eq), .values = split_list(v.substr(eq + 1))});
+    }
+    const report::CostStudy study = study_of(args->cost);
+    const report::Sensitivity s =
+        report::sensitivity(study, args->arch, args->overrides, args->cost.batch, args->vs, std::move(vary));
+    if (!args->html.empty()) write_file_atomic(args->html, report::sensitivity_html(s));
+    if (args->cost.json) {
+      nlohmann::json j = report::to_json(s);
+      j["provenance"] = provenance(invocation());
+      std::cout << j.dump(2) << "\n";
+    } else {
+      std::cout << report::to_text(s);
+    }
+  });
+}
+
 }  // namespace
 
 void register_ppa_commands(CLI::App& app) {
@@ -78,6 +125,7 @@ void register_ppa_commands(CLI::App& app) {
     CostArgs cost;
     std::string arch = "raceit";
     std::vector<std::string> overrides;
+    std::string html;
   };
   auto args = std::make_shared<PpaArgs>();
   auto* ppa = app.add_subcommand("ppa",
@@ -93,9 +141,16 @@ void register_ppa_commands(CLI::App& app) {
   ppa->add_option("--set", args->overrides,
                   "Override an architecture or mapping key, KEY=VALUE (repeatable; "
                   "'raceit params' lists the keys)");
+  ppa->add_option("--html", args->html,
+                  "Also write a self-contained HTML page with SVG charts of the breakdowns (energy and area by "
+                  "component, energy by layer, time per pipeline stage)");
   ppa->callback([args] {
     const report::CostStudy study = study_of(args->cost);
     const report::Ppa r = study.estimate(args->arch, args->overrides, args->cost.batch);
+    if (!args->html.empty()) {
+      const perf::ArchSpec spec = perf::load_arch(perf::arch_path(args->arch), args->overrides);
+      write_file_atomic(args->html, report::ppa_html(report::figure_data(r, spec)));
+    }
     if (args->cost.json) {
       nlohmann::json j = report::to_json(r);
       j["provenance"] = provenance(invocation());
@@ -107,7 +162,7 @@ void register_ppa_commands(CLI::App& app) {
 
   struct CompareArgs {
     CostArgs cost;
-    std::string archs = "raceit,isaac,puma,retransformer,h100";
+    std::string archs = "raceit,raceit-nldpe,isaac,puma,retransformer,h100";
   };
   auto cargs = std::make_shared<CompareArgs>();
   auto* compare = app.add_subcommand("compare",
@@ -132,6 +187,8 @@ void register_ppa_commands(CLI::App& app) {
       std::cout << report::comparison_text(results);
     }
   });
+
+  register_sensitivity_command(app);
 }
 
 }  // namespace raceit::cli

@@ -2,12 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 
 #include "output.hpp"
 #include "raceit/compiler/program_io.hpp"
 #include "raceit/core/error.hpp"
+#include "raceit/core/npy.hpp"
 #include "raceit/device/rram.hpp"
 #include "raceit/exec/compile.hpp"
 #include "raceit/exec/raceit_evaluate.hpp"
@@ -21,7 +24,67 @@ std::string db(double v) { return std::isinf(v) ? "exact" : fmt::format("{:.1f}"
 
 nlohmann::json stats_json(const ErrorStats& s) { return {{"nmse", s.nmse}, {"snr_db", s.snr_db}, {"max_abs", s.max_abs}}; }
 
+nlohmann::json fidelity_json(const exec::Fidelity& f) {
+  return {{"nmse", f.nmse}, {"snr_db", f.snr_db}, {"cosine", f.cosine}, {"top1_agreement", f.top1_agreement}};
+}
+
+// A task score of the FP32, ideal and noisy runs (the noisy ones per seed).
+struct Score {
+  double fp32, ideal, mean, std;
+  const std::vector<double>& per_seed;
+};
+
+void add_score(nlohmann::json& out, const std::string& name, const Score& s) {
+  out[name + "_fp32"] = s.fp32;
+  out[name + "_ideal"] = s.ideal;
+  out[name + "_mean"] = s.mean;
+  out[name + "_std"] = s.std;
+  out[name + "_per_seed"] = s.per_seed;
+}
+
+// "NAME  fp32 …   ideal …   MODE mean ± std SEEDS" (the noisy part only with noisy runs).
+std::string score_line(const std::string& name, const Score& s, const std::string& mode, const std::string& seeds) {
+  std::string line = fmt::format("{:<11} fp32 {:.4f}   ideal {:.4f}", name, s.fp32, s.ideal);
+  if (!s.per_seed.empty()) line += fmt::format("   {} {:.4f} ± {:.4f}{}", mode, s.mean, s.std, seeds);
+  return line;
+}
+
+std::string top1(double v) { return std::isnan(v) ? "-" : fmt::format("{:.4f}", v); }
+
+// The device model of --device, --std-scale and --stuck; `path` gets the preset file.
+device::RramModel device_of(const RaceitEvalArgs& args, std::string& path) {
+  path = args.device.empty() ? device::default_device_preset_path() : args.device;
+  device::RramModel model = device::load_device_preset(path);
+  if (args.std_scale >= 0) model.std_scale = args.std_scale;
+  if (args.stuck >= 0) model.stuck_probability = args.stuck;
+  return model;
+}
+
+// The graph of a compiled program: its model, or `model` when given, which must be the same
+// model (operators and weights; the path may differ).
+model::Graph program_graph(const std::string& program_path, const compiler::Program& program, const std::string& model) {
+  const std::string name = model.empty() ? program.model.name : model;
+  model::Graph graph = exec::task_graph(name, program.model.dataset);
+  try {
+    compiler::check_model(program, graph);
+  } catch (const Error& e) {
+    throw Error(ErrorKind::InvalidArgument, fmt::format("{} was compiled for model '{}' ({}), not '{}': {}", program_path,
+                                                        program.model.name, program.model.source, name, e.what()));
+  }
+  return graph;
+}
+
 }  // namespace
+
+void add_device_options(CLI::App* command, const std::shared_ptr<RaceitEvalArgs>& args, const std::string& mode_help) {
+  command->add_option("--mode", args->mode, mode_help)->capture_default_str();
+  command->add_option("--seed", args->seed, "Seed of the device noise (eval: the first)")->capture_default_str();
+  command->add_option("--std-scale", args->std_scale, "Multiply every noise sigma (default: the device preset's)")
+      ->check(CLI::Range(0.0, 100.0));
+  command->add_option("--stuck", args->stuck, "Stuck-cell probability (default: the device preset's)")
+      ->check(CLI::Range(0.0, 1.0));
+  command->add_option("--device", args->device, "Device preset (default: configs/devices/taox.yaml)");
+}
 
 void add_raceit_eval_options(CLI::App* eval, const std::shared_ptr<RaceitEvalArgs>& args) {
   eval->add_option("--arch", args->arch, "Architecture preset or file to compile for (without --fp32)")->capture_default_str();
@@ -29,52 +92,91 @@ void add_raceit_eval_options(CLI::App* eval, const std::shared_ptr<RaceitEvalArg
   eval->add_option("--set", args->overrides, "Override an architecture or mapping key, KEY=VALUE (repeatable)");
   eval->add_option("--calibration", args->calibration, "Calibration samples from the training split")
       ->check(CLI::Range(std::int64_t{1}, kMaxSamples))->capture_default_str();
-  eval->add_option("--mode", args->mode, "Noisy runs: ideal (none), frozen or per_read")->capture_default_str();
+  eval->add_option("--calibration-data", args->calibration_data,
+                   "Calibrate on these files (.npy or spec.yaml) instead of the data's training split");
+  add_device_options(eval, args, "Noisy runs: ideal (none), frozen or per_read");
   eval->add_option("--seeds", args->seeds, "Noisy runs, seeds SEED, SEED+1, …")
       ->check(CLI::Range(1, kMaxSeeds))->capture_default_str();
-  eval->add_option("--seed", args->seed, "First seed")->capture_default_str();
-  eval->add_option("--std-scale", args->std_scale, "Multiply every noise sigma (default: the device preset's)")
-      ->check(CLI::Range(0.0, 100.0));
-  eval->add_option("--stuck", args->stuck, "Stuck-cell probability (default: the device preset's)")
-      ->check(CLI::Range(0.0, 1.0));
-  eval->add_option("--device", args->device, "Device preset (default: configs/devices/taox.yaml)");
   eval->add_option("--error-samples", args->error_samples, "Per-operator errors over the first N samples")
       ->check(CLI::Range(std::int64_t{0}, kMaxSamples))->capture_default_str();
 }
 
-void run_raceit_eval(const std::string& model, const std::string& dataset, std::int64_t limit, int threads, bool json,
-                     const RaceitEvalArgs& args) {
+std::map<std::string, Tensor> read_input_arguments(const model::Graph& graph, const std::vector<std::string>& inputs) {
+  std::map<std::string, std::string> files;
+  for (const auto& arg : inputs) {
+    const auto eq = arg.find('=');
+    if (eq == std::string::npos && graph.inputs.size() == 1 && inputs.size() == 1) {
+      files[graph.inputs[0]] = arg;
+    } else if (eq == std::string::npos) {
+      throw Error(ErrorKind::InvalidArgument,
+                  fmt::format("--input {}: model '{}' has inputs {}: give each as --input NAME=FILE.npy", arg, graph.name,
+                              fmt::join(graph.inputs, ", ")));
+    } else if (!files.emplace(arg.substr(0, eq), arg.substr(eq + 1)).second) {
+      throw Error(ErrorKind::InvalidArgument, fmt::format("--input {}: input '{}' given twice", arg, arg.substr(0, eq)));
+    }
+  }
+  return model::read_inputs(graph, files);
+}
+
+void write_outputs(const model::Graph& graph, const std::vector<Tensor>& outputs, const std::string& path) {
+  const bool folder = std::filesystem::is_directory(path) || (!path.empty() && path.back() == '/');
+  const std::size_t count = folder ? outputs.size() : 1;
+  std::error_code error;
+  if (folder && !std::filesystem::is_directory(path) &&
+      (!std::filesystem::create_directories(path, error) || error))
+    throw Error(ErrorKind::Io, fmt::format("{}: cannot create the output folder{}", path,
+                                           error ? ": " + error.message() : " (a file of that name exists)"));
+  for (std::size_t o = 0; o < count; ++o) {
+    std::string file = path;
+    if (folder) {
+      std::string name = graph.outputs[o];
+      for (char& c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+      file = (std::filesystem::path(path) / (name + ".npy")).string();
+    }
+    write_npy(file, outputs[o]);
+    std::cerr << fmt::format("raceit: wrote {} {}{} to {}\n", graph.outputs[o], to_string(outputs[o].dtype()),
+                             to_string(outputs[o].shape()), file);
+  }
+}
+
+void run_raceit_eval(const EvalTarget& target, const RaceitEvalArgs& args) {
   exec::CompiledModel compiled;
   if (args.program.empty()) {
-    compiled = exec::compile_model({.model = model,
-                                         .dataset = dataset,
-                                         .arch = args.arch,
-                                         .overrides = args.overrides,
-                                         .calibration_samples = args.calibration,
-                                         .threads = threads});
+    if (target.model.empty()) throw Error(ErrorKind::InvalidArgument, "eval: give --model (or a compiled --program)");
+    compiled = exec::compile_model({.model = target.model,
+                                    .dataset = target.data,
+                                    .arch = args.arch,
+                                    .overrides = args.overrides,
+                                    .calibration_samples = args.calibration,
+                                    .threads = target.threads,
+                                    .calibration_data = args.calibration_data,
+                                    .dims = {},
+                                    .progress = target.progress});
   } else {
+    if (!args.calibration_data.empty())
+      throw Error(ErrorKind::InvalidArgument, "--calibration-data: a compiled --program is already calibrated");
     compiled.program = compiler::read_program(args.program);
-    if (compiled.program.model.name != model)
-      throw Error(ErrorKind::InvalidArgument, fmt::format("{} was compiled for model '{}', not '{}'", args.program,
-                                                          compiled.program.model.name, model));
-    compiled.graph = exec::task_graph(compiled.program.model.name, compiled.program.model.dataset);
+    compiled.graph = program_graph(args.program, compiled.program, target.model);
   }
   const compiler::Program& program = compiled.program;
   exec::RaceitEvalOptions options;
-  options.dataset = dataset;
-  options.limit = limit;
+  options.dataset = target.data;
+  options.labels = target.labels;
+  options.lm = target.lm;
+  options.limit = target.limit;
   options.mode = device::parse_noise_mode(args.mode);
   options.seeds = args.seeds;
   options.base_seed = args.seed;
-  const std::string device_path = args.device.empty() ? device::default_device_preset_path() : args.device;
-  options.device = device::load_device_preset(device_path);
-  if (args.std_scale >= 0) options.device.std_scale = args.std_scale;
-  if (args.stuck >= 0) options.device.stuck_probability = args.stuck;
-  options.exec.threads = threads;
+  std::string device_path;
+  options.device = device_of(args, device_path);
+  options.exec.threads = target.threads;
   options.error_samples = args.error_samples;
+  options.progress = target.progress;
   const auto r = exec::evaluate_raceit(program, compiled.graph, options);
+  const bool noisy = !r.seeds.empty();
 
-  if (json) {
+  if (target.json) {
     nlohmann::json ops = nlohmann::json::array();
     for (const auto& e : r.ops) {
       const auto& op = program.ops[e.node];
@@ -86,47 +188,89 @@ void run_raceit_eval(const std::string& model, const std::string& dataset, std::
                           {"events_per_sample", events}};
       if (e.compared) {
         o["ideal"] = stats_json(e.ideal);
-        if (!r.seeds.empty()) o["noisy"] = stats_json(e.noisy);
+        if (noisy) o["noisy"] = stats_json(e.noisy);
       }
       ops.push_back(std::move(o));
     }
+    nlohmann::json fidelity = nlohmann::json::array();
+    for (const auto& f : r.fidelity) {
+      nlohmann::json o = fidelity_json(f.mean);
+      o["output"] = f.output;
+      o["shape"] = f.shape;
+      o["ideal"] = fidelity_json(f.ideal);
+      if (noisy) {
+        o["std"] = fidelity_json(f.std);
+        nlohmann::json per_seed = nlohmann::json::array();
+        for (const auto& s : f.noisy) per_seed.push_back(fidelity_json(s));
+        o["per_seed"] = per_seed;
+      }
+      fidelity.push_back(std::move(o));
+    }
     nlohmann::json config = nlohmann::json::object();
     for (const auto& c : program.config) config[c.key] = {{"value", c.value}, {"source", c.source}};
-    const nlohmann::json out = {{"model", program.model.name},
-                                {"dataset", dataset},
-                                {"data_source", r.data_source},
-                                {"n", r.n},
-                                {"arch", program.arch_name},
-                                {"mode", args.mode},
-                                {"std_scale", options.device.std_scale},
-                                {"stuck_probability", options.device.stuck_probability},
-                                {"device", device_path},
-                                {"accuracy_fp32", r.accuracy_fp32},
-                                {"accuracy_ideal", r.accuracy_ideal},
-                                {"accuracy_mean", r.accuracy_mean},
-                                {"accuracy_std", r.accuracy_std},
-                                {"accuracy_per_seed", r.accuracy_noisy},
-                                {"seeds", r.seeds},
-                                {"error_samples", r.error_samples},
-                                {"seconds", {{"fp32", r.seconds_fp32}, {"ideal", r.seconds_ideal}, {"noisy", r.seconds_noisy}}},
-                                {"calibration", {{"dataset", program.calibration.dataset}, {"split", program.calibration.split},
-                                                 {"samples", program.calibration.samples}, {"method", program.calibration.method}}},
-                                {"config", config},
-                                {"ops", ops},
-                                {"provenance", provenance(invocation())}};
+    nlohmann::json out = {{"model", program.model.name},
+                          {"dataset", target.data},
+                          {"data_source", r.data_source},
+                          {"n", r.n},
+                          {"arch", program.arch_name},
+                          {"mode", args.mode},
+                          {"std_scale", options.device.std_scale},
+                          {"stuck_probability", options.device.stuck_probability},
+                          {"device", device_path},
+                          {"seeds", r.seeds},
+                          {"fidelity", fidelity},
+                          {"error_samples", r.error_samples},
+                          {"seconds", {{"fp32", r.seconds_fp32}, {"ideal", r.seconds_ideal}, {"noisy", r.seconds_noisy}}},
+                          {"calibration", {{"dataset", program.calibration.dataset}, {"split", program.calibration.split},
+                                           {"samples", program.calibration.samples}, {"method", program.calibration.method}}},
+                          {"config", config},
+                          {"ops", ops},
+                          {"provenance", provenance(invocation())}};
+    if (r.has_accuracy) {
+      out["labelled"] = r.labelled;
+      add_score(out, "accuracy", {r.accuracy_fp32, r.accuracy_ideal, r.accuracy_mean, r.accuracy_std, r.accuracy_noisy});
+    }
+    if (r.has_perplexity)
+      add_score(out, "perplexity",
+                {r.perplexity_fp32, r.perplexity_ideal, r.perplexity_mean, r.perplexity_std, r.perplexity_noisy});
     std::cout << out.dump(2) << "\n";
     return;
   }
-  const bool noisy = !r.seeds.empty();
-  std::cout << fmt::format("{} on {} through RACE-IT ({}; calibrated on {} {} samples): {} test samples\n", program.model.name,
-                           dataset, program.arch_name, program.calibration.samples, program.calibration.split, r.n);
-  std::cout << fmt::format("accuracy  fp32 {:.4f}   ideal {:.4f}", r.accuracy_fp32, r.accuracy_ideal);
-  if (noisy)
-    std::cout << fmt::format("   {} {:.4f} ± {:.4f} (seeds {}…{}, std_scale {:g}, stuck {:g})", args.mode, r.accuracy_mean,
-                             r.accuracy_std, r.seeds.front(), r.seeds.back(), options.device.std_scale,
-                             options.device.stuck_probability);
-  std::cout << fmt::format("\ntime      fp32 {:.2f} s, ideal {:.2f} s{}\n\n", r.seconds_fp32, r.seconds_ideal,
+  const std::string calibration =
+      program.calibration.samples > 0
+          ? fmt::format("calibrated on {} {} samples of {}", program.calibration.samples, program.calibration.split,
+                        program.calibration.dataset)
+          : fmt::format("no calibration data: nominal ranges ±{}", program.config_value("mapping.nominal_range"));
+  std::cout << fmt::format("{} on {} through RACE-IT ({}; {}): {} samples\ndata: {}\n", program.model.name, target.data,
+                           program.arch_name, calibration, r.n, r.data_source);
+  const std::string seeds =
+      noisy ? fmt::format(" (seeds {}…{}, std_scale {:g}, stuck {:g})", r.seeds.front(), r.seeds.back(),
+                          options.device.std_scale, options.device.stuck_probability)
+            : "";
+  if (r.has_accuracy)
+    std::cout << score_line("accuracy", {r.accuracy_fp32, r.accuracy_ideal, r.accuracy_mean, r.accuracy_std, r.accuracy_noisy},
+                            args.mode, seeds)
+              << fmt::format("   ({} labels)\n", r.labelled);
+  if (r.has_perplexity)
+    std::cout << score_line("perplexity",
+                            {r.perplexity_fp32, r.perplexity_ideal, r.perplexity_mean, r.perplexity_std, r.perplexity_noisy},
+                            args.mode, seeds)
+              << "\n";
+  std::cout << fmt::format("time        fp32 {:.2f} s, ideal {:.2f} s{}\n\n", r.seconds_fp32, r.seconds_ideal,
                            noisy ? fmt::format(", {} {:.2f} s over {} seed(s)", args.mode, r.seconds_noisy, r.seeds.size()) : "");
+  std::vector<std::string> fidelity_header{"output", "shape", "ideal NMSE", "SNR dB", "cosine", "top-1"};
+  if (noisy) fidelity_header.insert(fidelity_header.end(), {args.mode + " NMSE", "SNR dB", "cosine", "top-1"});
+  std::vector<std::vector<std::string>> fidelity_rows;
+  for (const auto& f : r.fidelity) {
+    std::vector<std::string> row{f.output, to_string(f.shape), sci(f.ideal.nmse), db(f.ideal.snr_db),
+                                 fmt::format("{:.6f}", f.ideal.cosine), top1(f.ideal.top1_agreement)};
+    if (noisy)
+      row.insert(row.end(), {sci(f.mean.nmse), db(f.mean.snr_db), fmt::format("{:.6f}", f.mean.cosine), top1(f.mean.top1_agreement)});
+    fidelity_rows.push_back(std::move(row));
+  }
+  std::cout << fmt::format("fidelity of every output against FP32{} (top-1: argmax over the last axis agrees)\n",
+                           noisy ? fmt::format(", {} mean over seeds", args.mode) : "");
+  std::cout << format_table(fidelity_header, fidelity_rows, 2) << "\n";
   std::vector<std::string> header{"#", "node", "op", "engine", "ideal NMSE", "SNR dB", "max|err|"};
   if (noisy) header.insert(header.end(), {args.mode + " NMSE", "SNR dB", "max|err|"});
   std::vector<std::vector<std::string>> rows;
@@ -145,6 +289,20 @@ void run_raceit_eval(const std::string& model, const std::string& dataset, std::
                            "through the network)\n",
                            r.error_samples);
   std::cout << format_table(header, rows, 4);
+}
+
+void run_raceit_infer(const std::string& model, const std::vector<std::string>& inputs, const std::string& output,
+                      int threads, const RaceitEvalArgs& args) {
+  const compiler::Program program = compiler::read_program(args.program);
+  const model::Graph graph = program_graph(args.program, program, model);
+  const auto tensors = read_input_arguments(graph, inputs);
+  std::string device_path;
+  const exec::RunOptions options{.mode = device::parse_noise_mode(args.mode),
+                                 .seed = args.seed,
+                                 .device = device_of(args, device_path),
+                                 .exec = {.threads = threads}};
+  const exec::RaceitExecutor executor(program, graph, options);
+  write_outputs(graph, executor.run(tensors), output);
 }
 
 }  // namespace raceit::cli

@@ -1,10 +1,16 @@
 #pragma once
-// `raceit eval` without --fp32: the RACE-IT functional executor on a compiled program. The eval
-// command itself is registered in model_command.cpp; these add its RACE-IT options and run it.
+// `raceit eval` without --fp32, and `raceit infer --program`: the RACE-IT functional executor on
+// a compiled program. The commands themselves are registered in model_command.cpp; these add
+// their RACE-IT options and run them.
 #include <CLI/CLI.hpp>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "raceit/core/progress.hpp"
+#include "raceit/core/tensor.hpp"
+#include "raceit/model/graph.hpp"
 
 namespace raceit::cli {
 
@@ -13,6 +19,7 @@ struct RaceitEvalArgs {
   std::string program;                 // a compiled program instead of compiling now
   std::vector<std::string> overrides;  // --set KEY=VALUE
   std::int64_t calibration = 64;
+  std::string calibration_data;        // user files that calibrate instead of the data's train split
   std::string mode = "frozen";
   int seeds = 1;
   std::uint64_t seed = 1;
@@ -21,9 +28,32 @@ struct RaceitEvalArgs {
   std::int64_t error_samples = 64;
 };
 
+// What eval scores: the model, its data (a registered data set or user files) and the task.
+struct EvalTarget {
+  std::string model, data, labels;
+  bool lm = false;  // --task lm
+  std::int64_t limit = 0;
+  int threads = 0;
+  bool json = false;
+  ProgressFn progress;
+};
+
+// --mode, --seed, --std-scale, --stuck, --device (infer --program and eval share them).
+void add_device_options(CLI::App* command, const std::shared_ptr<RaceitEvalArgs>& args, const std::string& mode_help);
 void add_raceit_eval_options(CLI::App* eval, const std::shared_ptr<RaceitEvalArgs>& args);
 
-void run_raceit_eval(const std::string& model, const std::string& dataset, std::int64_t limit, int threads, bool json,
-                     const RaceitEvalArgs& args);
+void run_raceit_eval(const EvalTarget& target, const RaceitEvalArgs& args);
+
+// The graph inputs from --input arguments, FILE.npy (a single-input model) or NAME=FILE.npy,
+// checked against the graph (model::read_inputs).
+std::map<std::string, Tensor> read_input_arguments(const model::Graph& graph, const std::vector<std::string>& inputs);
+// The first output to `path`, or every output as PATH/NAME.npy when `path` is a folder (an existing
+// one, or one ending in '/'); reports what it wrote on stderr.
+void write_outputs(const model::Graph& graph, const std::vector<Tensor>& outputs, const std::string& path);
+
+// Runs `program` on the inputs (NAME=FILE.npy or FILE.npy) and writes what the hardware outputs:
+// the first output to a .npy, or every output as OUTPUT/NAME.npy when `output` is a folder.
+void run_raceit_infer(const std::string& model, const std::vector<std::string>& inputs, const std::string& output,
+                      int threads, const RaceitEvalArgs& args);
 
 }  // namespace raceit::cli

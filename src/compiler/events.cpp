@@ -13,8 +13,8 @@ U elements(const Shape& s) { return s.empty() ? 1 : static_cast<U>(element_count
 U last(const Shape& s) { return s.empty() ? 1 : static_cast<U>(s.back()); }
 
 // Every lowered op reads its activation inputs from the tile buffer and writes its outputs back,
-// activation_bits per element, 256 bits per access.
-U buffer_accesses(U elements_moved, int bits) { return (elements_moved * static_cast<U>(bits) + 255) / 256; }
+// activation_bits per element, 256 bits per access (buffer and register accesses alike).
+U wide_accesses(U elements_moved, int bits) { return (elements_moved * static_cast<U>(bits) + 255) / 256; }
 
 // An 8×8 product on the 2-var RACE: four nibble lookups, three adds to recombine them.
 void products(EventCounts& e, U n) {
@@ -120,7 +120,11 @@ EventCounts op_events(const LoweredOp& op, std::span<const Shape> inputs, std::s
     default:
       break;
   }
-  e.buffer_accesses += buffer_accesses(moved, bits);
+  e.buffer_accesses += wide_accesses(moved, bits);
+  // Operands reach the RACE arrays from the tile's registers, 256 bits per access: one per 1-var
+  // lookup, two per 8×8 product (four nibble lookups).
+  e.register_accesses +=
+      wide_accesses(e.race_1var_lookups + e.race_2var_lookups / 2, bits);
   return e;
 }
 

@@ -130,6 +130,7 @@ MappingOptions mapping_options(const perf::ArchSpec& arch) {
   m.race_units_per_tile = c.race_units;
   m.crossbars_per_tile = c.crossbars;
   m.tiles_per_chip = c.tiles;
+  m.race_replication = p.word("mapping.race_replication") == "on";
   return m;
 }
 

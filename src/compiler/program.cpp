@@ -1,6 +1,7 @@
 #include "raceit/compiler/program.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <array>
 #include <cstring>
@@ -178,8 +179,13 @@ std::string to_text(const Program& p) {
                               : op.placement.tiles == 1
                                   ? std::to_string(op.placement.first_tile)
                                   : fmt::format("{}-{}", op.placement.first_tile, op.placement.first_tile + op.placement.tiles - 1);
-    s += fmt::format("{:>4}  {:<{}}  {:<12}  {:<16}  {:<9}  {}\n", i, name, width, model::to_string(op.op), to_string(op.engine),
-                     tiles, detail_text(op));
+    const std::string copies =
+        op.placement.race_replicas.empty()
+            ? ""
+            : fmt::format("; RACE {} arrays, copies per program {}", op.placement.race_arrays,
+                          fmt::join(op.placement.race_replicas, "/"));
+    s += fmt::format("{:>4}  {:<{}}  {:<12}  {:<16}  {:<9}  {}{}\n", i, name, width, model::to_string(op.op),
+                     to_string(op.engine), tiles, detail_text(op), copies);
     s += fmt::format("{:>4}  {:<{}}  {}\n", "", "", width, events_text(op.events));
   }
   s += fmt::format("\n({} data-movement and shape operators not listed)\n",

@@ -354,13 +354,19 @@ OpDetail read_detail(const Field& f) {
 
 json placement_json(const Placement& p) {
   return {{"first_tile", p.first_tile}, {"tiles", p.tiles}, {"crossbars", p.crossbars},
-          {"race_arrays", p.race_arrays}, {"race_spill", p.race_spill}};
+          {"race_arrays", p.race_arrays}, {"race_spill", p.race_spill}, {"race_replicas", p.race_replicas}};
 }
 
 Placement read_placement(const Field& f) {
-  return {f.at("first_tile").integer(-1, kMaxCount), f.at("tiles").integer(0, kMaxCount),
-          f.at("crossbars").integer(0, kMaxCount), f.at("race_arrays").integer(0, kMaxCount),
-          f.at("race_spill").integer(0, kMaxCount)};
+  Placement p{.first_tile = f.at("first_tile").integer(-1, kMaxCount),
+              .tiles = f.at("tiles").integer(0, kMaxCount),
+              .crossbars = f.at("crossbars").integer(0, kMaxCount),
+              .race_arrays = f.at("race_arrays").integer(0, kMaxCount),
+              .race_spill = f.at("race_spill").integer(0, kMaxCount),
+              .race_replicas = {}};
+  const Field replicas = f.at("race_replicas");
+  for (std::size_t k = 0; k < replicas.size(); ++k) p.race_replicas.push_back(replicas.at(k).integer(0, kMaxCount));
+  return p;
 }
 
 json op_json(const LoweredOp& op) {

@@ -1,12 +1,12 @@
 #include "raceit/exec/executor.hpp"
 
-#include <cblas.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <set>
 
 #include "raceit/core/error.hpp"
+#include "raceit/core/gemm.hpp"
 #include "raceit/core/parallel.hpp"
 #include "raceit/model/kernels.hpp"
 
@@ -19,9 +19,7 @@ using model::OpType;
 
 // y[rows, n] = x[rows, k] · w[k, n] (+ bias).
 void sgemm(const float* x, const float* w, float* y, std::int64_t rows, std::int64_t k, std::int64_t n, bool trans_w = false) {
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_w ? CblasTrans : CblasNoTrans, static_cast<int>(rows),
-              static_cast<int>(n), static_cast<int>(k), 1.0f, x, static_cast<int>(k), w,
-              static_cast<int>(trans_w ? k : n), 0.0f, y, static_cast<int>(n));
+  raceit::sgemm(rows, n, k, {.a = x, .lda = k, .b = w, .ldb = trans_w ? k : n, .transpose_b = trans_w, .c = y, .ldc = n});
 }
 
 std::vector<Tensor> weight_matmul(const Node& node, std::span<const Tensor* const> in, const OpContext&) {
@@ -89,9 +87,8 @@ std::vector<Tensor> conv(const Node& node, std::span<const Tensor* const> in, co
                   inside ? x.floats()[((b * c + ch) * h + iy) * wd + ix] : 0.0f;
             }
     // out[m, positions] = W[m, patch] · colsᵀ
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m), static_cast<int>(positions),
-                static_cast<int>(patch), 1.0f, w.floats().data(), static_cast<int>(patch), cols.data(),
-                static_cast<int>(patch), 0.0f, y.floats().data() + b * m * positions, static_cast<int>(positions));
+    raceit::sgemm(m, positions, patch, {.a = w.floats().data(), .lda = patch, .b = cols.data(), .ldb = patch, .transpose_b = true,
+                                        .c = y.floats().data() + b * m * positions, .ldc = positions});
     if (in.size() > 2 && in[2])
       for (std::int64_t o = 0; o < m; ++o)
         for (std::int64_t q = 0; q < positions; ++q) y.floats()[(b * m + o) * positions + q] += in[2]->floats()[o];
@@ -102,8 +99,6 @@ std::vector<Tensor> conv(const Node& node, std::span<const Tensor* const> in, co
 }  // namespace
 
 OpTable OpTable::fp32() {
-  // The executor parallelises over chunks of samples; BLAS threads would only compete.
-  openblas_set_num_threads(1);
   OpTable t;
   t.set(OpType::WeightMatMul, weight_matmul);
   t.set(OpType::DataMatMul, data_matmul);

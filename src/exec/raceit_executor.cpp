@@ -3,7 +3,6 @@
 // tests/exec/raceit_reference.cpp re-derives it in plain integer arithmetic.
 #include "raceit/exec/raceit_executor.hpp"
 
-#include <cblas.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,6 +14,7 @@
 #include "raceit/compiler/events.hpp"
 #include "raceit/compiler/tensors.hpp"
 #include "raceit/core/error.hpp"
+#include "raceit/core/gemm.hpp"
 #include "raceit/core/rng.hpp"
 
 namespace raceit::exec {
@@ -311,9 +311,7 @@ class DataMatMulEngine final : public OpEngine {
     if (multiply.exact) {
       // Integer operands: every partial sum is an integer below 2^53, so the GEMM is exact.
       for (std::int64_t p = 0; p < batches; ++p)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0,
-                    qa.data() + p * m * k, static_cast<int>(k), qb.data() + p * k * n, static_cast<int>(n), 0.0,
-                    acc.data() + p * m * n, static_cast<int>(n));
+        dgemm(m, n, k, qa.data() + p * m * k, qb.data() + p * k * n, acc.data() + p * m * n);
     } else {
       for (std::int64_t p = 0; p < batches; ++p)
         for (std::int64_t i = 0; i < m; ++i)

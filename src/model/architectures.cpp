@@ -84,6 +84,21 @@ class Builder : public GraphBuilder {
     return node(rms ? OpType::RmsNorm : OpType::LayerNorm, name, inputs, a);
   }
   // [B, T, heads·hd] → [B, heads, T, hd]
+  // The [T, T] additive causal mask. A shape-only graph declares it without data: at long
+  // contexts its T² values would dominate a cost study's memory.
+  void causal_mask(const std::string& name) {
+    const std::int64_t t = c_.seq_len;
+    if (!with_weights_) {
+      g_.values[name] = ValueInfo{DType::Float32, {t, t}};
+      g_.weight_names.push_back(name);
+      g_.constants.insert(name);
+      return;
+    }
+    std::vector<float> mask(static_cast<std::size_t>(t * t), 0.0f);
+    for (std::int64_t i = 0; i < t; ++i)
+      for (std::int64_t j = i + 1; j < t; ++j) mask[static_cast<std::size_t>(i * t + j)] = -1e4f;
+    constant(name, Tensor::from_floats({t, t}, std::move(mask)));
+  }
   std::string split_heads(const std::string& x, std::int64_t heads, const std::string& name) {
     const auto r = node(OpType::Reshape, name + ".split", {x, ints(name + ".split_shape", {0, c_.seq_len, heads, c_.head_dim})});
     return node(OpType::Transpose, name + ".heads", {r}, attr("perm", std::vector<std::int64_t>{0, 2, 1, 3}));
@@ -142,13 +157,7 @@ class Builder : public GraphBuilder {
       constant("attention.scale", Tensor::scalar(static_cast<float>(1.0 / std::sqrt(static_cast<double>(c_.head_dim)))));
     std::string s = node(OpType::Mul, p + ".scaled", {scores, "attention.scale"});
     if (c_.family == Family::Gpt2Decoder || llama) {
-      if (!g_.initializers.count("attention.causal_mask")) {
-        const std::int64_t t = c_.seq_len;
-        std::vector<float> mask(static_cast<std::size_t>(t * t), 0.0f);
-        for (std::int64_t i = 0; i < t; ++i)
-          for (std::int64_t j = i + 1; j < t; ++j) mask[static_cast<std::size_t>(i * t + j)] = -1e4f;
-        constant("attention.causal_mask", Tensor::from_floats({t, t}, std::move(mask)));
-      }
+      if (!g_.values.count("attention.causal_mask")) causal_mask("attention.causal_mask");
       s = node(OpType::Add, p + ".masked", {s, "attention.causal_mask"});
     }
     const auto probs = node(OpType::Softmax, p + ".probs", {s}, attr("axis", std::int64_t{-1}));
@@ -164,7 +173,10 @@ class Builder : public GraphBuilder {
       const auto up = linear(x, c_.hidden, c_.ffn, p + ".up", false);
       return linear(node(OpType::Mul, p + ".gated", {gate, up}), c_.ffn, c_.hidden, p + ".down", false);
     }
-    const auto h = node(OpType::Gelu, p + ".gelu", {linear(x, c_.hidden, c_.ffn, p + ".fc1", true)});
+    // GPT-2 uses the tanh approximation (gelu_new); ONNX Gelu's `approximate` attribute says so.
+    Attributes gelu;
+    if (c_.family == Family::Gpt2Decoder) gelu.set("approximate", std::string("tanh"));
+    const auto h = node(OpType::Gelu, p + ".gelu", {linear(x, c_.hidden, c_.ffn, p + ".fc1", true)}, gelu);
     return linear(h, c_.ffn, c_.hidden, p + ".fc2", true);
   }
 

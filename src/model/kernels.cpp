@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -20,11 +21,6 @@ Error fail(const Node& node, const std::string& problem) {
 const Tensor& need(const Node& node, std::span<const Tensor* const> inputs, std::size_t i) {
   if (i >= inputs.size() || inputs[i] == nullptr) throw fail(node, fmt::format("input {} is missing", i));
   return *inputs[i];
-}
-
-std::int64_t normalize_axis(std::int64_t axis, std::int64_t rank, const Node& node) {
-  if (axis < -rank || axis >= rank) throw fail(node, fmt::format("axis {} out of range for rank {}", axis, rank));
-  return axis < 0 ? axis + rank : axis;
 }
 
 std::vector<std::int64_t> strides_of(const Shape& shape) {
@@ -168,6 +164,102 @@ AxisView axis_view(const Shape& shape, std::int64_t axis) {
   return v;
 }
 
+// Vectorised element loops. Each is compiled for AVX-512, AVX2+FMA and baseline x86-64 and
+// picked at load time (GCC function multi-versioning); the loops are plain arithmetic the
+// compiler vectorises. exp and erf are polynomial approximations within a few ulp of libm's.
+#define RACEIT_VECTOR_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+
+// e^x for x ≤ 0 (Cephes expf: x = n·ln2 + r, e^r by a degree-6 polynomial, 2^n by exponent
+// bits); 0 below −87, where e^x < 2^−125 (flushing what would be denormals).
+inline float exp_nonpositive(float input) {
+  const float x = std::max(input, -87.0f);  // 2^n stays a normal number
+  const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
+  const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float e = p * r * r + r + 1.0f;
+  const float value = e * std::bit_cast<float>((static_cast<std::int32_t>(n) + 127) << 23);
+  return input < -87.0f ? 0.0f : value;
+}
+
+// erf(x) as a rational function on [−4, 4] (Eigen's fast erf), exactly ±1 beyond, as in single
+// precision (so GELU is exactly 0 far out on the negative side).
+inline float erf_rational(float input) {
+  const float x = std::clamp(input, -4.0f, 4.0f);
+  const float x2 = x * x;
+  float p = -2.72614225801306e-10f;
+  p = p * x2 + 2.77068142495902e-08f;
+  p = p * x2 + -2.10102402082508e-06f;
+  p = p * x2 + -5.69250639462346e-05f;
+  p = p * x2 + -7.34990630326855e-04f;
+  p = p * x2 + -2.95459980854025e-03f;
+  p = p * x2 + -1.60960333262415e-02f;
+  float q = -1.45660718464996e-05f;
+  q = q * x2 + -2.13374055278905e-04f;
+  q = q * x2 + -1.68282697438203e-03f;
+  q = q * x2 + -7.37332916720468e-03f;
+  q = q * x2 + -1.42647390514189e-02f;
+  const float value = x * p / q;
+  return input <= -4.0f ? -1.0f : input >= 4.0f ? 1.0f : value;
+}
+
+RACEIT_VECTOR_CLONES void gelu_loop(const float* in, float* out, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) out[i] = 0.5f * in[i] * (1.0f + erf_rational(in[i] * static_cast<float>(M_SQRT1_2)));
+}
+
+// Softmax of `count` contiguous rows of `length` values; per row, eight partial maxima and sums.
+RACEIT_VECTOR_CLONES void softmax_rows(const float* in, float* out, std::int64_t count, std::int64_t length) {
+  constexpr std::int64_t kLanes = 8;
+  for (std::int64_t r = 0; r < count; ++r) {
+    const float* x = in + r * length;
+    float* y = out + r * length;
+    float lane_max[kLanes];
+    std::fill(lane_max, lane_max + kLanes, -std::numeric_limits<float>::infinity());
+    const std::int64_t body = length - length % kLanes;
+    for (std::int64_t i = 0; i < body; i += kLanes)
+      for (std::int64_t l = 0; l < kLanes; ++l) lane_max[l] = lane_max[l] > x[i + l] ? lane_max[l] : x[i + l];
+    float max = *std::max_element(lane_max, lane_max + kLanes);
+    for (std::int64_t i = body; i < length; ++i) max = std::max(max, x[i]);
+    for (std::int64_t i = 0; i < length; ++i) y[i] = exp_nonpositive(x[i] - max);
+    float lane_sum[kLanes] = {};
+    for (std::int64_t i = 0; i < body; i += kLanes)
+      for (std::int64_t l = 0; l < kLanes; ++l) lane_sum[l] += y[i + l];
+    float sum = 0;
+    for (float v : lane_sum) sum += v;
+    for (std::int64_t i = body; i < length; ++i) sum += y[i];
+    const float inv = 1.0f / sum;
+    for (std::int64_t i = 0; i < length; ++i) y[i] *= inv;
+  }
+}
+
+// Σ row[i] and Σ (row[i] − centre)² in double, four partial sums each.
+RACEIT_VECTOR_CLONES double row_sum(const float* row, std::int64_t width) {
+  double lane[4] = {};
+  const std::int64_t body = width - width % 4;
+  for (std::int64_t i = 0; i < body; i += 4)
+    for (int l = 0; l < 4; ++l) lane[l] += row[i + l];
+  double s = (lane[0] + lane[1]) + (lane[2] + lane[3]);
+  for (std::int64_t i = body; i < width; ++i) s += row[i];
+  return s;
+}
+RACEIT_VECTOR_CLONES double row_squares(const float* row, std::int64_t width, double centre) {
+  double lane[4] = {};
+  const std::int64_t body = width - width % 4;
+  for (std::int64_t i = 0; i < body; i += 4)
+    for (int l = 0; l < 4; ++l) lane[l] += (row[i + l] - centre) * (row[i + l] - centre);
+  double s = (lane[0] + lane[1]) + (lane[2] + lane[3]);
+  for (std::int64_t i = body; i < width; ++i) s += (row[i] - centre) * (row[i] - centre);
+  return s;
+}
+RACEIT_VECTOR_CLONES void normalise_row(const float* row, float* out, std::int64_t width, float mean, float inv, const float* g,
+                                        const float* b) {
+  for (std::int64_t i = 0; i < width; ++i) out[i] = (row[i] - mean) * inv * g[i] + b[i];
+}
+
 Tensor softmax(const Node& node, const Tensor& x) {
   if (!x.is_float()) throw fail(node, "expects float32 input");
   const auto axis = normalize_axis(node.attributes.get_int("axis", -1), x.rank(), node);
@@ -175,17 +267,18 @@ Tensor softmax(const Node& node, const Tensor& x) {
   Tensor out(DType::Float32, x.shape());
   const float* in = x.floats().data();
   float* o = out.floats().data();
+  if (v.inner == 1) {
+    softmax_rows(in, o, v.outer, v.length);
+    return out;
+  }
+  // A strided axis: gather each row, reduce it contiguously, scatter it back.
+  std::vector<float> row(static_cast<std::size_t>(v.length)), result(row.size());
   for (std::int64_t p = 0; p < v.outer; ++p)
     for (std::int64_t q = 0; q < v.inner; ++q) {
-      const float* src = in + p * v.length * v.inner + q;
-      float* dst = o + p * v.length * v.inner + q;
-      const std::int64_t step = v.inner;
-      float max = -std::numeric_limits<float>::infinity();
-      for (std::int64_t i = 0; i < v.length; ++i) max = std::max(max, src[i * step]);
-      float sum = 0;
-      for (std::int64_t i = 0; i < v.length; ++i) sum += dst[i * step] = std::exp(src[i * step] - max);
-      const float inv = 1.0f / sum;
-      for (std::int64_t i = 0; i < v.length; ++i) dst[i * step] *= inv;
+      const std::int64_t base = p * v.length * v.inner + q;
+      for (std::int64_t i = 0; i < v.length; ++i) row[static_cast<std::size_t>(i)] = in[base + i * v.inner];
+      softmax_rows(row.data(), result.data(), 1, v.length);
+      for (std::int64_t i = 0; i < v.length; ++i) o[base + i * v.inner] = result[static_cast<std::size_t>(i)];
     }
   return out;
 }
@@ -220,17 +313,13 @@ std::vector<Tensor> layer_norm(const Node& node, const Tensor& x, const Tensor& 
   float* inv_out = inv_stds.floats().data();
   for (std::int64_t r = 0; r < rows; ++r) {
     const float* row = in + r * width;
-    double mean = 0, var = 0;
-    if (node.op == OpType::LayerNorm) {  // RMSNorm does not centre: its "variance" is mean(x²)
-      for (std::int64_t i = 0; i < width; ++i) mean += row[i];
-      mean /= static_cast<double>(width);
-    }
-    for (std::int64_t i = 0; i < width; ++i) var += (row[i] - mean) * (row[i] - mean);
-    var /= static_cast<double>(width);
+    // RMSNorm does not centre: its "variance" is mean(x²).
+    const double mean = node.op == OpType::LayerNorm ? row_sum(row, width) / static_cast<double>(width) : 0.0;
+    const double var = row_squares(row, width, mean) / static_cast<double>(width);
     const auto m = static_cast<float>(mean), inv = static_cast<float>(1.0 / std::sqrt(var + eps));
     mean_out[r] = m;
     inv_out[r] = inv;
-    for (std::int64_t i = 0; i < width; ++i) o[r * width + i] = (row[i] - m) * inv * g[static_cast<std::size_t>(i)] + b[static_cast<std::size_t>(i)];
+    normalise_row(row, o + r * width, width, m, inv, g.data(), b.data());
   }
   std::vector<Tensor> result{std::move(out)};
   if (node.outputs.size() > 1) result.push_back(std::move(means));
@@ -239,21 +328,10 @@ std::vector<Tensor> layer_norm(const Node& node, const Tensor& x, const Tensor& 
 }
 
 Tensor reduce(const Node& node, const Tensor& x) {
-  auto axes = node.attributes.get_ints("axes");
-  const bool keepdims = node.attributes.get_int("keepdims", 1) != 0;
-  if (axes.empty()) {
-    if (node.attributes.get_int("noop_with_empty_axes", 0) != 0) return x;
-    axes.resize(static_cast<std::size_t>(x.rank()));
-    std::iota(axes.begin(), axes.end(), 0);
-  }
-  std::vector<bool> reduced(static_cast<std::size_t>(x.rank()), false);
-  for (auto a : axes) reduced[static_cast<std::size_t>(normalize_axis(a, x.rank(), node))] = true;
-  Shape out_shape, kept_shape;
-  for (std::int64_t d = 0; d < x.rank(); ++d) {
-    const bool r = reduced[static_cast<std::size_t>(d)];
-    kept_shape.push_back(r ? 1 : x.shape()[d]);
-    if (!r || keepdims) out_shape.push_back(r ? 1 : x.shape()[d]);
-  }
+  if (reduce_is_noop(node)) return x;
+  const auto reduced = reduced_axes(node, x.shape());
+  Shape kept_shape;
+  for (std::int64_t d = 0; d < x.rank(); ++d) kept_shape.push_back(reduced[static_cast<std::size_t>(d)] ? 1 : x.shape()[d]);
   const Tensor xf = x.cast(DType::Float32);
   std::vector<double> acc(static_cast<std::size_t>(element_count(kept_shape)),
                           node.op == OpType::ReduceMax ? -std::numeric_limits<double>::infinity() : 0.0);
@@ -268,7 +346,7 @@ Tensor reduce(const Node& node, const Tensor& x) {
   std::vector<float> values(acc.size());
   for (std::size_t i = 0; i < acc.size(); ++i)
     values[i] = static_cast<float>(node.op == OpType::ReduceMean ? acc[i] / count : acc[i]);
-  return Tensor::from_floats(out_shape, std::move(values)).cast(x.dtype());
+  return Tensor::from_floats(reduce_shape(node, x.shape()), std::move(values)).cast(x.dtype());
 }
 
 // A strided view of `x` copied out: output element at index i reads x[base + Σ i[d]·strides[d]].
@@ -306,27 +384,21 @@ Tensor strided_view(const Tensor& x, const Shape& out_shape, std::int64_t base, 
 }
 
 Tensor transpose(const Node& node, const Tensor& x) {
-  auto perm = node.attributes.get_ints("perm");
-  if (perm.empty()) {
-    perm.resize(static_cast<std::size_t>(x.rank()));
-    std::iota(perm.rbegin(), perm.rend(), 0);
-  }
-  if (static_cast<std::int64_t>(perm.size()) != x.rank()) throw fail(node, "perm length differs from the input rank");
+  const auto perm = transpose_perm(node, x.rank());
   Shape out_shape;
-  for (auto p : perm) out_shape.push_back(x.dim(p));
   const auto st = strides_of(x.shape());
   std::vector<std::int64_t> strides;
-  for (auto p : perm) strides.push_back(st[static_cast<std::size_t>(p < 0 ? p + x.rank() : p)]);
+  for (auto p : perm) {
+    out_shape.push_back(x.shape()[static_cast<std::size_t>(p)]);
+    strides.push_back(st[static_cast<std::size_t>(p)]);
+  }
   return strided_view(x, out_shape, 0, strides);
 }
 
 Tensor gather(const Node& node, const Tensor& data, const Tensor& indices) {
   const auto axis = normalize_axis(node.attributes.get_int("axis", 0), data.rank(), node);
   const auto v = axis_view(data.shape(), axis);
-  Shape out_shape(data.shape().begin(), data.shape().begin() + axis);
-  out_shape.insert(out_shape.end(), indices.shape().begin(), indices.shape().end());
-  out_shape.insert(out_shape.end(), data.shape().begin() + axis + 1, data.shape().end());
-  Tensor out(data.dtype(), out_shape);
+  Tensor out(data.dtype(), gather_shape(node, data.shape(), indices.shape()));
   const auto n_idx = indices.size();
   for (std::int64_t j = 0; j < n_idx; ++j) {
     std::int64_t k = indices.integer(j);
@@ -345,17 +417,13 @@ Tensor gather(const Node& node, const Tensor& data, const Tensor& indices) {
 Tensor concat(const Node& node, std::span<const Tensor* const> inputs) {
   const Tensor& first = need(node, inputs, 0);
   const auto axis = normalize_axis(node.attributes.get_int("axis", 0), first.rank(), node);
-  Shape out_shape = first.shape();
-  out_shape[axis] = 0;
+  std::vector<const Shape*> shapes;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const Tensor& t = need(node, inputs, i);
-    if (t.rank() != first.rank() || t.dtype() != first.dtype()) throw fail(node, "inputs differ in rank or type");
-    for (std::int64_t d = 0; d < t.rank(); ++d)
-      if (d != axis && t.shape()[d] != first.shape()[d])
-        throw fail(node, fmt::format("input shapes {} and {} do not concatenate on axis {}", to_string(first.shape()),
-                                     to_string(t.shape()), axis));
-    out_shape[axis] += t.shape()[axis];
+    if (t.dtype() != first.dtype()) throw fail(node, "inputs differ in rank or type");
+    shapes.push_back(&t.shape());
   }
+  const Shape out_shape = concat_shape(node, shapes);
   Tensor out(first.dtype(), out_shape);
   const auto outer = axis_view(out_shape, axis).outer;
   std::int64_t offset = 0;
@@ -374,15 +442,7 @@ Tensor concat(const Node& node, std::span<const Tensor* const> inputs) {
 
 std::vector<Tensor> split(const Node& node, const Tensor& x) {
   const auto axis = normalize_axis(node.attributes.get_int("axis", 0), x.rank(), node);
-  auto sizes = node.attributes.get_ints("split");
-  const auto parts = static_cast<std::int64_t>(node.outputs.size());
-  const auto length = x.shape()[axis];
-  if (sizes.empty()) {
-    const std::int64_t chunk = (length + parts - 1) / parts;
-    for (std::int64_t i = 0; i < parts; ++i) sizes.push_back(std::min(chunk, length - i * chunk));
-  }
-  if (static_cast<std::int64_t>(sizes.size()) != parts || std::accumulate(sizes.begin(), sizes.end(), std::int64_t{0}) != length)
-    throw fail(node, fmt::format("split sizes do not divide an axis of length {} into {} parts", length, parts));
+  const auto sizes = split_sizes(node, x.shape());
   std::vector<Tensor> out;
   std::int64_t start = 0;
   const auto st = strides_of(x.shape());
@@ -395,8 +455,13 @@ std::vector<Tensor> split(const Node& node, const Tensor& x) {
   return out;
 }
 
-Tensor slice(const Node& node, std::span<const Tensor* const> inputs) {
-  const Tensor& x = need(node, inputs, 0);
+// The window a Slice reads: its shape, first index and step along every axis.
+struct SliceWindow {
+  Shape shape;
+  std::vector<std::int64_t> begin, step;
+};
+
+SliceWindow slice_window(const Node& node, const Shape& x, std::span<const Tensor* const> inputs) {
   const auto starts = need(node, inputs, 1).to_int_vector();
   const auto ends = need(node, inputs, 2).to_int_vector();
   std::vector<std::int64_t> axes(starts.size()), steps(starts.size(), 1);
@@ -405,12 +470,11 @@ Tensor slice(const Node& node, std::span<const Tensor* const> inputs) {
   if (inputs.size() > 4 && inputs[4]) steps = inputs[4]->to_int_vector();
   if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
     throw fail(node, "starts, ends, axes and steps differ in length");
-  const auto r = x.rank();
-  std::vector<std::int64_t> begin(static_cast<std::size_t>(r), 0), step(static_cast<std::size_t>(r), 1);
-  Shape out_shape = x.shape();
+  const auto r = static_cast<std::int64_t>(x.size());
+  SliceWindow w{.shape = x, .begin = std::vector<std::int64_t>(x.size(), 0), .step = std::vector<std::int64_t>(x.size(), 1)};
   for (std::size_t i = 0; i < starts.size(); ++i) {
     const auto a = static_cast<std::size_t>(normalize_axis(axes[i], r, node));
-    const std::int64_t n = x.shape()[a], s = steps[i];
+    const std::int64_t n = x[a], s = steps[i];
     if (s == 0) throw fail(node, "step 0");
     auto clampi = [&](std::int64_t v, std::int64_t lo, std::int64_t hi) {
       if (v < 0) v += n;
@@ -418,18 +482,24 @@ Tensor slice(const Node& node, std::span<const Tensor* const> inputs) {
     };
     const std::int64_t b = s > 0 ? clampi(starts[i], 0, n) : clampi(starts[i], -1, n - 1);
     const std::int64_t e = s > 0 ? clampi(ends[i], 0, n) : clampi(ends[i], -1, n - 1);
-    begin[a] = b;
-    step[a] = s;
-    out_shape[a] = s > 0 ? std::max<std::int64_t>(0, (e - b + s - 1) / s) : std::max<std::int64_t>(0, (b - e - s - 1) / -s);
+    w.begin[a] = b;
+    w.step[a] = s;
+    w.shape[a] = s > 0 ? std::max<std::int64_t>(0, (e - b + s - 1) / s) : std::max<std::int64_t>(0, (b - e - s - 1) / -s);
   }
+  return w;
+}
+
+Tensor slice(const Node& node, std::span<const Tensor* const> inputs) {
+  const Tensor& x = need(node, inputs, 0);
+  const SliceWindow w = slice_window(node, x.shape(), inputs);
   const auto st = strides_of(x.shape());
   std::int64_t base = 0;
   std::vector<std::int64_t> strides(st.size());
   for (std::size_t d = 0; d < st.size(); ++d) {
-    base += begin[d] * st[d];
-    strides[d] = step[d] * st[d];
+    base += w.begin[d] * st[d];
+    strides[d] = w.step[d] * st[d];
   }
-  return strided_view(x, out_shape, base, strides);
+  return strided_view(x, w.shape, base, strides);
 }
 
 Tensor expand(const Node& node, const Tensor& x, const Tensor& shape) {
@@ -445,60 +515,7 @@ Tensor expand(const Node& node, const Tensor& x, const Tensor& shape) {
 }
 
 Tensor reshape(const Node& node, const Tensor& x, const Tensor& shape_tensor) {
-  auto shape = shape_tensor.to_int_vector();
-  const bool allow_zero = node.attributes.get_int("allowzero", 0) != 0;
-  std::int64_t known = 1, infer = -1;
-  for (std::size_t i = 0; i < shape.size(); ++i) {
-    if (shape[i] == 0 && !allow_zero) {
-      if (static_cast<std::int64_t>(i) >= x.rank()) throw fail(node, "0 in target shape beyond the input rank");
-      shape[i] = x.shape()[i];
-    }
-    if (shape[i] < -1 || (shape[i] > 0 && known > (std::int64_t{1} << 62) / shape[i]))
-      throw fail(node, fmt::format("target shape {} is not a shape", to_string(shape_tensor.to_int_vector())));
-    if (shape[i] == -1) {
-      if (infer >= 0) throw fail(node, "more than one -1 in target shape");
-      infer = static_cast<std::int64_t>(i);
-    } else {
-      known *= shape[i];
-    }
-  }
-  if (infer >= 0) {
-    if (known == 0 || x.size() % known != 0)
-      throw fail(node, fmt::format("cannot reshape {} to {}", to_string(x.shape()), to_string(shape_tensor.to_int_vector())));
-    shape[static_cast<std::size_t>(infer)] = x.size() / known;
-  }
-  if (element_count(shape) != x.size())
-    throw fail(node, fmt::format("cannot reshape {} to {}", to_string(x.shape()), to_string(shape)));
-  return x.reshaped(shape);
-}
-
-Tensor unsqueeze(const Node& node, const Tensor& x) {
-  const auto axes = node.attributes.get_ints("axes");
-  const auto r = x.rank() + static_cast<std::int64_t>(axes.size());
-  std::vector<bool> inserted(static_cast<std::size_t>(r), false);
-  for (auto a : axes) {
-    const auto d = static_cast<std::size_t>(normalize_axis(a, r, node));
-    if (inserted[d]) throw fail(node, fmt::format("axis {} is listed twice", a));
-    inserted[d] = true;
-  }
-  Shape shape;
-  std::size_t k = 0;
-  for (std::int64_t d = 0; d < r; ++d) shape.push_back(inserted[static_cast<std::size_t>(d)] ? 1 : x.shape()[k++]);
-  return x.reshaped(shape);
-}
-
-Tensor squeeze(const Node& node, const Tensor& x) {
-  const auto axes = node.attributes.get_ints("axes");
-  std::vector<bool> removed(static_cast<std::size_t>(x.rank()), false);
-  for (auto a : axes) {
-    const auto d = normalize_axis(a, x.rank(), node);
-    if (x.shape()[d] != 1) throw fail(node, fmt::format("cannot squeeze axis {} of length {}", d, x.shape()[d]));
-    removed[static_cast<std::size_t>(d)] = true;
-  }
-  Shape shape;
-  for (std::int64_t d = 0; d < x.rank(); ++d)
-    if (!(axes.empty() ? x.shape()[d] == 1 : removed[static_cast<std::size_t>(d)])) shape.push_back(x.shape()[d]);
-  return x.reshaped(shape);
+  return x.reshaped(reshape_shape(node, x.shape(), shape_tensor.to_int_vector()));
 }
 
 Tensor constant_of_shape(const Node& node, const Tensor& shape) {
@@ -576,19 +593,15 @@ Tensor weight_matmul(const Node& node, const Tensor& x, const Tensor& stored, co
 Tensor conv(const Node& node, const Tensor& x, const Tensor& w, const Tensor* bias) {
   if (x.rank() != 4 || w.rank() != 4) throw fail(node, "only 2-D convolution (NCHW) is supported");
   const auto group = node.attributes.get_int("group", 1);
-  auto strides = node.attributes.get_ints("strides", {1, 1});
-  auto dil = node.attributes.get_ints("dilations", {1, 1});
-  auto pads = node.attributes.get_ints("pads", {0, 0, 0, 0});
-  if (node.attributes.has("auto_pad") && std::get<std::string>(node.attributes.all().at("auto_pad")) != "NOTSET")
-    throw Error(ErrorKind::Unsupported, fmt::format("node '{}' (Conv): auto_pad is not supported", node.name));
+  const auto strides = node.attributes.get_ints("strides", {1, 1});
+  const auto dil = node.attributes.get_ints("dilations", {1, 1});
+  const auto pads = node.attributes.get_ints("pads", {0, 0, 0, 0});
   const std::int64_t n = x.shape()[0], c = x.shape()[1], h = x.shape()[2], wd = x.shape()[3];
   const std::int64_t m = w.shape()[0], cg = w.shape()[1], kh = w.shape()[2], kw = w.shape()[3];
-  if (c != cg * group || m % group != 0) throw fail(node, "channel counts do not match the weight and group");
+  const Shape out_shape = conv_shape(node, x.shape(), w.shape());
   if (bias && bias->size() != m) throw fail(node, fmt::format("bias has {} values for {} output channels", bias->size(), m));
-  const std::int64_t oh = (h + pads[0] + pads[2] - dil[0] * (kh - 1) - 1) / strides[0] + 1;
-  const std::int64_t ow = (wd + pads[1] + pads[3] - dil[1] * (kw - 1) - 1) / strides[1] + 1;
-  if (oh < 1 || ow < 1) throw fail(node, "the kernel is larger than the padded input");
-  Tensor out(DType::Float32, {n, m, oh, ow});
+  const std::int64_t oh = out_shape[2], ow = out_shape[3];
+  Tensor out(DType::Float32, out_shape);
   const auto in = x.floats(), k = w.floats();
   auto o = out.floats();
   const std::int64_t mg = m / group;
@@ -614,6 +627,13 @@ Tensor conv(const Node& node, const Tensor& x, const Tensor& w, const Tensor* bi
   return out;
 }
 
+}  // namespace
+
+std::int64_t normalize_axis(std::int64_t axis, std::int64_t rank, const Node& node) {
+  if (axis < -rank || axis >= rank) throw fail(node, fmt::format("axis {} out of range for rank {}", axis, rank));
+  return axis < 0 ? axis + rank : axis;
+}
+
 DType cast_target(const Node& node) {
   // ONNX TensorProto data types: 1 float, 11 double → float32; 6 int32, 7 int64, 2 uint8, 3 int8 → int64; 9 bool.
   switch (node.attributes.get_int("to", 1)) {
@@ -625,7 +645,161 @@ DType cast_target(const Node& node) {
   }
 }
 
-}  // namespace
+bool reduce_is_noop(const Node& node) {
+  return node.attributes.get_ints("axes").empty() && node.attributes.get_int("noop_with_empty_axes", 0) != 0;
+}
+
+std::vector<bool> reduced_axes(const Node& node, const Shape& x) {
+  const auto rank = static_cast<std::int64_t>(x.size());
+  const auto axes = node.attributes.get_ints("axes");
+  std::vector<bool> reduced(x.size(), axes.empty());
+  for (auto a : axes) reduced[static_cast<std::size_t>(normalize_axis(a, rank, node))] = true;
+  return reduced;
+}
+
+Shape reduce_shape(const Node& node, const Shape& x) {
+  if (reduce_is_noop(node)) return x;
+  const bool keepdims = node.attributes.get_int("keepdims", 1) != 0;
+  const auto reduced = reduced_axes(node, x);
+  Shape out;
+  for (std::size_t d = 0; d < x.size(); ++d)
+    if (!reduced[d] || keepdims) out.push_back(reduced[d] ? 1 : x[d]);
+  return out;
+}
+
+std::vector<std::int64_t> transpose_perm(const Node& node, std::int64_t rank) {
+  auto perm = node.attributes.get_ints("perm");
+  if (perm.empty()) {
+    perm.resize(static_cast<std::size_t>(rank));
+    std::iota(perm.rbegin(), perm.rend(), 0);
+  }
+  if (static_cast<std::int64_t>(perm.size()) != rank) throw fail(node, "perm length differs from the input rank");
+  std::vector<bool> seen(static_cast<std::size_t>(rank), false);
+  for (auto& p : perm) {
+    p = normalize_axis(p, rank, node);
+    if (seen[static_cast<std::size_t>(p)]) throw fail(node, "perm repeats an axis");
+    seen[static_cast<std::size_t>(p)] = true;
+  }
+  return perm;
+}
+
+Shape gather_shape(const Node& node, const Shape& data, const Shape& indices) {
+  const auto axis = normalize_axis(node.attributes.get_int("axis", 0), static_cast<std::int64_t>(data.size()), node);
+  Shape out(data.begin(), data.begin() + axis);
+  out.insert(out.end(), indices.begin(), indices.end());
+  out.insert(out.end(), data.begin() + axis + 1, data.end());
+  return out;
+}
+
+Shape concat_shape(const Node& node, std::span<const Shape* const> inputs) {
+  if (inputs.empty()) throw fail(node, "input 0 is missing");
+  const Shape& first = *inputs[0];
+  const auto rank = static_cast<std::int64_t>(first.size());
+  const auto axis = normalize_axis(node.attributes.get_int("axis", 0), rank, node);
+  Shape out = first;
+  out[axis] = 0;
+  for (const Shape* s : inputs) {
+    if (static_cast<std::int64_t>(s->size()) != rank) throw fail(node, "inputs differ in rank or type");
+    for (std::int64_t d = 0; d < rank; ++d)
+      if (d != axis && (*s)[d] != first[d])
+        throw fail(node, fmt::format("input shapes {} and {} do not concatenate on axis {}", to_string(first), to_string(*s), axis));
+    out[axis] += (*s)[axis];
+  }
+  return out;
+}
+
+std::vector<std::int64_t> split_sizes(const Node& node, const Shape& x) {
+  const auto axis = normalize_axis(node.attributes.get_int("axis", 0), static_cast<std::int64_t>(x.size()), node);
+  auto sizes = node.attributes.get_ints("split");
+  const auto parts = static_cast<std::int64_t>(node.outputs.size());
+  const auto length = x[axis];
+  if (sizes.empty()) {
+    const std::int64_t chunk = (length + parts - 1) / parts;
+    for (std::int64_t i = 0; i < parts; ++i) sizes.push_back(std::min(chunk, length - i * chunk));
+  }
+  if (static_cast<std::int64_t>(sizes.size()) != parts || std::accumulate(sizes.begin(), sizes.end(), std::int64_t{0}) != length ||
+      std::any_of(sizes.begin(), sizes.end(), [](std::int64_t v) { return v < 0; }))
+    throw fail(node, fmt::format("split sizes do not divide an axis of length {} into {} parts", length, parts));
+  return sizes;
+}
+
+Shape slice_shape(const Node& node, const Shape& x, std::span<const Tensor* const> inputs) {
+  return slice_window(node, x, inputs).shape;
+}
+
+Shape reshape_shape(const Node& node, const Shape& x, std::vector<std::int64_t> shape) {
+  const bool allow_zero = node.attributes.get_int("allowzero", 0) != 0;
+  std::int64_t known = 1, infer = -1;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 0 && !allow_zero) {
+      if (i >= x.size()) throw fail(node, "0 in target shape beyond the input rank");
+      shape[i] = x[i];
+    }
+    if (shape[i] == -1) {
+      if (infer >= 0) throw fail(node, "more than one -1 in target shape");
+      infer = static_cast<std::int64_t>(i);
+    } else if (shape[i] < 0) {
+      throw fail(node, fmt::format("negative dimension {} in target shape", shape[i]));
+    } else if (shape[i] > 0 && known > (std::int64_t{1} << 62) / shape[i]) {
+      throw fail(node, fmt::format("target shape {} has more than 2^62 elements", to_string(shape)));
+    } else {
+      known *= shape[i];
+    }
+  }
+  const std::int64_t size = element_count(x);
+  if (infer >= 0) {
+    if (known == 0 || size % known != 0) throw fail(node, fmt::format("cannot reshape {} to {}", to_string(x), to_string(shape)));
+    shape[static_cast<std::size_t>(infer)] = size / known;
+  }
+  if (element_count(shape) != size) throw fail(node, fmt::format("cannot reshape {} to {}", to_string(x), to_string(shape)));
+  return shape;
+}
+
+Shape unsqueeze_shape(const Node& node, const Shape& x) {
+  const auto axes = node.attributes.get_ints("axes");
+  const auto r = static_cast<std::int64_t>(x.size() + axes.size());
+  std::vector<bool> inserted(static_cast<std::size_t>(r), false);
+  for (auto a : axes) {
+    const auto d = static_cast<std::size_t>(normalize_axis(a, r, node));
+    if (inserted[d]) throw fail(node, "axes repeat an axis");
+    inserted[d] = true;
+  }
+  Shape shape;
+  std::size_t k = 0;
+  for (std::int64_t d = 0; d < r; ++d) shape.push_back(inserted[static_cast<std::size_t>(d)] ? 1 : x[k++]);
+  return shape;
+}
+
+Shape squeeze_shape(const Node& node, const Shape& x) {
+  const auto axes = node.attributes.get_ints("axes");
+  const auto rank = static_cast<std::int64_t>(x.size());
+  std::vector<bool> removed(x.size(), false);
+  for (auto a : axes) {
+    const auto d = normalize_axis(a, rank, node);
+    if (x[d] != 1) throw fail(node, fmt::format("cannot squeeze axis {} of length {}", d, x[d]));
+    removed[static_cast<std::size_t>(d)] = true;
+  }
+  Shape shape;
+  for (std::size_t d = 0; d < x.size(); ++d)
+    if (!(axes.empty() ? x[d] == 1 : removed[d])) shape.push_back(x[d]);
+  return shape;
+}
+
+Shape conv_shape(const Node& node, const Shape& x, const Shape& w) {
+  if (x.size() != 4 || w.size() != 4) throw fail(node, "only 2-D convolution (NCHW) is supported");
+  if (node.attributes.has("auto_pad") && std::get<std::string>(node.attributes.all().at("auto_pad")) != "NOTSET")
+    throw Error(ErrorKind::Unsupported, fmt::format("node '{}' (Conv): auto_pad is not supported", node.name));
+  const auto group = node.attributes.get_int("group", 1);
+  const auto s = node.attributes.get_ints("strides", {1, 1});
+  const auto d = node.attributes.get_ints("dilations", {1, 1});
+  const auto p = node.attributes.get_ints("pads", {0, 0, 0, 0});
+  if (s.size() != 2 || d.size() != 2 || p.size() != 4) throw fail(node, "strides, dilations or pads have the wrong length");
+  if (group < 1 || x[1] != w[1] * group || w[0] % group != 0) throw fail(node, "channel counts do not match the weight and group");
+  const std::int64_t oh = (x[2] + p[0] + p[2] - d[0] * (w[2] - 1) - 1) / s[0] + 1;
+  const std::int64_t ow = (x[3] + p[1] + p[3] - d[1] * (w[3] - 1) - 1) / s[1] + 1;
+  if (oh < 1 || ow < 1) throw fail(node, "the kernel is larger than the padded input");
+  return {x[0], w[0], oh, ow};
+}
 
 std::vector<std::int64_t> shape_operator_dims(const Node& node, const Shape& shape) {
   const auto r = static_cast<std::int64_t>(shape.size());
@@ -678,7 +852,12 @@ std::vector<Tensor> evaluate_node(const Node& node, std::span<const Tensor* cons
     case OpType::WeightMatMul: return {weight_matmul(node, in(0), in(1), opt(2))};
     case OpType::DataMatMul: return {matmul(node, in(0), in(1))};
     case OpType::Conv: return {conv(node, in(0), in(1), opt(2))};
-    case OpType::Gelu: return {unary_float(node, in(0), gelu)};
+    case OpType::Gelu: {
+      if (!in(0).is_float()) throw fail(node, "expects float32 input");
+      Tensor out(DType::Float32, in(0).shape());
+      gelu_loop(in(0).floats().data(), out.floats().data(), out.floats().size());
+      return {out};
+    }
     case OpType::Silu: return {unary_float(node, in(0), [](float v) { return v / (1.0f + std::exp(-v)); })};
     case OpType::LayerNorm:
     case OpType::RmsNorm: return layer_norm(node, in(0), in(1), opt(2));
@@ -728,8 +907,8 @@ std::vector<Tensor> evaluate_node(const Node& node, std::span<const Tensor* cons
     case OpType::Split: return split(node, in(0));
     case OpType::Concat: return {concat(node, inputs)};
     case OpType::Gather: return {gather(node, in(0), in(1))};
-    case OpType::Unsqueeze: return {unsqueeze(node, in(0))};
-    case OpType::Squeeze: return {squeeze(node, in(0))};
+    case OpType::Unsqueeze: return {in(0).reshaped(unsqueeze_shape(node, in(0).shape()))};
+    case OpType::Squeeze: return {in(0).reshaped(squeeze_shape(node, in(0).shape()))};
     case OpType::Shape: {
       const auto dims = shape_operator_dims(node, in(0).shape());
       return {Tensor::from_ints({static_cast<std::int64_t>(dims.size())}, dims)};

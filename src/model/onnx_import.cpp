@@ -130,6 +130,7 @@ class Importer {
       if (graph_.is_weight(in.name())) continue;
       graph_.inputs.push_back(in.name());
       graph_.values[in.name()] = to_value_info(in, source_);
+      for (const auto& d : in.type().tensor_type().shape().dim()) graph_.input_dim_names[in.name()].push_back(d.dim_param());
     }
     for (int i = 0; i < g.node_size(); ++i) convert(g.node(i), i);
     for (const auto& out : g.output()) graph_.outputs.push_back(resolve(out.name()));
@@ -419,7 +420,8 @@ class Importer {
         for (std::int64_t j = 0; j < m; ++j)
           w.floats()[i * m + j] = static_cast<float>(alpha * b->floats()[trans_b ? j * k + i : i * m + j]);
       const std::string w_name = node.name + "/weight";
-      const bool parameter = !graph_.constants.count(resolve(node.inputs[1]));
+      // Learned, even when exported as a Constant node.
+      constexpr bool parameter = true;
       add_constant(graph_, w_name, std::move(w), parameter);
       std::vector<std::string> inputs = {a, w_name};
       if (c_is_bias) {

@@ -107,6 +107,8 @@ void recognise_weight_matmuls(Graph& g) {
     if (!w || w->rank() != 2 || !w->is_float() || constant(g, n.inputs[0])) continue;
     n.op = OpType::WeightMatMul;
     n.origin = n.origin.empty() ? "MatMul" : n.origin;
+    // A matrix a weight matmul multiplies by is learned, even when exported as a Constant node.
+    g.constants.erase(n.inputs[1]);
     const auto r = uses.sole_reader(n.outputs[0]);
     if (r < 0) continue;
     Node& add = g.nodes[static_cast<std::size_t>(r)];
@@ -118,6 +120,7 @@ void recognise_weight_matmuls(Graph& g) {
     if (b->rank() > static_cast<std::int64_t>(g.values.at(n.outputs[0]).shape.size())) continue;
     const auto bias_name = bias;
     add_constant(g, bias_name, b->reshaped({w->dim(1)}));
+    g.constants.erase(bias_name);
     Node fused = n;
     fused.name = add.name;
     fused.inputs.push_back(bias_name);

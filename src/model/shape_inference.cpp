@@ -9,38 +9,158 @@ namespace raceit::model {
 
 namespace {
 
-// Shape rules for the operators whose kernels are too costly to run on stand-ins, or whose
-// weight operand may be absent (shape-only graphs).
-std::optional<Shape> rule_shape(const Node& node, const std::vector<const ResolvedValue*>& in) {
+// Values computed from constants are kept when they are this small (shape arithmetic, scales);
+// larger ones get their shape only, so a graph's constants never cost memory that grows with the
+// square of its sequence length.
+constexpr std::int64_t kFoldLimit = 1 << 16;
+
+struct OutputType {
+  DType dtype = DType::Float32;
+  Shape shape;
+};
+
+Error fail(const Node& node, const std::string& problem) {
+  return Error(ErrorKind::InvalidArgument, fmt::format("node '{}' ({}): {}", node.name, to_string(node.op), problem));
+}
+
+// The inputs of one node as shape inference sees them (nullptr: an omitted optional input).
+class NodeInputs {
+ public:
+  NodeInputs(const Node& node, const std::vector<const ResolvedValue*>& in) : node_(node), in_(in) {}
+
+  std::size_t size() const { return in_.size(); }
+  bool has(std::size_t i) const { return i < in_.size() && in_[i] != nullptr; }
+  const ResolvedValue& at(std::size_t i) const {
+    if (!has(i)) throw fail(node_, fmt::format("input {} is missing", i));
+    return *in_[i];
+  }
+  const Shape& shape(std::size_t i) const { return at(i).shape; }
+  DType dtype(std::size_t i) const { return at(i).dtype; }
+  const Shape& float_shape(std::size_t i) const {
+    if (dtype(i) != DType::Float32) throw fail(node_, std::string("expects float32 input, got ") + to_string(dtype(i)));
+    return shape(i);
+  }
+  // The data of a shape argument (its presence is checked before the rules run).
+  std::vector<std::int64_t> ints(std::size_t i) const { return at(i).value->to_int_vector(); }
+  // The known input data, one pointer per input (nullptr where unknown or omitted).
+  std::vector<const Tensor*> values() const {
+    std::vector<const Tensor*> v;
+    for (const auto* r : in_) v.push_back(r && r->value ? &*r->value : nullptr);
+    return v;
+  }
+
+ private:
+  const Node& node_;
+  const std::vector<const ResolvedValue*>& in_;
+};
+
+OutputType same_as(const NodeInputs& in, std::size_t i) { return {in.dtype(i), in.shape(i)}; }
+
+OutputType arithmetic_type(const Node& node, const NodeInputs& in) {
+  const bool a_float = in.dtype(0) == DType::Float32, b_float = in.dtype(1) == DType::Float32;
+  if (a_float != b_float)
+    throw fail(node, fmt::format("operand types differ ({} and {})", to_string(in.dtype(0)), to_string(in.dtype(1))));
+  return {in.dtype(0), broadcast_shape(in.shape(0), in.shape(1), node)};
+}
+
+std::vector<OutputType> norm_types(const Node& node, const NodeInputs& in) {
+  const Shape& x = in.float_shape(0);
+  const auto axis = normalize_axis(node.attributes.get_int("axis", -1), static_cast<std::int64_t>(x.size()), node);
+  const std::int64_t width = element_count(Shape(x.begin() + axis, x.end()));
+  for (std::size_t i : {std::size_t{1}, std::size_t{2}})
+    if (in.has(i) && element_count(in.shape(i)) != width && element_count(in.shape(i)) != 1)
+      throw fail(node, fmt::format("{} has {} elements, normalised width is {}", i == 1 ? "scale" : "bias",
+                                   element_count(in.shape(i)), width));
+  Shape stats = x;
+  std::fill(stats.begin() + axis, stats.end(), 1);
+  std::vector<OutputType> out{{DType::Float32, x}};
+  for (std::size_t k = 1; k < node.outputs.size() && k < 3; ++k) out.push_back({DType::Float32, stats});
+  return out;
+}
+
+OutputType weight_matmul_type(const Node& node, const NodeInputs& in) {
+  const Shape& w = in.shape(1);
+  if (w.size() != 2) throw fail(node, "weight must be a matrix");
+  const bool transposed = node.attributes.get_int("transpose_weight", 0) != 0;
+  const Shape stored{transposed ? w[1] : w[0], transposed ? w[0] : w[1]};
+  const Shape& x = in.float_shape(0);
+  if (x.empty() || x.back() != stored[0])
+    throw fail(node, fmt::format("input {} does not match weight {}", to_string(x), to_string(stored)));
+  if (in.has(2) && element_count(in.shape(2)) != stored[1]) throw fail(node, "bias length differs from the weight's columns");
+  return {DType::Float32, matmul_shape(x, stored, node)};
+}
+
+// Every output's dtype and shape by the operator's rules, without touching any data but the
+// shape arguments.
+std::vector<OutputType> rule_types(const Node& node, const NodeInputs& in) {
   switch (node.op) {
-    case OpType::WeightMatMul:
-      if (node.attributes.get_int("transpose_weight", 0) != 0 && in[1]->shape.size() == 2)
-        return matmul_shape(in[0]->shape, {in[1]->shape[1], in[1]->shape[0]}, node);
-      return matmul_shape(in[0]->shape, in[1]->shape, node);
-    case OpType::DataMatMul: return matmul_shape(in[0]->shape, in[1]->shape, node);
-    case OpType::Conv: {
-      const auto& x = in[0]->shape;
-      const auto& w = in[1]->shape;
-      if (x.size() != 4 || w.size() != 4) return std::nullopt;  // the kernel reports the error
-      const auto s = node.attributes.get_ints("strides", {1, 1});
-      const auto d = node.attributes.get_ints("dilations", {1, 1});
-      const auto p = node.attributes.get_ints("pads", {0, 0, 0, 0});
-      return Shape{x[0], w[0], (x[2] + p[0] + p[2] - d[0] * (w[2] - 1) - 1) / s[0] + 1,
-                   (x[3] + p[1] + p[3] - d[1] * (w[3] - 1) - 1) / s[1] + 1};
+    case OpType::WeightMatMul: return {weight_matmul_type(node, in)};
+    case OpType::DataMatMul: return {{DType::Float32, matmul_shape(in.float_shape(0), in.float_shape(1), node)}};
+    case OpType::Conv: return {{DType::Float32, conv_shape(node, in.float_shape(0), in.shape(1))}};
+    case OpType::Softmax:
+      normalize_axis(node.attributes.get_int("axis", -1), static_cast<std::int64_t>(in.float_shape(0).size()), node);
+      return {same_as(in, 0)};
+    case OpType::Gelu: case OpType::Silu: case OpType::Sqrt: case OpType::Reciprocal: case OpType::Exp:
+    case OpType::Erf: case OpType::Relu: case OpType::Tanh: case OpType::Sigmoid:
+      return {{DType::Float32, in.float_shape(0)}};
+    case OpType::LayerNorm: case OpType::RmsNorm: return norm_types(node, in);
+    case OpType::Add: case OpType::Sub: case OpType::Mul: case OpType::Div: return {arithmetic_type(node, in)};
+    case OpType::Pow: return {{DType::Float32, broadcast_shape(in.float_shape(0), in.shape(1), node)}};
+    case OpType::Equal: case OpType::Less: case OpType::Greater:
+      return {{DType::Bool, arithmetic_type(node, in).shape}};
+    case OpType::Where: {
+      if ((in.dtype(1) == DType::Float32) != (in.dtype(2) == DType::Float32)) throw fail(node, "branch types differ");
+      return {{in.dtype(1), broadcast_shape(broadcast_shape(in.shape(0), in.shape(1), node), in.shape(2), node)}};
     }
-    case OpType::Gather: {
-      if (in[0]->value) return std::nullopt;
-      const auto& data = in[0]->shape;
-      auto axis = node.attributes.get_int("axis", 0);
-      if (axis < 0) axis += static_cast<std::int64_t>(data.size());
-      if (axis < 0 || axis >= static_cast<std::int64_t>(data.size())) return std::nullopt;  // the kernel reports it
-      Shape out(data.begin(), data.begin() + axis);
-      out.insert(out.end(), in[1]->shape.begin(), in[1]->shape.end());
-      out.insert(out.end(), data.begin() + axis + 1, data.end());
+    case OpType::Neg: case OpType::Clip: case OpType::Identity: return {same_as(in, 0)};
+    case OpType::Not:
+      if (in.dtype(0) != DType::Bool) throw fail(node, "expects a bool input");
+      return {same_as(in, 0)};
+    case OpType::Cast: return {{cast_target(node), in.shape(0)}};
+    case OpType::ReduceMean: case OpType::ReduceSum: case OpType::ReduceMax:
+      return {{in.dtype(0), reduce_shape(node, in.shape(0))}};
+    case OpType::Reshape: return {{in.dtype(0), reshape_shape(node, in.shape(0), in.ints(1))}};
+    case OpType::Transpose: {
+      const Shape& x = in.shape(0);
+      Shape out;
+      for (auto p : transpose_perm(node, static_cast<std::int64_t>(x.size()))) out.push_back(x[static_cast<std::size_t>(p)]);
+      return {{in.dtype(0), out}};
+    }
+    case OpType::Split: {
+      const auto axis = normalize_axis(node.attributes.get_int("axis", 0), static_cast<std::int64_t>(in.shape(0).size()), node);
+      std::vector<OutputType> out;
+      for (auto size : split_sizes(node, in.shape(0))) {
+        out.push_back(same_as(in, 0));
+        out.back().shape[axis] = size;
+      }
       return out;
     }
-    default: return std::nullopt;
+    case OpType::Concat: {
+      std::vector<const Shape*> shapes;
+      for (std::size_t i = 0; i < in.size(); ++i) {
+        if (in.dtype(i) != in.dtype(0)) throw fail(node, "inputs differ in rank or type");
+        shapes.push_back(&in.shape(i));
+      }
+      return {{in.dtype(0), concat_shape(node, shapes)}};
+    }
+    case OpType::Gather: return {{in.dtype(0), gather_shape(node, in.shape(0), in.shape(1))}};
+    case OpType::Unsqueeze: return {{in.dtype(0), unsqueeze_shape(node, in.shape(0))}};
+    case OpType::Squeeze: return {{in.dtype(0), squeeze_shape(node, in.shape(0))}};
+    case OpType::Shape: {
+      const auto dims = shape_operator_dims(node, in.shape(0));
+      return {{DType::Int64, Shape{static_cast<std::int64_t>(dims.size())}}};
+    }
+    case OpType::ConstantOfShape: {
+      const auto dtype = static_cast<DType>(node.attributes.get_int("dtype", static_cast<std::int64_t>(DType::Float32)));
+      Shape shape = in.ints(0);
+      for (auto d : shape)
+        if (d < 0) throw fail(node, fmt::format("negative dimension {} in its shape", d));
+      return {{dtype, std::move(shape)}};
+    }
+    case OpType::Expand: return {{in.dtype(0), broadcast_shape(in.shape(0), in.ints(1), node)}};
+    case OpType::Slice: return {{in.dtype(0), slice_shape(node, in.shape(0), in.values())}};
   }
+  throw fail(node, "operator has no shape rule");
 }
 
 bool is_shape_argument(OpType op, std::size_t input) {
@@ -52,8 +172,37 @@ bool is_shape_argument(OpType op, std::size_t input) {
   }
 }
 
-DType rule_dtype(const Node& node, const std::vector<const ResolvedValue*>& in) {
-  return node.op == OpType::Gather ? in[0]->dtype : DType::Float32;
+// The node's outputs: shapes by rule; values, too, where every input is known and the outputs
+// are small (constant folding through the reference kernels).
+void resolve_node(const Node& node, const std::vector<const ResolvedValue*>& in, std::map<std::string, ResolvedValue>& env) {
+  bool all_known = true;
+  for (const auto* v : in) all_known = all_known && (!v || v->value);
+  // Shape arguments must be computable from the input shapes, not from input data.
+  for (std::size_t k = 0; k < in.size(); ++k)
+    if (in[k] && !in[k]->value && is_shape_argument(node.op, k))
+      throw Error(ErrorKind::Unsupported,
+                  fmt::format("node '{}' ({}): its shape argument '{}' depends on the data of the graph inputs",
+                              node.name, to_string(node.op), node.inputs[k]));
+  const NodeInputs inputs(node, in);
+  std::vector<OutputType> types = rule_types(node, inputs);
+  if (types.size() < node.outputs.size())
+    throw fail(node, fmt::format("has {} outputs, the operator makes {}", node.outputs.size(), types.size()));
+  std::int64_t elements = 0;
+  for (const auto& t : types) elements += element_count(t.shape);
+  if (node.op == OpType::Shape) {  // the shape of a value is known even when its data is not
+    const auto dims = shape_operator_dims(node, inputs.shape(0));
+    env[node.outputs[0]] = ResolvedValue{DType::Int64, types[0].shape, Tensor::from_ints(types[0].shape, dims)};
+    return;
+  }
+  if (all_known && elements <= kFoldLimit) {
+    const auto values = inputs.values();
+    auto outputs = evaluate_node(node, values);
+    for (std::size_t i = 0; i < node.outputs.size(); ++i)
+      env[node.outputs[i]] = ResolvedValue{outputs[i].dtype(), outputs[i].shape(), std::move(outputs[i])};
+    return;
+  }
+  for (std::size_t i = 0; i < node.outputs.size(); ++i)
+    env[node.outputs[i]] = ResolvedValue{types[i].dtype, std::move(types[i].shape), std::nullopt};
 }
 
 }  // namespace
@@ -83,9 +232,9 @@ std::map<std::string, ResolvedValue> resolve_shapes(const Graph& graph, const st
       throw Error(ErrorKind::InvalidArgument, fmt::format("graph '{}': no shape given for input '{}'", graph.name, name));
     env[name] = ResolvedValue{graph.values.at(name).dtype, it->second, std::nullopt};
   }
+  std::vector<const ResolvedValue*> in;
   for (const auto& node : graph.nodes) {
-    std::vector<const ResolvedValue*> in;
-    bool all_known = true;
+    in.clear();
     for (const auto& name : node.inputs) {
       if (name.empty()) {
         in.push_back(nullptr);
@@ -95,46 +244,8 @@ std::map<std::string, ResolvedValue> resolve_shapes(const Graph& graph, const st
       if (it == env.end())
         throw Error(ErrorKind::Internal, fmt::format("node '{}' reads undefined value '{}'", node.name, name));
       in.push_back(&it->second);
-      all_known = all_known && it->second.value.has_value();
     }
-    if (node.op == OpType::Shape && !all_known) {
-      // The shape of a value is known even when its data is not.
-      const auto dims = shape_operator_dims(node, in[0]->shape);
-      const Shape out_shape{static_cast<std::int64_t>(dims.size())};
-      env[node.outputs[0]] = ResolvedValue{DType::Int64, out_shape, Tensor::from_ints(out_shape, dims)};
-      continue;
-    }
-    if (!all_known) {
-      if (auto shape = rule_shape(node, in)) {
-        env[node.outputs[0]] = ResolvedValue{rule_dtype(node, in), *shape, std::nullopt};
-        continue;
-      }
-    }
-    // Shape arguments must be computable from the input shapes, not from input data.
-    for (std::size_t k = 0; k < in.size(); ++k)
-      if (in[k] && !in[k]->value && is_shape_argument(node.op, k))
-        throw Error(ErrorKind::Unsupported,
-                    fmt::format("node '{}' ({}): its shape argument '{}' depends on the data of the graph inputs",
-                                node.name, to_string(node.op), node.inputs[k]));
-    std::vector<Tensor> stand_ins;
-    stand_ins.reserve(in.size());
-    std::vector<const Tensor*> args;
-    for (const auto* v : in) {
-      if (!v) {
-        args.push_back(nullptr);
-      } else if (v->value) {
-        args.push_back(&*v->value);
-      } else {
-        stand_ins.emplace_back(v->dtype, v->shape);
-        args.push_back(&stand_ins.back());
-      }
-    }
-    auto outputs = evaluate_node(node, args);
-    for (std::size_t i = 0; i < node.outputs.size() && i < outputs.size(); ++i) {
-      ResolvedValue v{outputs[i].dtype(), outputs[i].shape(), std::nullopt};
-      if (all_known) v.value = std::move(outputs[i]);
-      env[node.outputs[i]] = std::move(v);
-    }
+    resolve_node(node, in, env);
   }
   return env;
 }

@@ -15,6 +15,13 @@ namespace raceit::perf {
 const char* to_string(ArchKind kind) { return kind == ArchKind::Imc ? "imc" : "gpu"; }
 const char* to_string(Readout readout) { return readout == Readout::Adc ? "adc" : "acam"; }
 const char* to_string(BufferKind kind) { return kind == BufferKind::Sram ? "sram" : "edram"; }
+const char* to_string(GpuSoftware software) {
+  return software == GpuSoftware::Graph ? "graph" : software == GpuSoftware::Eager ? "eager" : "fused";
+}
+
+double GpuSpec::launch() const {
+  return software == GpuSoftware::Graph ? launch_graph : software == GpuSoftware::Eager ? launch_eager : launch_fused;
+}
 
 namespace {
 
@@ -23,7 +30,10 @@ namespace {
 void add_component(std::vector<ParamSpec>& specs, const std::string& name, const std::string& event,
                    const std::string& instance) {
   const std::string p = "components." + name + ".";
-  specs.push_back({p + "energy", Dimension::Energy, "", "energy per " + event});
+  specs.push_back({p + "energy", Dimension::Energy, "", "energy per " + event + " (the source's own figure; or give power)"});
+  specs.push_back({p + "power", Dimension::Power, "",
+                   "power while busy, where the source gives power: energy per event = power x the event's duration "
+                   "(give energy or power, not both)"});
   specs.push_back({p + "latency", Dimension::Time, "",
                    "time one " + instance + " is busy per " + event + " (its initiation interval)"});
   specs.push_back({p + "area", Dimension::Area, "", "area of one " + instance});
@@ -77,6 +87,10 @@ void add_mapping_keys(std::vector<ParamSpec>& s) {
        "activation ranges from calibration: min/max, or the percentile range", {"minmax", "percentile"}},
       {"mapping.percentile", Dimension::Dimensionless, "99.99",
        "with calibration percentile: the range runs from the (100-p)th to the pth percentile"},
+      {"mapping.race_replication", Dimension::Dimensionless, "on",
+       "RACE arrays left over once every ACAM program has its copy take further copies of the busiest programs "
+       "(placement; programs are never rewritten at run time)",
+       {"on", "off"}},
       {"mapping.nominal_range", Dimension::Dimensionless, "8",
        "models without weights (shape-only built-ins such as bert-base) cannot be calibrated: every activation is "
        "assumed on [-r, r]. It sizes the ACAM programs; event counts depend on shapes only"},
@@ -170,14 +184,25 @@ std::vector<ParamSpec> make_specs() {
       {"components.link.vdd", Dimension::Voltage, "", "supply voltage of these numbers"},
       {"gpu.peak_fp16", Dimension::OpRate, "", "dense FP16/BF16 tensor throughput"},
       {"gpu.peak_int8", Dimension::OpRate, "", "dense INT8 tensor throughput"},
+      {"gpu.peak_tf32", Dimension::OpRate, "", "dense TF32 tensor throughput (FP32 matmuls)"},
+      {"gpu.software", Dimension::Dimensionless, "graph",
+       "how kernels are launched: graph (PyTorch replaying a CUDA graph), eager (PyTorch from Python), fused "
+       "(TensorRT engine: element-wise operators and norms fused into the kernel before them)",
+       {"graph", "eager", "fused"}},
       {"gpu.memory_bandwidth", Dimension::DataRate, "", "peak memory bandwidth"},
       {"gpu.memory_capacity", Dimension::Bytes, "", "device memory"},
       {"gpu.tdp", Dimension::Power, "", "thermal design power"},
       {"gpu.die_area", Dimension::Area, "", "die area"},
-      {"gpu.compute_efficiency", Dimension::Dimensionless, "", "achievable fraction of peak throughput"},
+      {"gpu.compute_efficiency", Dimension::Dimensionless, "",
+       "achievable fraction of peak throughput, kernels replayed from a CUDA graph or a TensorRT engine"},
+      {"gpu.compute_efficiency_eager", Dimension::Dimensionless, "",
+       "achievable fraction of peak throughput, kernels launched eagerly from Python"},
       {"gpu.bandwidth_efficiency", Dimension::Dimensionless, "", "achievable fraction of peak bandwidth"},
-      {"gpu.kernel_launch", Dimension::Time, "", "overhead per kernel launch"},
-      {"gpu.power_fraction", Dimension::Dimensionless, "", "average power while busy, as a fraction of TDP"},
+      {"gpu.launch_graph", Dimension::Time, "", "overhead per kernel replayed from a CUDA graph (GPU-side gap)"},
+      {"gpu.launch_eager", Dimension::Time, "", "CPU time per kernel launched from Python (eager PyTorch)"},
+      {"gpu.launch_fused", Dimension::Time, "", "overhead per kernel of a TensorRT engine"},
+      {"gpu.idle_power", Dimension::Power, "", "board power with no kernel running"},
+      {"gpu.dynamic_power", Dimension::Power, "", "board power above idle while kernels run"},
   });
   add_mapping_keys(s);
   return s;
@@ -219,10 +244,23 @@ int whole(const ParamSet& p, const std::string& key, int min) {
   return static_cast<int>(v);
 }
 
+// A component's energy or power key: the source gives one of them (configs/arch/README.md).
+bool is_energy_or_power(const std::string& key) {
+  return starts_with(key, "components.") && (key.ends_with(".energy") || key.ends_with(".power"));
+}
+
 ComponentSpec component(const ParamSet& p, const std::string& name) {
   const std::string k = "components." + name + ".";
   ComponentSpec c;
-  c.energy = non_negative(p, k + "energy");
+  const bool energy = p.has(k + "energy"), power = p.has(k + "power");
+  if (energy == power)
+    throw Error(ErrorKind::Config,
+                fmt::format("{}: component '{}' needs exactly one of '{}energy' (per event) and '{}power' (while busy); "
+                            "it has {}",
+                            p.has(k + "latency") ? p.value(k + "latency").source : std::string("architecture"), name, k,
+                            k, energy ? "both" : "neither"));
+  if (energy) c.energy = non_negative(p, k + "energy");
+  if (power) c.power = non_negative(p, k + "power");
   c.latency = positive(p, k + "latency");
   c.area = non_negative(p, k + "area");
   c.leakage = non_negative(p, k + "leakage");
@@ -321,6 +359,7 @@ void read_costs(const ParamSet& p, ImcSpec& c) {
   c.router = component(p, "router");
   if (c.readout == Readout::Adc) c.adc = sized_component(p, "adc", "bits");
   if (c.readout == Readout::Acam) c.acam_spare_ranges = whole(p, "crossbar.acam_spare_ranges", 0);
+  c.gray_readout = p.word("mapping.acam_encoding") == "gray";
   if (c.race_units > 0) {
     c.race_arrays = whole(p, "race.arrays", 1);
     c.race_rows = whole(p, "race.rows", 1);
@@ -365,18 +404,35 @@ GpuSpec read_gpu(const ParamSet& p) {
   GpuSpec g;
   g.peak_fp16 = positive(p, "gpu.peak_fp16");
   g.peak_int8 = positive(p, "gpu.peak_int8");
+  g.peak_tf32 = positive(p, "gpu.peak_tf32");
+  const std::string& software = p.word("gpu.software");
+  g.software = software == "graph" ? GpuSoftware::Graph : software == "eager" ? GpuSoftware::Eager : GpuSoftware::Fused;
   g.memory_bandwidth = positive(p, "gpu.memory_bandwidth") / 8;  // bits/s → bytes/s
   g.memory_capacity = positive(p, "gpu.memory_capacity");
   g.tdp = positive(p, "gpu.tdp");
   g.die_area = positive(p, "gpu.die_area");
   g.compute_efficiency = fraction(p, "gpu.compute_efficiency");
+  g.compute_efficiency_eager = fraction(p, "gpu.compute_efficiency_eager");
   g.bandwidth_efficiency = fraction(p, "gpu.bandwidth_efficiency");
-  g.kernel_launch = non_negative(p, "gpu.kernel_launch");
-  g.power_fraction = fraction(p, "gpu.power_fraction");
+  g.launch_graph = non_negative(p, "gpu.launch_graph");
+  g.launch_eager = non_negative(p, "gpu.launch_eager");
+  g.launch_fused = non_negative(p, "gpu.launch_fused");
+  g.idle_power = non_negative(p, "gpu.idle_power");
+  g.dynamic_power = non_negative(p, "gpu.dynamic_power");
   return g;
 }
 
 }  // namespace
+
+std::vector<Assumption> assumptions_of(const ArchSpec& spec, const std::vector<std::string>& keys) {
+  std::vector<Assumption> out;
+  for (const std::string& key : keys) {
+    if (!spec.params.has(key)) continue;
+    const ParamValue& v = spec.params.value(key);
+    out.push_back({.key = key, .value = v.text, .source = v.source});
+  }
+  return out;
+}
 
 const std::vector<ParamSpec>& arch_param_specs() {
   static const std::vector<ParamSpec> specs = make_specs();
@@ -406,7 +462,7 @@ ArchSpec arch_from_params(ParamSet params, const std::string& path) {
   // Keys outside the optional groups first: they decide which optional groups are needed.
   const auto groups = optional_groups();
   for (const auto& s : p.specs())
-    if (key_of_kind(s.key, a.kind) && !optional_group(groups, s.key))
+    if (key_of_kind(s.key, a.kind) && !optional_group(groups, s.key) && !is_energy_or_power(s.key))
       require(p, path, s.key, "every " + kind + " architecture");
   a.node = positive(p, "technology.node");
   a.clock = positive(p, "technology.clock");
@@ -418,7 +474,7 @@ ArchSpec arch_from_params(ParamSet params, const std::string& path) {
   read_organisation(p, a.imc);
   for (const auto& s : p.specs()) {
     const Group* g = optional_group(groups, s.key);
-    if (g && g->used(a.imc)) require(p, path, s.key, "an imc architecture " + g->when);
+    if (g && g->used(a.imc) && !is_energy_or_power(s.key)) require(p, path, s.key, "an imc architecture " + g->when);
   }
   read_costs(p, a.imc);
   return a;

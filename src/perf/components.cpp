@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "raceit/core/error.hpp"
@@ -33,16 +34,37 @@ const ResolvedComponent* ResolvedArch::find(const std::string& component_name) c
 namespace {
 
 // Search energy of an ACAM array or column: `cells` cells on `rows` match lines, `inputs` data
-// lines driven; `cell_factor` > 1 for 2-input cells.
+// lines driven; `cell_factor` > 1 for 2-input cells. The lumped figure is for a readout column,
+// one cell per row: it splits into cell_energy per cell and the rest per row (sense amplifier and
+// precharge), so an array with many cells per row is not charged a row's periphery per cell.
 double acam_search_energy(const AcamSpec& a, double cells, double rows, int inputs, double cell_factor) {
-  if (a.model == AcamModel::Lumped) return a.lumped_energy * cells * cell_factor / a.lumped_cells;
+  if (a.model == AcamModel::Lumped)
+    return cells * cell_factor * a.cell_energy + rows * std::max(0.0, a.lumped_energy / a.lumped_cells - a.cell_energy);
   return cells * cell_factor * a.cell_energy + rows * a.row_energy + inputs * a.line_energy;
 }
 
 double acam_area(const AcamSpec& a, double cells, double rows, double cell_factor) {
-  if (a.model == AcamModel::Lumped) return a.lumped_area * cells * cell_factor / a.lumped_cells;
+  if (a.model == AcamModel::Lumped)
+    return cells * cell_factor * a.cell_area + rows * std::max(0.0, a.lumped_area / a.lumped_cells - a.cell_area);
   return cells * cell_factor * a.cell_area + rows * a.row_area;
 }
+
+// Energy of one event that keeps a component busy for `duration`: the source's per-event energy,
+// or its power over the duration.
+double event_energy(const ComponentSpec& s, double duration) { return s.power > 0 ? s.power * duration : s.energy; }
+
+}  // namespace
+
+double conversion_time(const ImcSpec& c) {
+  return c.readout == Readout::Adc ? c.adc.latency * c.readout_bits / c.adc.size : c.acam.latency;
+}
+
+double read_time(const ImcSpec& c) {
+  const double conversions = std::ceil(static_cast<double>(c.cols) / c.converters);
+  return std::max(c.crossbar.latency, conversions * conversion_time(c));
+}
+
+namespace {
 
 class Builder {
  public:
@@ -53,8 +75,9 @@ class Builder {
     const double crossbars = tiles * c_.crossbars;
     const double converters = crossbars * c_.converters;
     add_crossbars(crossbars);
-    add("dac", fmt::format("{}-bit input DAC, one per crossbar row", c_.dac_bits), crossbars * c_.rows,
-        c_.dac, "convert", std::exp2(c_.dac_bits - c_.dac.size));
+    // A DAC drives its row for the whole read.
+    add_for("dac", fmt::format("{}-bit input DAC, one per crossbar row", c_.dac_bits), crossbars * c_.rows, c_.dac,
+            "convert", read_time(c_), std::exp2(c_.dac_bits - c_.dac.size));
     if (c_.readout == Readout::Adc) {
       add("adc", fmt::format("{}-bit SAR ADC, {} per crossbar", c_.readout_bits, c_.converters), converters,
           c_.adc, "convert", std::exp2(c_.readout_bits - c_.adc.size), c_.readout_bits / c_.adc.size);
@@ -98,9 +121,13 @@ class Builder {
   // `factor` scales energy, area and leakage (2^bits for converters), `latency_factor` the busy time.
   void add(const std::string& name, const std::string& description, double instances, const ComponentSpec& s,
            const std::string& action, double factor = 1, double latency_factor = 1) {
+    add_for(name, description, instances, s, action, s.latency * latency_factor, factor);
+  }
+  // The same for an event that keeps an instance busy for `busy` rather than its own latency.
+  void add_for(const std::string& name, const std::string& description, double instances, const ComponentSpec& s,
+               const std::string& action, double busy, double factor) {
     const TechnologyScale t = technology_scale(s.node, s.vdd, spec_.node, spec_.vdd);
-    out_.push_back({name, description, instances,
-                    {{action, s.energy * factor * t.energy, s.latency * latency_factor}},
+    out_.push_back({name, description, instances, {{action, event_energy(s, busy) * factor * t.energy, busy}},
                     s.area * factor * t.area, s.leakage * factor * t.leakage});
   }
 
@@ -109,19 +136,24 @@ class Builder {
     const double cells = static_cast<double>(c_.rows) * c_.cols;
     const double g = cells / s.size;
     const TechnologyScale t = technology_scale(s.node, s.vdd, spec_.node, spec_.vdd);
+    // A read lasts until the converters have taken every column (read_time).
+    const double read = read_time(c_);
     out_.push_back({"crossbar",
-                    fmt::format("{}x{} RRAM array, {} bit(s) per cell", c_.rows, c_.cols, c_.bits_per_cell),
+                    fmt::format("{}x{} RRAM array, {} bit(s) per cell, {} per read", c_.rows, c_.cols,
+                                c_.bits_per_cell, format_quantity(read, Dimension::Time)),
                     crossbars,
-                    {{"read", s.energy * g * t.energy, s.latency},
+                    {{"read", event_energy(s, read) * g * t.energy, read},
                      // A column's cells are programmed together.
                      {"write", c_.write_energy, c_.write_latency / c_.rows}},
                     s.area * g * t.area, s.leakage * g * t.leakage});
   }
 
-  // An ACAM column used as an ADC: a Gray identity needs 2^(bits−1) ranges, one range per row.
+  // An ACAM column used as an ADC: a Gray identity needs 2^(bits−1) ranges (binary 2^bits − 1), one
+  // range per row.
   void add_acam_readout(double columns) {
     const AcamSpec& a = c_.acam;
-    const double ranges = std::exp2(c_.readout_bits - 1) + c_.acam_spare_ranges;
+    const double ranges =
+        (c_.gray_readout ? std::exp2(c_.readout_bits - 1) : std::exp2(c_.readout_bits) - 1) + c_.acam_spare_ranges;
     const TechnologyScale t = technology_scale(a.node, a.vdd, spec_.node, spec_.vdd);
     out_.push_back({"acam_readout",
                     fmt::format("{}-bit Compute-ACAM readout column ({} ranges), {} per crossbar",

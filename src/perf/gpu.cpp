@@ -12,12 +12,15 @@ namespace raceit::perf {
 using model::OpClass;
 using model::OpType;
 
-const char* to_string(GpuPrecision p) { return p == GpuPrecision::Int8 ? "int8" : "fp16"; }
+const char* to_string(GpuPrecision p) {
+  return p == GpuPrecision::Int8 ? "int8" : p == GpuPrecision::Fp16 ? "fp16" : "fp32";
+}
 
 GpuPrecision parse_gpu_precision(const std::string& text) {
   if (text == "int8") return GpuPrecision::Int8;
-  if (text == "fp16") return GpuPrecision::Fp16;
-  throw Error(ErrorKind::InvalidArgument, "unknown GPU precision '" + text + "' (expected int8 or fp16)");
+  if (text == "fp16" || text == "bf16") return GpuPrecision::Fp16;
+  if (text == "fp32") return GpuPrecision::Fp32;
+  throw Error(ErrorKind::InvalidArgument, "unknown GPU precision '" + text + "' (expected int8, fp16, bf16 or fp32)");
 }
 
 double gpu_ops_per_output(OpType op) {
@@ -34,21 +37,55 @@ double gpu_ops_per_output(OpType op) {
   }
 }
 
+namespace {
+
+bool is_elementwise(const model::Node& node) {
+  const OpClass cls = model::op_class(node.op);
+  return (cls == OpClass::Function || cls == OpClass::Arithmetic) && node.op != OpType::Softmax &&
+         node.op != OpType::LayerNorm && node.op != OpType::RmsNorm && node.op != OpType::ReduceMean &&
+         node.op != OpType::ReduceSum && node.op != OpType::ReduceMax;
+}
+
+// Kernels PyTorch runs for a node (graph and eager modes): a tanh-approximated GELU is Hugging
+// Face's NewGELUActivation, 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), eight element-wise kernels.
+int pytorch_kernels(const model::Node& node) {
+  if (node.op == OpType::Gelu && node.attributes.has("approximate")) return 8;
+  return 1;
+}
+
+// Between Q·Kᵀ and ·V, the operators a fused attention kernel computes.
+bool in_attention(const model::Node& node) {
+  return node.op == OpType::Mul || node.op == OpType::Add || node.op == OpType::Softmax || node.op == OpType::Div ||
+         node.op == OpType::Where;
+}
+
+}  // namespace
+
 GpuEstimate estimate_gpu(const model::Graph& graph, const ArchSpec& spec, const GpuOptions& o) {
   if (spec.kind != ArchKind::Gpu)
     throw Error(ErrorKind::InvalidArgument, "architecture '" + spec.name + "' is not a GPU (kind: gpu)");
   if (o.batch < 1 || o.sequence_length < 1)
     throw Error(ErrorKind::InvalidArgument, "batch and sequence length must be >= 1");
   const GpuSpec& g = spec.gpu;
-  const double peak = (o.precision == GpuPrecision::Int8 ? g.peak_int8 : g.peak_fp16) * g.compute_efficiency;
+  const bool eager = g.software == GpuSoftware::Eager;
+  const double peak = (o.precision == GpuPrecision::Int8   ? g.peak_int8
+                       : o.precision == GpuPrecision::Fp16 ? g.peak_fp16
+                                                           : g.peak_tf32) *
+                      (eager ? g.compute_efficiency_eager : g.compute_efficiency);
   const double bandwidth = g.memory_bandwidth * g.bandwidth_efficiency;
-  const double bytes_per_value = o.precision == GpuPrecision::Int8 ? 1.0 : 2.0;
+  const double bytes_per_value = o.precision == GpuPrecision::Int8 ? 1.0 : o.precision == GpuPrecision::Fp16 ? 2.0 : 4.0;
+  const bool fuse_elementwise = g.software == GpuSoftware::Fused;
 
   GpuEstimate e;
-  GpuOpCost* open_kernel = nullptr;  // the kernel a following element-wise node fuses into
+  e.software = g.software;
+  e.ops.reserve(graph.nodes.size());
+  GpuOpCost* open_kernel = nullptr;  // the kernel a following node may fuse into
+  bool attention = false;            // inside a fused attention kernel, after its Q·Kᵀ
   for (const model::NodeWork& w : model::node_work(graph, o.sequence_length, o.batch)) {
     const model::Node& node = *w.node;
-    GpuOpCost c{node.name, node.op};
+    GpuOpCost c;
+    c.node = node.name;
+    c.op = node.op;
     const OpClass cls = model::op_class(node.op);
     if (cls == OpClass::DataMovement) {
       c.bound = "free";
@@ -57,38 +94,66 @@ GpuEstimate estimate_gpu(const model::Graph& graph, const ArchSpec& spec, const 
     }
     const bool matmul = cls == OpClass::WeightMatMul || cls == OpClass::DataMatMul;
     c.ops = matmul ? 2.0 * static_cast<double>(w.macs) : gpu_ops_per_output(node.op) * static_cast<double>(w.output_elements);
-    const bool elementwise = node.op != OpType::Softmax && node.op != OpType::LayerNorm && node.op != OpType::RmsNorm &&
-                             (cls == OpClass::Function || cls == OpClass::Arithmetic) &&
-                             node.op != OpType::ReduceMean && node.op != OpType::ReduceSum && node.op != OpType::ReduceMax;
-    if (o.fuse_elementwise && elementwise && open_kernel) {
+    const bool joins_attention = attention && (in_attention(node) || cls == OpClass::DataMatMul);
+    const bool joins_epilogue = fuse_elementwise && open_kernel &&
+                                (is_elementwise(node) || node.op == OpType::LayerNorm || node.op == OpType::RmsNorm);
+    if (joins_attention || joins_epilogue) {
       c.bound = "fused";
       open_kernel->ops += c.ops;
+      if (joins_attention && cls == OpClass::DataMatMul) {  // ·V reads V and writes the context (V's shape)
+        open_kernel->bytes += bytes_per_value * 2.0 * static_cast<double>(w.output_elements);
+        attention = false;
+      }
       e.ops.push_back(c);
       continue;
     }
     c.kernel = true;
-    c.bytes = bytes_per_value * static_cast<double>(w.input_elements + w.output_elements + w.weight_elements);
+    c.launches = g.software == GpuSoftware::Fused ? 1 : pytorch_kernels(node);
+    c.bytes = c.launches * bytes_per_value * static_cast<double>(w.input_elements + w.output_elements + w.weight_elements);
+    if (cls == OpClass::DataMatMul) {
+      // Fused attention keeps the scores on chip: it reads Q and K here, V and writes the context at ·V.
+      attention = true;
+      c.bytes = bytes_per_value * static_cast<double>(w.input_elements);
+    }
     e.ops.push_back(c);
     open_kernel = &e.ops.back();
   }
   // Times once fusion has settled each kernel's operations.
+  const double launch = g.software == GpuSoftware::Eager ? g.launch_graph : g.launch();
+  double gpu_time = 0;
   for (GpuOpCost& c : e.ops) {
     if (!c.kernel) continue;
-    const double compute = c.ops / peak, memory = c.bytes / bandwidth;
-    c.time = std::max(compute, memory) + g.kernel_launch;
-    c.bound = g.kernel_launch > std::max(compute, memory) ? "launch" : (compute >= memory ? "compute" : "memory");
-    e.latency += c.time;
-    ++e.kernels;
+    const double compute = c.ops / peak, memory = c.bytes / bandwidth, busy = std::max(compute, memory);
+    c.time = busy + c.launches * launch;
+    c.bound = c.launches * launch > busy ? "launch" : (compute >= memory ? "compute" : "memory");
+    e.busy += busy;
+    gpu_time += c.time;
+    e.kernels += c.launches;
   }
-  e.power = g.power_fraction * g.tdp;
-  e.energy = e.latency * e.power;
-  const auto& p = spec.params;
-  for (const char* key : {"gpu.peak_int8", "gpu.peak_fp16", "gpu.memory_bandwidth", "gpu.compute_efficiency",
-                          "gpu.bandwidth_efficiency", "gpu.kernel_launch", "gpu.power_fraction", "gpu.tdp"})
-    e.assumptions.push_back(fmt::format("{} = {} ({})", key, p.value(key).text, p.value(key).source));
-  e.assumptions.push_back(fmt::format("precision = {} ({} byte(s) per value)", to_string(o.precision), bytes_per_value));
-  e.assumptions.push_back(fmt::format("element-wise epilogue fusion = {}", o.fuse_elementwise ? "on" : "off"));
-  e.assumptions.push_back(fmt::format("batch = {}, sequence length = {}", o.batch, o.sequence_length));
+  e.latency = g.software == GpuSoftware::Eager ? std::max(gpu_time, static_cast<double>(e.kernels) * g.launch_eager)
+                                               : gpu_time;
+  e.energy = g.idle_power * e.latency + g.dynamic_power * e.busy;
+  e.power = e.latency > 0 ? e.energy / e.latency : 0;
+  const std::string peak_key = o.precision == GpuPrecision::Int8   ? "gpu.peak_int8"
+                               : o.precision == GpuPrecision::Fp16 ? "gpu.peak_fp16"
+                                                                   : "gpu.peak_tf32";
+  std::vector<std::string> keys = {"gpu.software", peak_key, "gpu.memory_bandwidth",
+                                   eager ? "gpu.compute_efficiency_eager" : "gpu.compute_efficiency",
+                                   "gpu.bandwidth_efficiency"};
+  keys.push_back(g.software == GpuSoftware::Fused ? "gpu.launch_fused" : "gpu.launch_graph");
+  if (g.software == GpuSoftware::Eager) keys.push_back("gpu.launch_eager");
+  keys.insert(keys.end(), {"gpu.idle_power", "gpu.dynamic_power"});
+  e.assumptions = assumptions_of(spec, keys);
+  e.notes = {
+      fmt::format("precision = {} ({} byte(s) per value)", to_string(o.precision), bytes_per_value),
+      fmt::format("software = {}: {}", to_string(g.software),
+                  g.software == GpuSoftware::Fused
+                      ? "attention one kernel, element-wise operators and norms fused into the kernel before them"
+                      : "attention one kernel (scaled_dot_product_attention), bias in its GEMM, every other operator "
+                        "its own kernel"),
+      fmt::format("{} kernels; utilisation {:.0f}% (kernels busy over the latency)", e.kernels,
+                  e.latency > 0 ? 100 * e.busy / e.latency : 0.0),
+      fmt::format("batch = {}, sequence length = {}", o.batch, o.sequence_length)};
   return e;
 }
 

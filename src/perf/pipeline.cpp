@@ -5,19 +5,20 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "raceit/core/error.hpp"
+#include "raceit/perf/components.hpp"
 
 namespace raceit::perf {
 
 namespace {
 
-// Resources without weights: the operators running at once share the chip's
-// instances. (Gray decoders serve RACE arrays as well as readout columns; their
-// busy time is small either way.)
+// Resources without weights or programs: the operators running at once share the chip's
+// instances. (Gray decoders serve RACE arrays as well as readout columns; their busy time is small
+// either way.) RACE arrays hold their programs: each operator has its own (OpDemand::race_lookups).
 bool is_pooled(const std::string& component) {
-  return component == "race_array" || component == "gray_decoder" || component == "adder" ||
-         component == "vector_unit" || component == "sfu";
+  return component == "gray_decoder" || component == "adder" || component == "vector_unit" || component == "sfu";
 }
 
 struct Bound {
@@ -38,15 +39,112 @@ void add_busy(BusyMap& total, const EventPricing& p) {
   for (const ResourceBound& r : p.resources) total[r.component] += r.busy_time;
 }
 
-// Tied resources on a `fraction` of the chip; pooled ones at the busy time
-// `pool` gives them.
-Bound bound_of(const EventPricing& p, double fraction, const BusyMap& pool) {
+// Tied resources on a `fraction` of the chip, RACE arrays at `race` (the operator's own arrays),
+// pooled ones at the busy time `pool` gives them (nullptr: their own busy time).
+Bound bound_of(const EventPricing& p, double fraction, double race, const BusyMap* pool) {
   Bound b;
   for (const ResourceBound& r : p.resources) {
     if (r.busy_time <= 0) continue;
-    b.raise(is_pooled(r.component) ? pool.at(r.component) : r.busy_time / fraction, r.component);
+    if (r.component == "race_array")
+      b.raise(race, r.component);
+    else if (is_pooled(r.component))
+      b.raise(pool ? pool->at(r.component) : r.busy_time, r.component);
+    else
+      b.raise(r.busy_time / fraction, r.component);
   }
   return b;
+}
+
+// Router hops of `flits` sent from tile `from` to tile `to` of a mesh (both on one chip).
+std::uint64_t mesh_hops(const ImcSpec& c, int from, int to, std::uint64_t flits) {
+  const int routers = (c.tiles + c.tiles_per_router - 1) / c.tiles_per_router;
+  const int side = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(routers))));
+  const int a = (from % c.tiles) / c.tiles_per_router, b = (to % c.tiles) / c.tiles_per_router;
+  const int distance = std::abs(a % side - b % side) + std::abs(a / side - b / side);
+  return flits * static_cast<std::uint64_t>(distance + 1);
+}
+
+// The component a components.NAME group prices.
+std::vector<std::string> priced_components(const std::string& group) {
+  if (group == "acam") return {"acam_readout", "race_array"};
+  if (group == "xor") return {"gray_decoder"};
+  if (group == "sram" || group == "edram") return {"buffer"};
+  return {group};
+}
+
+// The architecture keys this result depends on: perturbing any of them changes it. Left out:
+// technology.clock (component latencies are given in seconds), single-choice keys, counts of
+// units the design has none of, and costs of actions that never happen or never bound a time.
+std::vector<std::string> hardware_keys(const ArchSpec& spec, const ResolvedArch& arch,
+                                       const std::map<std::string, double>& charged,
+                                       const std::set<std::string>& bottlenecks, const PerfReport& r,
+                                       bool run_time_writes) {
+  const ParamSet& p = spec.params;
+  const ImcSpec& c = spec.imc;
+  std::vector<std::string> keys;
+  for (const auto& s : p.specs()) {
+    const std::string& key = s.key;
+    if (!p.has(key) || key == "kind" || key == "technology.clock" || key == "noc.topology" || key.starts_with("mapping.") ||
+        key.starts_with("gpu."))
+      continue;
+    if (!key.starts_with("components.")) {
+      // A count of zero names units the design lacks; adding some needs their costs.
+      if (s.choices.empty() && p.number(key) == 0) continue;
+      // Links cost area and leakage if the source gives any, and carry activations across chips.
+      const ResolvedComponent* link = arch.find("link");
+      if (key == "chip.links" && r.chips == 1 && !(link && (link->area > 0 || link->leakage > 0))) continue;
+      // A choice whose alternative needs cost groups the file does not have.
+      if (key == "tile.buffer_kind" && !(p.has("components.sram.energy") || p.has("components.sram.power")) !=
+                                           !(p.has("components.edram.energy") || p.has("components.edram.power")))
+        continue;
+      if (key == "crossbar.readout" && !(p.has("components.adc.latency") && p.has("components.acam.latency"))) continue;
+      // Analog slicing stores a weight's magnitude in one cell whatever the cell holds beyond it.
+      if (key == "crossbar.bits_per_cell" && p.word("mapping.weight_encoding") == "analog-slice") continue;
+      keys.push_back(key);
+      continue;
+    }
+    const std::string group = key.substr(11, key.find('.', 11) - 11), field = key.substr(key.rfind('.') + 1);
+    bool present = false, used = false, bounding = false;
+    double area = 0, leakage = 0;
+    for (const std::string& name : priced_components(group)) {
+      const ResolvedComponent* rc = arch.find(name);
+      if (!rc) continue;
+      present = true;
+      used = used || charged.count(name) > 0;
+      bounding = bounding || bottlenecks.count(name) > 0;
+      area += rc->area;
+      leakage += rc->leakage;
+    }
+    if (!present) continue;
+    const auto& specs = p.specs();
+    const std::string power_key = "components." + group + ".power";
+    const bool by_power = std::any_of(specs.begin(), specs.end(), [&](const ParamSpec& k) { return k.key == power_key; }) &&
+                          p.has(power_key);
+    bool depends = true;
+    if (field == "energy" || field == "power" || field == "energy_per_bit")
+      depends = used;
+    else if (field == "latency" || field == "bandwidth")
+      // The read time is the slower of settling and conversion; it sets the crossbar's and DACs' energy.
+      depends = group == "crossbar" ? c.crossbar.latency >= read_time(c) && (used || bottlenecks.count("crossbar"))
+                : group == "dac"    ? false
+                : group == "link"   ? used
+                : group == "acam" || group == "adc"
+                    ? used && (read_time(c) > c.crossbar.latency || bounding)
+                    : bounding || (by_power && used);
+    else if (field == "node")
+      depends = used || area > 0 || leakage > 0;
+    else if (field == "vdd")  // scales energy and leakage, not area
+      depends = used || leakage > 0;
+    else if (field == "write_energy")
+      depends = r.programming_energy > 0;
+    else if (field == "write_latency")
+      depends = run_time_writes;
+    else if (group == "acam")
+      depends = c.acam.model == AcamModel::Lumped ? field != "row_energy" && field != "line_energy" && field != "row_area"
+                                                  : !field.starts_with("lumped");
+    if (depends) keys.push_back(key);
+  }
+  return keys;
 }
 
 }  // namespace
@@ -112,13 +210,35 @@ PerfReport evaluate_pipeline(const Workload& w, const ArchSpec& spec) {
   std::map<int, BusyMap> chip_pool;
   std::map<std::pair<int, int>, BusyMap> segment_pool;  // (segment, chip)
   std::map<std::string, double> component_energy;
+  std::vector<double> race_time(w.ops.size(), 0.0);
+  const ResolvedComponent* race_array = arch.find("race_array");
   int segment = 0;
   std::uint64_t cells_programmed = 0;
+  int tile = 0;
   for (std::size_t s = 0; s < stage_ops.size(); ++s)
     for (std::size_t i : stage_ops[s]) {
-      EventCounts events = w.ops[i].events;
+      const OpDemand& op = w.ops[i];
+      EventCounts events = op.events;
       cells_programmed += events.cells_programmed;
       events.cells_programmed = 0;
+      // Its output travels to the next operator's tile.
+      if (op.tile >= 0) tile = op.tile;
+      int next = tile;
+      for (std::size_t j = i + 1; j < w.ops.size(); ++j)
+        if (w.ops[j].tile >= 0) {
+          next = w.ops[j].tile;
+          break;
+        }
+      if (op.output_bits > 0)
+        events.noc_flit_hops += mesh_hops(spec.imc, tile, next,
+                                          (static_cast<std::uint64_t>(op.output_bits) + spec.imc.flit_bits - 1) /
+                                              static_cast<std::uint64_t>(spec.imc.flit_bits));
+      if (events.race_1var_lookups + events.race_2var_lookups > 0) {
+        if (op.race_lookups <= 0 || !race_array)
+          throw Error(ErrorKind::InvalidArgument,
+                      fmt::format("workload '{}': operator '{}' looks up RACE arrays but holds none", w.model, op.name));
+        race_time[i] = static_cast<double>(op.race_lookups) * race_array->actions.front().interval;
+      }
       priced.push_back(price_events(spec, arch, events));
       if (w.ops[i].whole_sequence && i > 0) ++segment;
       op_stage[i] = static_cast<int>(s);
@@ -143,8 +263,10 @@ PerfReport evaluate_pipeline(const Workload& w, const ArchSpec& spec) {
       add_busy(busy, priced[i]);
       stage.ops.push_back(w.ops[i].name);
     }
+    double race = 0;
+    for (std::size_t i : stage_ops[s]) race = std::max(race, race_time[i]);
     for (const auto& [component, time] : busy) total.resources.push_back({component, 0, time});
-    const Bound b = bound_of(total, stage_fraction[s], chip_pool.at(stage.chip));
+    const Bound b = bound_of(total, stage_fraction[s], race, &chip_pool.at(stage.chip));
     stage.time = b.time;
     stage.bottleneck = b.resource;
     slowest = std::max(slowest, stage.time);
@@ -164,16 +286,22 @@ PerfReport evaluate_pipeline(const Workload& w, const ArchSpec& spec) {
 
   // Latency: rows stream through each segment; segments follow one another.
   const double rows = static_cast<double>(w.batch * w.tokens);
+  // An operator's own work fills the pipeline; the row interval is its slowest operator or the
+  // segment's pooled work on one chip, whichever is longer.
   std::vector<double> fill(static_cast<std::size_t>(r.segments), 0.0), row_bottleneck(fill);
   for (std::size_t i = 0; i < w.ops.size(); ++i) {
     const int s = op_stage[i];
-    const Bound b = bound_of(priced[i], stage_fraction[static_cast<std::size_t>(s)],
-                             segment_pool.at({op_segment[i], stage_chip[static_cast<std::size_t>(s)]}));
+    const Bound b = bound_of(priced[i], stage_fraction[static_cast<std::size_t>(s)], race_time[i], nullptr);
     r.ops.push_back({w.ops[i].name, w.ops[i].kind, s, op_segment[i], b.time, priced[i].total_energy, b.resource});
     const auto k = static_cast<std::size_t>(op_segment[i]);
     fill[k] += b.time / rows;
     row_bottleneck[k] = std::max(row_bottleneck[k], b.time / rows);
   }
+  for (const auto& [where, busy] : segment_pool)
+    for (const auto& [component, time] : busy)
+      if (is_pooled(component))
+        row_bottleneck[static_cast<std::size_t>(where.first)] =
+            std::max(row_bottleneck[static_cast<std::size_t>(where.first)], time / rows);
   for (std::size_t k = 0; k < fill.size(); ++k)
     r.sample_latency += fill[k] + static_cast<double>(w.tokens - 1) * row_bottleneck[k];
   r.sample_latency += r.link_time / static_cast<double>(w.batch);
@@ -187,31 +315,27 @@ PerfReport evaluate_pipeline(const Workload& w, const ArchSpec& spec) {
     const auto it = component_energy.find(c.name);
     if (it != component_energy.end()) r.by_component.push_back({c.name, it->second});
   }
-  const ParamSet& p = spec.params;
-  for (const auto& spec_key : p.specs()) {
-    if (!p.has(spec_key.key)) continue;
-    const ParamValue& v = p.value(spec_key.key);
-    r.assumptions.push_back(fmt::format("{} = {} ({})", spec_key.key, v.text, v.source));
-  }
-  r.assumptions.push_back(
-      "stages: one per weight matmul with the operators "
-      "that follow it; no replication");
-  r.assumptions.push_back(
-      "tied resources (crossbars, DACs, converters, shift-adds, buffers, "
-      "buses, registers): a stage owns the "
-      "fraction of each that its crossbars fill");
-  r.assumptions.push_back(
-      "pooled resources (RACE arrays, Gray decoders, adders, vector units, "
-      "SFUs): shared by the operators running at once in "
-      "proportion to their demand");
-  r.assumptions.push_back(
-      fmt::format("latency: {} rows per sample stream through each of {} "
-                  "segments (Q·Kᵀ and softmax·V wait for the last key/value "
+  std::set<std::string> bottlenecks;
+  for (const auto& op : r.ops) bottlenecks.insert(op.bottleneck);
+  // Only the slowest stage sets the throughput.
+  const auto slowest_stage = std::max_element(r.stages.begin(), r.stages.end(),
+                                              [](const StageReport& a, const StageReport& b) { return a.time < b.time; });
+  if (slowest_stage != r.stages.end()) bottlenecks.insert(slowest_stage->bottleneck);
+  bool run_time_writes = false;
+  for (const auto& op : w.ops) run_time_writes = run_time_writes || op.events.cell_writes > 0;
+  r.assumptions = assumptions_of(spec, hardware_keys(spec, arch, component_energy, bottlenecks, r, run_time_writes));
+  r.notes = {
+      "stages: one per weight matmul with the operators that follow it; no replication of stages",
+      "tied resources (crossbars, DACs, converters, shift-adds, buffers, buses, registers, routers): a stage owns "
+      "the fraction of each that its crossbars fill",
+      "RACE arrays: partitioned among the ACAM programs, replicated in proportion to demand at compile time; no "
+      "run-time reprogramming",
+      "pooled resources (Gray decoders, adders, vector units, SFUs): shared by the operators running at once in "
+      "proportion to their demand",
+      fmt::format("latency: {} rows per sample stream through each of {} segments (Q·Kᵀ waits for the last key "
                   "row); throughput: every stage busy",
-                  w.tokens, r.segments));
-  r.assumptions.push_back(
-      "chips: stages packed in order; weight programming "
-      "excluded from inference energy");
+                  w.tokens, r.segments),
+      "chips: stages packed in order; weight programming excluded from inference energy"};
   return r;
 }
 

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <map>
 
+#include "raceit/compiler/place.hpp"
 #include "raceit/core/error.hpp"
 #include "raceit/core/units.hpp"
 #include "raceit/exec/compile.hpp"
@@ -17,7 +19,7 @@ namespace {
 
 std::string calibration_of(const compiler::Program& p) {
   if (p.calibration.samples == 0)
-    return fmt::format("none (no weights): activations on [-{0}, {0}] (mapping.nominal_range)",
+    return fmt::format("none (no calibration data): activations on [-{0}, {0}] (mapping.nominal_range)",
                        p.config_value("mapping.nominal_range"));
   return fmt::format("{} {} samples of {}, {}", p.calibration.samples, p.calibration.split, p.calibration.dataset,
                      p.calibration.method);
@@ -74,6 +76,23 @@ std::vector<Group> by_layer(const std::vector<OpCost>& ops) {
   });
 }
 
+nlohmann::json assumptions_json(const std::vector<perf::Assumption>& assumptions) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& a : assumptions) out.push_back({{"key", a.key}, {"value", a.value}, {"source", a.source}});
+  return out;
+}
+
+// A whole-number key of the program's resolved configuration; 0 when the design has none.
+int config_int(const compiler::Program& program, const std::string& key) {
+  const std::string text = program.config_value(key);
+  if (text.empty()) return 0;
+  try {
+    return std::stoi(text);
+  } catch (const std::exception&) {
+    throw Error(ErrorKind::InvalidArgument, fmt::format("program: configuration key '{}' is '{}', not a whole number", key, text));
+  }
+}
+
 std::string ratio(double v) { return v >= 100 ? fmt::format("{:.0f}x", v) : fmt::format("{:.3g}x", v); }
 
 }  // namespace
@@ -85,6 +104,8 @@ perf::Workload workload_of(const compiler::Program& program, std::int64_t batch,
   w.batch = batch;
   w.tokens = tokens;
   const auto b = static_cast<std::uint64_t>(batch);
+  const acam::ArrayShape race_shape{config_int(program, "race.rows"), config_int(program, "race.cells")};
+  bool waited = false;  // a data matmul since the last weight matmul already waited for the sequence
   for (const compiler::LoweredOp& op : program.ops) {
     if (op.engine == compiler::Engine::None || op.engine == compiler::Engine::Folded ||
         op.engine == compiler::Engine::Fused)
@@ -97,7 +118,25 @@ perf::Workload workload_of(const compiler::Program& program, std::int64_t batch,
     d.events.cells_programmed = op.cells_programmed;  // once, not per sample
     d.crossbars = op.placement.crossbars;
     d.output_bits = op.output_elements * program.activation_bits * batch;
-    d.whole_sequence = op.op == model::OpType::DataMatMul;
+    d.tile = op.placement.first_tile;
+    if (op.placement.crossbars > 0) waited = false;
+    // Q·Kᵀ needs every key row. softmax·V reads V, which a weight matmul before Q·Kᵀ completed, and
+    // row i of the probabilities: it streams.
+    d.whole_sequence = op.op == model::OpType::DataMatMul && !waited;
+    if (d.whole_sequence) waited = true;
+    // A lookup searches every array of its program's copy; the busiest program's copies set the time.
+    const auto demand = compiler::race_demand(op, race_shape);
+    if (!demand.empty()) {
+      d.events.race_1var_lookups = d.events.race_2var_lookups = 0;
+      double per_copy = 0;
+      for (std::size_t k = 0; k < demand.size(); ++k) {
+        const std::uint64_t searches = demand[k].lookups * static_cast<std::uint64_t>(demand[k].arrays) * b;
+        (demand[k].two_var ? d.events.race_2var_lookups : d.events.race_1var_lookups) += searches;
+        const int copies = k < op.placement.race_replicas.size() ? op.placement.race_replicas[k] : 1;
+        per_copy = std::max(per_copy, static_cast<double>(demand[k].lookups * b) / copies);
+      }
+      d.race_lookups = static_cast<std::int64_t>(std::ceil(per_copy));
+    }
     w.ops.push_back(std::move(d));
   }
   return w;
@@ -110,10 +149,13 @@ CostStudy::CostStudy(std::string model, Options options, model::DataPaths paths)
                                      .overrides = {},
                                      .calibration_samples = options.calibration_samples,
                                      .threads = options.threads,
-                                     .sequence_length = options.sequence_length},
+                                     .sequence_length = options.sequence_length,
+                                     .calibration_data = options.calibration_data,
+                                     .dims = options.dims,
+                                     .progress = options.progress},
                                     paths)),
       gpu_precision_(options.gpu_precision),
-      tokens_(model::graph_statistics(model_.graph, model_.shape_only ? model_.sequence_length : 128).tokens) {}
+      tokens_(model::graph_statistics(model_.graph, model_.sequence_length).tokens) {}
 
 Ppa CostStudy::header(const perf::ArchSpec& spec, std::int64_t batch) const {
   Ppa r;
@@ -132,8 +174,9 @@ Ppa CostStudy::estimate(const std::string& arch, const std::vector<std::string>&
   const perf::ArchSpec spec = perf::load_arch(perf::arch_path(arch), overrides);
   if (spec.kind == perf::ArchKind::Gpu) {
     if (batch < 1) throw Error(ErrorKind::InvalidArgument, fmt::format("batch must be at least 1, got {}", batch));
-    const perf::GpuEstimate g = perf::estimate_gpu(model_.graph, spec, {tokens_, batch, gpu_precision_, true});
+    const perf::GpuEstimate g = perf::estimate_gpu(model_.graph, spec, {.sequence_length = tokens_, .batch = batch, .precision = gpu_precision_});
     Ppa r = header(spec, batch);
+    r.mode = fmt::format("{} {}", perf::to_string(g.software), perf::to_string(gpu_precision_));
     r.latency = g.latency;
     r.throughput = g.latency > 0 ? static_cast<double>(batch) / g.latency : 0;
     r.energy = g.energy / static_cast<double>(batch);
@@ -144,6 +187,7 @@ Ppa CostStudy::estimate(const std::string& arch, const std::vector<std::string>&
     for (const perf::GpuOpCost& op : g.ops)
       if (op.time > 0) r.by_op.push_back({op.node, model::to_string(op.op), -1, op.time, 0.0, op.bound});
     r.assumptions = g.assumptions;
+    r.notes = g.notes;
     return r;
   }
   return estimate(compile(spec), spec, batch);
@@ -166,8 +210,29 @@ Ppa CostStudy::estimate(const compiler::Program& program, const perf::ArchSpec& 
   for (const auto& op : p.ops) r.by_op.push_back({op.name, op.kind, op.stage, op.time, op.energy, op.bottleneck});
   r.stages = p.stages;
   r.assumptions = p.assumptions;
-  r.assumptions.push_back("calibration: " + r.calibration);
-  r.assumptions.push_back(fmt::format("batch = {}, tokens per sample = {}", batch, tokens_));
+  // The mapping keys that decide what the compiler places and how many events it counts.
+  // Left out: engines whose alternative needs units the design lacks (a digital function needs
+  // SFUs), fusion when nothing could fuse, and the nominal range, which sizes programs without
+  // changing the arrays they occupy.
+  std::vector<std::string> mapping = {"mapping.activation_bits", "mapping.weight_encoding", "mapping.weight_sign",
+                                      "mapping.scale_fold"};
+  // Analog slicing keeps a weight's magnitude in one cell: fewer weight bits change nothing, more
+  // do not fit.
+  if (program.config_value("mapping.weight_encoding") != "analog-slice") mapping.push_back("mapping.weight_bits");
+  if (spec.imc.readout == perf::Readout::Acam || spec.imc.race_units > 0) mapping.push_back("mapping.acam_encoding");
+  if (spec.imc.sfus > 0) mapping.insert(mapping.end(), {"mapping.function", "mapping.softmax", "mapping.layernorm"});
+  if (spec.imc.vector_units > 0 || spec.imc.race_units > 0) mapping.push_back("mapping.data_matmul");
+  if (std::any_of(program.ops.begin(), program.ops.end(), [](const auto& op) { return op.engine == compiler::Engine::Fused; }))
+    mapping.push_back("mapping.fuse");
+  if (spec.imc.race_units > 0) mapping.push_back("mapping.race_replication");
+  if (program.calibration.samples > 0) {
+    mapping.push_back("mapping.calibration");
+    if (program.calibration.method == "percentile") mapping.push_back("mapping.percentile");
+  }
+  for (perf::Assumption& a : perf::assumptions_of(spec, mapping)) r.assumptions.push_back(std::move(a));
+  r.notes = p.notes;
+  r.notes.push_back("calibration: " + r.calibration);
+  r.notes.push_back(fmt::format("batch = {}, tokens per sample = {}", batch, tokens_));
   return r;
 }
 
@@ -194,6 +259,7 @@ nlohmann::json to_json(const Ppa& r) {
           {"arch", r.arch},
           {"arch_path", r.arch_path},
           {"kind", r.kind},
+          {"gpu_mode", r.mode},
           {"batch", r.batch},
           {"tokens", r.tokens},
           {"latency_s", r.latency},
@@ -206,12 +272,14 @@ nlohmann::json to_json(const Ppa& r) {
           {"programming_energy_j", r.programming_energy},
           {"calibration", r.calibration},
           {"breakdown", {{"by_component", components}, {"by_layer", layers}, {"by_op", ops}, {"stages", stages}}},
-          {"assumptions", r.assumptions}};
+          {"assumptions", assumptions_json(r.assumptions)},
+          {"notes", r.notes}};
 }
 
 std::string to_text(const Ppa& r) {
   std::string s;
-  s += fmt::format("{} on {} ({}), batch {}, {} tokens per sample\n", r.model, r.arch, r.arch_path, r.batch, r.tokens);
+  s += fmt::format("{} on {}{} ({}), batch {}, {} tokens per sample\n", r.model, r.arch,
+                   r.mode.empty() ? "" : " [" + r.mode + "]", r.arch_path, r.batch, r.tokens);
   s += fmt::format("latency      {} per batch ({} per token)\n", seconds(r.latency),
                    seconds(r.latency / static_cast<double>(std::max<std::int64_t>(r.tokens, 1))));
   s += fmt::format("throughput   {:.4g} inferences/s{}\n", r.throughput, r.kind == "imc" ? " (layer-pipelined)" : "");
@@ -244,8 +312,10 @@ std::string to_text(const Ppa& r) {
     s += fmt::format("\n{} pipeline stages; slowest: stage {} ({}, {}, bottleneck {})\n", r.stages.size(),
                      slowest - r.stages.begin(), slowest->ops.front(), seconds(slowest->time), slowest->bottleneck);
   }
-  s += "\nassumptions\n";
-  for (const auto& a : r.assumptions) s += "  " + a + "\n";
+  s += "\nassumptions (keys the figures depend on)\n";
+  for (const auto& a : r.assumptions) s += fmt::format("  {} = {} ({})\n", a.key, a.value, a.source);
+  s += "\nmodel\n";
+  for (const auto& n : r.notes) s += "  " + n + "\n";
   return s;
 }
 
@@ -280,15 +350,15 @@ std::string comparison_text(const std::vector<Ppa>& results) {
       "design over {} (> 1: {} is better)\n\n",
       ref.model, ref.batch, ref.tokens, ref.arch, ref.arch);
   s += fmt::format(
-      "{:<15} {:>5} {:>11} {:>13} {:>11} {:>9} {:>11} {:>8} "
+      "{:<20} {:>5} {:>11} {:>13} {:>11} {:>9} {:>11} {:>8} "
       "{:>11} {:>11} {:>11}\n",
       "arch", "kind", "latency", "throughput/s", "energy/inf", "power W", "area mm²", "chips", "speed-up", "thr. gain",
       "energy");
   for (const Ppa& r : results)
     s += fmt::format(
-        "{:<15} {:>5} {:>11} {:>13.4g} {:>11} {:>9.4g} {:>11.4g} {:>8} {:>11} "
+        "{:<20} {:>5} {:>11} {:>13.4g} {:>11} {:>9.4g} {:>11.4g} {:>8} {:>11} "
         "{:>11} {:>11}\n",
-        r.arch, r.kind, seconds(r.latency), r.throughput, joules(r.energy), r.power, r.area * 1e6, r.chips,
+        r.mode.empty() ? r.arch : r.arch + " [" + r.mode + "]", r.kind, seconds(r.latency), r.throughput, joules(r.energy), r.power, r.area * 1e6, r.chips,
         ratio(r.latency / ref.latency), ratio(ref.throughput / r.throughput), ratio(r.energy / ref.energy));
   return s;
 }

@@ -2,13 +2,12 @@
 // fast path that does each (row block, bit plane, readout group) as one GEMM and draws per-read
 // noise per column from its exact variance (a second GEMM of squared inputs with per-cell
 // variances).
-#include <cblas.h>
-
 #include <algorithm>
 #include <cmath>
 
 #include "raceit/acam/functions.hpp"
 #include "raceit/core/error.hpp"
+#include "raceit/core/gemm.hpp"
 #include "raceit/core/parallel.hpp"
 #include "raceit/core/rng.hpp"
 #include "raceit/xbar/crossbar.hpp"
@@ -97,6 +96,48 @@ inline double convert_output(const ProgrammedCrossbar& x, const double* coeffici
     sum += coefficient[g] * std::clamp(code, lo, hi);
   }
   return sum * s.step;
+}
+
+// Scratch of one thread for convert_acam_columns().
+struct ColumnScratch {
+  std::vector<std::uint32_t> codes;  // [g][row]
+};
+
+// The Compute-ACAM readout of one GEMM block y (row p·batch + b, column jj·G + g) of the outputs
+// j0 + jj, column by column: every value of a conversion column goes through its one
+// realisation in turn, then each output sums its groups and planes exactly as convert_output()
+// and the per-output loop do, so the result is the same bit for bit. The peak tally (used by
+// calibration) is one pass over the block.
+void convert_acam_columns(const ProgrammedCrossbar& x, const std::vector<float>& y, int rows, int nj, int j0, int rb,
+                          int batch, const std::vector<double>& plane_weight, std::vector<double>& acc, ReadoutTally& tally,
+                          ColumnScratch& scratch) {
+  const int G = static_cast<int>(x.groups.size()), ncols = nj * G, out = x.out, P = static_cast<int>(plane_weight.size());
+  const ReadoutScale& s = x.scale;
+  const double inv_step = 1.0 / s.step, lo = static_cast<double>(s.cmin);
+  float peak = 0;
+  for (std::size_t k = 0; k < static_cast<std::size_t>(rows) * ncols; ++k) peak = std::max(peak, std::abs(y[k]));
+  tally.peak = std::max(tally.peak, static_cast<double>(peak));
+  const std::size_t pool = x.readout_acams.size();
+  scratch.codes.resize(static_cast<std::size_t>(G) * rows);
+  std::vector<const acam::FrozenAcam*> acams(G);
+  for (int jj = 0; jj < nj; ++jj) {
+    const std::size_t column = (static_cast<std::size_t>(rb) * out + j0 + jj) * G;
+    for (int g = 0; g < G; ++g) acams[g] = &x.readout_acams[(column + g) % pool];
+    const float* block = y.data() + static_cast<std::size_t>(jj) * G;
+    for (int r = 0; r < rows; ++r)
+      for (int g = 0; g < G; ++g)
+        scratch.codes[static_cast<std::size_t>(g) * rows + r] =
+            acams[g]->lookup(block[static_cast<std::size_t>(r) * ncols + g] * inv_step - lo);
+    const double* coefficient = x.coefficient.data() + column;
+    for (int p = 0; p < P; ++p)
+      for (int b = 0; b < batch; ++b) {
+        const std::size_t row = static_cast<std::size_t>(p) * batch + b;
+        double sum = 0;
+        for (int g = 0; g < G; ++g)
+          sum += coefficient[g] * (static_cast<double>(scratch.codes[static_cast<std::size_t>(g) * rows + row]) + lo);
+        acc[static_cast<std::size_t>(b) * out + j0 + jj] += plane_weight[p] * (sum * s.step);
+      }
+  }
 }
 
 }  // namespace
@@ -218,17 +259,18 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
     constexpr int kChunk = 128;
     const int chunks = (out + kChunk - 1) / kChunk;
     std::vector<ReadoutTally> tally_per_chunk(chunks);
-    openblas_set_num_threads(1);
     Matrix squares;
     if (per_read && c.inputs == InputScheme::MultiLevel) {
       squares = planes.value;
       for (float& v : squares.data) v *= v;
     }
     const bool adc_only = !per_read && c.readout == ReadoutKind::Adc;
+    const bool acam_columns = !per_read && c.readout == ReadoutKind::Acam && fused.acams.empty();
     const Matrix& square_planes = per_read && c.inputs == InputScheme::MultiLevel ? squares : planes.value;
     parallel_for(chunks, threads, [&](std::size_t c0, std::size_t c1) {
       std::vector<float> y, v;
       std::vector<double> u(G);
+      ColumnScratch scratch;
       for (std::size_t ch = c0; ch < c1; ++ch) {
         const int j0 = static_cast<int>(ch) * kChunk, nj = std::min(out, j0 + kChunk) - j0, ncols = nj * G;
         y.resize(static_cast<std::size_t>(rows) * ncols);
@@ -236,11 +278,15 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
         for (int rb = 0; rb < x.layout.row_blocks; ++rb) {
           const int i0 = rb * R, kb = std::min(in, i0 + R) - i0;
           const std::size_t w_offset = static_cast<std::size_t>(i0) * out * G + static_cast<std::size_t>(j0) * G;
-          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, ncols, kb, 1.0f, planes.value.data.data() + i0, in,
-                      x.level.data.data() + w_offset, out * G, 0.0f, y.data(), ncols);
+          sgemm(rows, ncols, kb, {.a = planes.value.data.data() + i0, .lda = in, .b = x.level.data.data() + w_offset,
+                                  .ldb = static_cast<std::int64_t>(out) * G, .c = y.data(), .ldc = ncols});
           if (per_read)  // bit planes are 0/1: their own squares
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, ncols, kb, 1.0f, square_planes.data.data() + i0, in,
-                        x.read_variance.data.data() + w_offset, out * G, 0.0f, v.data(), ncols);
+            sgemm(rows, ncols, kb, {.a = square_planes.data.data() + i0, .lda = in, .b = x.read_variance.data.data() + w_offset,
+                                    .ldb = static_cast<std::int64_t>(out) * G, .c = v.data(), .ldc = ncols});
+          if (acam_columns) {
+            convert_acam_columns(x, y, rows, nj, j0, rb, batch, planes.weight, acc, tally_per_chunk[ch], scratch);
+            continue;
+          }
           for (int p = 0; p < P; ++p) {
             if (adc_only) {  // the common case, as one tight loop over the chunk's outputs per vector
               const double* coefficient = x.coefficient.data() + (static_cast<std::size_t>(rb) * out + j0) * G;
@@ -255,8 +301,8 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
               }
               continue;
             }
-            // Output by output, every vector in turn: the output's Compute-ACAM realisations stay in
-            // cache. Each output still sums its conversions in (row block, plane, group) order.
+            // Per-read noise or a fused readout: output by output, every vector in turn. Each
+            // output still sums its conversions in (row block, plane, group) order.
             for (int jj = 0; jj < nj; ++jj)
               for (int b = 0; b < batch; ++b) {
                 const std::size_t k0 = static_cast<std::size_t>(p * batch + b) * ncols + static_cast<std::size_t>(jj) * G;

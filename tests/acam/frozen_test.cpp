@@ -49,6 +49,14 @@ TEST(FrozenAcam, BreakpointLookupEqualsBruteForceScan) {
       for (double x : {std::nextafter(b, -1e9), b, std::nextafter(b, 1e9)})
         ASSERT_EQ(frozen.lookup(x), brute_force(p, cells, x)) << "x = " << x;
     for (std::uint32_t i = 0; i < 256; ++i) ASSERT_EQ(frozen.lookup(i), brute_force(p, cells, i));
+    // At the edges of the direct table's cells (1/16 of a code) and far outside it; lookup()
+    // answers from the table there, search() by bisection: both equal the definition.
+    for (double x = -4.0; x < 260.0; x += 1.0 / 16)
+      for (double y : {std::nextafter(x, -1e9), x, std::nextafter(x, 1e9)}) {
+        ASSERT_EQ(frozen.lookup(y), brute_force(p, cells, y)) << "x = " << y;
+        ASSERT_EQ(frozen.search(y), brute_force(p, cells, y)) << "x = " << y;
+      }
+    for (double x : {-1e9, -300.0, 1e4, 1e9}) ASSERT_EQ(frozen.lookup(x), brute_force(p, cells, x));
   }
 }
 

@@ -84,8 +84,8 @@ check compile-set-bad-choice 2 "--set: key 'mapping.softmax': 'bogus' is not one
 check compile-set-bad-dac 2 "--set: key 'crossbar.dac_bits'" -- \
   "$RACEIT" compile --model vit-digits --set crossbar.dac_bits=4 -o "$TMP/bad.json"
 check compile-gpu 2 "'h100' is a GPU architecture" -- "$RACEIT" compile --model vit-digits --arch h100 -o "$TMP/bad.json"
-check compile-no-data 2 "give the data set to calibrate on" -- \
-  "$RACEIT" compile --model models/vit-digits/model.onnx -o "$TMP/bad.json"
+check compile-no-data 0 "no calibration data: nominal ranges" -- \
+  "$RACEIT" compile --model models/vit-digits/model.onnx -o "$TMP/nominal.json"
 check compile-digital-softmax 0 "wrote" -- \
   "$RACEIT" compile --model vit-digits --set mapping.softmax=digital --set mapping.data_matmul=crossbar-write \
   --calibration 4 -o "$TMP/digital.json"
@@ -165,6 +165,78 @@ for delay in 0.2 0.5 1.0 1.5; do
   sleep "$delay"; kill -9 $! 2>/dev/null; wait $! 2>/dev/null
   check "compile-killed-after-${delay}s" 0 "acam|digital" -- "$RACEIT" show "$TMP/killed.json"
 done
+# Your own model and data (README "Your own model and data"): the committed examples of
+# tools/export_examples.py, costed without data and evaluated on their .npy files.
+EC=models/encoder-classifier
+LM=models/tiny-lm
+for onnx in models/*/model.onnx; do
+  check "ppa-no-data-$onnx" 0 "energy per inference" -- "$RACEIT" ppa --model "$onnx" --arch raceit --calibration 4
+  check "compare-no-data-$onnx" 0 "h100" -- "$RACEIT" compare --model "$onnx" --archs raceit,isaac,h100 --calibration 4
+done
+check ppa-nominal-says-so 0 "nominal" -- "$RACEIT" ppa --model $LM/model.onnx --arch raceit --dim seq=8
+check ppa-dim-unknown 2 "no input dimension of that name \(named: batch, seq\)" -- \
+  "$RACEIT" ppa --model $LM/model.onnx --dim length=8
+check ppa-dim-malformed 2 "expected NAME=VALUE" -- "$RACEIT" ppa --model $LM/model.onnx --dim seq
+check ppa-user-data 0 "calibration .*4 given samples of $LM/ids.npy" -- \
+  "$RACEIT" ppa --model $LM/model.onnx --data $LM/ids.npy --calibration 4 --arch isaac
+check info-model-option 0 "input +values: float32\[\?, \?, 8\]" -- "$RACEIT" info --model $EC/model.onnx
+check compile-user-spec 0 "calibrated on 16 given samples of $EC/data.yaml" -- \
+  "$RACEIT" compile --model $EC/model.onnx --data $EC/data.yaml --calibration 16 -o "$TMP/ec.json"
+check infer-program-folder 0 "wrote logits float32\[64, 2\] to $TMP/ec-out/logits.npy" -- \
+  "$RACEIT" infer --program "$TMP/ec.json" --input values=$EC/values.npy --input mask=$EC/mask.npy \
+  --output "$TMP/ec-out/" --mode frozen --seed 3
+check infer-program-two-inputs 2 "give each as --input NAME=FILE.npy" -- \
+  "$RACEIT" infer --program "$TMP/ec.json" --input $EC/values.npy --output "$TMP/x.npy"
+check infer-program-wrong-shape 2 "graph input 'mask' expects float32\[\?, \?\]" -- \
+  "$RACEIT" infer --program "$TMP/ec.json" --input values=$EC/values.npy --input mask=$EC/values.npy --output "$TMP/x.npy"
+check eval-user-spec 0 "accuracy +fp32 [01]\.[0-9]+ +ideal" -- \
+  "$RACEIT" eval --program "$TMP/ec.json" --data $EC/data.yaml --mode frozen --seeds 2
+"$RACEIT" eval --model $EC/model.onnx --data $EC/data.yaml --calibration 16 --mode frozen --json --limit 16 \
+  >"$TMP/ec-eval.json" 2>"$TMP/ec-eval.err"
+for key in fidelity nmse snr_db cosine top1_agreement accuracy_mean; do
+  check "eval-user-key-$key" 0 "\"$key\"" -- cat "$TMP/ec-eval.json"
+done
+check eval-user-json-clean 0 "" -- python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$TMP/ec-eval.json"
+check eval-user-npy-labels 0 "accuracy +fp32" -- \
+  "$RACEIT" eval --model $LM/model.onnx --data $LM/ids.npy --labels $LM/ids.npy --calibration 8 --mode ideal --limit 8
+check eval-user-npy-no-labels 0 "fidelity of every output" -- \
+  "$RACEIT" eval --model $LM/model.onnx --data $LM/ids.npy --calibration 8 --mode ideal --limit 8
+check eval-lm-perplexity 0 '"perplexity_std"' -- \
+  "$RACEIT" eval --model $LM/model.onnx --data $LM/ids.npy --task lm --calibration 8 --mode frozen --seeds 2 --limit 8 --json
+check eval-lm-not-a-lm 2 "needs logits \[N, T, vocabulary\]" -- \
+  "$RACEIT" eval --model $EC/model.onnx --data $EC/data.yaml --task lm --calibration 4
+check eval-program-other-path 0 "accuracy" -- \
+  "$RACEIT" eval --model ./$EC/../encoder-classifier/model.onnx --program "$TMP/ec.json" --data $EC/data.yaml --mode ideal
+check eval-labels-for-data-set 2 "has its own labels" -- \
+  "$RACEIT" eval --model vit-digits --data digits --labels $EC/labels.npy --fp32
+check eval-fp32-user-labels 0 "accuracy" -- "$RACEIT" eval --model $EC/model.onnx --data $EC/data.yaml --fp32
+check eval-help-lists-data 0 "fashion-mnist +Fashion-MNIST" -- "$RACEIT" eval --help
+
+# The README's commands of "Your own model and data", as shown there.
+check readme-compare-lm 0 "h100 +gpu" -- "$RACEIT" compare --model $LM/model.onnx --dim seq=16
+check readme-eval-lm 0 "perplexity +fp32 2\.6892 +ideal [0-9.]+ +frozen [0-9.]+ ± " -- \
+  "$RACEIT" eval --model $LM/model.onnx --data $LM/ids.npy --task lm --mode frozen --seeds 3
+check readme-eval-spec 0 "accuracy +fp32 0\.9219 +ideal [0-9.]+ +frozen [0-9.]+ ± " -- \
+  "$RACEIT" eval --model $EC/model.onnx --data $EC/data.yaml --mode frozen --seeds 3
+check readme-compile 0 "calibrated on 64 given samples of $EC/data.yaml" -- \
+  "$RACEIT" compile --model $EC/model.onnx --data $EC/data.yaml -o "$TMP/ec64.json"
+check readme-infer 0 "wrote logits float32\[64, 2\] to $TMP/readme/logits.npy" -- \
+  "$RACEIT" infer --program "$TMP/ec64.json" --input values=$EC/values.npy --input mask=$EC/mask.npy --output "$TMP/readme/" \
+  --mode frozen --seed 1
+check infer-output-folder-is-a-file 2 "cannot create the output folder" -- \
+  "$RACEIT" infer --program "$TMP/ec64.json" --input values=$EC/values.npy --input mask=$EC/mask.npy --output "$TMP/ec64.json/"
+# Sweeps, reports, sensitivity (docs/sweep.md).
+printf 'model: bert-base\naxes:\n  crossbar.rows: [64, 12x]\n' >"$TMP/badsweep.yaml"
+printf 'model: bert-base\naxes:\n  tile.race_units: [1, 2]\n' >"$TMP/sweep.yaml"
+check sweep-bad-value 2 "badsweep.yaml:3: .*crossbar.rows" -- "$RACEIT" sweep "$TMP/badsweep.yaml" --store "$TMP/bad.db"
+check sweep-missing-spec 2 "nope.yaml" -- "$RACEIT" sweep "$TMP/nope.yaml"
+check sweep-jobs 0 "2 points, 0 already in the store, 2 run now" -- "$RACEIT" sweep "$TMP/sweep.yaml" --store "$TMP/s.db" --jobs 2
+check sweep-resume 0 "2 already in the store, 0 run now" -- "$RACEIT" sweep "$TMP/sweep.yaml" --store "$TMP/s.db"
+check report-text 0 "tile.race_units +status" -- "$RACEIT" report "$TMP/s.db"
+check report-csv 0 "wrote" -- "$RACEIT" report "$TMP/s.db" --csv "$TMP/s.csv"
+check report-not-a-store 2 "not a sweep store" -- "$RACEIT" report "$TMP/bad.yaml"
+check sensitivity-json 0 '"speedup_vs"' -- "$RACEIT" sensitivity --model bert-base --vs h100 --vary crossbar.rows=64 --json
+check sensitivity-unknown-key 2 "crossbar.rowz" -- "$RACEIT" sensitivity --model bert-base --vary crossbar.rowz=64
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

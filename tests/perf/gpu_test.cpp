@@ -31,28 +31,57 @@ model::Graph tiny_graph() {
 }
 }  // namespace
 
-// Hand-derived roofline, batch 2, INT8, on the h100 preset.
+// Hand-derived roofline, batch 2, INT8, on the h100 preset, in each software mode.
 TEST(GpuRoofline, HandDerivedKernels) {
-  const ArchSpec h100 = load_arch(arch_path("h100"));
+  const ArchSpec graph = load_arch(arch_path("h100"));
   GpuOptions o;
   o.batch = 2;
-  const GpuEstimate e = estimate_gpu(tiny_graph(), h100, o);
-  ASSERT_EQ(e.ops.size(), 3u);
-  EXPECT_EQ(e.kernels, 2);
-  EXPECT_DOUBLE_EQ(e.ops[0].ops, 2.0 * 2 * 32 * 64 + 8.0 * 2 * 32);  // matmul + fused GELU
-  EXPECT_DOUBLE_EQ(e.ops[0].bytes, 2 * 64 + 2 * 32 + 64 * 32);
-  EXPECT_EQ(e.ops[1].bound, "fused");
-  EXPECT_DOUBLE_EQ(e.ops[2].ops, 5.0 * 2 * 32);
-  EXPECT_DOUBLE_EQ(e.ops[2].bytes, 2 * 32 + 2 * 32);
-  const GpuSpec& g = h100.gpu;
+  const GpuSpec& g = graph.gpu;
   const double peak = g.peak_int8 * g.compute_efficiency, bw = g.memory_bandwidth * g.bandwidth_efficiency;
-  const double expected = std::max(e.ops[0].ops / peak, e.ops[0].bytes / bw) + std::max(e.ops[2].ops / peak, e.ops[2].bytes / bw) +
-                          2 * g.kernel_launch;
-  EXPECT_DOUBLE_EQ(e.latency, expected);
-  EXPECT_EQ(e.ops[0].bound, "launch");  // tiny kernels at batch 2 are all launch overhead
-  EXPECT_DOUBLE_EQ(e.energy, e.latency * g.power_fraction * g.tdp);
-  o.fuse_elementwise = false;
-  EXPECT_EQ(estimate_gpu(tiny_graph(), h100, o).kernels, 3);
+  const auto busy = [&](double ops, double bytes) { return std::max(ops / peak, bytes / bw); };
+  const double mm = busy(2.0 * 2 * 32 * 64, 2 * 64 + 2 * 32 + 64 * 32), act = busy(8.0 * 2 * 32, 2 * 32 + 2 * 32),
+               sm = busy(5.0 * 2 * 32, 2 * 32 + 2 * 32);
+
+  // graph: three kernels, one gap each; energy = idle over the latency + dynamic over the busy time.
+  const GpuEstimate e = estimate_gpu(tiny_graph(), graph, o);
+  ASSERT_EQ(e.ops.size(), 3u);
+  EXPECT_EQ(e.kernels, 3);
+  EXPECT_EQ(e.software, GpuSoftware::Graph);
+  EXPECT_DOUBLE_EQ(e.ops[0].bytes, 2 * 64 + 2 * 32 + 64 * 32);
+  EXPECT_NEAR(e.busy, mm + act + sm, 1e-18);
+  EXPECT_NEAR(e.latency, mm + act + sm + 3 * g.launch_graph, 1e-15);
+  EXPECT_EQ(e.ops[0].bound, "launch");  // tiny kernels at batch 2 are all overhead
+  EXPECT_NEAR(e.energy, g.idle_power * e.latency + g.dynamic_power * e.busy, 1e-15);
+
+  // fused: GELU joins the matmul's kernel.
+  const GpuEstimate fused = estimate_gpu(tiny_graph(), load_arch(arch_path("h100"), {"gpu.software=fused"}), o);
+  EXPECT_EQ(fused.kernels, 2);
+  EXPECT_EQ(fused.ops[1].bound, "fused");
+  EXPECT_DOUBLE_EQ(fused.ops[0].ops, 2.0 * 2 * 32 * 64 + 8.0 * 2 * 32);
+  EXPECT_NEAR(fused.latency, busy(fused.ops[0].ops, fused.ops[0].bytes) + sm + 2 * g.launch_fused, 1e-15);
+
+  // eager: the CPU's launches bound it.
+  const GpuEstimate eager = estimate_gpu(tiny_graph(), load_arch(arch_path("h100"), {"gpu.software=eager"}), o);
+  EXPECT_EQ(eager.kernels, 3);
+  EXPECT_NEAR(eager.latency, 3 * g.launch_eager, 1e-15);
+  EXPECT_NEAR(eager.energy, g.idle_power * eager.latency + g.dynamic_power * (mm + act + sm), 1e-15);
+}
+
+// Fused attention: Q·Kᵀ, its scale, softmax and ·V are one kernel in every mode; the scores never
+// reach memory.
+TEST(GpuRoofline, AttentionIsOneKernel) {
+  const model::Graph bert = model::build_architecture(model::architecture_config("bert-base"));
+  for (const char* software : {"graph", "eager", "fused"}) {
+    const GpuEstimate e = estimate_gpu(bert, load_arch(arch_path("h100"), {std::string("gpu.software=") + software}));
+    const auto scores = std::find_if(e.ops.begin(), e.ops.end(), [](const GpuOpCost& c) { return c.node == "layer0.attn.scores"; });
+    ASSERT_NE(scores, e.ops.end());
+    EXPECT_TRUE(scores->kernel) << software;
+    for (const char* part : {"layer0.attn.scaled", "layer0.attn.probs", "layer0.attn.context"}) {
+      const auto it = std::find_if(e.ops.begin(), e.ops.end(), [&](const GpuOpCost& c) { return c.node == part; });
+      ASSERT_NE(it, e.ops.end()) << part;
+      EXPECT_EQ(it->bound, "fused") << software << " " << part;
+    }
+  }
 }
 
 // BERT-base at 128 tokens: its weight matmuls are compute- or memory-bound, not launch-bound,
@@ -67,6 +96,7 @@ TEST(GpuRoofline, BertBaseRegimes) {
   EXPECT_EQ(one.kernels, many.kernels);
   EXPECT_GT(one.kernels, 12 * 5);
   EXPECT_LT(many.latency / 256, one.latency);  // batching amortises launches
+  EXPECT_GT(many.power, one.power);             // and keeps the GPU busier
   const auto launch_bound = std::count_if(one.ops.begin(), one.ops.end(), [](const GpuOpCost& c) { return c.bound == "launch"; });
   EXPECT_GT(launch_bound, one.kernels / 2);
   EXPECT_THROW(estimate_gpu(bert, load_arch(arch_path("raceit")), o), Error);

@@ -4,6 +4,8 @@
 
 #include "raceit/core/error.hpp"
 
+#include <algorithm>
+
 namespace raceit::perf {
 
 namespace {
@@ -19,23 +21,25 @@ OpDemand weight_op(const std::string& name, std::int64_t crossbars, std::uint64_
   op.output_bits = 768 * 8;
   return op;
 }
-OpDemand function_op(const std::string& name, std::uint64_t lookups) {
+// `lookups` array searches, `per_copy` of them on its busiest program copy.
+OpDemand function_op(const std::string& name, std::uint64_t lookups, std::int64_t per_copy = 1) {
   OpDemand op;
   op.name = name;
   op.kind = "acam-function";
   op.events.race_1var_lookups = lookups;
+  op.race_lookups = per_copy;
   return op;
 }
 }  // namespace
 
-// Hand-derived from the raceit preset: 24576 crossbars at 100 ns per read, 1024 RACE arrays at
-// 1 ns per lookup.
-constexpr double kRead = 100e-9, kLookup = 1e-9;
+// Hand-derived from the raceit preset: 24576 crossbars, a read lasting 128 columns / 2 Compute-ACAM
+// converters × 1 ns = 64 ns; RACE arrays at 1 ns per lookup.
+constexpr double kRead = 64e-9, kLookup = 1e-9;
 
-// One stage on a quarter of the chip: its crossbars are tied to it (busy time × 4), the RACE
-// arrays are pooled (the whole chip's); with one segment the rows stream, so the sample's latency
-// is one row through each operator plus 127 rows at the slowest.
-TEST(Pipeline, TiedResourcesOnTheStageShareAndPooledOnTheChip) {
+// One stage on a quarter of the chip: its crossbars are tied to it (busy time × 4); each function
+// works on its own RACE arrays (its lookups per copy × 1 ns); with one segment the rows stream, so
+// the sample's latency is one row through each operator plus 127 rows at the slowest.
+TEST(Pipeline, TiedResourcesOnTheStageShareAndRaceArraysPerOperator) {
   const ArchSpec spec = load_arch(arch_path("raceit"));
   const ResolvedArch arch = resolve(spec);
   ASSERT_EQ(arch.crossbars, 24576);
@@ -46,21 +50,21 @@ TEST(Pipeline, TiedResourcesOnTheStageShareAndPooledOnTheChip) {
   fc.crossbars = arch.crossbars / 4;
   fc.events.array_reads = 6144 * 128;  // every quarter-chip array read once per row
   fc.events.cells_programmed = 1000;
-  Workload w{"toy", 1, 128, {function_op("pre", 1024 * 50), fc, function_op("act", 1024 * 500)}};
+  Workload w{"toy", 1, 128, {function_op("pre", 1024 * 50, 200), fc, function_op("act", 1024 * 500, 5000)}};
   const PerfReport r = evaluate_pipeline(w, spec);
   ASSERT_EQ(r.stages.size(), 1u);  // the leading function joins the first stage
   EXPECT_EQ(r.stages[0].ops.size(), 3u);
   EXPECT_EQ(r.chips, 1);
   EXPECT_EQ(r.segments, 1);
-  const double crossbar = 128 * kRead;     // 6144·128 reads over 6144 arrays
-  const double race = 550 * kLookup;       // 1024·550 lookups over 1024 arrays
+  const double crossbar = 128 * kRead;  // 6144·128 reads over 6144 arrays
   EXPECT_NEAR(r.stages[0].time, crossbar, 1e-15);
   EXPECT_EQ(r.stages[0].bottleneck, "crossbar");
   EXPECT_NEAR(r.throughput, 1 / crossbar, 1e-6 / crossbar);
-  // Both functions take the segment's pooled RACE time; fc its crossbar time.
-  EXPECT_NEAR(r.ops[0].time, race, 1e-15);
+  // Each function takes its own RACE time; fc its crossbar time.
+  EXPECT_NEAR(r.ops[0].time, 200 * kLookup, 1e-15);
   EXPECT_NEAR(r.ops[1].time, crossbar, 1e-15);
-  EXPECT_NEAR(r.latency, (2 * race + crossbar) / 128 + 127 * crossbar / 128, 1e-15);
+  EXPECT_NEAR(r.ops[2].time, 5000 * kLookup, 1e-15);
+  EXPECT_NEAR(r.latency, (200 * kLookup + crossbar + 5000 * kLookup) / 128 + 127 * crossbar / 128, 1e-15);
   EventCounts all;
   for (const auto& op : w.ops) all += op.events;
   all.cells_programmed = 0;
@@ -92,6 +96,7 @@ TEST(Pipeline, WholeSequenceOperatorsSplitSegmentsAndBatchesAddIntervals) {
   for (std::int64_t batch : {1, 3}) {
     const auto rows = tokens * static_cast<std::uint64_t>(batch);
     scores.events.race_2var_lookups = 1024 * 20000 * static_cast<std::uint64_t>(batch);
+    scores.race_lookups = 20000 * batch;
     Workload w{"attention", batch, static_cast<std::int64_t>(tokens), {weight("k", rows), scores, weight("out", rows)}};
     const PerfReport r = evaluate_pipeline(w, spec);
     ASSERT_EQ(r.stages.size(), 2u);
@@ -108,6 +113,49 @@ TEST(Pipeline, WholeSequenceOperatorsSplitSegmentsAndBatchesAddIntervals) {
     EXPECT_NEAR(r.sample_latency, segment1 + segment2, 1e-15);
     EXPECT_NEAR(r.latency, r.sample_latency + (b - 1) / r.throughput, 1e-15);
   }
+}
+
+// Pooled work fills the pipeline once: each operator's own adds set its row time; the segment's
+// adds together bound the row interval.
+TEST(Pipeline, PooledWorkCountsOncePerOperator) {
+  const ArchSpec spec = load_arch(arch_path("raceit"));
+  const ResolvedArch arch = resolve(spec);
+  const double adders = static_cast<double>(arch.find("adder")->instances);  // 256 tiles × 8
+  OpDemand fc = weight_op("fc", 96, 96 * 16);
+  fc.events.dac_conversions = fc.events.acam_searches = 0;
+  fc.output_bits = 0;
+  OpDemand add1, add2;
+  add1.name = "add1";
+  add2.name = "add2";
+  add1.kind = add2.kind = "digital";
+  add1.events.digital_adds = add2.events.digital_adds = 2048 * 100000;
+  const Workload w{"adds", 1, 16, {fc, add1, add2}};
+  const PerfReport r = evaluate_pipeline(w, spec);
+  ASSERT_EQ(r.segments, 1);
+  const double own = 2048 * 100000 * 1e-9 / adders;  // each operator's adds over every adder
+  const double crossbar = 16 * kRead;  // 96·16 reads on the stage's 96 arrays
+  EXPECT_NEAR(r.ops[1].time, own, 1e-15);
+  EXPECT_NEAR(r.ops[2].time, own, 1e-15);
+  const double interval = std::max(crossbar, 2 * own) / 16;
+  EXPECT_NEAR(r.sample_latency, (crossbar + 2 * own) / 16 + 15 * interval, 1e-15);
+}
+
+// An operator's output crosses the mesh to the next operator's tile: ceil(bits / 256) flits ×
+// (Manhattan distance + 1) routers. raceit: 256 tiles, 4 per router, an 8 × 8 mesh; tile 40 is
+// router 10, at (2, 1).
+TEST(Pipeline, ActivationsCrossTheMesh) {
+  const ArchSpec spec = load_arch(arch_path("raceit"));
+  const ResolvedArch arch = resolve(spec);
+  OpDemand a = weight_op("a", 10, 10), b = weight_op("b", 10, 10);
+  a.tile = 0;
+  b.tile = 40;
+  a.output_bits = 2560;  // 10 flits
+  b.output_bits = 0;
+  const PerfReport r = evaluate_pipeline(Workload{"mesh", 1, 1, {a, b}}, spec);
+  const auto router = std::find_if(r.by_component.begin(), r.by_component.end(),
+                                   [](const ComponentCost& c) { return c.component == "router"; });
+  ASSERT_NE(router, r.by_component.end());
+  EXPECT_NEAR(router->energy, 10 * 4 * arch.find("router")->action("hop").energy, 1e-18);
 }
 
 // Weights larger than a chip: stages spill onto a second chip and the activations between them
@@ -134,6 +182,8 @@ TEST(Pipeline, StagesSpillOntoChipsAndPayForLinks) {
 
 TEST(Pipeline, RejectsGpusAndWeightlessWorkloads) {
   const ArchSpec spec = load_arch(arch_path("raceit"));
+  // RACE lookups without arrays placed for them.
+  EXPECT_THROW(evaluate_pipeline(Workload{"x", 1, 1, {weight_op("a", 1, 1), function_op("f", 10, 0)}}, spec), Error);
   EXPECT_THROW(evaluate_pipeline(Workload{"none", 1, 1, {function_op("f", 1)}}, spec), Error);
   EXPECT_THROW(evaluate_pipeline(Workload{"empty", 1, 1, {}}, spec), Error);
   EXPECT_THROW(evaluate_pipeline(Workload{"x", 1, 1, {weight_op("a", 1, 1)}}, load_arch(arch_path("h100"))), Error);

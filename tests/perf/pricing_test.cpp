@@ -96,13 +96,18 @@ TEST(Pricing, SeedDesignHandDerived) {
   e.link_bits = 256;
   e.cells_programmed = 128;
   const EventPricing p = price_events(spec, e);
-  EXPECT_NEAR(energy_of(p, "array_reads"), 131e-12 / 4, 1e-18);
-  EXPECT_NEAR(energy_of(p, "dac_conversions"), 0.23828e-12, 1e-18);
+  // A read lasts 128 columns / 2 converters × 1 ns = 64 ns: the crossbar's 1.31 mW (per 256×256
+  // cells, here a quarter) and each DAC's 2.3828 µW over it.
+  const double read = 64e-9;
+  EXPECT_NEAR(energy_of(p, "array_reads"), 1.31e-3 * read / 4, 1e-18);
+  EXPECT_NEAR(energy_of(p, "dac_conversions"), 2.3828e-6 * read, 1e-18);
   EXPECT_NEAR(energy_of(p, "acam_searches"), 0.17e-12 + xor7, 1e-18);
   EXPECT_NEAR(energy_of(p, "shift_adds"), 0.020833e-12 * s32, 1e-18);
   EXPECT_NEAR(energy_of(p, "digital_adds"), 0.1e-12 * s45, 1e-18);
-  EXPECT_NEAR(energy_of(p, "race_1var_lookups"), 0.17e-12 * 400 / 130 + xor7, 1e-18);
-  EXPECT_NEAR(energy_of(p, "race_2var_lookups"), 0.17e-12 * 800 / 130 + xor7, 1e-18);
+  // The lumped column figure split: 0.44 fJ per cell, the rest of 0.17 pJ / 130 per row.
+  const double row = 0.17e-12 / 130 - 0.44e-15;
+  EXPECT_NEAR(energy_of(p, "race_1var_lookups"), 400 * 0.44e-15 + 8 * row + xor7, 1e-18);
+  EXPECT_NEAR(energy_of(p, "race_2var_lookups"), 800 * 0.44e-15 + 8 * row + xor7, 1e-18);
   EXPECT_NEAR(energy_of(p, "buffer_accesses"), 4.4992e-12 + 3.8889e-12 * s32, 1e-18);
   EXPECT_NEAR(energy_of(p, "register_accesses"), 1.0333e-12 * s32, 1e-18);
   EXPECT_NEAR(energy_of(p, "noc_flit_hops"), 20.74e-12 * s32, 1e-18);
@@ -121,11 +126,42 @@ TEST(Pricing, SeedDesignHandDerived) {
   EXPECT_NEAR(gray->energy, (2560 + 48) * xor7, 1e-20);
   // Busy times: events spread over all instances. The 256 link bits over 4 links at 10 Gb/s
   // (6.4 ns) outlast everything else here.
-  EXPECT_NEAR(bound(p, "crossbar").busy_time, 10 * 100e-9 / 24576 + 128 * (7.2e-9 / 128) / 24576, 1e-21);
+  EXPECT_NEAR(bound(p, "crossbar").busy_time, 10 * read / 24576 + 128 * (7.2e-9 / 128) / 24576, 1e-21);
   EXPECT_NEAR(bound(p, "race_array").busy_time, 48 * 1e-9 / 1024, 1e-21);
   EXPECT_NEAR(bound(p, "link").busy_time, 256 / 10e9 / 4, 1e-21);
   EXPECT_EQ(p.bottleneck, "link");
   EXPECT_NEAR(p.latency_lower_bound, 6.4e-9, 1e-21);
+}
+
+// One energy convention: where the source gives power, energy per event = power × the event's
+// duration. A read lasts ceil(cols / converters) conversions (at least the array's settling), so
+// slower conversions or fewer converters lengthen it and cost the crossbar and DACs in proportion;
+// a component given per-event energy keeps it.
+TEST(Pricing, EnergyFollowsTheEventsDuration) {
+  const auto read = [](const std::vector<std::string>& overrides) {
+    const ResolvedArch r = resolve(load_arch(arch_path("raceit"), overrides));
+    return std::pair{r.find("crossbar")->action("read"), r.find("dac")->action("convert")};
+  };
+  const auto [xbar, dac] = read({});
+  EXPECT_NEAR(xbar.interval, 64e-9, 1e-21);
+  EXPECT_NEAR(dac.interval, 64e-9, 1e-21);
+  const auto [slow, slow_dac] = read({"components.acam.latency=2ns"});  // conversions twice as long
+  EXPECT_NEAR(slow.interval, 128e-9, 1e-21);
+  EXPECT_NEAR(slow.energy, 2 * xbar.energy, 1e-24);
+  EXPECT_NEAR(slow_dac.energy, 2 * dac.energy, 1e-24);
+  const Action wide = read({"crossbar.converters=128"}).first;  // one per column: one 1 ns conversion
+  EXPECT_NEAR(wide.interval, 1e-9, 1e-21);
+  EXPECT_NEAR(wide.energy, 1.31e-3 * 1e-9 / 4, 1e-24);
+  const Action settle = read({"crossbar.converters=128", "components.crossbar.latency=10ns"}).first;
+  EXPECT_NEAR(settle.interval, 10e-9, 1e-21);  // settling outlasts the conversion
+  EXPECT_NEAR(settle.energy, 10 * wide.energy, 1e-24);
+  // The source's own per-event energy does not follow the duration: PUMA's simulator gives 30 pJ
+  // per read, which lasts 128 columns through one 1 GS/s ADC.
+  const ResolvedArch puma = resolve(load_arch(arch_path("puma")));
+  EXPECT_NEAR(puma.find("crossbar")->action("read").interval, 128e-9, 1e-21);
+  EXPECT_NEAR(puma.find("crossbar")->action("read").energy, 30e-12, 1e-24);
+  // Both or neither is an error naming the component.
+  EXPECT_THROW(load_arch(arch_path("raceit"), {"components.crossbar.energy=5pJ"}), Error);
 }
 
 TEST(Pricing, EventsTheHardwareCannotRunAreErrors) {

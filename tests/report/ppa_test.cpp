@@ -2,10 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cmath>
 
+#include "raceit/compiler/place.hpp"
 #include "raceit/core/error.hpp"
 #include "raceit/exec/compile.hpp"
+#include "raceit/core/units.hpp"
 #include "raceit/perf/arch.hpp"
 
 namespace raceit::report {
@@ -40,6 +45,7 @@ TEST(Workload, FromACalibratedProgram) {
   EXPECT_EQ(w.tokens, 17);
   std::size_t k = 0;
   std::int64_t crossbars = 0, placed = 0;
+  int data_matmuls = 0;
   for (const auto& op : p.ops) {
     placed += op.placement.crossbars;
     if (op.engine == Engine::None || op.engine == Engine::Folded || op.engine == Engine::Fused) continue;
@@ -47,11 +53,18 @@ TEST(Workload, FromACalibratedProgram) {
     const perf::OpDemand& d = w.ops[k++];
     EXPECT_EQ(d.name, op.node);
     EXPECT_EQ(d.events.array_reads, 3 * op.events.array_reads) << op.node;
-    EXPECT_EQ(d.events.race_2var_lookups, 3 * op.events.race_2var_lookups) << op.node;
+    // A lookup searches every array of its program's copy.
+    std::uint64_t searches = 0;
+    for (const auto& program : compiler::race_demand(op, {8, 50}))
+      if (program.two_var) searches += program.lookups * static_cast<std::uint64_t>(program.arrays);
+    EXPECT_EQ(d.events.race_2var_lookups, 3 * searches) << op.node;
     EXPECT_EQ(d.events.buffer_accesses, 3 * op.events.buffer_accesses) << op.node;
     EXPECT_EQ(d.events.cells_programmed, op.cells_programmed) << op.node;
     EXPECT_EQ(d.output_bits, op.output_elements * 8 * 3) << op.node;
-    EXPECT_EQ(d.whole_sequence, op.op == model::OpType::DataMatMul) << op.node;
+    // Q·Kᵀ, the first data matmul after a weight matmul, waits for the sequence; softmax·V does not.
+    if (op.placement.crossbars > 0) data_matmuls = 0;
+    EXPECT_EQ(d.whole_sequence, op.op == model::OpType::DataMatMul && data_matmuls == 0) << op.node;
+    if (op.op == model::OpType::DataMatMul) ++data_matmuls;
     crossbars += d.crossbars;
   }
   EXPECT_EQ(k, w.ops.size());
@@ -98,7 +111,7 @@ TEST(CostStudy, BertBaseCompilesFromShapes) {
 // estimate.
 TEST(CostStudy, EveryPresetIsCosted) {
   const CostStudy& study = bert_base();
-  for (const std::string arch : {"raceit", "raceit-adc", "isaac", "puma", "retransformer", "h100", "a100"}) {
+  for (const std::string arch : {"raceit", "raceit-nldpe", "raceit-adc", "isaac", "puma", "retransformer", "h100", "a100"}) {
     const Ppa r = study.estimate(arch, {}, 1);
     EXPECT_EQ(r.arch, arch);
     for (double v : {r.latency, r.throughput, r.energy, r.power, r.area})
@@ -110,7 +123,7 @@ TEST(CostStudy, EveryPresetIsCosted) {
     EXPECT_NEAR(components, r.energy, 1e-9 * r.energy) << arch;
   }
   const perf::ArchSpec h100 = perf::load_arch(perf::arch_path("h100"));
-  const perf::GpuEstimate g = perf::estimate_gpu(study.graph(), h100, {128, 1});
+  const perf::GpuEstimate g = perf::estimate_gpu(study.graph(), h100, {.sequence_length = 128, .batch = 1});
   const Ppa gpu = study.estimate("h100", {}, 1);
   EXPECT_DOUBLE_EQ(gpu.latency, g.latency);
   EXPECT_DOUBLE_EQ(gpu.energy, g.energy);
@@ -125,9 +138,10 @@ TEST(CostStudy, BatchesPipeline) {
   const Ppa one = study.estimate("raceit", {}, 1), four = study.estimate("raceit", {}, 4);
   EXPECT_NEAR(four.energy, one.energy, 1e-9 * one.energy);
   EXPECT_GE(four.throughput, one.throughput * (1 - 1e-12));
-  EXPECT_NEAR(four.latency, one.latency + 3 / four.throughput, 1e-9 * four.latency);
+  // (to 1e-6: each program copy's lookups are whole, rounded up per batch)
+  EXPECT_NEAR(four.latency, one.latency + 3 / four.throughput, 1e-6 * four.latency);
   // An override reaches the compiled program and the cost model.
-  const Ppa slow = study.estimate("raceit", {"components.crossbar.latency=200ns"}, 1);
+  const Ppa slow = study.estimate("raceit", {"components.acam.latency=4ns"}, 1);
   EXPECT_GT(slow.latency, one.latency);
 }
 
@@ -162,6 +176,122 @@ TEST(CostStudy, JsonHasTheDocumentedKeys) {
   EXPECT_DOUBLE_EQ(c["archs"][0]["speedup"].get<double>(), 1.0);
   EXPECT_DOUBLE_EQ(c["archs"][1]["speedup"].get<double>(), gpu.latency / r.latency);
   EXPECT_DOUBLE_EQ(c["archs"][1]["energy_ratio"].get<double>(), gpu.energy / r.energy);
+}
+
+// The schedule of BERT-base: 13 segments, one per Q·Kᵀ (softmax·V streams: row i of the context
+// needs row i of the probabilities, and V is complete with K) plus the first.
+TEST(CostStudy, BertBaseHasThirteenSegments) {
+  const compiler::Program p = bert_base().compile(perf::load_arch(perf::arch_path("raceit")));
+  const perf::PerfReport r = perf::evaluate_pipeline(workload_of(p, 1, 128), perf::load_arch(perf::arch_path("raceit")));
+  EXPECT_EQ(r.segments, 13);
+  for (const auto& op : r.ops) {
+    if (op.name == "layer3.attn.scores" || op.name == "layer3.attn.context") {
+      EXPECT_EQ(op.segment, 4) << op.name;
+    }
+  }
+}
+
+// RACE arrays: every ACAM program has its own arrays, the spare ones on the chip copies of the
+// busiest programs; a lookup is priced by the arrays its program occupies (the 4×4-bit multiply
+// needs 64 > 50 cells for its low bits: two arrays).
+TEST(CostStudy, RaceArraysArePartitionedAndPricedPerArray) {
+  const perf::ArchSpec spec = perf::load_arch(perf::arch_path("raceit"));
+  const compiler::Program p = bert_base().compile(spec);
+  const auto& scores = op_named(p, "layer0.attn.scores");
+  const auto demand = compiler::race_demand(scores, {8, 50});
+  ASSERT_EQ(demand.size(), 1u);
+  EXPECT_EQ(demand[0].arrays, 2);
+  EXPECT_TRUE(demand[0].two_var);
+  EXPECT_EQ(demand[0].lookups, scores.events.race_2var_lookups);
+  ASSERT_EQ(scores.placement.race_replicas.size(), 1u);
+  EXPECT_EQ(scores.placement.race_arrays, 2 * scores.placement.race_replicas[0]);
+  // Every op's arrays are its programs' copies; the chip's 1024 arrays hold them all, and the
+  // ones left are fewer than the busiest program needs for one more copy.
+  int held = 0, largest = 0;
+  double slowest = 0;
+  for (const auto& op : p.ops) {
+    const auto programs = compiler::race_demand(op, {8, 50});
+    int arrays = 0;
+    for (std::size_t k = 0; k < programs.size(); ++k) {
+      arrays += programs[k].arrays * op.placement.race_replicas.at(k);
+      if (programs[k].lookups == 0) continue;
+      const double per_copy = static_cast<double>(programs[k].lookups) / op.placement.race_replicas.at(k);
+      if (per_copy > slowest) {
+        slowest = per_copy;
+        largest = programs[k].arrays;
+      }
+    }
+    EXPECT_EQ(op.placement.race_arrays, arrays) << op.node;
+    held += arrays;
+  }
+  EXPECT_LE(held, 1024);
+  EXPECT_GT(held + largest, 1024);
+  // The workload: 2-var searches = lookups × 2 arrays; the time = lookups per copy × 1 ns.
+  const perf::Workload w = workload_of(p, 1, 128);
+  const auto d = std::find_if(w.ops.begin(), w.ops.end(), [](const perf::OpDemand& o) { return o.name == "layer0.attn.scores"; });
+  ASSERT_NE(d, w.ops.end());
+  EXPECT_EQ(d->events.race_2var_lookups, 2 * scores.events.race_2var_lookups);
+  EXPECT_EQ(d->race_lookups, static_cast<std::int64_t>(std::ceil(static_cast<double>(scores.events.race_2var_lookups) /
+                                                                   scores.placement.race_replicas[0])));
+  // Without replication each program has one copy: attention alone is then far slower.
+  const compiler::Program single = bert_base().compile(perf::load_arch(perf::arch_path("raceit"), {"mapping.race_replication=off"}));
+  EXPECT_EQ(op_named(single, "layer0.attn.scores").placement.race_replicas, std::vector<int>{1});
+  EXPECT_GT(bert_base().estimate(single, spec, 1).latency, bert_base().estimate(p, spec, 1).latency);
+}
+
+// Every entry of `assumptions` moves the result: each key, perturbed (numbers ×3, a zero to a
+// small value, words to another choice), changes latency, throughput, energy, area, chips or the
+// weights' programming energy.
+TEST(CostStudy, EveryAssumptionChangesTheResult) {
+  const CostStudy& study = bert_base();
+  for (const std::string arch : {"raceit", "h100"}) {
+    const Ppa base = study.estimate(arch, {}, 1);
+    const auto spec = perf::load_arch(perf::arch_path(arch));
+    ASSERT_GT(base.assumptions.size(), 5u) << arch;
+    for (const perf::Assumption& a : base.assumptions) {
+      const ParamValue& v = spec.params.value(a.key);
+      const auto& specs = spec.params.specs();
+      const auto key_spec = std::find_if(specs.begin(), specs.end(), [&](const ParamSpec& s) { return s.key == a.key; });
+      ASSERT_NE(key_spec, specs.end()) << a.key;
+      // Candidates in order; the first the design accepts is used.
+      std::vector<std::string> candidates;
+      if (!key_spec->choices.empty()) {
+        for (const auto& choice : key_spec->choices)
+          if (choice != v.text) candidates.push_back(choice);
+      } else if (key_spec->dimension == Dimension::Dimensionless && v.number == std::round(v.number)) {
+        for (double c : {v.number + 1, v.number - 1, 2 * v.number, 8 * v.number})
+          if (c >= 0) candidates.push_back(fmt::format("{}", c));
+      } else {
+        const std::string unit = key_spec->dimension == Dimension::Dimensionless ? "" : base_unit(key_spec->dimension);
+        for (double c : {v.number == 0 ? 1e-3 : 3 * v.number, v.number / 3}) candidates.push_back(fmt::format("{}{}", c, unit));
+      }
+      Ppa moved;
+      std::string changed, errors;
+      for (const auto& c : candidates) {
+        try {
+          moved = study.estimate(arch, {a.key + "=" + c}, 1);
+          changed = c;
+          break;
+        } catch (const Error& e) {
+          errors += std::string(" ") + e.what();
+        }
+      }
+      if (changed.empty()) {
+        ADD_FAILURE() << arch << ": no accepted perturbation of " << a.key << ":" << errors;
+        continue;
+      }
+      const bool differs = moved.latency != base.latency || moved.throughput != base.throughput ||
+                           moved.energy != base.energy || moved.area != base.area || moved.chips != base.chips ||
+                           moved.programming_energy != base.programming_energy;
+      EXPECT_TRUE(differs) << arch << ": " << a.key << " " << v.text << " -> " << changed << " changes nothing";
+    }
+  }
+  // The JSON keeps them machine-readable.
+  const nlohmann::json j = to_json(study.estimate("raceit", {}, 1));
+  ASSERT_TRUE(j["assumptions"].is_array());
+  EXPECT_TRUE(j["assumptions"][0].contains("key"));
+  EXPECT_TRUE(j["assumptions"][0].contains("value"));
+  EXPECT_TRUE(j["assumptions"][0].contains("source"));
 }
 
 TEST(CostStudy, BadRequestsAreClearErrors) {

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "raceit/core/error.hpp"
+#include "raceit/core/gemm.hpp"
 #include "raceit/core/rng.hpp"
 #include "raceit/xbar/integer_reference.hpp"
 
@@ -288,6 +289,52 @@ TEST(CrossbarAcamReadout, IdealEqualsIntegerReferences) {
       const auto adc = program_crossbar(w2, c);
       EXPECT_FALSE(equal(mvm(adc, x2, xq).output, pipeline)) << enc;
     }
+}
+
+// The fast path converts Compute-ACAM columns column by column. Under frozen noise it equals, bit
+// for bit, the per-output definition re-done here: the same GEMM of the bit planes against the
+// realised levels (one row block, one column chunk), each output's G conversions through
+// realisations (column + g) mod pool by the exact search, summed in (plane, group) order.
+TEST(CrossbarAcamReadout, FrozenColumnConversionEqualsPerOutputDefinition) {
+  const int in = 100, out = 60, batch = 7;
+  const Matrix w = gaussian(out, in, 21, streams::kData);
+  const Matrix xin = gaussian(batch, in, 22, streams::kData);
+  CrossbarConfig c;
+  c.readout = ReadoutKind::Acam;
+  c.acam_instances = 13;  // so that realisations wrap around within an output's columns
+  c.full_scale = calibrate_full_scale(w, c, xin);
+  c.mode = device::NoiseMode::Frozen;
+  c.seed = 5;
+  const auto x = program_crossbar(w, c);
+  const auto xq = input_quantiser(xin, c);
+  ASSERT_EQ(x.layout.row_blocks, 1);
+  const int G = static_cast<int>(x.groups.size()), P = c.a_bits, rows = P * batch, ncols = out * G;
+  std::vector<float> planes(static_cast<std::size_t>(rows) * in);
+  for (int p = 0; p < P; ++p)
+    for (int b = 0; b < batch; ++b)
+      for (int i = 0; i < in; ++i)
+        planes[(static_cast<std::size_t>(p) * batch + b) * in + i] = static_cast<float>((xq.quantise(xin.at(b, i)) >> p) & 1);
+  std::vector<float> y(static_cast<std::size_t>(rows) * ncols);
+  sgemm(rows, ncols, in, {.a = planes.data(), .lda = in, .b = x.level.data.data(), .ldb = ncols, .c = y.data(), .ldc = ncols});
+  const double lo = static_cast<double>(x.scale.cmin);
+  Matrix expected(batch, out);
+  for (int b = 0; b < batch; ++b)
+    for (int j = 0; j < out; ++j) {
+      double acc = 0;
+      for (int p = 0; p < P; ++p) {
+        double sum = 0;
+        for (int g = 0; g < G; ++g) {
+          const std::size_t column = static_cast<std::size_t>(j) * G + g;
+          const double u = y[(static_cast<std::size_t>(p) * batch + b) * ncols + column];
+          const auto code = x.readout_acams[column % x.readout_acams.size()].search(u / x.scale.step - lo);
+          sum += x.coefficient[column] * (static_cast<double>(code) + lo);
+        }
+        acc += std::ldexp(1.0, p) * (sum * x.scale.step);
+      }
+      const double zero_term = static_cast<double>(xq.zero) * static_cast<double>(x.q_row_sum[j]);
+      expected.at(b, j) = static_cast<float>(xq.scale * x.w_scale[j] * (acc - zero_term));
+    }
+  EXPECT_TRUE(equal(mvm(x, xin, xq, MvmPath::Fast).output, expected));
 }
 
 // Under frozen noise the ACAM readout misconverts some columns: error above the ideal ACAM's,

@@ -47,6 +47,18 @@ class FrozenAcam {
 
   // Output code for a real-valued input in code units (input code i is x = i).
   std::uint32_t lookup(double x_code) const {
+    // Most inputs fall in a cell of the direct table that holds no breakpoint: the code is the
+    // interval's. Rounding of (x − lo)·scale is monotone, so a cell without a breakpoint's index
+    // lies strictly between two breakpoints, and the table gives exactly the search's answer.
+    const double cell = (x_code - direct_lo_) * direct_scale_;
+    if (cell >= 0 && cell < direct_cells_) {
+      const std::uint16_t code = direct_[static_cast<std::size_t>(cell)];
+      if (code != kMixed) return code;
+    }
+    return search(x_code);
+  }
+  // The same by the exact search over the breakpoints (the fallback of lookup()).
+  std::uint32_t search(double x_code) const {
     // k = the first breakpoint above x: from x's bucket in at most two branch-free steps (or a
     // short scan in a dense bucket), else by bisection. breakpoints_ ends in a +∞ sentinel.
     std::size_t k;
@@ -78,6 +90,15 @@ class FrozenAcam {
   static constexpr std::uint16_t kDense = 0x8000;
   double bucket_lo_ = 0, bucket_scale_ = 0;
   std::vector<std::uint16_t> bucket_first_;
+  // Direct table: cell c covers inputs with ⌊(x − direct_lo_)·direct_scale_⌋ = c (kCellsPerCode
+  // cells per input code, a power of two) and holds their code, or kMixed when a breakpoint
+  // falls in the cell (16-bit entries keep a realisation's table in a few kB; a program with a
+  // code ≥ kMixed has none).
+  static constexpr std::uint16_t kMixed = 0xffff;
+  static constexpr double kCellsPerCode = 16;
+  double direct_lo_ = 0, direct_scale_ = kCellsPerCode, direct_cells_ = 0;
+  std::vector<std::uint16_t> direct_;
+  void build_direct_table();
 };
 
 // A 2-var realisation as a table over input-code pairs: the two inputs are digital nibbles

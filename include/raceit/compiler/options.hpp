@@ -43,6 +43,7 @@ struct MappingOptions {
   int race_units_per_tile = 0;
   int crossbars_per_tile = 0;
   int tiles_per_chip = 0;
+  bool race_replication = true;  // spare RACE arrays take copies of the busiest programs
 };
 
 // Reads the mapping from an IMC architecture. Errors (Error(Config)) name the key and where its

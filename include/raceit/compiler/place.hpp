@@ -16,6 +16,9 @@ struct PlacementResult {
   int chips = 0;
 };
 
+// Fills each op's `placement`. RACE arrays are partitioned statically: every ACAM program gets one
+// copy, and the arrays left on the chips the crossbars need take further copies, the busiest
+// program first (options.race_replication), so each program's copies follow its demand.
 // Fills each op's `placement`. A CrossbarWrite op reserves the crossbars its written operands of one
 // sample need: its per-sample cell writes over the cells of an array, rounded up. Error(Config) when tiles hold no crossbars but the
 // program has crossbar ops, or no RACE arrays but ACAM ops.
@@ -27,5 +30,15 @@ struct RaceUse {
 };
 // Each ACAM program packed on its own arrays (acam::pack); zero for an op without programs.
 RaceUse race_use(const LoweredOp& op, const acam::ArrayShape& shape);
+
+// One ACAM program of an op: its lookups per sample (from op.events) and the RACE arrays one copy
+// of it occupies; every lookup searches all of them at once.
+struct ProgramDemand {
+  std::uint64_t lookups = 0;
+  int arrays = 0;
+  bool two_var = false;
+};
+// In the order of the op's programs (softmax: exp, reciprocal, multiply; norm: rsqrt, multiply).
+std::vector<ProgramDemand> race_demand(const LoweredOp& op, const acam::ArrayShape& shape);
 
 }  // namespace raceit::compiler

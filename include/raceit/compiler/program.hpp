@@ -20,7 +20,7 @@ namespace raceit::compiler {
 
 using raceit::to_string;  // shapes and dtypes print alongside engines
 
-inline constexpr int kProgramVersion = 2;  // 2: output_elements per operator
+inline constexpr int kProgramVersion = 3;  // 2: output_elements per operator; 3: RACE program copies
 
 // Where an operator runs.
 enum class Engine {
@@ -101,6 +101,7 @@ struct Placement {
   int crossbars = 0;    // crossbar arrays
   int race_arrays = 0;  // RACE arrays holding its ACAM programs
   int race_spill = 0;   // cells beyond the first array of their bit group (acam::pack)
+  std::vector<int> race_replicas;  // copies of each ACAM program (compiler/place.hpp race_demand order)
   bool operator==(const Placement&) const = default;
 };
 

@@ -92,6 +92,8 @@ struct Graph {
   std::vector<std::string> inputs;
   std::vector<std::string> outputs;
   std::map<std::string, ValueInfo> values;  // inputs, outputs and intermediates
+  // Symbolic dimension names of the inputs (ONNX dim_param; "" for a fixed or unnamed one).
+  std::map<std::string, std::vector<std::string>> input_dim_names;
   // Weights and constants. A shape-only graph (a built-in architecture for cost studies) leaves
   // tensors out: its weights appear only in `values` and `weight_names`.
   std::map<std::string, Tensor> initializers;

@@ -19,6 +19,24 @@ Shape matmul_shape(const Shape& a, const Shape& b, const Node& node);
 // Output shape of numpy broadcasting of a and b.
 Shape broadcast_shape(const Shape& a, const Shape& b, const Node& node);
 
+// Shape rules, shared by the kernels and shape inference (model/shape_inference.hpp). Each throws
+// Error(InvalidArgument) naming the node when the operator rejects its input shapes or attributes.
+std::int64_t normalize_axis(std::int64_t axis, std::int64_t rank, const Node& node);
+DType cast_target(const Node& node);                                // Cast's `to`
+bool reduce_is_noop(const Node& node);                              // no axes and noop_with_empty_axes
+std::vector<bool> reduced_axes(const Node& node, const Shape& x);   // per axis of x
+Shape reduce_shape(const Node& node, const Shape& x);               // keepdims applied
+std::vector<std::int64_t> transpose_perm(const Node& node, std::int64_t rank);  // normalised, checked
+Shape gather_shape(const Node& node, const Shape& data, const Shape& indices);
+Shape concat_shape(const Node& node, std::span<const Shape* const> inputs);
+std::vector<std::int64_t> split_sizes(const Node& node, const Shape& x);  // one per output
+// Slice's output shape; inputs[1…4] (starts, ends, axes, steps) must hold data.
+Shape slice_shape(const Node& node, const Shape& x, std::span<const Tensor* const> inputs);
+Shape reshape_shape(const Node& node, const Shape& x, std::vector<std::int64_t> target);
+Shape unsqueeze_shape(const Node& node, const Shape& x);
+Shape squeeze_shape(const Node& node, const Shape& x);
+Shape conv_shape(const Node& node, const Shape& x, const Shape& w);
+
 // The dimensions the Shape operator returns (its start/end attributes applied to `shape`).
 std::vector<std::int64_t> shape_operator_dims(const Node& node, const Shape& shape);
 

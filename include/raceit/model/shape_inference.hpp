@@ -1,8 +1,10 @@
 #pragma once
-// Shapes of every value, by abstract interpretation: nodes whose inputs are all known (weights,
-// constants, shape arithmetic) are evaluated; the others get only a shape, from a shape rule
-// (matmuls, Conv, Gather) or by running the reference kernel on zero-filled stand-ins (every
-// other operator is cheap next to a matmul). Shape-only graphs need no weight data.
+// Shapes of every value, by abstract interpretation: every operator has a shape rule (the same
+// functions the reference kernels use, model/kernels.hpp), so no kernel runs on stand-in data and
+// the cost is linear in the number of operators whatever the sequence length. Nodes whose inputs
+// are all known (weights, constants, shape arithmetic) and whose outputs are small are also
+// evaluated, so shape arguments computed from constants are known. Shape-only graphs need no
+// weight data.
 #include <map>
 #include <optional>
 #include <string>

@@ -30,6 +30,8 @@ const char* to_string(BufferKind kind);
 // Cost data of one component as its source gives them, at the source's technology.
 struct ComponentSpec {
   double energy = 0;    // J per event (each component's key descriptions say what an event is)
+  double power = 0;     // W while busy, where the source gives power instead: energy per event =
+                        // power × the event's duration (energy is then 0)
   double latency = 0;   // s one instance is busy per event: its initiation interval
   double area = 0;      // m² per instance
   double leakage = 0;   // W per instance, drawn whenever the chip is on
@@ -65,7 +67,8 @@ struct ImcSpec {
   Readout readout = Readout::Adc;
   int converters = 0;        // ADCs or Compute-ACAM columns per crossbar
   int readout_bits = 0;
-  int acam_spare_ranges = 0; // ranges beyond 2^(bits−1) in an ACAM readout column
+  int acam_spare_ranges = 0; // ranges beyond the identity's in an ACAM readout column
+  bool gray_readout = true;  // mapping.acam_encoding: an identity needs 2^(bits−1) Gray ranges, 2^bits − 1 binary
   // Per RACE unit.
   int race_arrays = 0, race_rows = 0, race_cells = 0;
   // Component costs; a component the design does not use stays zero.
@@ -76,16 +79,27 @@ struct ImcSpec {
   AcamSpec acam;
 };
 
+// How the GPU's kernels are launched (perf/gpu.hpp): PyTorch replaying a CUDA graph, PyTorch
+// launching from Python, or TensorRT's fused engine.
+enum class GpuSoftware { Graph, Eager, Fused };
+const char* to_string(GpuSoftware software);
+
 struct GpuSpec {
-  double peak_fp16 = 0, peak_int8 = 0;  // dense op/s
+  GpuSoftware software = GpuSoftware::Graph;
+  double peak_fp16 = 0, peak_int8 = 0, peak_tf32 = 0;  // dense op/s
   double memory_bandwidth = 0;          // bytes/s
   double memory_capacity = 0;           // bytes
   double tdp = 0;                       // W
   double die_area = 0;                  // m²
-  double compute_efficiency = 0;        // achievable fraction of peak throughput
+  double compute_efficiency = 0;        // achievable fraction of peak throughput (graph, fused)
+  double compute_efficiency_eager = 0;  // … with kernels launched eagerly
   double bandwidth_efficiency = 0;      // achievable fraction of peak memory bandwidth
-  double kernel_launch = 0;             // s per kernel
-  double power_fraction = 0;            // average power while busy, as a fraction of TDP
+  double launch_graph = 0;              // s per kernel replayed from a CUDA graph
+  double launch_eager = 0;              // s of CPU time per kernel launched from Python
+  double launch_fused = 0;              // s per kernel of a TensorRT engine
+  double idle_power = 0;                // W the board draws with no kernel running
+  double dynamic_power = 0;             // W more while kernels run
+  double launch() const;                // the per-kernel overhead of `software`
 };
 
 struct ArchSpec {
@@ -99,6 +113,13 @@ struct ArchSpec {
   GpuSpec gpu;       // kind gpu
   ParamSet params;   // the resolved configuration, with where each value came from
 };
+
+// One configuration key a result depends on: perturbing it changes the result.
+struct Assumption {
+  std::string key, value, source;  // value as written; source: file and line, "default" or "override"
+};
+// The keys of `spec` named in `keys`, in that order, that it sets.
+std::vector<Assumption> assumptions_of(const ArchSpec& spec, const std::vector<std::string>& keys);
 
 // Every key an architecture file may set, with unit and description (`raceit params`).
 const std::vector<ParamSpec>& arch_param_specs();

@@ -21,6 +21,14 @@
 
 namespace raceit::perf {
 
+// How long one crossbar read (one input bit plane) lasts: the array is driven until its readout
+// converters have converted every column, ceil(cols / converters) conversions each, and at least
+// the array's own settling time (components.crossbar.latency). An ADC converts in its latency ×
+// bits / its reference bits (SAR), a Compute-ACAM column in one search. The crossbar's and the
+// DACs' energy per read is their power × this time where their source gives power.
+double conversion_time(const ImcSpec& c);
+double read_time(const ImcSpec& c);
+
 struct TechnologyScale {
   double energy = 1, area = 1, leakage = 1;
 };

@@ -1,13 +1,27 @@
 #pragma once
-// GPU baseline: a roofline estimate per operator of a model graph (kind: gpu presets).
+// GPU baseline (kind: gpu presets): a roofline per kernel, with the software that launches the
+// kernels and a utilisation power model, fitted to one measured H100 (shared/reference/gpu,
+// copied to tests/perf/data; configs/arch/README.md lists each fitted constant and its rows).
 //
-// Each node with computation is one kernel unless it is element-wise arithmetic or an
-// element-wise function that the previous kernel absorbs (TensorRT-style epilogue fusion, on by
-// default): a fused node adds its operations but neither a launch nor memory traffic. Data
-// movement (reshape, transpose, gather, …) is taken as free (views or fused copies).
-//   time(kernel) = max(ops / (peak · compute_efficiency), bytes / (bandwidth · bandwidth_efficiency))
-//                  + kernel_launch
-//   energy = Σ time · power_fraction · TDP
+// Kernels. Every node with computation is a kernel, except where the software fuses it
+// (gpu.software):
+//   graph, eager  PyTorch: a weight matmul's bias is in its GEMM; attention (Q·Kᵀ, its scale and
+//                 mask, softmax, ·V) is one fused kernel (scaled_dot_product_attention); every
+//                 other operator is its own kernel (a tanh-approximated GELU eight, as Hugging
+//                 Face's NewGELUActivation).
+//   fused         TensorRT: as above, and element-wise operators and norms join the kernel
+//                 before them (epilogue fusion, fused skip-layer-norm).
+// Data movement (reshape, transpose, gather, …) is taken as free (views or fused copies).
+//   busy(kernel) = max(ops / (peak · compute_efficiency), bytes / (bandwidth · bandwidth_efficiency))
+//                  (compute_efficiency_eager in eager mode: the measured eager kernels ran faster
+//                  than the same forward replayed as a graph at batch 64)
+//   graph:  latency = Σ (busy + launch_graph)          CUDA graph replay, one gap per kernel
+//   fused:  latency = Σ (busy + launch_fused)
+//   eager:  latency = max(kernels · launch_eager, Σ (busy + launch_graph))
+//           the CPU issues one kernel per launch_eager; the GPU runs them as they come
+//   energy  = idle_power · latency + dynamic_power · Σ busy
+//           the board draws idle power throughout and dynamic_power more while kernels run
+//           (utilisation = Σ busy / latency)
 // ops = 2·MACs for matmuls; for element-wise work, operations per output value (below). Bytes
 // are activations read and written plus weights read, at the precision's bytes per value.
 #include <cstdint>
@@ -19,33 +33,38 @@
 
 namespace raceit::perf {
 
-enum class GpuPrecision { Int8, Fp16 };
+// int8: TensorRT INT8; fp16 (and bf16); fp32: FP32 storage with TF32 tensor-core matmuls (PyTorch
+// with allow_tf32, as the measured rows).
+enum class GpuPrecision { Int8, Fp16, Fp32 };
 const char* to_string(GpuPrecision p);
-GpuPrecision parse_gpu_precision(const std::string& text);  // "int8" | "fp16"
+GpuPrecision parse_gpu_precision(const std::string& text);  // "int8" | "fp16" | "bf16" | "fp32"
 
 struct GpuOptions {
   std::int64_t sequence_length = 128;
   std::int64_t batch = 1;
   GpuPrecision precision = GpuPrecision::Int8;  // NL-DPE ran the H100 with TensorRT INT8
-  bool fuse_elementwise = true;
 };
 
 struct GpuOpCost {
   std::string node;
   model::OpType op;
   double ops = 0, bytes = 0;
-  double time = 0;        // s, including the launch (0 for fused and data-movement nodes)
+  double time = 0;        // s, busy time plus the per-kernel overhead (0 for fused and free nodes)
   bool kernel = false;    // launched as its own kernel
-  std::string bound;      // "compute", "memory", "launch" (launch overhead dominates), "fused", "free"
+  int launches = 0;       // kernels the software runs for it (a tanh GELU in PyTorch: 8)
+  std::string bound;      // "compute", "memory", "launch" (overhead dominates), "fused", "free"
 };
 
 struct GpuEstimate {
+  GpuSoftware software = GpuSoftware::Graph;
   double latency = 0;       // s per batch
+  double busy = 0;          // s the kernels compute (Σ busy)
   double energy = 0;        // J per batch
   double power = 0;         // W, average
   std::int64_t kernels = 0;
   std::vector<GpuOpCost> ops;  // one per graph node
-  std::vector<std::string> assumptions;  // every parameter the estimate depends on, with its value
+  std::vector<Assumption> assumptions;  // the keys the estimate depends on
+  std::vector<std::string> notes;       // precision, software rules, batch
 };
 
 // Operations a GPU spends per output value of an element-wise or normalisation node (a

@@ -12,19 +12,27 @@
 //   * Tied resources (crossbars and their DACs, converters and shift-adders; the tile
 //     buffer, bus and registers) sit with the weights: a stage owns the fraction f = its arrays /
 //     the chip's arrays of each, and nothing is replicated to balance the pipeline.
-//   * Pooled resources (RACE arrays, Gray decoders, digital adders, vector units, SFUs) hold no weights: their
-//     ACAM programs and work can go to any tile of the chip, so the operators running at the same
-//     time share the chip's instances in proportion to their demand.
+//   * RACE arrays are partitioned statically: each ACAM program sits on its own arrays (the compiler
+//     replicates programs in proportion to their demand), so an operator's RACE time is the
+//     lookups on its busiest program copy × the search interval (`race_lookups`). Programs are not
+//     rewritten at run time.
+//   * Pooled resources (Gray decoders, digital adders, vector units, SFUs) hold no programs or
+//     weights: the operators running at the same time share the chip's instances in proportion to
+//     their demand.
 //   * Throughput (steady state, every stage busy on a different batch): a stage lasts
-//     max(tied busy time / f, the chip's total pooled busy time of each pooled resource it uses);
-//     throughput = batch / the slowest stage or link transfer.
+//     max(tied busy time / f, its operators' RACE times, the chip's total pooled busy time of each
+//     pooled resource it uses); throughput = batch / the slowest stage or link transfer.
 //   * Latency (rows stream: an operator starts on a token's row as soon as the operator before it
-//     has produced it). An operator that needs its inputs' last row first (Q·Kᵀ and softmax·V
-//     need every key and value: `whole_sequence`) starts a new segment; the segments of one
-//     sample run one after another. Within a segment, operator o takes τ_o per row: its tied busy
-//     time / f, or the segment's pooled busy time, over the rows of the batch. A segment takes
-//     Σ τ_o + (tokens − 1) · max τ_o; the first sample's latency is the sum over segments plus its
-//     link transfers, and each further sample of the batch adds 1 / throughput.
+//     has produced it). An operator that needs its inputs' last row first (Q·Kᵀ needs every key:
+//     `whole_sequence`; softmax·V does not, as V is complete when K is) starts a new segment; the
+//     segments of one sample run one after another. Within a segment operator o takes τ_o per row:
+//     its own busiest resource (tied / f, its RACE time, its own pooled busy time) over the rows of
+//     the batch. A segment takes Σ τ_o + (tokens − 1) · the row interval, the larger of max τ_o and
+//     the segment's total pooled busy time per row; the first sample's latency is the sum over
+//     segments plus its link transfers, and each further sample of the batch adds 1 / throughput.
+//   * Network: each operator's output crosses the mesh from its tile to the next operator's tile
+//     (`tile`), ceil(output bits / noc.flit_bits) flits × (Manhattan distance between their
+//     routers + 1) router hops, priced as noc_flit_hops.
 //   * Energy = Σ priced events + leakage · chips · latency. Weight programming
 //     (cells_programmed) is a one-off cost, reported separately, not per inference.
 #include <cstdint>
@@ -43,6 +51,8 @@ struct OpDemand {
   std::int64_t crossbars = 0;    // arrays holding this operator's weights (0: no weights)
   std::int64_t output_bits = 0;  // activation bits it produces for the whole batch
   bool whole_sequence = false;   // needs its inputs' last row before its first output row
+  std::int64_t race_lookups = 0; // RACE lookups on its busiest program copy, for the whole batch
+  int tile = -1;                 // first tile its arrays sit on (-1: the previous operator's)
 };
 
 struct Workload {
@@ -85,7 +95,8 @@ struct PerfReport {
   std::vector<StageReport> stages;
   std::vector<OpReport> ops;
   std::vector<ComponentCost> by_component;  // dynamic energy per component, per batch
-  std::vector<std::string> assumptions;     // the parameters the figures depend on, with values
+  std::vector<Assumption> assumptions;  // the keys the figures depend on, with values and sources
+  std::vector<std::string> notes;       // the model's rules, as applied
 };
 
 PerfReport evaluate_pipeline(const Workload& workload, const ArchSpec& spec);

@@ -35,6 +35,7 @@ struct OpCost {
 
 struct Ppa {
   std::string model, arch, arch_path, kind;  // kind: "imc" | "gpu"
+  std::string mode;  // GPU: its software and precision ("graph int8"); IMC: ""
   std::int64_t batch = 1, tokens = 1;
   double latency = 0;     // s, first input to last output of the batch
   double throughput = 0;  // inferences per second (pipelined for IMC)
@@ -47,7 +48,10 @@ struct Ppa {
   std::vector<perf::ComponentCost> by_component;  // J per inference
   std::vector<OpCost> by_op;
   std::vector<perf::StageReport> stages;  // IMC only
-  std::vector<std::string> assumptions;
+  // The configuration keys the figures depend on (each changes them when changed), and the
+  // model's rules as applied (calibration, batch and tokens, pipeline or GPU software rules).
+  std::vector<perf::Assumption> assumptions;
+  std::vector<std::string> notes;
 };
 
 // A model prepared once for costing on several architectures (exec::load_for_compile: its graph,
@@ -56,11 +60,14 @@ struct Ppa {
 class CostStudy {
  public:
   struct Options {
-    std::string dataset;               // calibration data set ("" = the model's own)
-    std::int64_t sequence_length = 0;  // built-in text architectures (0 = 128)
+    std::string dataset;               // calibration data set or user files ("" = the model's own, or none)
+    std::string calibration_data;      // user files that calibrate instead ("" = the data set's train split)
+    std::int64_t sequence_length = 0;  // shapes without data: dynamic dimensions after the batch (0 = 128)
+    std::map<std::string, std::int64_t> dims;  // shapes without data: symbolic input dimensions by name
     std::int64_t calibration_samples = 64;
     int threads = 0;
     perf::GpuPrecision gpu_precision = perf::GpuPrecision::Int8;
+    ProgressFn progress;               // calibration runs
   };
   CostStudy(std::string model, Options options, model::DataPaths paths = model::default_data_paths());
 

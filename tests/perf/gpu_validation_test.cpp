@@ -1,0 +1,99 @@
+// The GPU model against one measured H100 (tests/perf/data/h100-measured.json, a copy of
+// shared/reference/gpu/h100-measured.json; its README gives the method). Every measured forward
+// or prefill row: cudagraph rows within 30% in latency and energy, eager rows within 35%
+// (issue 13), except the rows in kKnownMisses, which the model misses for the reason given there
+// and which must stay within 75%. Per-token decode rows are not predicted: the built-in graphs
+// have no KV cache.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "raceit/model/architectures.hpp"
+#include "raceit/perf/gpu.hpp"
+
+namespace raceit::perf {
+
+namespace {
+
+struct Row {
+  std::string model, dtype, mode;
+  std::int64_t batch = 1, seq = 128;
+  double latency = 0, energy = 0;
+};
+
+std::vector<Row> measured_rows() {
+  std::ifstream in(std::string(RACEIT_SOURCE_DIR) + "/tests/perf/data/h100-measured.json");
+  const nlohmann::json doc = nlohmann::json::parse(in);
+  std::vector<Row> rows;
+  for (const auto& r : doc.at("rows")) {
+    if (r.at("phase") == "decode") continue;
+    rows.push_back({r.at("model"), r.at("dtype"), r.at("mode"), r.at("batch"), r.at("seq"), r.at("latency_s"),
+                    r.at("energy_j")});
+  }
+  return rows;
+}
+
+const model::Graph& graph_of(const std::string& name, std::int64_t seq) {
+  static std::map<std::pair<std::string, std::int64_t>, model::Graph> graphs;
+  auto it = graphs.find({name, seq});
+  if (it == graphs.end()) {
+    model::ArchitectureConfig c = model::architecture_config(name);
+    if (name != "vit-b16") c.seq_len = seq;
+    it = graphs.emplace(std::pair{name, seq}, model::build_architecture(c)).first;
+  }
+  return it->second;
+}
+
+// Rows the model misses, and why. A row listed here that comes within tolerance fails the test, so
+// the list cannot go stale.
+const std::map<std::string, std::string> kKnownMisses = {
+    {"gpt2 b1 seq128 float16 cudagraph",
+     "latency: Hugging Face's GPT-2 computes Q, K and V in one GEMM (Conv1D c_attn) and the built-in graph in three, "
+     "and its tanh GELU's eight small kernels cost less than a GEMM's gap"},
+    {"bert-base b1 seq512 float16 cudagraph",
+     "energy: at 512 tokens the kernels run longer than their roofline (latency is -29%), and the dynamic energy "
+     "follows the modelled busy time"},
+    {"vit-b16 b1 seq197 float16 cudagraph", "energy: as BERT-base at 512 tokens, the modelled busy time is short"},
+    {"bert-large b1 seq128 float16 eager",
+     "latency: 74 us per kernel measured against 43 us for BERT-base, the same code per layer; one launch cost "
+     "cannot fit both (the VM's CPU varies)"},
+};
+
+}  // namespace
+
+TEST(GpuValidation, EveryMeasuredH100RowWithinTolerance) {
+  const std::vector<Row> rows = measured_rows();
+  ASSERT_EQ(rows.size(), 23u);  // 29 rows, 6 of them per-token decode
+  int misses = 0;
+  for (const Row& row : rows) {
+    const bool graph = row.mode == "cudagraph";
+    const ArchSpec h100 = load_arch(arch_path("h100"), {graph ? "gpu.software=graph" : "gpu.software=eager"});
+    const GpuEstimate e = estimate_gpu(graph_of(row.model, row.seq), h100,
+                                       {.sequence_length = row.seq,
+                                        .batch = row.batch,
+                                        .precision = row.dtype == "float32" ? GpuPrecision::Fp32 : GpuPrecision::Fp16});
+    const std::string name = fmt::format("{} b{} seq{} {} {}", row.model, row.batch, row.seq, row.dtype, row.mode);
+    const bool known = kKnownMisses.count(name) > 0;
+    const double tolerance = graph ? 0.30 : 0.35;
+    const double latency_error = e.latency / row.latency - 1, energy_error = e.energy / row.energy - 1;
+    const std::string what = fmt::format("| {} | {:.3g} | {:.3g} | {:+.0f}% | {:.3g} | {:.3g} | {:+.0f}% |{}", name,
+                                         e.latency * 1e3, row.latency * 1e3, 100 * latency_error, e.energy, row.energy,
+                                         100 * energy_error, known ? " known miss" : "");
+    std::printf("%s\n", what.c_str());
+    const bool ok = std::abs(latency_error) <= tolerance && std::abs(energy_error) <= tolerance;
+    if (known) {
+      EXPECT_FALSE(ok) << name << " is listed as a known miss but is within tolerance: remove it from kKnownMisses";
+      EXPECT_LE(std::max(std::abs(latency_error), std::abs(energy_error)), 0.75) << what;
+    } else {
+      EXPECT_TRUE(ok) << what;
+    }
+    misses += ok ? 0 : 1;
+  }
+  std::printf("%d of %zu rows outside tolerance (%zu known)\n", misses, rows.size(), kKnownMisses.size());
+}
+
+}  // namespace raceit::perf
