@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 RACEIT = $(BUILD)/src/cli/raceit
 
-.PHONY: setup build run test bench clean
+.PHONY: setup build run test bench clean test-asan fuzz
 
 setup:
 	@tools/setup.sh
@@ -23,6 +23,25 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The whole suite built with AddressSanitizer and UndefinedBehaviorSanitizer; any report fails.
+ASAN_BUILD ?= build-asan
+test-asan: setup
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRACEIT_SANITIZE=ON -DRACEIT_BUILD_BENCH=OFF
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+# Each reader's libFuzzer target for FUZZ_SECONDS (clang, ASan+UBSan); crashes land in
+# $(FUZZ_BUILD)/crashes/TARGET — add them to fuzz/regressions/TARGET so that `make test` replays them.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= onnx_import npy config program expression
+fuzz: setup
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRACEIT_FUZZ=ON \
+	  -DRACEIT_BUILD_TESTS=OFF -DRACEIT_BUILD_BENCH=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	tools/run_fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 bench: build
 	tools/run_bench.sh $(BUILD)

@@ -14,6 +14,8 @@ packages=(
   dataset-fashion-mnist python3-sklearn libonnx-testdata
   # sweeps: the SQLite store, MPI scale-out (mpirun), the reports' browser test
   libsqlite3-dev libopenmpi-dev openmpi-bin chromium
+  # make fuzz: clang's libFuzzer
+  clang libclang-rt-14-dev
 )
 
 # npm ships with the nodesource nodejs package; Debian's own npm is only needed without it.

@@ -27,6 +27,9 @@ constexpr std::array kFunctions{
 }  // namespace
 
 // Recursive descent over the characters; every method leaves pos_ on the next non-space.
+// Nesting is bounded twice, so that neither parsing nor evaluation can exhaust the stack: the
+// parser's own recursion (parentheses, unary signs) and the depth of the tree it builds (a long
+// chain like 1+1+…+1 nests without recursing).
 class ExpressionParser {
  public:
   explicit ExpressionParser(std::string_view text) : text_(text) { expr_.text_ = std::string(text); }
@@ -62,9 +65,28 @@ class ExpressionParser {
     if (!accept(c)) fail(std::string("expected '") + c + "'");
   }
   int add(Expression::Op op, int lhs = -1, int rhs = -1, double value = 0.0) {
+    const int depth = 1 + std::max(lhs < 0 ? 0 : depth_[static_cast<std::size_t>(lhs)],
+                                   rhs < 0 ? 0 : depth_[static_cast<std::size_t>(rhs)]);
+    if (depth > Expression::kMaxDepth)
+      fail("the expression nests deeper than " + std::to_string(Expression::kMaxDepth) + " operations");
     expr_.nodes_.push_back({op, value, lhs, rhs});
+    depth_.push_back(depth);
     return static_cast<int>(expr_.nodes_.size()) - 1;
   }
+  // Counts the parser's recursion while a nested construct is parsed.
+  class Nesting {
+   public:
+    explicit Nesting(ExpressionParser& p) : p_(p) {
+      if (++p_.nesting_ > Expression::kMaxDepth)
+        p_.fail("more than " + std::to_string(Expression::kMaxDepth) + " nested parentheses or signs");
+    }
+    ~Nesting() { --p_.nesting_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+
+   private:
+    ExpressionParser& p_;
+  };
 
   // operand ((a | b) operand)*, left-associative.
   int parse_chain(int (ExpressionParser::*operand)(), char a, Expression::Op op_a, char b,
@@ -77,6 +99,7 @@ class ExpressionParser {
     }
   }
   int parse_sum() {
+    const Nesting nested(*this);
     return parse_chain(&ExpressionParser::parse_product, '+', Expression::Op::Add, '-',
                        Expression::Op::Sub);
   }
@@ -85,6 +108,7 @@ class ExpressionParser {
                        Expression::Op::Div);
   }
   int parse_unary() {
+    const Nesting nested(*this);
     if (accept('-')) return add(Expression::Op::Neg, parse_unary());
     if (accept('+')) return parse_unary();
     return parse_power();
@@ -168,6 +192,8 @@ class ExpressionParser {
   std::string_view text_;
   std::size_t pos_ = 0;
   Expression expr_;
+  std::vector<int> depth_;  // the depth of the tree under each node
+  int nesting_ = 0;
 };
 
 Expression Expression::parse(std::string_view text) { return ExpressionParser(text).run(); }

@@ -52,27 +52,31 @@ void add_function_options(CLI::App* cmd, FunctionArgs& a) {
                   "input range of x, LO:HI (default: the built-in's; required for an expression). "
                   "Negative values work as '--range -4:4' or '--range=-4:4'");
   cmd->add_option("--range2", a.range2, "input range of y for a 2-var function, LO:HI");
-  cmd->add_option("--bits", a.bits, "input bits per variable (default 8 for 1-var, 4 for 2-var)");
-  cmd->add_option("--bits2", a.bits2, "input bits of y (default: --bits)");
-  cmd->add_option("--out-bits", a.out_bits, "output bits, 1-12")->capture_default_str();
+  cmd->add_option("--bits", a.bits, "input bits per variable (default 8 for 1-var, 4 for 2-var)")
+      ->check(CLI::Range(1, 12));
+  cmd->add_option("--bits2", a.bits2, "input bits of y (default: --bits)")->check(CLI::Range(1, 6));
+  cmd->add_option("--out-bits", a.out_bits, "output bits")->check(CLI::Range(1, 12))->capture_default_str();
   cmd->add_option("--out-range", a.out_range,
                   "output range LO:HI (default: min and max of f over the input grid)");
   cmd->add_option("--encoding", a.encoding, "output encoding: gray or binary")->capture_default_str();
   cmd->add_option("--array", a.array, "ACAM array shape ROWSxCELLS: rows = output bits, "
                                       "cells = ranges per row")->capture_default_str();
-  cmd->add_option("--column", a.column, "cells of a single-column ACAM readout")->capture_default_str();
+  cmd->add_option("--column", a.column, "cells of a single-column ACAM readout")
+      ->check(CLI::Range(1, 1 << 20))->capture_default_str();
   cmd->add_flag("--json", a.json, "print one JSON object");
 }
 
 void add_noise_options(CLI::App* cmd, NoiseArgs& a) {
   cmd->add_option("--seeds", a.seeds, "number of noise realisations (seeds SEED…SEED+K-1)")
-      ->capture_default_str();
+      ->check(CLI::Range(1, kMaxSeeds))->capture_default_str();
   cmd->add_option("--seed", a.seed, "first seed")->capture_default_str();
-  cmd->add_option("--std-scale", a.std_scale, "multiplies every noise sigma (default: the preset's)");
-  cmd->add_option("--stuck", a.stuck, "probability that a cell is stuck (default: the preset's)");
+  cmd->add_option("--std-scale", a.std_scale, "multiplies every noise sigma (default: the preset's)")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--stuck", a.stuck, "probability that a cell is stuck (default: the preset's)")
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--device", a.device, "device preset file")->capture_default_str();
   cmd->add_option("--threads", a.threads, "worker threads (0: all cores); results do not depend on it")
-      ->capture_default_str();
+      ->check(CLI::Range(0, kMaxThreads))->capture_default_str();
 }
 
 ValueRange parse_range(const std::string& option, const std::string& text) {

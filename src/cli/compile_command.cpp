@@ -27,12 +27,15 @@ void register_compile_commands(CLI::App& app) {
   compile->add_option("--arch", args->request.arch, "Architecture preset or file (configs/arch)")->capture_default_str();
   compile->add_option("--set", args->request.overrides, "Override an architecture or mapping key, KEY=VALUE (repeatable; "
                                                         "'raceit params' lists the keys)");
-  compile->add_option("--calibration", args->request.calibration_samples, "Calibration samples")->capture_default_str();
+  compile->add_option("--calibration", args->request.calibration_samples, "Calibration samples")
+      ->check(CLI::Range(std::int64_t{1}, kMaxSamples))->capture_default_str();
   compile->add_option("--seq", args->request.sequence_length,
                       "Without data: tokens per sample (dynamic dimensions after the batch; default 128); built-ins have "
-                      "no weights and, like any model compiled without data, use nominal ranges (mapping.nominal_range)");
+                      "no weights and, like any model compiled without data, use nominal ranges (mapping.nominal_range)")
+      ->check(CLI::Range(std::int64_t{1}, kMaxSequence));
   add_data_options(compile, args->data);
-  compile->add_option("--threads", args->request.threads, "Worker threads (default: RACEIT_THREADS or all cores)");
+  compile->add_option("--threads", args->request.threads, "Worker threads (default: RACEIT_THREADS or all cores)")
+      ->check(CLI::Range(0, kMaxThreads));
   compile->add_option("-o,--output", args->output, "Program file to write")->required();
   compile->callback([args] {
     exec::CompileRequest request = args->request;

@@ -103,7 +103,8 @@ void register_model_commands(CLI::App& app) {
   info->add_flag("--graph", info_args->dump, "Print the whole graph IR instead");
   info->add_option("--seq-len", info_args->sequence_length,
                    "Sequence length of built-in text architectures and of models with a variable one "
-                   "(default 128)");
+                   "(default 128)")
+      ->check(CLI::Range(std::int64_t{1}, kMaxSequence));
   info->callback([info_args] {
     if (info_args->model.empty()) throw Error(ErrorKind::InvalidArgument, "info: give a model (MODEL or --model)");
     print_info(info_args->model, info_args->json, info_args->dump, info_args->sequence_length);
@@ -132,7 +133,8 @@ void register_model_commands(CLI::App& app) {
                     "NAME.npy")
       ->required();
   add_device_options(infer, infer_device, "With --program: ideal (quantisation only), frozen or per_read noise");
-  infer->add_option("--threads", infer_args->threads, "Worker threads (default: RACEIT_THREADS or all cores)");
+  infer->add_option("--threads", infer_args->threads, "Worker threads (default: RACEIT_THREADS or all cores)")
+      ->check(CLI::Range(0, kMaxThreads));
   infer->callback([infer_args, infer_device] {
     if (!infer_device->program.empty()) {
       run_raceit_infer(infer_args->model, infer_args->inputs, infer_args->output, infer_args->threads, *infer_device);
@@ -168,8 +170,10 @@ void register_model_commands(CLI::App& app) {
                                            "and run the RACE-IT functional executor too)");
   auto raceit_args = std::make_shared<RaceitEvalArgs>();
   add_raceit_eval_options(eval, raceit_args);
-  eval->add_option("--limit", eval_args->limit, "Score only the first N samples");
-  eval->add_option("--threads", eval_args->threads, "Worker threads (default: RACEIT_THREADS or all cores)");
+  eval->add_option("--limit", eval_args->limit, "Score only the first N samples")
+      ->check(CLI::Range(std::int64_t{1}, kMaxSamples));
+  eval->add_option("--threads", eval_args->threads, "Worker threads (default: RACEIT_THREADS or all cores)")
+      ->check(CLI::Range(0, kMaxThreads));
   eval->add_flag("--json", eval_args->json, "Print JSON");
   add_quiet_flag(eval, eval_args->quiet);
   eval->callback([eval_args, raceit_args] {

@@ -11,6 +11,7 @@
 #include "output.hpp"
 #include "progress.hpp"
 #include "raceit/core/error.hpp"
+#include "raceit/core/file_io.hpp"
 #include "raceit/report/html.hpp"
 #include "raceit/report/ppa.hpp"
 #include "raceit/report/sensitivity.hpp"
@@ -38,17 +39,20 @@ const char* kModelHelp =
 
 void add_common_options(CLI::App* cmd, CostArgs& a) {
   cmd->add_option("--model", a.model, kModelHelp)->required();
-  cmd->add_option("--seq", a.sequence_length, "Without data: tokens per sample (dynamic dimensions after the batch; default 128)");
+  cmd->add_option("--seq", a.sequence_length, "Without data: tokens per sample (dynamic dimensions after the batch; default 128)")
+      ->check(CLI::Range(std::int64_t{1}, kMaxSequence));
   cmd->add_option("--batch", a.batch,
                   "Samples per batch (pipelined through an IMC chip; one GPU "
                   "launch sequence)")
-      ->capture_default_str();
+      ->check(CLI::Range(std::int64_t{1}, kMaxSamples))->capture_default_str();
   add_data_options(cmd, a.data);
-  cmd->add_option("--calibration", a.calibration, "Calibration samples of a model with weights")->capture_default_str();
+  cmd->add_option("--calibration", a.calibration, "Calibration samples of a model with weights")
+      ->check(CLI::Range(std::int64_t{1}, kMaxSamples))->capture_default_str();
   cmd->add_option("--gpu-precision", a.precision, "GPU arithmetic: int8 (TensorRT INT8), fp16, bf16 or fp32 (TF32 matmuls)")
       ->capture_default_str()
       ->check(CLI::IsMember({"int8", "fp16"}));
-  cmd->add_option("--threads", a.threads, "Worker threads for calibration (default: RACEIT_THREADS or all cores)");
+  cmd->add_option("--threads", a.threads, "Worker threads for calibration (default: RACEIT_THREADS or all cores)")
+      ->check(CLI::Range(0, kMaxThreads));
   cmd->add_flag("--json", a.json, "Print JSON with provenance");
 }
 
@@ -103,7 +107,7 @@ void register_sensitivity_command(CLI::App& app) {
     const report::CostStudy study = study_of(args->cost);
     const report::Sensitivity s =
         report::sensitivity(study, args->arch, args->overrides, args->cost.batch, args->vs, std::move(vary));
-    if (!args->html.empty()) report::write_file_atomically(args->html, report::sensitivity_html(s));
+    if (!args->html.empty()) write_file_atomic(args->html, report::sensitivity_html(s));
     if (args->cost.json) {
       nlohmann::json j = report::to_json(s);
       j["provenance"] = provenance(invocation());
@@ -146,7 +150,7 @@ void register_ppa_commands(CLI::App& app) {
     const report::Ppa r = study.estimate(args->arch, args->overrides, args->cost.batch);
     if (!args->html.empty()) {
       const perf::ArchSpec spec = perf::load_arch(perf::arch_path(args->arch), args->overrides);
-      report::write_file_atomically(args->html, report::ppa_html(report::figure_data(r, spec)));
+      write_file_atomic(args->html, report::ppa_html(report::figure_data(r, spec)));
     }
     if (args->cost.json) {
       nlohmann::json j = report::to_json(r);

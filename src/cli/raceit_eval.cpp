@@ -79,8 +79,10 @@ model::Graph program_graph(const std::string& program_path, const compiler::Prog
 void add_device_options(CLI::App* command, const std::shared_ptr<RaceitEvalArgs>& args, const std::string& mode_help) {
   command->add_option("--mode", args->mode, mode_help)->capture_default_str();
   command->add_option("--seed", args->seed, "Seed of the device noise (eval: the first)")->capture_default_str();
-  command->add_option("--std-scale", args->std_scale, "Multiply every noise sigma (default: the device preset's)");
-  command->add_option("--stuck", args->stuck, "Stuck-cell probability (default: the device preset's)");
+  command->add_option("--std-scale", args->std_scale, "Multiply every noise sigma (default: the device preset's)")
+      ->check(CLI::Range(0.0, 100.0));
+  command->add_option("--stuck", args->stuck, "Stuck-cell probability (default: the device preset's)")
+      ->check(CLI::Range(0.0, 1.0));
   command->add_option("--device", args->device, "Device preset (default: configs/devices/taox.yaml)");
 }
 
@@ -88,12 +90,15 @@ void add_raceit_eval_options(CLI::App* eval, const std::shared_ptr<RaceitEvalArg
   eval->add_option("--arch", args->arch, "Architecture preset or file to compile for (without --fp32)")->capture_default_str();
   eval->add_option("--program", args->program, "Evaluate this compiled program instead of compiling now");
   eval->add_option("--set", args->overrides, "Override an architecture or mapping key, KEY=VALUE (repeatable)");
-  eval->add_option("--calibration", args->calibration, "Calibration samples from the training split")->capture_default_str();
+  eval->add_option("--calibration", args->calibration, "Calibration samples from the training split")
+      ->check(CLI::Range(std::int64_t{1}, kMaxSamples))->capture_default_str();
   eval->add_option("--calibration-data", args->calibration_data,
                    "Calibrate on these files (.npy or spec.yaml) instead of the data's training split");
   add_device_options(eval, args, "Noisy runs: ideal (none), frozen or per_read");
-  eval->add_option("--seeds", args->seeds, "Noisy runs, seeds SEED, SEED+1, …")->capture_default_str();
-  eval->add_option("--error-samples", args->error_samples, "Per-operator errors over the first N samples")->capture_default_str();
+  eval->add_option("--seeds", args->seeds, "Noisy runs, seeds SEED, SEED+1, …")
+      ->check(CLI::Range(1, kMaxSeeds))->capture_default_str();
+  eval->add_option("--error-samples", args->error_samples, "Per-operator errors over the first N samples")
+      ->check(CLI::Range(std::int64_t{0}, kMaxSamples))->capture_default_str();
 }
 
 std::map<std::string, Tensor> read_input_arguments(const model::Graph& graph, const std::vector<std::string>& inputs) {

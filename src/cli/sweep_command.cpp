@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "output.hpp"
 #include "raceit/core/error.hpp"
+#include "raceit/core/file_io.hpp"
 #include "raceit/core/units.hpp"
 #include "raceit/report/html.hpp"
 #include "raceit/sweep/run.hpp"
@@ -110,11 +111,11 @@ void register_sweep_commands(CLI::App& app) {
   report->callback([rargs] {
     const report::SweepTable table = sweep::read_store(rargs->store);
     if (!rargs->html.empty()) {
-      report::write_file_atomically(rargs->html, report::sweep_html(table));
+      write_file_atomic(rargs->html, report::sweep_html(table));
       std::cout << "wrote " << rargs->html << "\n";
     }
     if (!rargs->csv.empty()) {
-      report::write_file_atomically(rargs->csv, report::sweep_csv(table));
+      write_file_atomic(rargs->csv, report::sweep_csv(table));
       std::cout << "wrote " << rargs->csv << "\n";
     }
     if (rargs->html.empty() && rargs->csv.empty()) std::cout << text_summary(table);

@@ -206,13 +206,15 @@ void register_xbar_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("xbar",
                                  "Run one weight matrix through the crossbar engine: error against the float and the\n"
                                  "quantised integer products, and the hardware events. Random Gaussian data (seeded).");
-  auto* in = cmd->add_option("--in", o->in, "input features (matrix columns) of the random matrix")->capture_default_str();
-  auto* out = cmd->add_option("--out", o->out, "output features (matrix rows) of the random matrix")->capture_default_str();
-  cmd->add_option("--batch", o->batch, "input vectors")->capture_default_str();
-  cmd->add_option("--rows", o->rows, "tile rows (cells per column)")->capture_default_str();
-  cmd->add_option("--cols", o->cols, "tile columns")->capture_default_str();
-  cmd->add_option("--w-bits", o->w_bits, "weight bits (signed, symmetric)")->capture_default_str();
-  cmd->add_option("--a-bits", o->a_bits, "activation bits")->capture_default_str();
+  auto* in = cmd->add_option("--in", o->in, "input features (matrix columns) of the random matrix")
+                 ->check(CLI::Range(1, kMaxExtent))->capture_default_str();
+  auto* out = cmd->add_option("--out", o->out, "output features (matrix rows) of the random matrix")
+                  ->check(CLI::Range(1, kMaxExtent))->capture_default_str();
+  cmd->add_option("--batch", o->batch, "input vectors")->check(CLI::Range(1, kMaxExtent))->capture_default_str();
+  cmd->add_option("--rows", o->rows, "tile rows (cells per column)")->check(CLI::Range(1, kMaxExtent))->capture_default_str();
+  cmd->add_option("--cols", o->cols, "tile columns")->check(CLI::Range(1, kMaxExtent))->capture_default_str();
+  cmd->add_option("--w-bits", o->w_bits, "weight bits (signed, symmetric)")->check(CLI::Range(2, 16))->capture_default_str();
+  cmd->add_option("--a-bits", o->a_bits, "activation bits")->check(CLI::Range(1, 16))->capture_default_str();
   cmd->add_flag("--per-channel", o->per_channel, "one weight scale per output channel");
   cmd->add_flag("--signed-inputs", o->signed_inputs, "symmetric signed activations (default: unsigned with zero point)");
   cmd->add_option("--encoding", o->encoding, "single | analog-slice | bit-slice:K")->capture_default_str();
@@ -227,18 +229,22 @@ void register_xbar_command(CLI::App& app) {
   cmd->add_option("--acam-encoding", o->acam_encoding, "output code of ACAM readout columns: gray | binary")
       ->check(CLI::IsMember({"gray", "binary"}))->capture_default_str();
   cmd->add_option("--acam-instances", o->acam_instances,
-                  "distinct noise realisations of ACAM readout columns (shared round-robin)")->capture_default_str();
+                  "distinct noise realisations of ACAM readout columns (shared round-robin)")
+      ->check(CLI::Range(1, kMaxExtent))->capture_default_str();
   cmd->add_option("--full-scale", o->full_scale,
                   "readout range as a fraction of the largest possible column value, or 'auto': calibrated\n"
                   "to the largest column the inputs produce on ideal cells")->capture_default_str();
   cmd->add_option("--mode", o->mode, "ideal | frozen | per_read")->check(CLI::IsMember({"ideal", "frozen", "per_read"}))->capture_default_str();
-  cmd->add_option("--std-scale", o->std_scale, "multiply every noise sigma (default: device preset's)");
-  cmd->add_option("--stuck", o->stuck, "stuck-cell probability (default: device preset's)");
+  cmd->add_option("--std-scale", o->std_scale, "multiply every noise sigma (default: device preset's)")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--stuck", o->stuck, "stuck-cell probability (default: device preset's)")->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--device", o->device, "device preset YAML")->capture_default_str();
-  cmd->add_option("--seeds", o->seeds, "noise realisations; metrics are mean ± std")->capture_default_str();
+  cmd->add_option("--seeds", o->seeds, "noise realisations; metrics are mean ± std")
+      ->check(CLI::Range(1, kMaxSeeds))->capture_default_str();
   cmd->add_option("--seed", o->seed, "first noise seed")->capture_default_str();
   cmd->add_option("--path", o->path, "fast (GEMM) | reference (per cell)")->check(CLI::IsMember({"fast", "reference"}))->capture_default_str();
-  cmd->add_option("--threads", o->threads, "worker threads (0 = RACEIT_THREADS or all cores)")->capture_default_str();
+  cmd->add_option("--threads", o->threads, "worker threads (0 = RACEIT_THREADS or all cores)")
+      ->check(CLI::Range(0, kMaxThreads))->capture_default_str();
   cmd->add_option("--weights", o->weights_file, "float32 .npy weight matrix (out x in) instead of random")
       ->check(CLI::ExistingFile)->excludes(in)->excludes(out);
   cmd->add_option("--inputs-file", o->inputs_file, "float32 .npy inputs (batch x in) instead of random")

@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <fstream>
 #include <limits>
+#include <type_traits>
 
+#include "raceit/acam/functions.hpp"
 #include "raceit/core/error.hpp"
+#include "raceit/core/file_io.hpp"
 
 namespace raceit::compiler {
 
@@ -36,6 +38,9 @@ struct Field {
   }
   template <class T>
   T as() const {
+    // A fraction read as an integer would be undefined behaviour (a cast out of range).
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+      require(j.is_number_integer(), fmt::format("must be an integer, got {}", j.dump()));
     try {
       return j.get<T>();
     } catch (const json::exception&) {
@@ -43,21 +48,73 @@ struct Field {
     }
   }
   std::string text() const { return as<std::string>(); }
+  // An array read element by element, so that each element's path is named.
+  template <class T>
+  std::vector<T> list() const {
+    std::vector<T> v;
+    for (std::size_t k = 0; k < size(); ++k) v.push_back(at(k).as<T>());
+    return v;
+  }
+  // One of `names`; the value as given.
+  std::string choice(std::initializer_list<const char*> names) const {
+    const std::string v = text();
+    for (const char* name : names)
+      if (v == name) return v;
+    require(false, fmt::format("unknown value '{}'", v));
+    return v;
+  }
   double number() const { return as<double>(); }
   // An open bound: null stands for `infinite` (−∞ for a lower bound, +∞ for an upper one).
   double bound(double infinite) const { return j.is_null() ? infinite : number(); }
+
+  // A program is checked against what the compiler guarantees, so that a hand-edited file is
+  // an error naming the field, not a silent loss of accuracy or a huge allocation.
+  void require(bool ok, const std::string& problem) const {
+    if (!ok) throw Error(ErrorKind::Parse, fmt::format("program: field '{}': {}", path, problem));
+  }
+  int integer(int lo, int hi) const {
+    const auto v = as<std::int64_t>();
+    require(v >= lo && v <= hi, fmt::format("must be {}…{}, got {}", lo, hi, v));
+    return static_cast<int>(v);
+  }
+  double finite() const {
+    const double v = number();
+    require(std::isfinite(v), "must be a finite number");
+    return v;
+  }
+  double positive() const {
+    const double v = finite();
+    require(v > 0, fmt::format("must be positive, got {}", v));
+    return v;
+  }
+  double non_negative() const {
+    const double v = finite();
+    require(v >= 0, fmt::format("must not be negative, got {}", v));
+    return v;
+  }
 };
+
+// Counts and indices in a program are at most this (no model has a billion anything per op).
+constexpr int kMaxCount = 1 << 30;
 
 json bound(double v) { return std::isinf(v) ? json(nullptr) : json(v); }
 
 // --- values ------------------------------------------------------------------------------------
 
 json range_json(acam::ValueRange r) { return {r.lo, r.hi}; }
-acam::ValueRange read_range(const Field& f) { return {f.at(std::size_t{0}).number(), f.at(1).number()}; }
+// [lo, hi], finite, lo < hi (or lo <= hi where a constant tensor or function gives lo == hi).
+acam::ValueRange read_range(const Field& f, bool may_be_empty = false) {
+  const acam::ValueRange r{f.at(std::size_t{0}).finite(), f.at(1).finite()};
+  f.require(r.lo < r.hi || (may_be_empty && r.lo == r.hi), fmt::format("range [{}, {}] is not ordered", r.lo, r.hi));
+  return r;
+}
 
 json quantiser_json(const AffineQuantiser& q) { return {{"scale", q.scale}, {"zero", q.zero}, {"bits", q.bits}}; }
 AffineQuantiser read_quantiser(const Field& f) {
-  return {f.at("scale").number(), f.at("zero").as<std::int64_t>(), f.at("bits").as<int>()};
+  const int bits = f.at("bits").integer(1, 16);
+  const AffineQuantiser q{f.at("scale").positive(), f.at("zero").as<std::int64_t>(), bits};
+  f.at("zero").require(q.zero >= 0 && q.zero <= q.max_code(), fmt::format("must be 0…{}, got {}", q.max_code(), q.zero));
+  return q;
 }
 
 json events_json(const EventCounts& e) {
@@ -98,38 +155,56 @@ json program_json(const acam::AcamProgram& p) {
           {"reference", p.reference}};
 }
 
+// An ACAM range, open where the file has null; lo < hi, as the compiler programs them.
+acam::AcamRange read_cell_range(const Field& lo, const Field& hi) {
+  const acam::AcamRange r{lo.bound(-kInf), hi.bound(kInf)};
+  lo.require(r.lo < r.hi, fmt::format("ACAM range ({}, {}) is empty or inverted", r.lo, r.hi));
+  return r;
+}
+
 acam::AcamProgram read_acam_program(const Field& f) {
   acam::AcamProgram p;
   p.function = f.at("function").text();
   p.expression = f.at("expression").text();
-  p.vars = f.at("vars").as<int>();
-  p.x = {f.at("x").at("bits").as<int>(), read_range(f.at("x").at("range"))};
-  p.y = {f.at("y").at("bits").as<int>(), read_range(f.at("y").at("range"))};
-  p.out_bits = f.at("out_bits").as<int>();
+  p.vars = f.at("vars").integer(1, 2);
+  // The compiler's limits: 1–12 input bits for a 1-var program, 1–6 per input for a 2-var one.
+  const int max_bits = p.vars == 1 ? 12 : 6;
+  p.x = {f.at("x").at("bits").integer(1, max_bits), read_range(f.at("x").at("range"))};
+  p.y = {f.at("y").at("bits").integer(p.vars == 1 ? 0 : 1, p.vars == 1 ? 0 : max_bits), read_range(f.at("y").at("range"))};
+  p.out_bits = f.at("out_bits").integer(1, 12);
   try {
     p.encoding = acam::parse_output_encoding(f.at("encoding").text());
   } catch (const Error& e) {
     throw Error(ErrorKind::Parse, fmt::format("program: field '{}.encoding': {}", f.path, e.what()));
   }
-  p.out_range = read_range(f.at("out_range"));
-  p.out_step = f.at("out_step").number();
+  p.out_range = read_range(f.at("out_range"), true);
+  p.out_step = f.at("out_step").non_negative();
   const Field ranges = f.at("ranges_per_bit"), rects = f.at("rects_per_bit");
+  const std::size_t bits = static_cast<std::size_t>(p.out_bits);
+  ranges.require(ranges.size() == (p.vars == 1 ? bits : 0), fmt::format("needs one list per output bit ({})", p.vars == 1 ? bits : 0));
+  rects.require(rects.size() == (p.vars == 2 ? bits : 0), fmt::format("needs one list per output bit ({})", p.vars == 2 ? bits : 0));
   for (std::size_t b = 0; b < ranges.size(); ++b) {
     auto& bit = p.cells.ranges_per_bit.emplace_back();
     for (std::size_t k = 0; k < ranges.at(b).size(); ++k) {
       const Field r = ranges.at(b).at(k);
-      bit.push_back({r.at(std::size_t{0}).bound(-kInf), r.at(1).bound(kInf)});
+      bit.push_back(read_cell_range(r.at(std::size_t{0}), r.at(1)));
     }
   }
   for (std::size_t b = 0; b < rects.size(); ++b) {
     auto& bit = p.cells.rects_per_bit.emplace_back();
     for (std::size_t k = 0; k < rects.at(b).size(); ++k) {
       const Field r = rects.at(b).at(k);
-      bit.push_back({{r.at(std::size_t{0}).bound(-kInf), r.at(1).bound(kInf)}, {r.at(2).bound(-kInf), r.at(3).bound(kInf)}});
+      bit.push_back({read_cell_range(r.at(std::size_t{0}), r.at(1)), read_cell_range(r.at(2), r.at(3))});
     }
   }
-  p.table = f.at("table").as<std::vector<std::uint32_t>>();
-  p.reference = f.at("reference").as<std::vector<double>>();
+  const std::size_t inputs = std::size_t{1} << (p.x.bits + p.y.bits);
+  const Field table = f.at("table"), reference = f.at("reference");
+  table.require(table.size() == inputs, fmt::format("needs one code per input ({}), has {}", inputs, table.size()));
+  reference.require(reference.size() == inputs, fmt::format("needs one value per input ({}), has {}", inputs, reference.size()));
+  p.table = table.list<std::uint32_t>();
+  p.reference = reference.list<double>();
+  for (std::size_t k = 0; k < inputs; ++k)
+    table.at(k).require(p.table[k] < (std::uint32_t{1} << p.out_bits), fmt::format("code {} needs more than {} output bits", p.table[k], p.out_bits));
   return p;
 }
 
@@ -153,21 +228,26 @@ json crossbar_config_json(const xbar::CrossbarConfig& c) {
 
 xbar::CrossbarConfig read_crossbar_config(const Field& f) {
   xbar::CrossbarConfig c;
-  c.rows = f.at("rows").as<int>();
-  c.cols = f.at("cols").as<int>();
+  constexpr int kMaxTileSide = 1 << 16;
+  c.rows = f.at("rows").integer(1, kMaxTileSide);
+  c.cols = f.at("cols").integer(1, kMaxTileSide);
   c.w_bits = f.at("w_bits").as<int>();
   c.per_channel = f.at("per_channel").as<bool>();
-  c.sign = f.at("sign").text() == "separate" ? xbar::SignScheme::SeparateArrays : xbar::SignScheme::DifferentialPairs;
+  c.sign = f.at("sign").choice({"separate", "differential"}) == "separate" ? xbar::SignScheme::SeparateArrays
+                                                                            : xbar::SignScheme::DifferentialPairs;
   c.a_bits = f.at("a_bits").as<int>();
   c.signed_inputs = f.at("signed_inputs").as<bool>();
-  c.inputs = f.at("inputs").text() == "bit-serial" ? xbar::InputScheme::BitSerial : xbar::InputScheme::MultiLevel;
+  c.inputs = f.at("inputs").choice({"bit-serial", "multi-level"}) == "bit-serial" ? xbar::InputScheme::BitSerial
+                                                                                   : xbar::InputScheme::MultiLevel;
   c.full_scale = f.at("full_scale").number();
-  c.acam_instances = f.at("acam_instances").as<int>();
+  c.acam_instances = f.at("acam_instances").integer(1, kMaxCount);
   c.fused_function = f.at("fused_function").text();
   try {
     xbar::parse_encoding(f.at("encoding").text(), c);
     xbar::parse_readout(f.at("readout").text(), c);
     c.acam_encoding = acam::parse_output_encoding(f.at("acam_encoding").text());
+    c.validate();
+    if (!c.fused_function.empty()) acam::resolve_function(c.fused_function);
   } catch (const Error& e) {
     throw Error(ErrorKind::Parse, fmt::format("program: field '{}': {}", f.path, e.what()));
   }
@@ -184,16 +264,16 @@ json layout_json(const xbar::TileLayout& t) {
 
 xbar::TileLayout read_layout(const Field& f) {
   xbar::TileLayout t;
-  t.magnitude_slices = f.at("magnitude_slices").as<int>();
-  t.level_max = f.at("level_max").as<int>();
-  t.delta_g_us = f.at("delta_g_us").number();
-  t.groups = f.at("groups").as<int>();
-  t.columns_per_output = f.at("columns_per_output").as<int>();
-  t.outputs_per_tile = f.at("outputs_per_tile").as<int>();
-  t.row_blocks = f.at("row_blocks").as<int>();
-  t.col_blocks = f.at("col_blocks").as<int>();
-  t.arrays = f.at("arrays").as<int>();
-  t.cells_per_weight = f.at("cells_per_weight").as<std::int64_t>();
+  t.magnitude_slices = f.at("magnitude_slices").integer(1, 16);
+  t.level_max = f.at("level_max").integer(1, kMaxCount);
+  t.delta_g_us = f.at("delta_g_us").finite();
+  t.groups = f.at("groups").integer(1, kMaxCount);
+  t.columns_per_output = f.at("columns_per_output").integer(1, kMaxCount);
+  t.outputs_per_tile = f.at("outputs_per_tile").integer(1, kMaxCount);
+  t.row_blocks = f.at("row_blocks").integer(1, kMaxCount);
+  t.col_blocks = f.at("col_blocks").integer(1, kMaxCount);
+  t.arrays = f.at("arrays").integer(1, kMaxCount);
+  t.cells_per_weight = f.at("cells_per_weight").integer(1, kMaxCount);
   return t;
 }
 
@@ -246,16 +326,16 @@ OpDetail read_detail(const Field& f) {
                       f.at("weight").text(),
                       f.at("bias").text(),
                       f.at("transpose_weight").as<bool>(),
-                      f.at("in").as<int>(),
-                      f.at("out").as<int>(),
+                      f.at("in").integer(1, kMaxCount),
+                      f.at("out").integer(1, kMaxCount),
                       read_layout(f.at("layout"))};
   if (kind == "function") return FunctionOp{read_acam_program(f.at("program"))};
   if (kind == "softmax")
-    return SoftmaxOp{f.at("input_scale").number(), read_acam_program(f.at("exp")), read_acam_program(f.at("reciprocal")),
+    return SoftmaxOp{f.at("input_scale").positive(), read_acam_program(f.at("exp")), read_acam_program(f.at("reciprocal")),
                      read_acam_program(f.at("multiply"))};
   if (kind == "norm")
     return NormOp{f.at("rms").as<bool>(),
-                  f.at("epsilon").number(),
+                  f.at("epsilon").non_negative(),
                   f.at("gamma").text(),
                   f.at("beta").text(),
                   read_quantiser(f.at("input")),
@@ -265,8 +345,8 @@ OpDetail read_detail(const Field& f) {
                   read_quantiser(f.at("gamma_q")),
                   read_acam_program(f.at("multiply"))};
   if (kind == "data_matmul")
-    return DataMatMulOp{f.at("a_factor").number(),          f.at("b_factor").number(),
-                        f.at("output_factor").number(),     read_quantiser(f.at("a")),
+    return DataMatMulOp{f.at("a_factor").finite(),          f.at("b_factor").finite(),
+                        f.at("output_factor").finite(),     read_quantiser(f.at("a")),
                         read_quantiser(f.at("b")),
                         read_acam_program(f.at("multiply")), read_crossbar_config(f.at("crossbar"))};
   throw Error(ErrorKind::Parse, fmt::format("program: field '{}.kind': unknown operator detail '{}'", f.path, kind));
@@ -278,14 +358,14 @@ json placement_json(const Placement& p) {
 }
 
 Placement read_placement(const Field& f) {
-  Placement p{.first_tile = f.at("first_tile").as<int>(),
-              .tiles = f.at("tiles").as<int>(),
-              .crossbars = f.at("crossbars").as<int>(),
-              .race_arrays = f.at("race_arrays").as<int>(),
-              .race_spill = f.at("race_spill").as<int>(),
+  Placement p{.first_tile = f.at("first_tile").integer(-1, kMaxCount),
+              .tiles = f.at("tiles").integer(0, kMaxCount),
+              .crossbars = f.at("crossbars").integer(0, kMaxCount),
+              .race_arrays = f.at("race_arrays").integer(0, kMaxCount),
+              .race_spill = f.at("race_spill").integer(0, kMaxCount),
               .race_replicas = {}};
   const Field replicas = f.at("race_replicas");
-  for (std::size_t k = 0; k < replicas.size(); ++k) p.race_replicas.push_back(replicas.at(k).as<int>());
+  for (std::size_t k = 0; k < replicas.size(); ++k) p.race_replicas.push_back(replicas.at(k).integer(0, kMaxCount));
   return p;
 }
 
@@ -314,11 +394,12 @@ LoweredOp read_op(const Field& f) {
   }
   op.note = f.at("note").text();
   op.partner = f.at("partner").as<std::int64_t>();
-  op.factor = f.at("factor").number();
+  op.factor = f.at("factor").finite();
   op.detail = read_detail(f.at("detail"));
   op.events = read_events(f.at("events_per_sample"));
   op.cells_programmed = f.at("cells_programmed").as<std::uint64_t>();
   op.output_elements = f.at("output_elements_per_sample").as<std::int64_t>();
+  f.at("output_elements_per_sample").require(op.output_elements >= 0, "must not be negative");
   op.placement = read_placement(f.at("placement"));
   return op;
 }
@@ -375,38 +456,48 @@ Program program_from_json(const json& document) {
   const Field config = arch.at("config");
   for (std::size_t k = 0; k < config.size(); ++k)
     p.config.push_back({config.at(k).at("key").text(), config.at(k).at("value").text(), config.at(k).at("source").text()});
-  p.activation_bits = root.at("activation_bits").as<int>();
+  p.activation_bits = root.at("activation_bits").integer(1, 16);
   const Field c = root.at("calibration");
-  p.calibration = {c.at("dataset").text(), c.at("split").text(), c.at("samples").as<std::int64_t>(), c.at("method").text(),
-                   c.at("percentile").number()};
+  p.calibration = {c.at("dataset").text(), c.at("split").text(), c.at("samples").integer(0, kMaxCount),
+                   c.at("method").text(), c.at("percentile").finite()};
+  c.at("percentile").require(p.calibration.percentile >= 0 && p.calibration.percentile <= 100, "must be 0…100");
   const Field ranges = c.at("ranges");
   for (std::size_t k = 0; k < ranges.size(); ++k)
-    p.ranges.emplace_back(ranges.at(k).at("tensor").text(), read_range(ranges.at(k).at("range")));
+    p.ranges.emplace_back(ranges.at(k).at("tensor").text(), read_range(ranges.at(k).at("range"), true));
   const Field ops = root.at("ops");
-  for (std::size_t k = 0; k < ops.size(); ++k) p.ops.push_back(read_op(ops.at(k)));
+  for (std::size_t k = 0; k < ops.size(); ++k) {
+    p.ops.push_back(read_op(ops.at(k)));
+    const auto partner = p.ops.back().partner;
+    ops.at(k).at("partner").require(partner >= -1 && partner < static_cast<std::int64_t>(ops.size()),
+                                    fmt::format("operator index {} is not -1 or one of the {} operators", partner, ops.size()));
+  }
   const Field placement = root.at("placement");
   const Field tiles = placement.at("tiles");
-  for (std::size_t k = 0; k < tiles.size(); ++k)
-    p.tiles.push_back({tiles.at(k).at("crossbars").as<int>(), tiles.at(k).at("race_arrays").as<int>(),
-                       tiles.at(k).at("ops").as<std::vector<std::int64_t>>()});
-  p.chips = placement.at("chips").as<int>();
+  for (std::size_t k = 0; k < tiles.size(); ++k) {
+    const Field tile = tiles.at(k);
+    p.tiles.push_back({tile.at("crossbars").integer(0, kMaxCount), tile.at("race_arrays").integer(0, kMaxCount),
+                       tile.at("ops").list<std::int64_t>()});
+    for (std::size_t i = 0; i < p.tiles.back().ops.size(); ++i) {
+      const auto op = p.tiles.back().ops[i];
+      tile.at("ops").at(i).require(op >= 0 && op < static_cast<std::int64_t>(p.ops.size()),
+                                   fmt::format("operator index {} is not one of the {} operators", op, p.ops.size()));
+    }
+  }
+  p.chips = placement.at("chips").integer(0, kMaxCount);
   return p;
 }
 
 void write_program(const std::string& path, const Program& program) {
-  std::ofstream out(path);
-  if (!out) throw Error(ErrorKind::Io, fmt::format("{}: cannot open for writing", path));
-  out << to_json(program).dump(1) << "\n";
-  if (!out) throw Error(ErrorKind::Io, fmt::format("{}: write failed", path));
+  write_file_atomic(path, to_json(program).dump(1) + "\n");
 }
 
-Program read_program(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorKind::Io, fmt::format("{}: cannot open for reading", path));
+Program read_program(const std::string& path) { return parse_program(read_file(path), path); }
+
+Program parse_program(std::string_view text, const std::string& path) {
   json document;
   try {
-    document = json::parse(in);
-  } catch (const json::parse_error& e) {
+    document = json::parse(text);
+  } catch (const json::exception& e) {
     throw Error(ErrorKind::Parse, fmt::format("{}: not JSON: {}", path, e.what()));
   }
   try {

@@ -18,7 +18,8 @@ void ErrorAccumulator::add_impl(std::span<const T> y, std::span<const T> ref) {
     const double d = static_cast<double>(y[k]) - static_cast<double>(ref[k]);
     err2_ += d * d;
     ref2_ += static_cast<double>(ref[k]) * ref[k];
-    max_abs_ = std::max(max_abs_, std::abs(d));
+    // A NaN difference sticks: it is not an exact match (std::max would drop it).
+    if (!std::isnan(max_abs_)) max_abs_ = std::isnan(d) ? d : std::max(max_abs_, std::abs(d));
     wrong_ += y[k] != ref[k];
   }
   n_ += y.size();
@@ -30,7 +31,8 @@ void ErrorAccumulator::add(std::span<const double> y, std::span<const double> re
 void ErrorAccumulator::merge(const ErrorAccumulator& o) {
   err2_ += o.err2_;
   ref2_ += o.ref2_;
-  max_abs_ = std::max(max_abs_, o.max_abs_);
+  max_abs_ = std::isnan(max_abs_) || std::isnan(o.max_abs_) ? std::numeric_limits<double>::quiet_NaN()
+                                                             : std::max(max_abs_, o.max_abs_);
   n_ += o.n_;
   wrong_ += o.wrong_;
 }

@@ -5,12 +5,10 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
-#include <iterator>
-#include <regex>
 #include <vector>
 
 #include "raceit/core/error.hpp"
+#include "raceit/core/file_io.hpp"
 
 namespace raceit {
 
@@ -24,27 +22,63 @@ Error malformed(const std::string& path, const std::string& problem) {
   return Error(ErrorKind::Parse, fmt::format("{}: not a valid .npy file: {}", path, problem));
 }
 
-// Pulls the value of `key` out of the header's Python dict literal.
+// Pulls the value of `key` out of the header's Python dict literal: a quoted string, True/False
+// or a parenthesised tuple. A plain scan: std::regex recurses per character and a long header
+// could exhaust the stack.
 std::string header_field(const std::string& header, const std::string& key, const std::string& path) {
-  const std::regex re("'" + key + "'\\s*:\\s*('[^']*'|True|False|\\([^)]*\\))");
-  std::smatch m;
-  if (!std::regex_search(header, m, re)) throw malformed(path, "header has no '" + key + "'");
-  return m[1].str();
+  const auto missing = [&] { return malformed(path, "header has no '" + key + "'"); };
+  auto pos = header.find("'" + key + "'");
+  if (pos == std::string::npos) throw missing();
+  pos = header.find_first_not_of(" \t", pos + key.size() + 2);
+  if (pos == std::string::npos || header[pos] != ':') throw missing();
+  pos = header.find_first_not_of(" \t", pos + 1);
+  if (pos == std::string::npos) throw missing();
+  const char open = header[pos];
+  if (open == '\'' || open == '(') {
+    const auto close = header.find(open == '(' ? ')' : '\'', pos + 1);
+    if (close == std::string::npos) throw missing();
+    return header.substr(pos, close - pos + 1);
+  }
+  for (const char* word : {"True", "False"})
+    if (header.compare(pos, std::strlen(word), word) == 0) return word;
+  throw missing();
 }
 
+// "(2, 3)", "(4,)" or "()": comma-separated non-negative integers. Each dimension and the
+// element count are bounded so that no header can make the reader overflow or over-allocate;
+// the data size is checked against the file before anything is allocated.
 Shape parse_shape(const std::string& text, const std::string& path) {
+  constexpr std::int64_t kMaxElements = std::int64_t{1} << 40;
   Shape shape;
-  const std::regex number("\\d+");
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), number); it != std::sregex_iterator(); ++it)
-    shape.push_back(std::stoll(it->str()));
   const auto inner = text.substr(1, text.size() - 2);
-  if (shape.empty() && inner.find_first_not_of(" ,") != std::string::npos)
-    throw malformed(path, "bad shape " + text);
+  std::size_t start = 0;
+  while (start < inner.size()) {
+    auto end = inner.find(',', start);
+    if (end == std::string::npos) end = inner.size();
+    const auto first = inner.find_first_not_of(' ', start);
+    const auto last = inner.find_last_not_of(' ', end - 1);
+    if (first >= end || last == std::string::npos || last < first) {
+      if (end == inner.size() && !shape.empty()) break;  // "(4, )": a trailing comma
+      throw malformed(path, "bad shape " + text);
+    }
+    const auto digits = inner.substr(first, last - first + 1);
+    if (digits.find_first_not_of("0123456789") != std::string::npos)
+      throw malformed(path, fmt::format("bad shape {}: dimension '{}' is not a non-negative integer", text, digits));
+    if (digits.size() > 13 || std::stoll(digits) > kMaxElements)
+      throw malformed(path, fmt::format("bad shape {}: dimension {} is larger than 2^40", text, digits));
+    shape.push_back(std::stoll(digits));
+    start = end + 1;
+  }
+  std::int64_t count = 1;
+  for (auto d : shape) {
+    if (d != 0 && count > kMaxElements / d) throw malformed(path, fmt::format("shape {} has more than 2^40 elements", text));
+    count *= d;
+  }
   return shape;
 }
 
 template <class Source, class Target>
-std::vector<Target> convert(const std::vector<char>& bytes) {
+std::vector<Target> convert(std::string_view bytes) {
   std::vector<Target> out(bytes.size() / sizeof(Source));
   for (std::size_t i = 0; i < out.size(); ++i) {
     Source v;
@@ -56,28 +90,29 @@ std::vector<Target> convert(const std::vector<char>& bytes) {
 
 }  // namespace
 
-Tensor read_npy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::Io, fmt::format("{}: cannot open for reading", path));
-  char magic[6];
-  if (!in.read(magic, 6) || std::memcmp(magic, kMagic, 6) != 0) throw malformed(path, "missing \\x93NUMPY magic");
-  unsigned char version[2];
-  if (!in.read(reinterpret_cast<char*>(version), 2)) throw malformed(path, "truncated header");
+Tensor parse_npy(std::string_view bytes, const std::string& path) {
+  std::size_t pos = 0;
+  auto take = [&](std::size_t n, const char* what) {
+    if (bytes.size() - pos < n) throw malformed(path, what);
+    const auto part = bytes.substr(pos, n);
+    pos += n;
+    return part;
+  };
+  if (bytes.size() < 6 || bytes.substr(0, 6) != std::string_view(kMagic, 6)) throw malformed(path, "missing \\x93NUMPY magic");
+  pos = 6;
+  const auto version = static_cast<unsigned char>(take(2, "truncated header")[0]);
   std::uint32_t header_length = 0;
-  if (version[0] == 1) {
-    unsigned char len[2];
-    if (!in.read(reinterpret_cast<char*>(len), 2)) throw malformed(path, "truncated header");
-    header_length = len[0] | (len[1] << 8);
-  } else if (version[0] == 2 || version[0] == 3) {
-    unsigned char len[4];
-    if (!in.read(reinterpret_cast<char*>(len), 4)) throw malformed(path, "truncated header");
-    header_length = len[0] | (len[1] << 8) | (len[2] << 16) | (static_cast<std::uint32_t>(len[3]) << 24);
+  if (version == 1) {
+    const auto len = take(2, "truncated header");
+    header_length = static_cast<unsigned char>(len[0]) | (static_cast<unsigned char>(len[1]) << 8);
+  } else if (version == 2 || version == 3) {
+    const auto len = take(4, "truncated header");
+    for (int k = 3; k >= 0; --k) header_length = (header_length << 8) | static_cast<unsigned char>(len[static_cast<std::size_t>(k)]);
   } else {
-    throw malformed(path, fmt::format("unknown format version {}", version[0]));
+    throw malformed(path, fmt::format("unknown format version {}", version));
   }
   if (header_length > (1u << 20)) throw malformed(path, "header longer than 1 MiB");
-  std::string header(header_length, '\0');
-  if (!in.read(header.data(), header_length)) throw malformed(path, "truncated header");
+  const std::string header(take(header_length, "truncated header"));
 
   const auto descr = header_field(header, "descr", path);
   if (header_field(header, "fortran_order", path) != "False")
@@ -91,21 +126,25 @@ Tensor read_npy(const std::string& path) {
     if (descr == k.descr) kind = &k;
   if (!kind) throw Error(ErrorKind::Unsupported, fmt::format("{}: unsupported dtype {}", path, descr));
 
-  const auto count = static_cast<std::size_t>(element_count(shape));
-  std::vector<char> bytes(count * kind->width);
-  if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size())))
-    throw malformed(path, fmt::format("data truncated: shape {} needs {} bytes", to_string(shape), bytes.size()));
-  if (in.peek() != std::char_traits<char>::eof())
-    throw malformed(path, fmt::format("trailing bytes after the {} bytes of shape {}", bytes.size(), to_string(shape)));
+  // parse_shape bounds the count by 2^40, so the byte count cannot overflow.
+  const auto size = static_cast<std::size_t>(element_count(shape)) * kind->width;
+  const auto data = bytes.substr(pos);
+  if (data.size() < size)
+    throw malformed(path, fmt::format("data truncated: shape {} needs {} bytes, the file holds {}", to_string(shape), size,
+                                      data.size()));
+  if (data.size() > size)
+    throw malformed(path, fmt::format("trailing bytes after the {} bytes of shape {}", size, to_string(shape)));
 
   const std::string d = kind->descr;
-  if (d == "'<f4'") return Tensor::from_floats(shape, convert<float, float>(bytes));
-  if (d == "'<f8'") return Tensor::from_floats(shape, convert<double, float>(bytes));
-  if (d == "'<i4'") return Tensor::from_ints(shape, convert<std::int32_t, std::int64_t>(bytes));
-  if (d == "'<i8'") return Tensor::from_ints(shape, convert<std::int64_t, std::int64_t>(bytes));
-  if (d == "'|u1'") return Tensor::from_ints(shape, convert<std::uint8_t, std::int64_t>(bytes));
-  return Tensor::from_ints(shape, convert<std::uint8_t, std::int64_t>(bytes), DType::Bool);
+  if (d == "'<f4'") return Tensor::from_floats(shape, convert<float, float>(data));
+  if (d == "'<f8'") return Tensor::from_floats(shape, convert<double, float>(data));
+  if (d == "'<i4'") return Tensor::from_ints(shape, convert<std::int32_t, std::int64_t>(data));
+  if (d == "'<i8'") return Tensor::from_ints(shape, convert<std::int64_t, std::int64_t>(data));
+  if (d == "'|u1'") return Tensor::from_ints(shape, convert<std::uint8_t, std::int64_t>(data));
+  return Tensor::from_ints(shape, convert<std::uint8_t, std::int64_t>(data), DType::Bool);
 }
+
+Tensor read_npy(const std::string& path) { return parse_npy(read_file(path), path); }
 
 void write_npy(const std::string& path, const Tensor& tensor) {
   std::string shape_text = "(";
@@ -119,24 +158,22 @@ void write_npy(const std::string& path, const Tensor& tensor) {
   header.append(64 - (preamble + header.size() + 1) % 64, ' ');
   header += '\n';
 
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw Error(ErrorKind::Io, fmt::format("{}: cannot open for writing", path));
-  out.write(kMagic, 6);
-  const char version[2] = {1, 0};
-  out.write(version, 2);
-  const char len[2] = {static_cast<char>(header.size() & 0xff), static_cast<char>(header.size() >> 8)};
-  out.write(len, 2);
-  out.write(header.data(), static_cast<std::streamsize>(header.size()));
+  std::string bytes(kMagic, 6);
+  bytes += '\x01';  // format version 1.0
+  bytes += '\0';
+  bytes += static_cast<char>(header.size() & 0xff);
+  bytes += static_cast<char>(header.size() >> 8);
+  bytes += header;
   if (tensor.is_float()) {
     const auto f = tensor.floats();
-    out.write(reinterpret_cast<const char*>(f.data()), static_cast<std::streamsize>(f.size() * sizeof(float)));
+    bytes.append(reinterpret_cast<const char*>(f.data()), f.size() * sizeof(float));
   } else if (tensor.dtype() == DType::Int64) {
     const auto v = tensor.ints();
-    out.write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(std::int64_t)));
+    bytes.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(std::int64_t));
   } else {
-    for (auto v : tensor.ints()) out.put(static_cast<char>(v != 0));
+    for (auto v : tensor.ints()) bytes += static_cast<char>(v != 0);
   }
-  if (!out) throw Error(ErrorKind::Io, fmt::format("{}: write failed", path));
+  write_file_atomic(path, bytes);
 }
 
 }  // namespace raceit

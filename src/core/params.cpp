@@ -1,11 +1,13 @@
 #include "raceit/core/params.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include "raceit/core/error.hpp"
+#include "raceit/core/file_io.hpp"
 
 namespace raceit {
 
@@ -42,6 +44,9 @@ void ParamSet::set(const std::string& key, const std::string& text, const std::s
     } catch (const Error& e) {
       throw Error(ErrorKind::Config, fmt::format("{}: key '{}': {}", origin, key, e.what()));
     }
+    // No physical quantity is infinite or undefined; a NaN would also slip past every range check.
+    if (!std::isfinite(v.number))
+      throw Error(ErrorKind::Config, fmt::format("{}: key '{}': '{}' is not a finite number", origin, key, text));
   }
   values_[key] = std::move(v);
 }
@@ -77,6 +82,8 @@ void load_node(ParamSet& set, const YAML::Node& node, const std::string& prefix,
                const std::string& path) {
   for (const auto& item : node) {
     const std::string where = fmt::format("{}:{}", path, item.first.Mark().line + 1);
+    if (!item.first.IsScalar())
+      throw Error(ErrorKind::Config, fmt::format("{}: a key must be a plain name, not a list or mapping", where));
     const std::string key = prefix + item.first.as<std::string>();
     const YAML::Node& v = item.second;
     if (v.IsMap()) {
@@ -92,12 +99,19 @@ void load_node(ParamSet& set, const YAML::Node& node, const std::string& prefix,
 
 // Reads `path` into `set`: first the file its top-level `include:` names (relative to it), then
 // its own keys, which override the included ones. `depth` stops include cycles.
+void load_text(ParamSet& set, const std::string& text, const std::string& path, int depth);
+
 void load_file(ParamSet& set, const std::string& path, int depth) {
   if (!std::filesystem::is_regular_file(path))
     throw Error(ErrorKind::Io, fmt::format("{}: no such configuration file", path));
+  load_text(set, read_file(path), path, depth);
+}
+
+// `text` is the content of `path`, which names it in errors and anchors its include.
+void load_text(ParamSet& set, const std::string& text, const std::string& path, int depth) {
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw Error(ErrorKind::Config,
                 fmt::format("{}:{}: malformed YAML: {}", path, e.mark.line + 1, e.msg));
@@ -124,6 +138,12 @@ void load_file(ParamSet& set, const std::string& path, int depth) {
 ParamSet load_params(const std::vector<ParamSpec>& specs, const std::string& path) {
   ParamSet set(specs);
   load_file(set, path, 0);
+  return set;
+}
+
+ParamSet parse_params(const std::vector<ParamSpec>& specs, const std::string& text, const std::string& path) {
+  ParamSet set(specs);
+  load_text(set, text, path, 0);
   return set;
 }
 

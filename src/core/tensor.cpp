@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <limits>
+
 #include "raceit/core/error.hpp"
+#include "raceit/core/tensor_size_limit.hpp"
 
 namespace raceit {
 
@@ -19,6 +23,8 @@ std::int64_t element_count(const Shape& shape) {
   std::int64_t n = 1;
   for (auto d : shape) {
     if (d < 0) throw Error(ErrorKind::InvalidArgument, "element count of a shape with a dynamic dimension " + to_string(shape));
+    if (d != 0 && n > std::numeric_limits<std::int64_t>::max() / d)
+      throw Error(ErrorKind::InvalidArgument, "shape " + to_string(shape) + " has more elements than a 64-bit count");
     n *= d;
   }
   return n;
@@ -31,13 +37,36 @@ std::string to_string(const Shape& shape) {
   return s + "]";
 }
 
+namespace {
+thread_local std::int64_t tensor_size_limit = 0;  // 0: no limit
+}  // namespace
+
+TensorSizeLimit::TensorSizeLimit(std::int64_t max_elements) : previous_(tensor_size_limit) {
+  tensor_size_limit = max_elements;
+}
+TensorSizeLimit::~TensorSizeLimit() { tensor_size_limit = previous_; }
+
+void TensorSizeLimit::check(const Shape& shape) {
+  if (tensor_size_limit == 0) return;
+  std::int64_t extent = 1;
+  for (auto d : shape) {
+    if (d > 0 && extent > tensor_size_limit / d)
+      throw Error(ErrorKind::InvalidArgument,
+                  fmt::format("a tensor of shape {} is larger than the limit of {} elements", to_string(shape),
+                              tensor_size_limit));
+    if (d > 0) extent *= d;
+  }
+}
+
 Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
+  TensorSizeLimit::check(shape_);
   const auto n = static_cast<std::size_t>(element_count(shape_));
   if (is_float()) floats_->assign(n, 0.0f);
   else ints_->assign(n, 0);
 }
 
 Tensor Tensor::from_floats(Shape shape, std::vector<float> values) {
+  TensorSizeLimit::check(shape);
   if (element_count(shape) != static_cast<std::int64_t>(values.size()))
     throw Error(ErrorKind::InvalidArgument,
                 fmt::format("{} values do not fill a tensor of shape {}", values.size(), to_string(shape)));
@@ -50,6 +79,7 @@ Tensor Tensor::from_floats(Shape shape, std::vector<float> values) {
 
 Tensor Tensor::from_ints(Shape shape, std::vector<std::int64_t> values, DType dtype) {
   if (dtype == DType::Float32) throw Error(ErrorKind::Internal, "Tensor::from_ints with dtype float32");
+  TensorSizeLimit::check(shape);
   if (element_count(shape) != static_cast<std::int64_t>(values.size()))
     throw Error(ErrorKind::InvalidArgument,
                 fmt::format("{} values do not fill a tensor of shape {}", values.size(), to_string(shape)));
@@ -98,8 +128,12 @@ double Tensor::number(std::int64_t i) const {
                     : static_cast<double>((*ints_)[static_cast<std::size_t>(i)]);
 }
 std::int64_t Tensor::integer(std::int64_t i) const {
-  return is_float() ? static_cast<std::int64_t>((*floats_)[static_cast<std::size_t>(i)])
-                    : (*ints_)[static_cast<std::size_t>(i)];
+  if (!is_float()) return (*ints_)[static_cast<std::size_t>(i)];
+  const float v = (*floats_)[static_cast<std::size_t>(i)];
+  // Converting a NaN or a float beyond 64 bits would be undefined behaviour.
+  if (!(std::abs(v) < 0x1p62f))
+    throw Error(ErrorKind::InvalidArgument, fmt::format("{} cannot be used as an integer", v));
+  return static_cast<std::int64_t>(v);
 }
 
 std::vector<std::int64_t> Tensor::to_int_vector() const {
@@ -109,6 +143,7 @@ std::vector<std::int64_t> Tensor::to_int_vector() const {
 }
 
 Tensor Tensor::reshaped(Shape shape) const {
+  TensorSizeLimit::check(shape);
   if (element_count(shape) != size())
     throw Error(ErrorKind::InvalidArgument,
                 fmt::format("cannot reshape {} to {}", to_string(shape_), to_string(shape)));

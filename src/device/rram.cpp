@@ -74,7 +74,8 @@ RramModel RramModel::from_params(const ParamSet& p) {
   };
   if (!(m.g_min_us >= 0 && m.g_min_us < m.g_max_us))
     fail("conductance.g_max", "must exceed conductance.g_min (which must be >= 0)");
-  if (m.std_scale < 0) fail("std_scale", "must be >= 0");
+  // Beyond 100× the measured noise, conductances overflow and every result is NaN.
+  if (!(m.std_scale >= 0 && m.std_scale <= 100)) fail("std_scale", "must be in [0, 100] (a multiple of the measured noise)");
   if (m.stuck_probability < 0 || m.stuck_probability > 1)
     fail("stuck_probability", "must be a probability in [0, 1]");
   if (m.write_g_cap_us <= 0) fail("write_noise.g_cap", "must be > 0");

@@ -61,12 +61,6 @@ DataPaths default_data_paths() {
   return p;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::Io, fmt::format("{}: cannot open for reading", path));
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 std::string read_gzip(const std::string& path) {
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f) throw Error(ErrorKind::Io, fmt::format("{}: cannot open for reading", path));

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <set>
 #include <utility>
 
@@ -89,7 +90,10 @@ std::int64_t Attributes::get_int(const std::string& name, std::int64_t fallback)
   const auto it = values_.find(name);
   if (it == values_.end()) return fallback;
   if (const auto* i = std::get_if<std::int64_t>(&it->second)) return *i;
-  if (const auto* d = std::get_if<double>(&it->second)) return static_cast<std::int64_t>(*d);
+  // A float attribute where an integer is expected converts only when it is one (a cast of a
+  // NaN or an out-of-range value would be undefined).
+  if (const auto* d = std::get_if<double>(&it->second); d && std::trunc(*d) == *d && std::abs(*d) < 0x1p62)
+    return static_cast<std::int64_t>(*d);
   throw Error(ErrorKind::InvalidArgument, "attribute '" + name + "' is not an integer");
 }
 

@@ -159,6 +159,8 @@ AxisView axis_view(const Shape& shape, std::int64_t axis) {
     else if (d == axis) v.length = shape[d];
     else v.inner *= shape[d];
   }
+  // An empty tensor has no rows: its other dimensions must not set loops running.
+  if (v.length == 0 || v.inner == 0) v.outer = 0;
   return v;
 }
 
@@ -524,20 +526,24 @@ Tensor constant_of_shape(const Node& node, const Tensor& shape) {
   const double value = node.attributes.get_float("value", 0.0);
   Tensor out(dtype, shape.to_int_vector());
   if (dtype == DType::Float32) std::fill(out.floats().begin(), out.floats().end(), static_cast<float>(value));
-  else std::fill(out.ints().begin(), out.ints().end(), static_cast<std::int64_t>(value));
+  else std::fill(out.ints().begin(), out.ints().end(), static_cast<std::int64_t>(std::clamp(value, -0x1p62, 0x1p62)));
   return out;
 }
 
 Tensor clip(const Node& node, std::span<const Tensor* const> inputs) {
   const Tensor& x = need(node, inputs, 0);
-  const double lo = inputs.size() > 1 && inputs[1] ? inputs[1]->number(0) : node.attributes.get_float("min", -INFINITY);
-  const double hi = inputs.size() > 2 && inputs[2] ? inputs[2]->number(0) : node.attributes.get_float("max", INFINITY);
+  auto bound = [&](std::size_t i, const char* name, double fallback) {
+    if (inputs.size() <= i || !inputs[i]) return node.attributes.get_float(name, fallback);
+    if (inputs[i]->size() != 1) throw fail(node, fmt::format("{} must hold one value, not {}", name, inputs[i]->size()));
+    return inputs[i]->number(0);
+  };
+  const double lo = bound(1, "min", -INFINITY), hi = bound(2, "max", INFINITY);
   if (x.is_float()) {
     const auto l = static_cast<float>(lo), h = static_cast<float>(hi);
     return unary_float(node, x, [&](float v) { return std::min(std::max(v, l), h); });
   }
   Tensor out = x;
-  for (auto& v : out.ints()) v = static_cast<std::int64_t>(std::min(std::max(static_cast<double>(v), lo), hi));
+  for (auto& v : out.ints()) v = static_cast<std::int64_t>(std::clamp(std::min(std::max(static_cast<double>(v), lo), hi), -0x1p62, 0x1p62));
   return out;
 }
 
@@ -596,6 +602,7 @@ Tensor conv(const Node& node, const Tensor& x, const Tensor& w, const Tensor* bi
   const std::int64_t n = x.shape()[0], c = x.shape()[1], h = x.shape()[2], wd = x.shape()[3];
   const std::int64_t m = w.shape()[0], cg = w.shape()[1], kh = w.shape()[2], kw = w.shape()[3];
   const Shape out_shape = conv_shape(node, x.shape(), w.shape());
+  if (bias && bias->size() != m) throw fail(node, fmt::format("bias has {} values for {} output channels", bias->size(), m));
   const std::int64_t oh = out_shape[2], ow = out_shape[3];
   Tensor out(DType::Float32, out_shape);
   const auto in = x.floats(), k = w.floats();
@@ -736,6 +743,8 @@ Shape reshape_shape(const Node& node, const Shape& x, std::vector<std::int64_t> 
       infer = static_cast<std::int64_t>(i);
     } else if (shape[i] < 0) {
       throw fail(node, fmt::format("negative dimension {} in target shape", shape[i]));
+    } else if (shape[i] > 0 && known > (std::int64_t{1} << 62) / shape[i]) {
+      throw fail(node, fmt::format("target shape {} has more than 2^62 elements", to_string(shape)));
     } else {
       known *= shape[i];
     }
@@ -791,6 +800,7 @@ Shape conv_shape(const Node& node, const Shape& x, const Shape& w) {
   if (group < 1 || x[1] != w[1] * group || w[0] % group != 0) throw fail(node, "channel counts do not match the weight and group");
   const std::int64_t oh = (x[2] + p[0] + p[2] - d[0] * (w[2] - 1) - 1) / s[0] + 1;
   const std::int64_t ow = (x[3] + p[1] + p[3] - d[1] * (w[3] - 1) - 1) / s[1] + 1;
+  if (oh < 1 || ow < 1) throw fail(node, "the kernel is larger than the padded input");
   return {x[0], w[0], oh, ow};
 }
 
@@ -832,6 +842,15 @@ Shape matmul_shape(const Shape& a, const Shape& b, const Node& node) {
 std::vector<Tensor> evaluate_node(const Node& node, std::span<const Tensor* const> inputs) {
   auto in = [&](std::size_t i) -> const Tensor& { return need(node, inputs, i); };
   auto opt = [&](std::size_t i) -> const Tensor* { return i < inputs.size() ? inputs[i] : nullptr; };
+  // Operators of float arithmetic only: a file may give them integer operands (a fuzz finding).
+  switch (node.op) {
+    case OpType::WeightMatMul: case OpType::Conv: case OpType::LayerNorm: case OpType::RmsNorm: case OpType::Softmax:
+      for (std::size_t i = 0; i < inputs.size(); ++i)
+        if (inputs[i] && !inputs[i]->is_float())
+          throw fail(node, fmt::format("input {} is {}, the operator takes float32", i, to_string(inputs[i]->dtype())));
+      break;
+    default: break;
+  }
   switch (node.op) {
     case OpType::WeightMatMul: return {weight_matmul(node, in(0), in(1), opt(2))};
     case OpType::DataMatMul: return {matmul(node, in(0), in(1))};

@@ -4,12 +4,15 @@
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <sstream>
 
 #include "raceit/core/error.hpp"
+#include "raceit/core/tensor_size_limit.hpp"
 #include "raceit/model/datasets.hpp"
 #include "raceit/model/passes.hpp"
 
@@ -23,12 +26,11 @@ std::vector<T> raw_values(const std::string& raw, std::size_t count, const std::
     throw Error(ErrorKind::Parse, fmt::format("{}: raw data holds {} bytes, the shape needs {}", where, raw.size(),
                                               count * sizeof(T)));
   std::vector<T> v(count);
-  std::memcpy(v.data(), raw.data(), raw.size());
+  if (count > 0) std::memcpy(v.data(), raw.data(), raw.size());
   return v;
 }
 
-// Converts a TensorProto; `where` names the tensor in errors.
-Tensor to_tensor(const onnx::TensorProto& t, const std::string& where) {
+Tensor convert_tensor(const onnx::TensorProto& t, const std::string& where) {
   if (t.data_location() == onnx::TensorProto::EXTERNAL)
     throw Error(ErrorKind::Unsupported, fmt::format("{}: tensors with external data are not supported", where));
   Shape shape(t.dims().begin(), t.dims().end());
@@ -83,6 +85,17 @@ Tensor to_tensor(const onnx::TensorProto& t, const std::string& where) {
   }
 }
 
+// Converts a TensorProto; `where` names the tensor in errors (also those of the tensor itself:
+// a shape over the import's size limit).
+Tensor to_tensor(const onnx::TensorProto& t, const std::string& where) {
+  try {
+    return convert_tensor(t, where);
+  } catch (const Error& e) {
+    if (std::string(e.what()).rfind(where, 0) == 0) throw;
+    throw Error(e.kind(), fmt::format("{}: {}", where, e.what()));
+  }
+}
+
 DType to_dtype(int onnx_type, const std::string& where) {
   switch (onnx_type) {
     case onnx::TensorProto::FLOAT: case onnx::TensorProto::DOUBLE: return DType::Float32;
@@ -121,11 +134,29 @@ class Importer {
     }
     for (int i = 0; i < g.node_size(); ++i) convert(g.node(i), i);
     for (const auto& out : g.output()) graph_.outputs.push_back(resolve(out.name()));
+    check_defined();
     simplify(graph_);
     return std::move(graph_);
   }
 
  private:
+  // Every value read is defined earlier and every graph output is computed: the checker lets a
+  // graph output that no node produces through (the passes would report it as an internal error).
+  void check_defined() const {
+    std::set<std::string> defined(graph_.inputs.begin(), graph_.inputs.end());
+    defined.insert(graph_.weight_names.begin(), graph_.weight_names.end());
+    for (const auto& node : graph_.nodes) {
+      for (const auto& in : node.inputs)
+        if (!in.empty() && !defined.count(in))
+          throw Error(ErrorKind::Parse, fmt::format("{}: node '{}' reads '{}', which no earlier node, input or initializer defines",
+                                                    source_, node.name, in));
+      defined.insert(node.outputs.begin(), node.outputs.end());
+    }
+    for (const auto& out : graph_.outputs)
+      if (!defined.count(out))
+        throw Error(ErrorKind::Parse, fmt::format("{}: graph output '{}' is not computed by any node", source_, out));
+  }
+
   // Unnamed nodes are called TYPE_INDEX, by their position in the file's node list.
   std::string node_name(const onnx::NodeProto& n) const {
     return n.name().empty() ? fmt::format("{}_{}", n.op_type(), current_index_) : n.name();
@@ -183,6 +214,7 @@ class Importer {
       throw node_error(n, fmt::format("operator domain '{}' is not supported", n.domain()));
     current_index_ = index;
     const std::string& type = n.op_type();
+    if (n.output_size() == 0 || n.output(0).empty()) throw node_error(n, "has no output", ErrorKind::Parse);
     Node node;
     node.name = node_name(n);
     for (const auto& in : n.input()) node.inputs.push_back(in.empty() ? "" : resolve(in));
@@ -208,7 +240,8 @@ class Importer {
         throw node_error(n, "Dropout's mask output is not supported (inference only)");
       if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
         const Tensor* training = constant(node.inputs[2]);
-        if (!training || training->integer(0) != 0) throw node_error(n, "training-mode Dropout is not supported");
+        if (!training || training->size() != 1 || training->integer(0) != 0)
+          throw node_error(n, "training-mode Dropout is not supported");
       }
       aliases_[node.outputs.at(0)] = node.inputs[0];
       return;
@@ -230,6 +263,7 @@ class Importer {
     }
     normalise(n, node);
     expect_arity(n, node);
+    check_attributes(n, node);
     graph_.nodes.push_back(std::move(node));
   }
 
@@ -243,7 +277,9 @@ class Importer {
       case OpType::Unsqueeze: input_to_attribute(n, node, 1, "axes"); break;
       case OpType::Split: input_to_attribute(n, node, 1, "split"); break;
       case OpType::Conv:
-        if (node.attributes.has("auto_pad") && std::get<std::string>(node.attributes.all().at("auto_pad")) != "NOTSET")
+        if (const auto it = node.attributes.all().find("auto_pad");
+            it != node.attributes.all().end() && !(std::holds_alternative<std::string>(it->second) &&
+                                                   std::get<std::string>(it->second) == "NOTSET"))
           throw node_error(n, "auto_pad is not supported (give explicit pads)");
         break;
       case OpType::Softmax:
@@ -253,6 +289,7 @@ class Importer {
       case OpType::ConstantOfShape: {
         const onnx::AttributeProto* a = attribute(n, "value");
         const Tensor value = a ? to_tensor(a->t(), source_ + ": node '" + node.name + "' value") : Tensor::scalar(0.0f);
+        if (value.size() != 1) throw node_error(n, fmt::format("value holds {} elements, not one", value.size()), ErrorKind::Parse);
         node.attributes.set("dtype", static_cast<std::int64_t>(value.dtype()));
         node.attributes.set("value", value.number(0));
         break;
@@ -267,6 +304,69 @@ class Importer {
             node.inputs.push_back(c);
           }
         }
+        break;
+      default: break;
+    }
+  }
+
+  // The operator specification's constraints on attributes, checked before a shape rule or a
+  // kernel reads them: a zero stride divides, a short pads list is read past its end, a perm
+  // with a repeated axis reads outside the input.
+  void check_attributes(const onnx::NodeProto& n, const Node& node) const {
+    try {
+      check_attribute_values(n, node);
+    } catch (const Error& e) {  // an attribute of the wrong type
+      if (std::string(e.what()).rfind(source_, 0) == 0) throw;
+      throw node_error(n, e.what(), ErrorKind::Parse);
+    }
+  }
+
+  void check_attribute_values(const onnx::NodeProto& n, const Node& node) const {
+    // Beyond these, sizes computed from the attributes could overflow 64 bits.
+    constexpr std::int64_t kMaxExtent = std::int64_t{1} << 24;
+    const auto& a = node.attributes;
+    auto bad = [&](const std::string& problem) { return node_error(n, problem, ErrorKind::Parse); };
+    auto check_ints = [&](const char* name, std::size_t length, std::int64_t min) {
+      if (!a.has(name)) return;
+      const auto v = a.get_ints(name);
+      if (v.size() != length)
+        throw bad(fmt::format("attribute '{}' has {} values; a 2-D convolution needs {}", name, v.size(), length));
+      for (auto x : v)
+        if (x < min || x > kMaxExtent) throw bad(fmt::format("attribute '{}' holds {}, outside {}…{}", name, x, min, kMaxExtent));
+    };
+    switch (node.op) {
+      case OpType::Conv:
+        check_ints("strides", 2, 1);
+        check_ints("dilations", 2, 1);
+        check_ints("pads", 4, 0);
+        check_ints("kernel_shape", 2, 1);
+        if (const auto group = a.get_int("group", 1); group < 1 || group > kMaxExtent)
+          throw bad(fmt::format("attribute 'group' is {}, it must be at least 1", group));
+        break;
+      case OpType::Transpose: {
+        if (!a.has("perm")) break;
+        const auto perm = a.get_ints("perm");
+        std::vector<bool> seen(perm.size(), false);
+        for (auto p : perm) {
+          if (p < 0 || p >= static_cast<std::int64_t>(perm.size()) || seen[static_cast<std::size_t>(p)])
+            throw bad(fmt::format("attribute 'perm' {} is not a permutation of 0…{}", to_string(Shape(perm)), perm.size() - 1));
+          seen[static_cast<std::size_t>(p)] = true;
+        }
+        break;
+      }
+      case OpType::Gather: {
+        const auto it = graph_.values.find(node.inputs[0]);
+        const auto axis = a.get_int("axis", 0);
+        if (it == graph_.values.end()) break;  // the kernel checks it against the computed rank
+        const auto rank = static_cast<std::int64_t>(it->second.shape.size());
+        if (axis < -rank || axis >= rank)
+          throw bad(fmt::format("attribute 'axis' is {}, outside -{}…{} for input '{}' of rank {}", axis, rank, rank - 1,
+                                node.inputs[0], rank));
+        break;
+      }
+      case OpType::Split:
+        for (auto s : a.get_ints("split"))
+          if (s < 0) throw bad(fmt::format("attribute 'split' holds a negative size {}", s));
         break;
       default: break;
     }
@@ -309,7 +409,7 @@ class Importer {
     if (trans_a) a = add_node(OpType::Transpose, node.name + "/transpose_a", {a});
     const Tensor* b = constant(node.inputs[1]);
     const Tensor* c = node.inputs.size() > 2 && !node.inputs[2].empty() ? constant(node.inputs[2]) : nullptr;
-    const bool c_is_bias = c && b && b->rank() == 2 && (c->rank() <= 1 || (c->rank() == 2 && c->dim(0) == 1)) &&
+    const bool c_is_bias = c && b && b->rank() == 2 && c->is_float() && (c->rank() <= 1 || (c->rank() == 2 && c->dim(0) == 1)) &&
                            c->size() == b->dim(trans_b ? 0 : 1);
     const bool has_c = node.inputs.size() > 2 && !node.inputs[2].empty();
     std::string product = has_c && !c_is_bias ? node.name + "/product" : out;
@@ -373,6 +473,10 @@ Graph import_onnx_bytes(std::string_view bytes, const std::string& source) {
   } catch (const std::exception& e) {
     throw Error(ErrorKind::Parse, fmt::format("{}: ONNX checker rejects the model: {}", source, e.what()));
   }
+  // Folding and shape inference compute values the file only describes: none may be larger than
+  // 64 Mi elements or than the file itself (which bounds its own initializers).
+  constexpr std::int64_t kMaxComputedElements = std::int64_t{1} << 26;
+  const TensorSizeLimit limit(std::max(kMaxComputedElements, static_cast<std::int64_t>(bytes.size())));
   try {
     return Importer(model, source).run();
   } catch (const Error& e) {

@@ -272,6 +272,18 @@ void recognise_layer_norm(Graph& g) {
   erase_marked(g, removed);
 }
 
+// evaluate_node, with the node named in every error (a tensor over the import's size limit is
+// reported by the tensor, which does not know the node).
+std::vector<Tensor> evaluate_node_named(const Node& node, const std::vector<const Tensor*>& args) {
+  try {
+    return evaluate_node(node, args);
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    if (what.rfind("node '", 0) == 0) throw;
+    throw Error(e.kind(), fmt::format("node '{}' ({}): {}", node.name, to_string(node.op), what));
+  }
+}
+
 }  // namespace
 
 void add_constant(Graph& graph, const std::string& name, Tensor value, bool parameter) {
@@ -295,7 +307,7 @@ void fold_constants(Graph& graph) {
       args.push_back(t);
     }
     if (all_constant) {
-      auto outputs = evaluate_node(node, args);
+      auto outputs = evaluate_node_named(node, args);
       // Values computed from parameters (a transposed weight) are parameters themselves.
       const bool parameter = std::any_of(node.inputs.begin(), node.inputs.end(), [&](const auto& in) {
         return !in.empty() && !graph.constants.count(in);

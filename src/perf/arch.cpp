@@ -445,11 +445,16 @@ const std::vector<ParamSpec>& arch_param_specs() {
 }
 
 ArchSpec load_arch(const std::string& path, const std::vector<std::string>& overrides) {
+  ParamSet params = load_params(arch_param_specs(), path);
+  for (const auto& o : overrides) params.set_override(o);
+  return arch_from_params(std::move(params), path);
+}
+
+ArchSpec arch_from_params(ParamSet params, const std::string& path) {
   ArchSpec a;
   a.path = path;
   a.name = std::filesystem::path(path).stem().string();
-  a.params = load_params(arch_param_specs(), path);
-  for (const auto& o : overrides) a.params.set_override(o);
+  a.params = std::move(params);
   const ParamSet& p = a.params;
   require(p, path, "kind", "every architecture");
   a.kind = p.word("kind") == "imc" ? ArchKind::Imc : ArchKind::Gpu;

@@ -1,13 +1,11 @@
 #include "raceit/report/html.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <set>
 
 #include "raceit/core/error.hpp"
@@ -481,29 +479,6 @@ std::string sweep_csv(const SweepTable& t) {
     s += "\n";
   }
   return s;
-}
-
-void write_file_atomically(const std::string& path, const std::string& content) {
-  const std::filesystem::path target(path);
-  const std::filesystem::path temp =
-      target.parent_path() / fmt::format(".{}.tmp.{}", target.filename().string(), static_cast<long>(::getpid()));
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(ErrorKind::Io, fmt::format("{}: cannot write (cannot create {})", path, temp.string()));
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.flush();
-    if (!out) {
-      out.close();
-      std::filesystem::remove(temp);
-      throw Error(ErrorKind::Io, fmt::format("{}: write failed", path));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, target, ec);
-  if (ec) {
-    std::filesystem::remove(temp);
-    throw Error(ErrorKind::Io, fmt::format("{}: cannot write: {}", path, ec.message()));
-  }
 }
 
 }  // namespace raceit::report

@@ -81,6 +81,36 @@ TEST(Expression, ErrorsPointAtTheColumn) {
   EXPECT_NE(parse_error("x+").find("column 3: unexpected end"), std::string::npos);
 }
 
+// Parsing and evaluation recurse: nesting beyond Expression::kMaxDepth is a parse error, not a
+// stack overflow (25,000 parentheses in --fn crashed before), while deep but sane nesting works.
+TEST(Expression, NestingIsBoundedInParsingAndInTheTree) {
+  const auto nested = [](int n, const std::string& open, const std::string& close) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += open;
+    s += "x";
+    for (int i = 0; i < n; ++i) s += close;
+    return s;
+  };
+  EXPECT_DOUBLE_EQ(Expression::parse(nested(100, "(", ")"))(2.0), 2.0);
+  EXPECT_DOUBLE_EQ(Expression::parse(nested(100, "abs(", ")"))(-2.0), 2.0);
+  for (const auto& text : {nested(25'000, "(", ")"), nested(25'000, "-", ""), nested(25'000, "abs(", ")")}) {
+    try {
+      Expression::parse(text);
+      FAIL() << "no error for " << text.size() << " characters";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Parse);
+      EXPECT_NE(std::string(e.what()).find("nest"), std::string::npos) << std::string(e.what()).substr(0, 200);
+    }
+  }
+  // A long flat chain nests only in the tree it builds: 1+1+…+1 with 100,000 terms.
+  std::string chain = "x";
+  for (int i = 0; i < 100'000; ++i) chain += "+1";
+  EXPECT_THROW(Expression::parse(chain), Error);
+  std::string short_chain = "x";
+  for (int i = 0; i < 200; ++i) short_chain += "+1";
+  EXPECT_DOUBLE_EQ(Expression::parse(short_chain)(1.0), 201.0);
+}
+
 TEST(Functions, UnknownNamesAreRejectedWithTheBuiltinList) {
   try {
     resolve_function("gleu");

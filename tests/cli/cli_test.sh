@@ -125,6 +125,46 @@ check compare-empty 2 "at least one" -- "$RACEIT" compare --model bert-base --ar
 check compile-built-in 0 "nominal ranges" -- "$RACEIT" compile --model gpt2 --seq 32 -o "$TMP/gpt2.json"
 check compile-built-in-data 2 "without weights" -- "$RACEIT" compile --model bert-base --data digits -o "$TMP/x.json"
 
+# Bad input and interrupted runs (issue 16): exit 2 naming the file and problem, atomic outputs.
+npy() {  # npy HEADER_SHAPE DATA_BYTES: a float32 .npy with that shape text and that many zero bytes
+  local h="{'descr': '<f4', 'fortran_order': False, 'shape': $1, }"
+  printf '\x93NUMPY\x01\x00'; printf "\\x$(printf %02x ${#h})\\x00"; printf '%s' "$h"; head -c "$2" /dev/zero
+}
+npy "(-8, 1, 8, 8)" 2048 >"$TMP/negative.npy"
+npy "(30000, 25000)" 16 >"$TMP/huge.npy"
+printf 'include: %s/configs/devices/taox.yaml\nstd_scale: 1e300\n' "$PWD" >"$TMP/infinite.yaml"
+check infer-negative-dim 2 "negative.npy: .*dimension '-8'" -- \
+  "$RACEIT" infer --model vit-digits --input "$TMP/negative.npy" --output "$TMP/bad.npy"
+check infer-huge-header 2 "huge.npy: .*needs 3000000000 bytes, the file holds 16" -- \
+  "$RACEIT" infer --model vit-digits --input "$TMP/huge.npy" --output "$TMP/bad.npy"
+check infer-dev-full 2 "/dev/full: cannot write: No space left on device" -- \
+  "$RACEIT" infer --model vit-digits --input models/vit-digits/golden_input.npy --output /dev/full
+check compile-dev-full 2 "/dev/full: cannot write" -- \
+  "$RACEIT" compile --model vit-digits --calibration 4 -o /dev/full
+check infer-directory-model 2 "is a directory" -- \
+  "$RACEIT" infer --model "$TMP" --input models/vit-digits/golden_input.npy --output "$TMP/bad.npy"
+check show-directory 2 "is a directory" -- "$RACEIT" show "$TMP"
+check xbar-infinite-noise 2 "infinite.yaml:2: key 'std_scale': must be in \\[0, 100\\]" -- \
+  "$RACEIT" xbar --device "$TMP/infinite.yaml"
+check acam-deep-fn 2 "nest" -- "$RACEIT" acam eval --range 0:1 \
+  --fn "$(printf '(%.0s' $(seq 25000))x$(printf ')%.0s' $(seq 25000))"
+sed '0,/"bits": [0-9]*/s//"bits": 31/' "$TMP/program.json" >"$TMP/bits31.json"
+check program-bits-31 2 "bits31.json: program: field '\\\$\.ops\[[0-9]+\]\..*bits': must be 1…[0-9]+, got 31" -- \
+  "$RACEIT" show "$TMP/bits31.json"
+# One check for every numeric option: out of range is exit 2 naming the option; --help states the range.
+check eval-stuck-range 2 "--stuck: Value 2 not in range 0.0+ to 1.0+" -- "$RACEIT" eval --model vit-digits --data digits --stuck 2
+check eval-std-scale-negative 2 "--std-scale" -- "$RACEIT" eval --model vit-digits --data digits --std-scale -1
+check eval-seeds-zero 2 "--seeds: Value 0 not in range" -- "$RACEIT" eval --model vit-digits --data digits --seeds 0
+check acam-bits-zero 2 "--bits: Value 0 not in range 1 to 12" -- "$RACEIT" acam eval --fn exp --bits 0
+check ppa-seq-zero 2 "--seq: Value 0 not in range" -- "$RACEIT" ppa --model bert-base --seq 0
+check xbar-help-range 0 "--w-bits INT:INT in \[2 - 16\]" -- "$RACEIT" xbar --help
+# kill -9 during `compile -o` leaves a complete program: the old one, or the new one once renamed.
+cp "$TMP/program.json" "$TMP/killed.json"
+for delay in 0.2 0.5 1.0 1.5; do
+  "$RACEIT" compile --model vit-digits --calibration 8 --set mapping.softmax=digital -o "$TMP/killed.json" >/dev/null 2>&1 &
+  sleep "$delay"; kill -9 $! 2>/dev/null; wait $! 2>/dev/null
+  check "compile-killed-after-${delay}s" 0 "acam|digital" -- "$RACEIT" show "$TMP/killed.json"
+done
 # Your own model and data (README "Your own model and data"): the committed examples of
 # tools/export_examples.py, costed without data and evaluated on their .npy files.
 EC=models/encoder-classifier

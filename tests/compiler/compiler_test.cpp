@@ -1,8 +1,10 @@
 // The compiler's passes on the shipped digits ViT, the program file, and configuration errors.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "raceit/compiler/lower.hpp"
 #include "raceit/compiler/options.hpp"
@@ -178,6 +180,66 @@ TEST(ProgramFile, ErrorsNameTheFileAndField) {
   std::ofstream(path) << "{ truncated";
   EXPECT_NE(error_of([&] { read_program(path); }).find(path + ": not JSON"), std::string::npos);
   EXPECT_NE(error_of([&] { read_program(temp("raceit_no_such_program.json")); }).find("cannot open"), std::string::npos);
+}
+
+// The index of the first operator whose detail is of `kind`.
+std::size_t first_op(const nlohmann::json& program, const std::string& kind) {
+  for (std::size_t k = 0; k < program["ops"].size(); ++k)
+    if (program["ops"][k]["detail"]["kind"] == kind) return k;
+  ADD_FAILURE() << "no " << kind << " operator";
+  return 0;
+}
+
+// A program file is checked against what the compiler guarantees: each edit below was accepted
+// before and ran for 40 s and 4.2 GB (a 31-bit ACAM input), or silently lost accuracy (an
+// inverted range, a zero-scale quantiser), or crashed (a deeply nested fused function).
+TEST(ProgramFile, BrokenInvariantsAreErrorsNamingTheField) {
+  if (!have_digits()) GTEST_SKIP();
+  const auto original = to_json(digits().program);
+  auto error_after = [&](const std::function<void(nlohmann::json&)>& edit) {
+    auto j = original;
+    edit(j);
+    return error_of([&] { program_from_json(j); });
+  };
+  const auto f = first_op(original, "function"), x = first_op(original, "crossbar"), s = first_op(original, "softmax");
+  const std::string fn = fmt::format("$.ops[{}].detail.program", f);
+  EXPECT_NE(error_after([&](auto& j) { j["ops"][f]["detail"]["program"]["x"]["bits"] = 31; }).find(fn + ".x.bits': must be 1…12, got 31"),
+            std::string::npos);
+  EXPECT_NE(error_after([&](auto& j) {
+              auto& r = j["ops"][f]["detail"]["program"]["x"]["range"];
+              std::swap(r[0], r[1]);
+            }).find(fn + ".x.range': range"),
+            std::string::npos);
+  EXPECT_NE(error_after([&](auto& j) {
+              auto& cell = j["ops"][f]["detail"]["program"]["ranges_per_bit"][0][0];
+              cell = {1.5, 0.5};
+            }).find("is empty or inverted"),
+            std::string::npos);
+  EXPECT_NE(error_after([&](auto& j) { j["ops"][f]["detail"]["program"]["table"].erase(0); }).find(fn + ".table': needs one code per input"),
+            std::string::npos);
+  EXPECT_NE(error_after([&](auto& j) { j["ops"][f]["detail"]["program"]["table"][0] = 1 << 20; }).find("needs more than"),
+            std::string::npos);
+  EXPECT_NE(error_after([&](auto& j) { j["ops"][x]["detail"]["input"]["scale"] = 0; })
+                .find(fmt::format("$.ops[{}].detail.input.scale': must be positive, got 0", x)),
+            std::string::npos);
+  EXPECT_NE(error_after([&](auto& j) { j["ops"][x]["detail"]["input"]["bits"] = 2.5; }).find("must be an integer"), std::string::npos);
+  EXPECT_NE(error_after([&](auto& j) { j["ops"][x]["detail"]["config"]["w_bits"] = 40; }).find("w_bits must be 2…16"),
+            std::string::npos);
+  EXPECT_NE(error_after([&](auto& j) { j["ops"][x]["detail"]["config"]["fused_function"] = std::string(25000, '(') + "x" + std::string(25000, ')'); })
+                .find("nested"),
+            std::string::npos);
+  EXPECT_NE(error_after([&](auto& j) { j["ops"][s]["detail"]["input_scale"] = -1; }).find("must be positive"), std::string::npos);
+  EXPECT_NE(error_after([&](auto& j) { j["placement"]["tiles"][0]["ops"][0] = 100000; }).find("is not one of the"),
+            std::string::npos);
+}
+
+TEST(ProgramFile, AKilledOrFailedWriteLeavesTheOldProgram) {
+  if (!have_digits()) GTEST_SKIP();
+  const std::string path = temp("raceit_program_kept.json");
+  write_program(path, digits().program);
+  EXPECT_THROW(write_program(temp("raceit_no_such_folder/p.json"), digits().program), Error);
+  EXPECT_THROW(write_program("/dev/full", digits().program), Error);
+  EXPECT_EQ(read_program(path), digits().program);
 }
 
 TEST(ProgramFile, ChecksumCatchesChangedWeights) {

@@ -45,3 +45,21 @@ TEST(Metrics, AccumulatedPiecesEqualOneComparison) {
 }
 
 }  // namespace raceit
+
+namespace raceit {
+
+// A NaN in the output is not an exact match: max_abs and NMSE are NaN, in one comparison and
+// after merging (std::max dropped the NaN before, and "exact yes" was printed for NaN outputs).
+TEST(Metrics, NaNIsNeverExact) {
+  const std::vector<double> ref{1, 2, 3}, y{1, std::nan(""), 3};
+  const ErrorStats s = compare(std::span<const double>(y), std::span<const double>(ref));
+  EXPECT_TRUE(std::isnan(s.max_abs));
+  EXPECT_TRUE(std::isnan(s.nmse));
+  ErrorAccumulator a, b;
+  a.add(std::span<const double>(y), std::span<const double>(ref));
+  b.add(std::span<const double>(ref), std::span<const double>(ref));
+  b.merge(a);
+  EXPECT_TRUE(std::isnan(b.stats().max_abs));
+}
+
+}  // namespace raceit

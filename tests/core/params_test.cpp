@@ -92,4 +92,22 @@ TEST(Params, ErrorsNameFileLineAndKey) {
   EXPECT_THROW(load_params(specs(), "/nonexistent/raceit.yaml"), Error);
 }
 
+TEST(Params, NonFiniteNumbersAreErrors) {  // infinite noise gave NMSE nan and "exact yes" before
+  for (const char* value : {".inf", "-.inf", ".nan", "1e999", "inf"}) {
+    const std::string e = error_of(std::string("noise:\n  exponent: ") + value + "\n");
+    EXPECT_NE(e.find("noise.exponent"), std::string::npos) << value << ": " << e;
+  }
+  EXPECT_NE(error_of("? [a, b]\n: 1\n").find("a key must be a plain name"), std::string::npos);
+}
+
+TEST(Params, ParsesTextInMemoryNamingTheSource) {
+  EXPECT_DOUBLE_EQ(parse_params(specs(), "g_max: 20uS\n", "text.yaml").number("g_max"), 20e-6);
+  try {
+    parse_params(specs(), "g_max: [\n", "text.yaml");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("text.yaml:"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace raceit

@@ -105,5 +105,18 @@ TEST(Kernels, TransposedWeightMatMulUsesTheStoredRows) {
   EXPECT_EQ(y.number(2), 3);
 }
 
+// An empty tensor whose other dimensions multiply to 10^15: Softmax and Gather over it touch no
+// element and must not loop over the empty rows (this was a hang).
+TEST(Kernels, EmptyTensorsWithHugeOtherDimensionsFinishAtOnce) {
+  const Tensor x(DType::Float32, {100'000'000, 0, 10'000'000});
+  const Tensor* in[] = {&x};
+  Attributes a;
+  a.set("axis", std::int64_t{1});
+  EXPECT_EQ(evaluate_node(make_node(OpType::Softmax, a), in)[0].shape(), x.shape());
+  const Tensor wide(DType::Float32, {100'000'000, 10'000'000, 0});
+  const Tensor* wide_in[] = {&wide};
+  EXPECT_EQ(evaluate_node(make_node(OpType::Softmax, a), wide_in)[0].size(), 0);
+}
+
 }  // namespace
 }  // namespace raceit::model

@@ -22,6 +22,9 @@ class Expression {
   // Throws Error(Parse) for malformed text and unknown identifiers; the message quotes the
   // expression with a caret under the offending column (1-based).
   static Expression parse(std::string_view text);
+  // Parse and evaluation recurse; deeper nesting (of parentheses and signs while parsing, of
+  // operations in the tree) is a parse error rather than a stack overflow.
+  static constexpr int kMaxDepth = 256;
 
   double operator()(double x, double y = 0.0) const { return eval(root_, x, y); }
   // An expression that mentions y is a function of two variables.

@@ -4,6 +4,7 @@
 // schema. Reading a written program gives an identical Program. ±infinity (open ACAM ranges) is
 // written as null.
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -18,5 +19,7 @@ Program program_from_json(const nlohmann::json& document);
 // Error(Io) when the file cannot be written or read; Error(Parse) naming the file otherwise.
 void write_program(const std::string& path, const Program& program);
 Program read_program(const std::string& path);
+// The same from a file's text; `path` names it in errors (the in-memory entry point for fuzzing).
+Program parse_program(std::string_view text, const std::string& path);
 
 }  // namespace raceit::compiler

@@ -52,5 +52,8 @@ class ParamSet {
 // the including file. Errors name the file, the line and the key: a missing file, a malformed
 // document, an unknown key, a bad unit or a value of the wrong dimension.
 ParamSet load_params(const std::vector<ParamSpec>& specs, const std::string& path);
+// The same from a file's text; `path` names it in errors and anchors an include (the in-memory
+// entry point for fuzzing).
+ParamSet parse_params(const std::vector<ParamSpec>& specs, const std::string& text, const std::string& path);
 
 }  // namespace raceit

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "raceit/core/file_io.hpp"  // read_file
 #include "raceit/core/tensor.hpp"
 
 namespace raceit::model {
@@ -52,8 +53,6 @@ ImageDataset load_digits_train(const DataPaths& paths = default_data_paths(), st
 ImageDataset load_fashion_mnist_train(const DataPaths& paths = default_data_paths(), std::int64_t count = 0);
 TextDataset load_spamassassin_train(const DataPaths& paths = default_data_paths(), std::int64_t count = 0);
 
-// Whole file as bytes. Errors name the file.
-std::string read_file(const std::string& path);
 // Whole gzip file, decompressed. Errors name the file.
 std::string read_gzip(const std::string& path);
 

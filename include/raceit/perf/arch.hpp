@@ -129,6 +129,8 @@ const std::vector<ParamSpec>& arch_param_specs();
 // Error(Io)) name the file, the line and the key: unknown keys, bad units, missing keys, keys of
 // the other kind, values out of range.
 ArchSpec load_arch(const std::string& path, const std::vector<std::string>& overrides = {});
+// The same checks on parameters already read (parse_params: the in-memory entry point for fuzzing).
+ArchSpec arch_from_params(ParamSet params, const std::string& path);
 
 // A preset name ("raceit", "isaac", …) resolves to configs/arch/NAME.yaml in raceit's source tree;
 // anything containing '/' or ending in .yaml is a path. Throws Error(Io) for an unknown name.

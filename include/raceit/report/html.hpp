@@ -68,8 +68,4 @@ std::string sweep_html(const SweepTable& table);
 // One line per point: index, every setting column, status, error, the results, provenance.
 std::string sweep_csv(const SweepTable& table);
 
-// Writes `content` to `path` through a temporary file in the same folder and a rename, so the
-// file is either the old one or the whole new one. Throws Error(Io).
-void write_file_atomically(const std::string& path, const std::string& content);
-
 }  // namespace raceit::report
