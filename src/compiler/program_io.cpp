@@ -312,7 +312,9 @@ json detail_json(const OpDetail& detail) {
             {"output_factor", d->output_factor},
             {"a", quantiser_json(d->a)},
             {"b", quantiser_json(d->b)},
-            {"multiply", program_json(d->multiply)},
+            // A crossbar-write data matmul uses no multiply program: written as null, not as a
+            // default-constructed program that the reader's invariants rightly reject.
+            {"multiply", d->multiply.table.empty() ? json(nullptr) : program_json(d->multiply)},
             {"crossbar", crossbar_config_json(d->crossbar)}};
   return {{"kind", "none"}};
 }
@@ -348,7 +350,8 @@ OpDetail read_detail(const Field& f) {
     return DataMatMulOp{f.at("a_factor").finite(),          f.at("b_factor").finite(),
                         f.at("output_factor").finite(),     read_quantiser(f.at("a")),
                         read_quantiser(f.at("b")),
-                        read_acam_program(f.at("multiply")), read_crossbar_config(f.at("crossbar"))};
+                        f.at("multiply").j.is_null() ? acam::AcamProgram{} : read_acam_program(f.at("multiply")),
+                        read_crossbar_config(f.at("crossbar"))};
   throw Error(ErrorKind::Parse, fmt::format("program: field '{}.kind': unknown operator detail '{}'", f.path, kind));
 }
 
