@@ -95,8 +95,8 @@ RunSummary run_mpi(const SweepSpec& spec, const RunOptions& options, const Point
     stop_all(mpi.size);
     throw;
   }
-  const std::vector<std::size_t> todo = store->pending();
-  summary.already_done = spec.points.size() - todo.size();
+  const std::vector<std::size_t> pending_points = store->pending();
+  summary.already_done = spec.points.size() - pending_points.size();
   std::size_t next = 0, done = summary.already_done;
   for (int active = mpi.size - 1; active > 0;) {
     const auto [from, text] = receive_result();
@@ -107,8 +107,8 @@ RunSummary run_mpi(const SweepSpec& spec, const RunOptions& options, const Point
       summary.failed += !r.ok;
       if (options.progress) options.progress({.done = ++done, .total = spec.points.size(), .last = &r});
     }
-    if (next < todo.size()) {
-      send_work(from, static_cast<std::int64_t>(todo[next++]));
+    if (next < pending_points.size()) {
+      send_work(from, static_cast<std::int64_t>(pending_points[next++]));
     } else {
       send_work(from, kStop);
       --active;

@@ -195,10 +195,10 @@ PointResult result_from_json(const nlohmann::json& j) {
 namespace {
 
 // `jobs` threads evaluate; this thread is the only one that writes the store.
-void run_local(const PointEvaluator& evaluator, Store& store, const std::vector<std::size_t>& todo, int jobs,
+void run_local(const PointEvaluator& evaluator, Store& store, const std::vector<std::size_t>& pending_points, int jobs,
                const std::function<void(const PointResult&)>& written) {
   if (jobs <= 1) {
-    for (const std::size_t index : todo) {
+    for (const std::size_t index : pending_points) {
       const PointResult r = evaluator.evaluate(index);
       store.record(r);
       written(r);
@@ -213,22 +213,22 @@ void run_local(const PointEvaluator& evaluator, Store& store, const std::vector<
   std::vector<std::thread> workers;
   for (int j = 0; j < jobs; ++j)
     workers.emplace_back([&] {
-      for (std::size_t k; (k = next++) < todo.size();) {
+      for (std::size_t k; (k = next++) < pending_points.size();) {
         try {
-          PointResult r = evaluator.evaluate(todo[k]);
+          PointResult r = evaluator.evaluate(pending_points[k]);
           const std::lock_guard lock(mutex);
           finished.push_back(std::move(r));
         } catch (...) {
           const std::lock_guard lock(mutex);
           if (!failure) failure = std::current_exception();
-          next = todo.size();
+          next = pending_points.size();
         }
         ready.notify_one();
       }
     });
   std::size_t recorded = 0;
   try {
-    while (recorded < todo.size()) {
+    while (recorded < pending_points.size()) {
       std::unique_lock lock(mutex);
       ready.wait(lock, [&] { return !finished.empty() || failure; });
       if (finished.empty()) break;
@@ -240,7 +240,7 @@ void run_local(const PointEvaluator& evaluator, Store& store, const std::vector<
       ++recorded;
     }
   } catch (...) {
-    next = todo.size();
+    next = pending_points.size();
     for (auto& w : workers) w.join();
     throw;
   }
@@ -275,10 +275,10 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options) {
   }
   evaluator.prepare();
   Store store(options.store, spec, RACEIT_VERSION);
-  const std::vector<std::size_t> todo = store.pending();
-  RunSummary summary{.points = spec.points.size(), .already_done = spec.points.size() - todo.size()};
+  const std::vector<std::size_t> pending_points = store.pending();
+  RunSummary summary{.points = spec.points.size(), .already_done = spec.points.size() - pending_points.size()};
   std::size_t done = summary.already_done;
-  run_local(evaluator, store, todo, options.jobs, [&](const PointResult& r) {
+  run_local(evaluator, store, pending_points, options.jobs, [&](const PointResult& r) {
     ++summary.ran;
     summary.failed += !r.ok;
     if (options.progress) options.progress({.done = ++done, .total = spec.points.size(), .last = &r});
