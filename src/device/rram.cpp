@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "raceit/core/error.hpp"
+#include "raceit/core/source_dir.hpp"
 
 namespace raceit::device {
 
@@ -132,7 +133,7 @@ RramModel load_device_preset(const std::string& path) {
 }
 
 std::string default_device_preset_path() {
-  return std::string(RACEIT_SOURCE_DIR) + "/configs/devices/taox.yaml";
+  return raceit::source_dir() + "/configs/devices/taox.yaml";
 }
 
 }  // namespace raceit::device

@@ -14,6 +14,7 @@
 
 #include "raceit/core/error.hpp"
 #include "raceit/core/npy.hpp"
+#include "raceit/core/source_dir.hpp"
 
 namespace raceit::model {
 
@@ -44,11 +45,6 @@ std::pair<Shape, std::string> read_idx(const std::string& path) {
     throw Error(ErrorKind::Parse, fmt::format("{}: IDX data holds {} bytes, dims {} need {}", path, bytes.size() - offset,
                                               to_string(shape), element_count(shape)));
   return {shape, bytes.substr(offset)};
-}
-
-std::string source_dir() {
-  if (const char* env = std::getenv("RACEIT_SOURCE")) return env;
-  return RACEIT_SOURCE_DIR;
 }
 
 }  // namespace

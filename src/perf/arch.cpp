@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "raceit/core/error.hpp"
+#include "raceit/core/source_dir.hpp"
 
 namespace raceit::perf {
 
@@ -486,7 +487,7 @@ ArchSpec arch_from_params(ParamSet params, const std::string& path) {
 }
 
 namespace {
-std::filesystem::path preset_dir() { return std::filesystem::path(RACEIT_SOURCE_DIR) / "configs" / "arch"; }
+std::filesystem::path preset_dir() { return std::filesystem::path(source_dir()) / "configs" / "arch"; }
 }  // namespace
 
 std::string arch_path(const std::string& name_or_path) {

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "raceit/core/error.hpp"
+#include "raceit/core/source_dir.hpp"
 
 namespace raceit {
 namespace {
@@ -30,7 +31,7 @@ TEST(Npy, RoundTripsFloatIntAndBool) {
 
 // Written by numpy 1.24 (the digits ViT golden logits, 8 samples × 10 classes).
 TEST(Npy, ReadsAFileNumpyWrote) {
-  const Tensor t = read_npy(std::string(RACEIT_SOURCE_DIR) + "/models/vit-digits/golden_output.npy");
+  const Tensor t = read_npy(raceit::source_dir() + "/models/vit-digits/golden_output.npy");
   EXPECT_EQ(t.dtype(), DType::Float32);
   EXPECT_EQ(t.shape(), (Shape{8, 10}));
 }

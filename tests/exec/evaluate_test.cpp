@@ -1,5 +1,6 @@
 // Accuracy through the C++ data loaders, tokenizer and executor equals what PyTorch measured
 // at training time on the same split (models/*/metrics.json).
+#include "raceit/core/source_dir.hpp"
 #include "raceit/exec/evaluate.hpp"
 
 #include <gtest/gtest.h>
@@ -15,7 +16,7 @@
 namespace raceit::exec {
 namespace {
 
-const std::string kModels = std::string(RACEIT_SOURCE_DIR) + "/models/";
+const std::string kModels = raceit::source_dir() + "/models/";
 
 double trained_accuracy(const std::string& model) {
   std::ifstream in(kModels + model + "/metrics.json");

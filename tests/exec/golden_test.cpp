@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "raceit/core/npy.hpp"
+#include "raceit/core/source_dir.hpp"
 #include "raceit/exec/executor.hpp"
 #include "raceit/model/kernels.hpp"
 #include "raceit/model/onnx_import.hpp"
@@ -15,7 +16,7 @@
 namespace raceit::exec {
 namespace {
 
-const std::string kModels = std::string(RACEIT_SOURCE_DIR) + "/models/";
+const std::string kModels = raceit::source_dir() + "/models/";
 
 // max |a − b| / max |b|
 double relative_max_error(const Tensor& a, const Tensor& b) {

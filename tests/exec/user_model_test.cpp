@@ -11,6 +11,7 @@
 
 #include "raceit/core/error.hpp"
 #include "raceit/core/npy.hpp"
+#include "raceit/core/source_dir.hpp"
 #include "raceit/exec/compile.hpp"
 #include "raceit/exec/raceit_evaluate.hpp"
 #include "raceit/exec/raceit_executor.hpp"
@@ -19,7 +20,7 @@
 namespace raceit::exec {
 namespace {
 
-const std::string kModels = std::string(RACEIT_SOURCE_DIR) + "/models/";
+const std::string kModels = raceit::source_dir() + "/models/";
 const std::string kClassifier = kModels + "encoder-classifier/";
 const std::string kLm = kModels + "tiny-lm/";
 

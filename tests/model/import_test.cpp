@@ -7,12 +7,13 @@
 #include <map>
 
 #include "raceit/core/error.hpp"
+#include "raceit/core/source_dir.hpp"
 #include "raceit/model/onnx_import.hpp"
 
 namespace raceit::model {
 namespace {
 
-const std::string kModels = std::string(RACEIT_SOURCE_DIR) + "/models/";
+const std::string kModels = raceit::source_dir() + "/models/";
 
 std::map<OpType, int> count_ops(const Graph& g) {
   std::map<OpType, int> n;

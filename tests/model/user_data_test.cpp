@@ -8,13 +8,14 @@
 
 #include "raceit/core/error.hpp"
 #include "raceit/core/npy.hpp"
+#include "raceit/core/source_dir.hpp"
 #include "raceit/model/dataset_registry.hpp"
 #include "raceit/model/zoo.hpp"
 
 namespace raceit::model {
 namespace {
 
-const std::string kExample = std::string(RACEIT_SOURCE_DIR) + "/models/encoder-classifier/";
+const std::string kExample = raceit::source_dir() + "/models/encoder-classifier/";
 
 class UserData : public ::testing::Test {
  protected:

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "raceit/core/error.hpp"
+#include "raceit/core/source_dir.hpp"
 #include "raceit/perf/arch.hpp"
 #include "raceit/perf/components.hpp"
 
@@ -60,7 +61,7 @@ TEST(Arch, EveryPresetLoadsAndRollsUp) {
 }
 
 TEST(Arch, PresetNamesAndPaths) {
-  EXPECT_EQ(arch_path("raceit"), std::string(RACEIT_SOURCE_DIR) + "/configs/arch/raceit.yaml");
+  EXPECT_EQ(arch_path("raceit"), raceit::source_dir() + "/configs/arch/raceit.yaml");
   EXPECT_EQ(arch_path("my/arch.yaml"), "my/arch.yaml");
   try {
     arch_path("tpu");

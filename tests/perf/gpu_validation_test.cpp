@@ -12,6 +12,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "raceit/core/source_dir.hpp"
 #include "raceit/model/architectures.hpp"
 #include "raceit/perf/gpu.hpp"
 
@@ -26,7 +27,7 @@ struct Row {
 };
 
 std::vector<Row> measured_rows() {
-  std::ifstream in(std::string(RACEIT_SOURCE_DIR) + "/tests/perf/data/h100-measured.json");
+  std::ifstream in(raceit::source_dir() + "/tests/perf/data/h100-measured.json");
   const nlohmann::json doc = nlohmann::json::parse(in);
   std::vector<Row> rows;
   for (const auto& r : doc.at("rows")) {
