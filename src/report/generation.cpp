@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "raceit/core/error.hpp"
+#include "raceit/compiler/options.hpp"
 #include "raceit/core/units.hpp"
 #include "raceit/model/architectures.hpp"
 #include "raceit/perf/components.hpp"
@@ -94,13 +95,13 @@ std::vector<ChipHolding> holdings_of(const Ppa& step) {
 }
 
 // The KV cache's size, where it lives, and what writing and spilling it cost per token.
-KvCache kv_cache_of(const model::ArchitectureConfig& c, const GenerationRequest& r, const perf::ArchSpec& spec,
+KvCache kv_cache_of(const model::ArchitectureConfig& c, const GenerationRequest& r, const arch::ArchSpec& spec,
                     const Ppa& step, const model::Graph& graph, double bytes_per_value) {
   KvCache kv;
   kv.bytes_per_token = static_cast<std::int64_t>(
       std::ceil(static_cast<double>(c.layers * 2 * c.kv_heads * c.head_dim) * bytes_per_value));
   kv.bytes = kv.bytes_per_token * (r.prefill + r.decode) * r.batch;
-  if (spec.kind == perf::ArchKind::Gpu) {
+  if (spec.kind == arch::ArchKind::Gpu) {
     const double weights = static_cast<double>(graph.parameter_count()) * bytes_per_value;
     kv.capacity = std::max<std::int64_t>(0, static_cast<std::int64_t>(spec.gpu.memory_capacity - weights));
     kv.spilled_bytes = std::max<std::int64_t>(0, kv.bytes - kv.capacity);
@@ -112,9 +113,9 @@ KvCache kv_cache_of(const model::ArchitectureConfig& c, const GenerationRequest&
   }
   kv.capacity = static_cast<std::int64_t>(static_cast<double>(step.chips) * spec.imc.tiles * spec.imc.buffer_bytes);
   kv.spilled_bytes = std::max<std::int64_t>(0, kv.bytes - kv.capacity);
-  const perf::ResolvedArch arch = perf::resolve(spec);
+  const perf::ResolvedArch resolved = perf::resolve(spec);
   const auto accesses = static_cast<std::uint64_t>((kv.bytes_per_token * 8 + 255) / 256);
-  kv.write_energy_per_token = perf::price_events(spec, arch, EventCounts{.buffer_accesses = accesses}).total_energy;
+  kv.write_energy_per_token = perf::price_events(spec, resolved, EventCounts{.buffer_accesses = accesses}).total_energy;
   if (kv.spilled_bytes == 0) {
     kv.placement = fmt::format("tile buffers: {} of {} ({} chips x {} tiles x {})", bytes(static_cast<double>(kv.bytes)),
                                bytes(static_cast<double>(kv.capacity)), step.chips, spec.imc.tiles,
@@ -124,7 +125,7 @@ KvCache kv_cache_of(const model::ArchitectureConfig& c, const GenerationRequest&
   // Each sequence reads its own cache every token; its spilled share comes over the links.
   const double spilled_per_sequence = static_cast<double>(kv.spilled_bytes) / static_cast<double>(r.batch);
   const perf::EventPricing link =
-      perf::price_events(spec, arch, EventCounts{.link_bits = static_cast<std::uint64_t>(spilled_per_sequence * 8)});
+      perf::price_events(spec, resolved, EventCounts{.link_bits = static_cast<std::uint64_t>(spilled_per_sequence * 8)});
   kv.spill_energy_per_token = link.total_energy;
   kv.spill_time_per_token = link.latency_lower_bound;
   kv.placement = fmt::format("tile buffers full ({}); {} spill to off-chip memory over the chip links",
@@ -152,11 +153,11 @@ Generation estimate_generation(const std::string& model, const CostStudy::Option
                             "point (got {}, {}, {}, {})",
                             request.prefill, request.decode, request.batch, request.curve_points));
   const model::ArchitectureConfig config = decoder_config(model);
-  const perf::ArchSpec spec = perf::load_arch(perf::arch_path(arch), overrides);
-  const bool gpu = spec.kind == perf::ArchKind::Gpu;
+  const arch::ArchSpec spec = compiler::load_arch(arch::arch_path(arch), overrides);
+  const bool gpu = spec.kind == arch::ArchKind::Gpu;
   Generation g;
   g.model = model;
-  g.kind = perf::to_string(spec.kind);
+  g.kind = arch::to_string(spec.kind);
   g.prefill_tokens = request.prefill;
   g.decode_tokens = request.decode;
   g.batch = request.batch;

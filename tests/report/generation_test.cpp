@@ -4,7 +4,7 @@
 
 #include "raceit/core/error.hpp"
 #include "raceit/exec/compile.hpp"
-#include "raceit/perf/arch.hpp"
+#include "raceit/arch/arch.hpp"
 
 namespace raceit::report {
 
