@@ -158,7 +158,9 @@ std::vector<ParamSpec> make_specs() {
       {"gpu.launch_eager", Dimension::Time, "", "CPU time per kernel launched from Python (eager PyTorch)"},
       {"gpu.launch_fused", Dimension::Time, "", "overhead per kernel of a TensorRT engine"},
       {"gpu.idle_power", Dimension::Power, "", "board power with no kernel running"},
-      {"gpu.dynamic_power", Dimension::Power, "", "board power above idle while kernels run"},
+      {"gpu.dynamic_power", Dimension::Power, "", "board power above idle while compute-bound kernels run"},
+      {"gpu.dynamic_power_memory", Dimension::Power, "",
+       "board power above idle while memory-bound kernels run (streaming HBM draws less than the tensor cores)"},
   });
   return s;
 }
@@ -368,6 +370,7 @@ GpuSpec read_gpu(const ParamSet& p) {
   g.launch_fused = non_negative(p, "gpu.launch_fused");
   g.idle_power = non_negative(p, "gpu.idle_power");
   g.dynamic_power = non_negative(p, "gpu.dynamic_power");
+  g.dynamic_power_memory = non_negative(p, "gpu.dynamic_power_memory");
   return g;
 }
 

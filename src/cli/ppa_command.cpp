@@ -13,6 +13,7 @@
 #include "raceit/core/error.hpp"
 #include "raceit/compiler/options.hpp"
 #include "raceit/core/file_io.hpp"
+#include "raceit/report/generation.hpp"
 #include "raceit/report/html.hpp"
 #include "raceit/report/ppa.hpp"
 #include "raceit/report/sensitivity.hpp"
@@ -30,6 +31,7 @@ struct CostArgs {
   int threads = 0;
   std::string precision = "int8";
   bool json = false;
+  std::int64_t prefill = 0, decode = 0;  // generation (report/generation.hpp) when either is given
 };
 
 const char* kModelHelp =
@@ -57,7 +59,27 @@ void add_common_options(CLI::App* cmd, CostArgs& a) {
   cmd->add_flag("--json", a.json, "Print JSON with provenance");
 }
 
-report::CostStudy study_of(const CostArgs& a) {
+void add_generation_options(CLI::App* cmd, CostArgs& a) {
+  cmd->add_option("--prefill", a.prefill,
+                  "Generation (built-in decoders): prompt tokens read in one forward pass before decoding (default "
+                  "128 when --decode is given)")
+      ->check(CLI::Range(std::int64_t{1}, kMaxSequence));
+  cmd->add_option("--decode", a.decode,
+                  "Generation: tokens generated one at a time with a KV cache; reports time to first token, latency "
+                  "and energy per token, tokens/s for one and --batch sequences in flight, the KV cache and a "
+                  "per-token curve (default 128 when --prefill is given)")
+      ->check(CLI::Range(std::int64_t{1}, kMaxSequence));
+}
+
+bool generating(const CostArgs& a) { return a.prefill > 0 || a.decode > 0; }
+
+report::GenerationRequest generation_request(const CostArgs& a) {
+  if (a.sequence_length > 0)
+    throw Error(ErrorKind::InvalidArgument, "--seq and --prefill/--decode: the prompt's length is --prefill");
+  return {.prefill = a.prefill > 0 ? a.prefill : 128, .decode = a.decode > 0 ? a.decode : 128, .batch = a.batch};
+}
+
+report::CostStudy::Options study_options(const CostArgs& a) {
   report::CostStudy::Options o;
   o.dataset = a.data.data;
   o.calibration_data = a.data.calibration_data;
@@ -67,7 +89,19 @@ report::CostStudy study_of(const CostArgs& a) {
   o.threads = a.threads;
   o.progress = progress_reporter(a.data.quiet);
   o.gpu_precision = perf::parse_gpu_precision(a.precision);
-  return report::CostStudy(a.model, o);
+  return o;
+}
+
+report::CostStudy study_of(const CostArgs& a) { return report::CostStudy(a.model, study_options(a)); }
+
+void print(const nlohmann::json& result, const std::string& text, bool json) {
+  if (json) {
+    nlohmann::json j = result;
+    j["provenance"] = provenance(invocation());
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << text;
+  }
 }
 
 std::vector<std::string> split_list(const std::string& text) {
@@ -139,6 +173,7 @@ void register_ppa_commands(CLI::App& app) {
                                  "area_mm2, chips, gpu_mode, breakdown {by_component, by_layer, by_op, stages}, assumptions "
                                  "{key, value, source}, notes");
   add_common_options(ppa, args->cost);
+  add_generation_options(ppa, args->cost);
   ppa->add_option("--arch", args->arch, "Architecture preset or file (raceit arch list)")->capture_default_str();
   ppa->add_option("--set", args->overrides,
                   "Override an architecture or mapping key, KEY=VALUE (repeatable; "
@@ -147,6 +182,12 @@ void register_ppa_commands(CLI::App& app) {
                   "Also write a self-contained HTML page with SVG charts of the breakdowns (energy and area by "
                   "component, energy by layer, time per pipeline stage)");
   ppa->callback([args] {
+    if (generating(args->cost)) {
+      const report::Generation g = report::estimate_generation(args->cost.model, study_options(args->cost), args->arch,
+                                                               args->overrides, generation_request(args->cost));
+      print(report::to_json(g), report::to_text(g), args->cost.json);
+      return;
+    }
     const report::CostStudy study = study_of(args->cost);
     const report::Ppa r = study.estimate(args->arch, args->overrides, args->cost.batch);
     if (!args->html.empty()) {
@@ -173,11 +214,20 @@ void register_ppa_commands(CLI::App& app) {
                                      "(latency), throughput gain and energy ratio, each > 1 when "
                                      "the first is better");
   add_common_options(compare, cargs->cost);
+  add_generation_options(compare, cargs->cost);
   compare->add_option("--archs", cargs->archs, "Comma-separated presets or files; the first is the reference")
       ->capture_default_str();
   compare->callback([cargs] {
     const auto archs = split_list(cargs->archs);
     if (archs.empty()) throw Error(ErrorKind::InvalidArgument, "--archs: give at least one architecture");
+    if (generating(cargs->cost)) {
+      std::vector<report::Generation> results;
+      for (const auto& arch : archs)
+        results.push_back(report::estimate_generation(cargs->cost.model, study_options(cargs->cost), arch, {},
+                                                      generation_request(cargs->cost)));
+      print(report::generation_comparison_json(results), report::generation_comparison_text(results), cargs->cost.json);
+      return;
+    }
     const report::CostStudy study = study_of(cargs->cost);
     std::vector<report::Ppa> results;
     for (const auto& arch : archs) results.push_back(study.estimate(arch, {}, cargs->cost.batch));

@@ -108,10 +108,22 @@ LoadedModel load_for_compile(const CompileRequest& request, const model::DataPat
                   fmt::format("'{}' is a built-in architecture: set its tokens per sample with --seq, not --dim", request.model));
     m.shape_only = true;
     m.sequence_length = request.sequence_length > 0 ? request.sequence_length : 128;
-    m.graph = model::load_model(request.model, false, paths, request.sequence_length);
+    if (request.past_tokens > 0) {
+      model::ArchitectureConfig config = model::architecture_config(request.model);
+      config.seq_len = m.sequence_length;
+      config.past_tokens = request.past_tokens;
+      m.graph = model::build_architecture(config);
+    } else {
+      m.graph = model::load_model(request.model, false, paths, request.sequence_length);
+    }
     m.sample_shapes = model::resolve_sample_shapes(m.graph, m.sequence_length);
     return m;
   }
+  if (request.past_tokens > 0)
+    throw Error(ErrorKind::InvalidArgument,
+                fmt::format("'{}': decode steps with a KV cache are built for the built-in decoders (gpt2, llama-3.2-1b, "
+                            "llama-3.2-3b); an ONNX graph has no cache inputs raceit knows how to feed",
+                            request.model));
   m.ref.dataset = request.dataset.empty() ? default_dataset(request.model) : request.dataset;
   m.graph = task_graph(request.model, m.ref.dataset, paths);
   if (m.ref.dataset.empty() && request.calibration_data.empty()) {

@@ -86,18 +86,29 @@ class Builder : public GraphBuilder {
   // [B, T, heads·hd] → [B, heads, T, hd]
   // The [T, T] additive causal mask. A shape-only graph declares it without data: at long
   // contexts its T² values would dominate a cost study's memory.
+  // In a decode step it is [T, past + T]: new token i sees the cache and the new tokens up to i.
   void causal_mask(const std::string& name) {
-    const std::int64_t t = c_.seq_len;
+    const std::int64_t t = c_.seq_len, past = c_.past_tokens, n = context();
     if (!with_weights_) {
-      g_.values[name] = ValueInfo{DType::Float32, {t, t}};
+      g_.values[name] = ValueInfo{DType::Float32, {t, n}};
       g_.weight_names.push_back(name);
       g_.constants.insert(name);
       return;
     }
-    std::vector<float> mask(static_cast<std::size_t>(t * t), 0.0f);
+    std::vector<float> mask(static_cast<std::size_t>(t * n), 0.0f);
     for (std::int64_t i = 0; i < t; ++i)
-      for (std::int64_t j = i + 1; j < t; ++j) mask[static_cast<std::size_t>(i * t + j)] = -1e4f;
-    constant(name, Tensor::from_floats({t, t}, std::move(mask)));
+      for (std::int64_t j = past + i + 1; j < n; ++j) mask[static_cast<std::size_t>(i * n + j)] = -1e4f;
+    constant(name, Tensor::from_floats({t, n}, std::move(mask)));
+  }
+  // Positions attention runs over: the cached tokens and the new ones.
+  std::int64_t context() const { return c_.past_tokens + c_.seq_len; }
+  // A decode step's keys or values [B, kv, T, hd] after the cached ones, read from a graph input.
+  std::string append_to_cache(const std::string& x, const std::string& name) {
+    if (c_.past_tokens == 0) return x;
+    const std::string past = name + ".past";
+    g_.inputs.push_back(past);
+    g_.values[past] = ValueInfo{DType::Float32, {-1, c_.kv_heads, c_.past_tokens, c_.head_dim}};
+    return node(OpType::Concat, name + ".cache", {past, x}, attr("axis", std::int64_t{2}));
   }
   std::string split_heads(const std::string& x, std::int64_t heads, const std::string& name) {
     const auto r = node(OpType::Reshape, name + ".split", {x, ints(name + ".split_shape", {0, c_.seq_len, heads, c_.head_dim})});
@@ -110,7 +121,7 @@ class Builder : public GraphBuilder {
       std::vector<float> cos(static_cast<std::size_t>(t * hd)), sin(cos.size());
       for (std::int64_t p = 0; p < t; ++p)
         for (std::int64_t i = 0; i < hd; ++i) {
-          const double angle = static_cast<double>(p) * std::pow(c_.rope_theta, -2.0 * static_cast<double>(i % half) / static_cast<double>(hd));
+          const double angle = static_cast<double>(c_.past_tokens + p) * std::pow(c_.rope_theta, -2.0 * static_cast<double>(i % half) / static_cast<double>(hd));
           cos[static_cast<std::size_t>(p * hd + i)] = static_cast<float>(std::cos(angle));
           sin[static_cast<std::size_t>(p * hd + i)] = static_cast<float>(std::sin(angle));
         }
@@ -129,13 +140,13 @@ class Builder : public GraphBuilder {
     const auto b = node(OpType::Mul, name + ".sin", {rotated, "rope.sin"});
     return node(OpType::Add, name + ".rope", {a, b});
   }
-  // [B, kv, T, hd] → [B, heads, T, hd] by repeating each KV head heads/kv times.
+  // [B, kv, N, hd] → [B, heads, N, hd] by repeating each KV head heads/kv times (N: the context).
   std::string repeat_kv(const std::string& x, const std::string& name) {
-    const std::int64_t kv = c_.kv_heads, group = c_.heads / c_.kv_heads;
+    const std::int64_t kv = c_.kv_heads, group = c_.heads / c_.kv_heads, n = context();
     if (group == 1) return x;
     const auto u = node(OpType::Unsqueeze, name + ".unsqueeze", {x}, attr("axes", std::vector<std::int64_t>{2}));
-    const auto e = node(OpType::Expand, name + ".expand", {u, ints(name + ".expand_shape", {1, kv, group, c_.seq_len, c_.head_dim})});
-    return node(OpType::Reshape, name + ".repeat", {e, ints(name + ".repeat_shape", {0, c_.heads, c_.seq_len, c_.head_dim})});
+    const auto e = node(OpType::Expand, name + ".expand", {u, ints(name + ".expand_shape", {1, kv, group, n, c_.head_dim})});
+    return node(OpType::Reshape, name + ".repeat", {e, ints(name + ".repeat_shape", {0, c_.heads, n, c_.head_dim})});
   }
 
   std::string attention(const std::string& x, const std::string& p) {
@@ -149,8 +160,8 @@ class Builder : public GraphBuilder {
       q = rope(q, p + ".q");
       k = rope(k, p + ".k");
     }
-    k = repeat_kv(k, p + ".k");
-    v = repeat_kv(v, p + ".v");
+    k = repeat_kv(append_to_cache(k, p + ".k"), p + ".k");
+    v = repeat_kv(append_to_cache(v, p + ".v"), p + ".v");
     const auto kt = node(OpType::Transpose, p + ".k_t", {k}, attr("perm", std::vector<std::int64_t>{0, 1, 3, 2}));
     const auto scores = node(OpType::DataMatMul, p + ".scores", {q, kt});
     if (!g_.initializers.count("attention.scale"))
@@ -220,8 +231,8 @@ class Builder : public GraphBuilder {
       x = node(OpType::Gather, "token_embed", {weight("token_embeddings", {c_.vocab, d}), "ids"});
       if (c_.family != Family::LlamaDecoder) {
         const auto positions = node(OpType::Slice, "positions",
-                                    {weight("position_embeddings", {c_.max_positions, d}), ints("positions.start", {0}),
-                                     ints("positions.end", {t})});
+                                    {weight("position_embeddings", {c_.max_positions, d}), ints("positions.start", {c_.past_tokens}),
+                                     ints("positions.end", {c_.past_tokens + t})});
         x = node(OpType::Add, "embed_positions", {x, positions});
       }
       if (c_.family == Family::BertEncoder) {
@@ -277,6 +288,15 @@ Graph build_architecture(const ArchitectureConfig& config, bool with_weights, st
   if (config.heads % config.kv_heads != 0 || config.head_dim % 2 != 0)
     throw Error(ErrorKind::InvalidArgument, fmt::format("architecture '{}': heads must be a multiple of kv_heads and "
                                                         "head_dim even", config.name));
+  const bool decoder = config.family == Family::Gpt2Decoder || config.family == Family::LlamaDecoder;
+  if (config.past_tokens < 0 || (config.past_tokens > 0 && !decoder))
+    throw Error(ErrorKind::InvalidArgument,
+                fmt::format("architecture '{}': a KV cache ({} past tokens) needs a decoder (gpt2, llama-3.2-1b, "
+                            "llama-3.2-3b)", config.name, config.past_tokens));
+  if (config.family == Family::Gpt2Decoder && config.past_tokens + config.seq_len > config.max_positions)
+    throw Error(ErrorKind::InvalidArgument,
+                fmt::format("architecture '{}': {} positions exceed its {} learned position embeddings", config.name,
+                            config.past_tokens + config.seq_len, config.max_positions));
   Graph g;
   g.name = config.name;
   g.source = fmt::format("built-in architecture {}{}", config.name, with_weights ? fmt::format(" (synthetic weights, seed {})", seed) : " (shape only)");

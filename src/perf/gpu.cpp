@@ -59,6 +59,24 @@ bool in_attention(const model::Node& node) {
          node.op == OpType::Where;
 }
 
+// A decode step appends the new token's keys or values to the cache: the Concat after a graph
+// input `….past` (model/architectures.hpp). One kernel, whose bytes depend on the software's
+// cache: eager (Hugging Face's DynamicCache, torch.cat) reads the cache and writes it whole; graph
+// and fused (a StaticCache captured in the graph, index_copy_) write the new rows in place.
+// Returns its bytes, or -1 for any other node.
+double kv_cache_update(const model::Graph& graph, const model::Node& node, const model::NodeWork& w,
+                       double bytes_per_value, arch::GpuSoftware software) {
+  if (node.op != OpType::Concat || node.inputs.empty() || !node.inputs[0].ends_with(".past") ||
+      std::find(graph.inputs.begin(), graph.inputs.end(), node.inputs[0]) == graph.inputs.end())
+    return -1;
+  const auto all = static_cast<double>(w.output_elements);  // cached and new values, the whole batch
+  if (software == arch::GpuSoftware::Eager) return bytes_per_value * 2 * all;
+  Shape past = graph.values.at(node.inputs[0]).shape;
+  past[0] = 1;
+  const double fresh = 1.0 - static_cast<double>(element_count(past)) / static_cast<double>(element_count(w.output_shape));
+  return bytes_per_value * fresh * all;
+}
+
 }  // namespace
 
 GpuEstimate estimate_gpu(const model::Graph& graph, const arch::ArchSpec& spec, const GpuOptions& o) {
@@ -87,6 +105,14 @@ GpuEstimate estimate_gpu(const model::Graph& graph, const arch::ArchSpec& spec, 
     c.node = node.name;
     c.op = node.op;
     const OpClass cls = model::op_class(node.op);
+    if (const double cache_bytes = kv_cache_update(graph, node, w, bytes_per_value, g.software); cache_bytes >= 0) {
+      c.kernel = true;
+      c.launches = 1;
+      c.bytes = cache_bytes;
+      e.ops.push_back(c);
+      open_kernel = nullptr;
+      continue;
+    }
     if (cls == OpClass::DataMovement) {
       c.bound = "free";
       e.ops.push_back(c);
@@ -100,8 +126,11 @@ GpuEstimate estimate_gpu(const model::Graph& graph, const arch::ArchSpec& spec, 
     if (joins_attention || joins_epilogue) {
       c.bound = "fused";
       open_kernel->ops += c.ops;
-      if (joins_attention && cls == OpClass::DataMatMul) {  // ·V reads V and writes the context (V's shape)
-        open_kernel->bytes += bytes_per_value * 2.0 * static_cast<double>(w.output_elements);
+      if (joins_attention && cls == OpClass::DataMatMul) {
+        // ·V reads V (macs / query rows: the context's shape in a forward pass, the cached values in
+        // a decode step) and writes the context.
+        const double rows = static_cast<double>(w.output_shape[w.output_shape.size() - 2]);
+        open_kernel->bytes += bytes_per_value * (static_cast<double>(w.macs) / rows + static_cast<double>(w.output_elements));
         attention = false;
       }
       e.ops.push_back(c);
@@ -120,19 +149,20 @@ GpuEstimate estimate_gpu(const model::Graph& graph, const arch::ArchSpec& spec, 
   }
   // Times once fusion has settled each kernel's operations.
   const double launch = g.software == arch::GpuSoftware::Eager ? g.launch_graph : g.launch();
-  double gpu_time = 0;
+  double gpu_time = 0, dynamic_energy = 0;
   for (GpuOpCost& c : e.ops) {
     if (!c.kernel) continue;
     const double compute = c.ops / peak, memory = c.bytes / bandwidth, busy = std::max(compute, memory);
     c.time = busy + c.launches * launch;
     c.bound = c.launches * launch > busy ? "launch" : (compute >= memory ? "compute" : "memory");
+    dynamic_energy += busy * (compute >= memory ? g.dynamic_power : g.dynamic_power_memory);
     e.busy += busy;
     gpu_time += c.time;
     e.kernels += c.launches;
   }
   e.latency = g.software == arch::GpuSoftware::Eager ? std::max(gpu_time, static_cast<double>(e.kernels) * g.launch_eager)
                                                : gpu_time;
-  e.energy = g.idle_power * e.latency + g.dynamic_power * e.busy;
+  e.energy = g.idle_power * e.latency + dynamic_energy;
   e.power = e.latency > 0 ? e.energy / e.latency : 0;
   const std::string peak_key = o.precision == GpuPrecision::Int8   ? "gpu.peak_int8"
                                : o.precision == GpuPrecision::Fp16 ? "gpu.peak_fp16"
@@ -142,7 +172,7 @@ GpuEstimate estimate_gpu(const model::Graph& graph, const arch::ArchSpec& spec, 
                                    "gpu.bandwidth_efficiency"};
   keys.push_back(g.software == arch::GpuSoftware::Fused ? "gpu.launch_fused" : "gpu.launch_graph");
   if (g.software == arch::GpuSoftware::Eager) keys.push_back("gpu.launch_eager");
-  keys.insert(keys.end(), {"gpu.idle_power", "gpu.dynamic_power"});
+  keys.insert(keys.end(), {"gpu.idle_power", "gpu.dynamic_power", "gpu.dynamic_power_memory"});
   e.assumptions = arch::assumptions_of(spec, keys);
   e.notes = {
       fmt::format("precision = {} ({} byte(s) per value)", to_string(o.precision), bytes_per_value),

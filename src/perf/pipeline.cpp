@@ -148,6 +148,23 @@ std::vector<std::string> hardware_keys(const arch::ArchSpec& spec, const Resolve
   return keys;
 }
 
+// RACE copies serve the operators of their own chip only. The placement hands out copies from
+// the spare arrays of all chips in proportion to demand; a chip's own arrays, shared in the same
+// proportion among the operators it holds, give each of them held / chip arrays times the copies
+// (fewer where the chip's operators hold more arrays than it has, more where they leave some
+// spare): their RACE times scale by that ratio.
+void stretch_to_chip_arrays(const Workload& w, const std::vector<int>& op_stage, const std::vector<int>& stage_chip,
+                            double chip_arrays, std::vector<double>& race_time) {
+  if (chip_arrays <= 0) return;
+  std::map<int, double> held;
+  for (std::size_t i = 0; i < w.ops.size(); ++i)
+    if (race_time[i] > 0) held[stage_chip[static_cast<std::size_t>(op_stage[i])]] += static_cast<double>(w.ops[i].race_arrays);
+  for (std::size_t i = 0; i < w.ops.size(); ++i) {
+    if (race_time[i] <= 0 || w.ops[i].race_arrays <= 0) continue;  // a workload that does not say where
+    race_time[i] *= held[stage_chip[static_cast<std::size_t>(op_stage[i])]] / chip_arrays;
+  }
+}
+
 }  // namespace
 
 PerfReport evaluate_pipeline(const Workload& w, const arch::ArchSpec& spec) {
@@ -255,6 +272,7 @@ PerfReport evaluate_pipeline(const Workload& w, const arch::ArchSpec& spec) {
       for (const ComponentCost& c : priced.back().components) component_energy[c.component] += c.energy;
     }
   r.segments = segment + 1;
+  stretch_to_chip_arrays(w, op_stage, stage_chip, static_cast<double>(arch.race_arrays), race_time);
   r.programming_energy = price_events(spec, arch, EventCounts{.cells_programmed = cells_programmed}).total_energy;
 
   // Steady state: stage times and link transfers.
@@ -262,6 +280,7 @@ PerfReport evaluate_pipeline(const Workload& w, const arch::ArchSpec& spec) {
   for (std::size_t s = 0; s < stage_ops.size(); ++s) {
     StageReport stage;
     stage.chip = stage_chip[s];
+    stage.last_chip = stage_last_chip[s];
     stage.crossbars = stage_crossbars[s];
     EventPricing total;
     BusyMap busy;
@@ -283,6 +302,7 @@ PerfReport evaluate_pipeline(const Workload& w, const arch::ArchSpec& spec) {
       const double link_time = link.latency_lower_bound;
       r.link_energy += link.total_energy;
       r.link_time += link_time;
+      r.link_bits += bits;
       slowest = std::max(slowest, link_time);
       component_energy["link"] += link.total_energy;
     }

@@ -119,6 +119,7 @@ perf::Workload workload_of(const compiler::Program& program, std::int64_t batch,
     d.crossbars = op.placement.crossbars;
     d.output_bits = op.output_elements * program.activation_bits * batch;
     d.tile = op.placement.first_tile;
+    d.race_arrays = op.placement.race_arrays;
     if (op.placement.crossbars > 0) waited = false;
     // Q·Kᵀ needs every key row. softmax·V reads V, which a weight matmul before Q·Kᵀ completed, and
     // row i of the probabilities: it streams.
@@ -152,7 +153,8 @@ CostStudy::CostStudy(std::string model, Options options, model::DataPaths paths)
                                      .sequence_length = options.sequence_length,
                                      .calibration_data = options.calibration_data,
                                      .dims = options.dims,
-                                     .progress = options.progress},
+                                     .progress = options.progress,
+                                     .past_tokens = options.past_tokens},
                                     paths)),
       gpu_precision_(options.gpu_precision),
       tokens_(model::graph_statistics(model_.graph, model_.sequence_length).tokens) {}
@@ -203,6 +205,8 @@ Ppa CostStudy::estimate(const compiler::Program& program, const arch::ArchSpec& 
   r.power = p.power;
   r.area = p.area;
   r.chips = p.chips;
+  r.link_energy = p.link_energy * per_inference;
+  r.link_bits = static_cast<double>(p.link_bits) * per_inference;
   r.programming_energy = p.programming_energy;
   r.calibration = calibration_of(program);
   for (const auto& c : p.by_component) r.by_component.push_back({c.component, c.energy * per_inference});

@@ -122,6 +122,12 @@ check ppa-bad-arch 2 "nope" -- "$RACEIT" ppa --model bert-base --arch nope
 check compare-table 0 "retransformer" -- "$RACEIT" compare --model bert-base --archs raceit,retransformer,h100
 check compare-json 0 '"energy_ratio"' -- "$RACEIT" compare --model bert-base --archs raceit,h100 --json
 check compare-empty 2 "at least one" -- "$RACEIT" compare --model bert-base --archs ,
+# Generation (issue 15): the README's command, JSON keys, refusals.
+check generation-compare 0 "h100 \\[graph int8\\] +[0-9.]+ ms" -- "$RACEIT" compare --model llama-3.2-1b --prefill 128 --decode 128 --archs raceit,h100
+check generation-json 0 '"kv_cache_placement": "tile buffers' -- "$RACEIT" ppa --model gpt2 --prefill 16 --decode 8 --json
+check generation-curve 0 '"decode_curve"' -- "$RACEIT" ppa --model gpt2 --prefill 16 --decode 8 --json
+check generation-encoder 2 "built-in decoders" -- "$RACEIT" ppa --model bert-base --decode 8
+check generation-seq 2 "the prompt's length is --prefill" -- "$RACEIT" ppa --model gpt2 --seq 8 --decode 8
 check compile-built-in 0 "nominal ranges" -- "$RACEIT" compile --model gpt2 --seq 32 -o "$TMP/gpt2.json"
 check compile-built-in-data 2 "without weights" -- "$RACEIT" compile --model bert-base --data digits -o "$TMP/x.json"
 

@@ -46,8 +46,12 @@ TEST(GpuRoofline, HandDerivedKernels) {
   const GpuSpec& g = graph.gpu;
   const double peak = g.peak_int8 * g.compute_efficiency, bw = g.memory_bandwidth * g.bandwidth_efficiency;
   const auto busy = [&](double ops, double bytes) { return std::max(ops / peak, bytes / bw); };
+  // Dynamic power over a kernel's busy time: compute-bound at dynamic_power, memory-bound at dynamic_power_memory.
+  const auto power = [&](double ops, double bytes) { return ops / peak >= bytes / bw ? g.dynamic_power : g.dynamic_power_memory; };
   const double mm = busy(2.0 * 2 * 32 * 64, 2 * 64 + 2 * 32 + 64 * 32), act = busy(8.0 * 2 * 32, 2 * 32 + 2 * 32),
                sm = busy(5.0 * 2 * 32, 2 * 32 + 2 * 32);
+  const double dynamic = mm * power(2.0 * 2 * 32 * 64, 2 * 64 + 2 * 32 + 64 * 32) + act * power(8.0 * 2 * 32, 2 * 32 + 2 * 32) +
+                         sm * power(5.0 * 2 * 32, 2 * 32 + 2 * 32);
 
   // graph: three kernels, one gap each; energy = idle over the latency + dynamic over the busy time.
   const GpuEstimate e = estimate_gpu(tiny_graph(), graph, o);
@@ -58,7 +62,7 @@ TEST(GpuRoofline, HandDerivedKernels) {
   EXPECT_NEAR(e.busy, mm + act + sm, 1e-18);
   EXPECT_NEAR(e.latency, mm + act + sm + 3 * g.launch_graph, 1e-15);
   EXPECT_EQ(e.ops[0].bound, "launch");  // tiny kernels at batch 2 are all overhead
-  EXPECT_NEAR(e.energy, g.idle_power * e.latency + g.dynamic_power * e.busy, 1e-15);
+  EXPECT_NEAR(e.energy, g.idle_power * e.latency + dynamic, 1e-15);
 
   // fused: GELU joins the matmul's kernel.
   const GpuEstimate fused = estimate_gpu(tiny_graph(), load_arch(arch_path("h100"), {"gpu.software=fused"}), o);
@@ -71,7 +75,7 @@ TEST(GpuRoofline, HandDerivedKernels) {
   const GpuEstimate eager = estimate_gpu(tiny_graph(), load_arch(arch_path("h100"), {"gpu.software=eager"}), o);
   EXPECT_EQ(eager.kernels, 3);
   EXPECT_NEAR(eager.latency, 3 * g.launch_eager, 1e-15);
-  EXPECT_NEAR(eager.energy, g.idle_power * eager.latency + g.dynamic_power * (mm + act + sm), 1e-15);
+  EXPECT_NEAR(eager.energy, g.idle_power * eager.latency + dynamic, 1e-15);
 }
 
 // Fused attention: Q·Kᵀ, its scale, softmax and ·V are one kernel in every mode; the scores never

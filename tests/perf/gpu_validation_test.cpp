@@ -2,8 +2,9 @@
 // shared/reference/gpu/h100-measured.json; its README gives the method). Every measured forward
 // or prefill row: cudagraph rows within 30% in latency and energy, eager rows within 35%
 // (issue 13), except the rows in kKnownMisses, which the model misses for the reason given there
-// and which must stay within 75%. Per-token decode rows are not predicted: the built-in graphs
-// have no KV cache.
+// and which must stay within 75%. Per-token decode rows (issue 15): the decode step of the
+// built-in graph with its KV cache at the mean context of the measured tokens, within 30% in
+// latency and energy per token, except kKnownDecodeMisses (within 80%).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -69,7 +70,62 @@ const std::map<std::string, std::string> kKnownMisses = {
      "cannot fit both (the VM's CPU varies)"},
 };
 
+struct DecodeRow {
+  std::string model, dtype, mode;
+  std::int64_t prefill = 128, tokens = 0;
+  double latency = 0, energy = 0;  // per token; energy 0 where not measured
+};
+
+std::vector<DecodeRow> measured_decode_rows() {
+  std::ifstream in(raceit::source_dir() + "/tests/perf/data/h100-measured.json");
+  const nlohmann::json doc = nlohmann::json::parse(in);
+  std::vector<DecodeRow> rows;
+  for (const auto& r : doc.at("rows"))
+    if (r.at("phase") == "decode")
+      rows.push_back({r.at("model"), r.at("dtype"), r.at("mode"), r.at("seq"), r.at("decode_tokens"),
+                      r.at("latency_per_token_s"), r.value("energy_per_token_j", 0.0)});
+  return rows;
+}
+
+// Decode rows the model misses, and why (checked as kKnownMisses).
+const std::map<std::string, std::string> kKnownDecodeMisses = {
+    {"gpt2 decode cudagraph",
+     "latency: 255 kernels per token at 6 us; the measured 0.93 ms allows about 150. As in its forward row, "
+     "Hugging Face computes Q, K and V in one GEMM, and the tanh GELU's eight kernels cost less than full gaps"},
+    {"gpt2 decode eager",
+     "latency and energy: 8.3 ms per token is 32 us per kernel at the model's 255, against 59 us in GPT-2's own "
+     "eager prefill and 54 us fitted on BERT; one launch cost cannot fit both"},
+};
+
 }  // namespace
+
+// Every measured decode row: one token after `prefill` cached ones and half the generated tokens
+// (per-token cost is affine in the context, so the mean context gives the mean token).
+TEST(GpuValidation, DecodeRowsPerToken) {
+  const std::vector<DecodeRow> rows = measured_decode_rows();
+  ASSERT_EQ(rows.size(), 6u);
+  for (const DecodeRow& row : rows) {
+    model::ArchitectureConfig c = model::architecture_config(row.model);
+    c.seq_len = 1;
+    c.past_tokens = row.prefill + row.tokens / 2;
+    const bool graph = row.mode == "cudagraph";
+    const ArchSpec h100 = load_arch(arch_path("h100"), {graph ? "gpu.software=graph" : "gpu.software=eager"});
+    const GpuEstimate e = estimate_gpu(model::build_architecture(c), h100, {.sequence_length = 1, .batch = 1, .precision = GpuPrecision::Fp16});
+    const std::string name = fmt::format("{} decode {}", row.model, row.mode);
+    const double latency_error = e.latency / row.latency - 1, energy_error = row.energy > 0 ? e.energy / row.energy - 1 : 0;
+    const std::string what = fmt::format("| {} {} after {} | {:.3g} | {:.3g} | {:+.0f}% | {:.3g} | {:.3g} | {:+.0f}% |",
+                                         name, row.dtype, row.prefill, e.latency * 1e3, row.latency * 1e3,
+                                         100 * latency_error, e.energy, row.energy, 100 * energy_error);
+    std::printf("%s\n", what.c_str());
+    const bool ok = std::abs(latency_error) <= 0.30 && std::abs(energy_error) <= 0.30;
+    if (kKnownDecodeMisses.count(name)) {
+      EXPECT_FALSE(ok) << name << " is listed as a known miss but is within tolerance";
+      EXPECT_LE(std::max(std::abs(latency_error), std::abs(energy_error)), 0.80) << what;
+    } else {
+      EXPECT_TRUE(ok) << what;
+    }
+  }
+}
 
 TEST(GpuValidation, EveryMeasuredH100RowWithinTolerance) {
   const std::vector<Row> rows = measured_rows();

@@ -101,7 +101,8 @@ struct GpuSpec {
   double launch_eager = 0;              // s of CPU time per kernel launched from Python
   double launch_fused = 0;              // s per kernel of a TensorRT engine
   double idle_power = 0;                // W the board draws with no kernel running
-  double dynamic_power = 0;             // W more while kernels run
+  double dynamic_power = 0;             // W more while compute-bound kernels run
+  double dynamic_power_memory = 0;      // W more while memory-bound kernels run
   double launch() const;                // the per-kernel overhead of `software`
 };
 

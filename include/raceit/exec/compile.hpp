@@ -40,6 +40,8 @@ struct CompileRequest {
   std::string calibration_data;        // user files that calibrate instead of the data set's train split
   std::map<std::string, std::int64_t> dims;  // shapes without data: symbolic input dimensions by name
   ProgressFn progress;                 // calibration runs: samples done of total
+  std::int64_t past_tokens = 0;        // built-in decoders: one decode step after this many cached tokens
+                                       // (model::ArchitectureConfig::past_tokens), sequence_length new ones
 };
 
 struct CompiledModel {

@@ -24,6 +24,11 @@ struct ArchitectureConfig {
   Family family = Family::BertEncoder;
   std::int64_t layers = 12, hidden = 768, heads = 12, kv_heads = 12, head_dim = 64, ffn = 3072;
   std::int64_t vocab = 30522, max_positions = 512, seq_len = 128;
+  // Decoders only: tokens already in the KV cache. 0 is a forward pass over seq_len tokens (a
+  // prefill); > 0 is one decode step: seq_len new tokens (usually 1) whose keys and values join
+  // the cached ones, read from the graph inputs layerN.attn.{k,v}.past [batch, kv_heads,
+  // past_tokens, head_dim], so attention runs over past_tokens + seq_len positions.
+  std::int64_t past_tokens = 0;
   std::int64_t image = 224, patch = 16, channels = 3, classes = 1000;  // vision only
   double norm_epsilon = 1e-12;
   double rope_theta = 500000.0;  // Llama only

@@ -19,9 +19,12 @@
 //   fused:  latency = Σ (busy + launch_fused)
 //   eager:  latency = max(kernels · launch_eager, Σ (busy + launch_graph))
 //           the CPU issues one kernel per launch_eager; the GPU runs them as they come
-//   energy  = idle_power · latency + dynamic_power · Σ busy
-//           the board draws idle power throughout and dynamic_power more while kernels run
-//           (utilisation = Σ busy / latency)
+//   energy  = idle_power · latency + Σ busy · (dynamic_power, or dynamic_power_memory for a
+//           memory-bound kernel): the board draws idle power throughout and more while kernels
+//           run, less when they stream memory than when the tensor cores compute
+// Decode steps (model::ArchitectureConfig::past_tokens): the fused attention reads the cached keys
+// and values; appending the new token's to the cache is one kernel per cache (eager: torch.cat
+// copies it whole; graph and fused: a static cache written in place).
 // ops = 2·MACs for matmuls; for element-wise work, operations per output value (below). Bytes
 // are activations read and written plus weights read, at the precision's bytes per value.
 #include <cstdint>

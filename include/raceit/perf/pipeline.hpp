@@ -19,6 +19,9 @@
 //     work first rewrites every RACE array with its programs (2 × cells per row column writes of
 //     components.crossbar.write_latency, every cell's two thresholds at write_energy) and its
 //     operators share the arrays as a pooled resource.
+//     Copies stay on their operator's chip: the placement gives copies in proportion to demand
+//     over the arrays of all chips, so an operator's RACE time is scaled by the arrays its chip's
+//     operators hold over the arrays the chip has (its share of its own chip's arrays).
 //   * Pooled resources (Gray decoders, digital adders, vector units, SFUs) hold no programs or
 //     weights: the operators running at the same time share the chip's instances in proportion to
 //     their demand.
@@ -55,6 +58,7 @@ struct OpDemand {
   std::int64_t output_bits = 0;  // activation bits it produces for the whole batch
   bool whole_sequence = false;   // needs its inputs' last row before its first output row
   std::int64_t race_lookups = 0; // RACE lookups on its busiest program copy, for the whole batch
+  std::int64_t race_arrays = 0;  // RACE arrays its programs and their copies hold
   int tile = -1;                 // first tile its arrays sit on (-1: the previous operator's)
 };
 
@@ -67,6 +71,7 @@ struct Workload {
 
 struct StageReport {
   int chip = 0;  // first chip the stage sits on
+  int last_chip = 0;  // last chip (a stage larger than a chip spans several)
   std::vector<std::string> ops;
   std::int64_t crossbars = 0;
   double time = 0;  // s per batch in steady state
@@ -92,6 +97,7 @@ struct PerfReport {
   double leakage_energy = 0;  // J per batch, included in energy
   double link_energy = 0;     // J per batch, included in energy
   double link_time = 0;       // s per batch, included in latency
+  std::uint64_t link_bits = 0;  // bits per batch crossing chip-to-chip links
   double power = 0;           // W average
   double area = 0;            // m², all chips
   double programming_energy = 0;  // J, once per model

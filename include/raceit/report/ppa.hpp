@@ -43,6 +43,8 @@ struct Ppa {
   double power = 0;       // W average while running
   double area = 0;        // m², all chips
   int chips = 1;
+  double link_energy = 0;      // J per inference crossing chip-to-chip links (IMC), included in energy
+  double link_bits = 0;        // bits per inference over those links
   double programming_energy = 0;                  // J, once per model (IMC weight writes)
   std::string calibration;                        // how the program's ranges were set
   std::vector<perf::ComponentCost> by_component;  // J per inference
@@ -68,6 +70,8 @@ class CostStudy {
     int threads = 0;
     perf::GpuPrecision gpu_precision = perf::GpuPrecision::Int8;
     ProgressFn progress;               // calibration runs
+    std::int64_t past_tokens = 0;      // built-in decoders: cost one decode step after this many cached
+                                       // tokens (sequence_length new ones); report/generation.hpp
   };
   CostStudy(std::string model, Options options, model::DataPaths paths = model::default_data_paths());
 
