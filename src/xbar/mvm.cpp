@@ -140,12 +140,18 @@ RACEIT_VECTOR_CLONES void shift_add(const double* sums, double weight, double st
 }
 
 // Columns [c0, c0 + width) of the row-major block y (rows × ncols) into values[c][row]: a
-// stripe a cache line wide, so each line of y is read once.
-void transpose_stripe(const float* y, int rows, int ncols, int c0, int width, float* values) {
+// stripe a cache line wide, so each line of y is read once (prefetched a few rows ahead: rows
+// lie a whole block row apart). Returns the stripe's largest |value| (peak_magnitude()).
+float transpose_stripe(const float* y, int rows, int ncols, int c0, int width, float* values) {
+  constexpr int kAhead = 8;
+  float peak = 0;
   for (int r = 0; r < rows; ++r) {
     const float* row = y + static_cast<std::size_t>(r) * ncols + c0;
+    if (r + kAhead < rows) __builtin_prefetch(row + static_cast<std::size_t>(kAhead) * ncols);
     for (int c = 0; c < width; ++c) values[static_cast<std::size_t>(c) * rows + r] = row[c];
+    peak = std::max(peak, peak_magnitude(row, width));
   }
+  return peak;
 }
 
 // The Compute-ACAM readout of one GEMM block y (row p·batch + b, column jj·G + g) of the
@@ -153,14 +159,13 @@ void transpose_stripe(const float* y, int rows, int ncols, int c0, int width, fl
 // columns at a time, go through its one realisation, (column + g) mod pool; then each output
 // sums its groups and planes in the order of convert_output() and the per-output loop, so the
 // result is the same bit for bit. The sums go to acc_t[jj·batch + b]. The peak tally (used by
-// calibration) is one pass over the block.
+// calibration) comes with the transposes.
 void convert_acam_columns(const ProgrammedCrossbar& x, const std::vector<float>& y, int rows, int nj, int j0, int rb, int batch,
                           const std::vector<double>& plane_weight, double* acc_t, ReadoutTally& tally, ColumnScratch& scratch) {
   const int G = static_cast<int>(x.groups.size()), P = static_cast<int>(plane_weight.size()), ncols = nj * G;
   const ReadoutScale& s = x.scale;
   const double inv_step = 1.0 / s.step, lo = static_cast<double>(s.cmin);
   const auto column_rows = static_cast<std::size_t>(rows);
-  tally.peak = std::max(tally.peak, static_cast<double>(peak_magnitude(y.data(), column_rows * ncols)));
   const std::size_t pool = x.readout_acams.size();
   const int outputs_per_stripe = std::max(1, 16 / G);  // 16 floats: one cache line of a row
   scratch.values.resize(static_cast<std::size_t>(outputs_per_stripe) * G * column_rows);
@@ -168,7 +173,8 @@ void convert_acam_columns(const ProgrammedCrossbar& x, const std::vector<float>&
   scratch.sums.resize(batch);
   for (int first = 0; first < nj; first += outputs_per_stripe) {
     const int stripe = std::min(nj, first + outputs_per_stripe) - first;
-    transpose_stripe(y.data(), rows, ncols, first * G, stripe * G, scratch.values.data());
+    const float peak = transpose_stripe(y.data(), rows, ncols, first * G, stripe * G, scratch.values.data());
+    tally.peak = std::max(tally.peak, static_cast<double>(peak));
     for (int jj = first; jj < first + stripe; ++jj) {
       const std::size_t column = (static_cast<std::size_t>(rb) * x.out + j0 + jj) * G;
       for (int g = 0; g < G; ++g)
