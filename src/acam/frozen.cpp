@@ -219,16 +219,17 @@ __attribute__((target("avx2"))) inline __m128i cell_index(__m128 f, const CellIn
 // 16-bit entry, kept in its low half; entries at or above `mixed` go through resolve(i, entry).
 // Returns how many inputs it did (a multiple of eight).
 template <class Resolve>
-__attribute__((target("avx2"))) std::size_t gather_direct_entries(const float* u, std::size_t n, double scale, double offset,
+__attribute__((target("avx2"))) std::size_t gather_direct_entries(const float* u, std::size_t n, std::size_t stride, double scale, double offset,
                                                                   const std::uint16_t* table, double lo, double cell_scale,
                                                                   double cells, std::uint32_t mixed, std::uint32_t* codes,
                                                                   Resolve resolve) {
   const CellIndexing c{.scale = _mm256_set1_pd(scale), .offset = _mm256_set1_pd(offset), .lo = _mm256_set1_pd(lo),
                        .cell_scale = _mm256_set1_pd(cell_scale), .cells = _mm256_set1_pd(cells)};
   const __m256i low_half = _mm256_set1_epi32(0xffff), below_mixed = _mm256_set1_epi32(static_cast<int>(mixed - 1));
+  const __m256i lanes_apart = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(static_cast<int>(stride)));
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    const __m256 f = _mm256_loadu_ps(u + i);
+    const __m256 f = stride == 1 ? _mm256_loadu_ps(u + i) : _mm256_i32gather_ps(u + i * stride, lanes_apart, 4);
     const __m256i index = _mm256_set_m128i(cell_index(_mm256_extractf128_ps(f, 1), c), cell_index(_mm256_castps256_ps128(f), c));
     const __m256i entry = _mm256_and_si256(_mm256_i32gather_epi32(reinterpret_cast<const int*>(table), index, 2), low_half);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + i), entry);
@@ -243,18 +244,18 @@ __attribute__((target("avx2"))) std::size_t gather_direct_entries(const float* u
 
 }  // namespace
 
-void FrozenAcam::lookup(std::span<const float> u, double scale, double offset, std::uint32_t* codes) const {
+void FrozenAcam::lookup(const float* u, std::size_t count, std::size_t stride, double scale, double offset, std::uint32_t* codes) const {
   std::size_t done = 0;
 #if defined(__x86_64__)
   static const bool avx2 = __builtin_cpu_supports("avx2");
-  if (avx2 && !direct_.empty()) {
-    done = gather_direct_entries(u.data(), u.size(), scale, offset, direct_.data(), direct_lo_, direct_scale_, direct_cells_, kMixed,
-                                 codes, [&](std::size_t i, std::uint16_t entry) {
-                                   return resolve(entry, static_cast<double>(u[i]) * scale - offset);
+  // Gathers address lanes by 32-bit offsets.
+  if (avx2 && !direct_.empty() && count * stride < (std::size_t{1} << 31))
+    done = gather_direct_entries(u, count, stride, scale, offset, direct_.data(), direct_lo_, direct_scale_, direct_cells_, kMixed, codes,
+                                 [&](std::size_t i, std::uint16_t entry) {
+                                   return resolve(entry, static_cast<double>(u[i * stride]) * scale - offset);
                                  });
-  }
 #endif
-  for (std::size_t i = done; i < u.size(); ++i) codes[i] = lookup(static_cast<double>(u[i]) * scale - offset);
+  for (std::size_t i = done; i < count; ++i) codes[i] = lookup(static_cast<double>(u[i * stride]) * scale - offset);
 }
 
 FrozenAcam2Var::FrozenAcam2Var(const AcamProgram& program)

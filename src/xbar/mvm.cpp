@@ -118,7 +118,6 @@ float peak_magnitude(const float* v, std::size_t n) {
 
 // Scratch of one thread for convert_acam_columns().
 struct ColumnScratch {
-  std::vector<float> values;         // [column in stripe][row]
   std::vector<std::uint32_t> codes;  // [g][row]
   std::vector<double> sums;          // [b]
 };
@@ -139,53 +138,32 @@ RACEIT_VECTOR_CLONES void shift_add(const double* sums, double weight, double st
   for (int b = 0; b < batch; ++b) acc[b] += weight * (sums[b] * step);
 }
 
-// Columns [c0, c0 + width) of the row-major block y (rows × ncols) into values[c][row]: a
-// stripe a cache line wide, so each line of y is read once (prefetched a few rows ahead: rows
-// lie a whole block row apart). Returns the stripe's largest |value| (peak_magnitude()).
-float transpose_stripe(const float* y, int rows, int ncols, int c0, int width, float* values) {
-  constexpr int kAhead = 8;
-  float peak = 0;
-  for (int r = 0; r < rows; ++r) {
-    const float* row = y + static_cast<std::size_t>(r) * ncols + c0;
-    if (r + kAhead < rows) __builtin_prefetch(row + static_cast<std::size_t>(kAhead) * ncols);
-    for (int c = 0; c < width; ++c) values[static_cast<std::size_t>(c) * rows + r] = row[c];
-    peak = std::max(peak, peak_magnitude(row, width));
-  }
-  return peak;
-}
-
-// The Compute-ACAM readout of one GEMM block y (row p·batch + b, column jj·G + g) of the
-// outputs j0 + jj, column by column: each conversion column's values, made contiguous a stripe of
-// columns at a time, go through its one realisation, (column + g) mod pool; then each output
-// sums its groups and planes in the order of convert_output() and the per-output loop, so the
-// result is the same bit for bit. The sums go to acc_t[jj·batch + b]. The peak tally (used by
-// calibration) comes with the transposes.
+// The Compute-ACAM readout of one GEMM block y (row p·batch + b, column jj·G + g) of the outputs
+// j0 + jj, column by column: each conversion column's values (gathered down the block; the
+// block's rows of one output stay in cache across its groups and the next outputs) go through
+// its one realisation, (column + g) mod pool, whose table stays in cache for all of the column;
+// then each output sums its groups and planes in the order of convert_output() and the
+// per-output loop, so the result is the same bit for bit. The sums go to acc_t[jj·batch + b].
+// The peak tally (used by calibration) is one pass over the block.
 void convert_acam_columns(const ProgrammedCrossbar& x, const std::vector<float>& y, int rows, int nj, int j0, int rb, int batch,
                           const std::vector<double>& plane_weight, double* acc_t, ReadoutTally& tally, ColumnScratch& scratch) {
   const int G = static_cast<int>(x.groups.size()), P = static_cast<int>(plane_weight.size()), ncols = nj * G;
   const ReadoutScale& s = x.scale;
   const double inv_step = 1.0 / s.step, lo = static_cast<double>(s.cmin);
   const auto column_rows = static_cast<std::size_t>(rows);
+  tally.peak = std::max(tally.peak, static_cast<double>(peak_magnitude(y.data(), column_rows * ncols)));
   const std::size_t pool = x.readout_acams.size();
-  const int outputs_per_stripe = std::max(1, 16 / G);  // 16 floats: one cache line of a row
-  scratch.values.resize(static_cast<std::size_t>(outputs_per_stripe) * G * column_rows);
   scratch.codes.resize(static_cast<std::size_t>(G) * column_rows);
   scratch.sums.resize(batch);
-  for (int first = 0; first < nj; first += outputs_per_stripe) {
-    const int stripe = std::min(nj, first + outputs_per_stripe) - first;
-    const float peak = transpose_stripe(y.data(), rows, ncols, first * G, stripe * G, scratch.values.data());
-    tally.peak = std::max(tally.peak, static_cast<double>(peak));
-    for (int jj = first; jj < first + stripe; ++jj) {
-      const std::size_t column = (static_cast<std::size_t>(rb) * x.out + j0 + jj) * G;
-      for (int g = 0; g < G; ++g)
-        x.readout_acams[(column + g) % pool].lookup(
-            {scratch.values.data() + (static_cast<std::size_t>(jj - first) * G + g) * column_rows, column_rows}, inv_step, lo,
-            scratch.codes.data() + static_cast<std::size_t>(g) * column_rows);
-      for (int p = 0; p < P; ++p) {
-        sum_groups(scratch.codes.data() + static_cast<std::size_t>(p) * batch, column_rows, G, x.coefficient.data() + column, lo,
-                   batch, scratch.sums.data());
-        shift_add(scratch.sums.data(), plane_weight[p], s.step, batch, acc_t + static_cast<std::size_t>(jj) * batch);
-      }
+  for (int jj = 0; jj < nj; ++jj) {
+    const std::size_t column = (static_cast<std::size_t>(rb) * x.out + j0 + jj) * G;
+    for (int g = 0; g < G; ++g)
+      x.readout_acams[(column + g) % pool].lookup(y.data() + static_cast<std::size_t>(jj) * G + g, column_rows, ncols, inv_step, lo,
+                                                   scratch.codes.data() + static_cast<std::size_t>(g) * column_rows);
+    for (int p = 0; p < P; ++p) {
+      sum_groups(scratch.codes.data() + static_cast<std::size_t>(p) * batch, column_rows, G, x.coefficient.data() + column, lo, batch,
+                 scratch.sums.data());
+      shift_add(scratch.sums.data(), plane_weight[p], s.step, batch, acc_t + static_cast<std::size_t>(jj) * batch);
     }
   }
 }

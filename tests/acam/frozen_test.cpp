@@ -60,7 +60,7 @@ TEST(FrozenAcam, BreakpointLookupEqualsBruteForceScan) {
   }
 }
 
-// lookup(span) gathers from the direct table eight inputs at a time (AVX2) and resolves the
+// The batch lookup gathers from the direct table eight inputs at a time (AVX2) and resolves the
 // cells holding breakpoints by a scan: every code equals lookup() of the same input code.
 TEST(FrozenAcam, BatchLookupEqualsOneByOne) {
   const auto identity = builtin("identity"), gelu = builtin("gelu");
@@ -82,6 +82,10 @@ TEST(FrozenAcam, BatchLookupEqualsOneByOne) {
       frozen.lookup(u, scale, offset, codes.data());
       for (std::size_t i = 0; i < u.size(); ++i)
         ASSERT_EQ(codes[i], frozen.lookup(static_cast<double>(u[i]) * scale - offset)) << "u = " << u[i];
+      // Every third input, as a column of a row-major block with three columns is read.
+      frozen.lookup(u.data() + 1, u.size() / 3, 3, scale, offset, codes.data());
+      for (std::size_t i = 0; i < u.size() / 3; ++i)
+        ASSERT_EQ(codes[i], frozen.lookup(static_cast<double>(u[1 + 3 * i]) * scale - offset)) << "u = " << u[1 + 3 * i];
     }
   }
 }

@@ -57,11 +57,13 @@ class FrozenAcam {
     }
     return search(x_code);
   }
-  // codes[i] = lookup(u[i]·scale − offset) for every i, the same codes bit for bit (the input
-  // code is computed in double exactly as a caller of lookup() would): eight at a time by AVX2
-  // gathers into the direct table where the CPU has them. `scale` must make u·scale exact (a
-  // power of two).
-  void lookup(std::span<const float> u, double scale, double offset, std::uint32_t* codes) const;
+  // codes[i] = lookup(u[i·stride]·scale − offset) for i < count, the same codes bit for bit (the
+  // input code is computed in double exactly as a caller of lookup() would): eight at a time by
+  // AVX2 gathers into the direct table where the CPU has them.
+  void lookup(const float* u, std::size_t count, std::size_t stride, double scale, double offset, std::uint32_t* codes) const;
+  void lookup(std::span<const float> u, double scale, double offset, std::uint32_t* codes) const {
+    lookup(u.data(), u.size(), 1, scale, offset, codes);
+  }
   // The same by the exact search over the breakpoints (the fallback of lookup()).
   std::uint32_t search(double x_code) const {
     // k = the first breakpoint above x: from x's bucket in at most two branch-free steps (or a
