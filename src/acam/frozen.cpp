@@ -4,6 +4,10 @@
 #include <cmath>
 #include <limits>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "raceit/core/error.hpp"
 #include "raceit/core/rng.hpp"
 
@@ -180,16 +184,78 @@ void FrozenAcam::build_direct_table() {
   const double span = std::ceil(breakpoints_[k_count - 1]) + 1 - direct_lo_;
   if (!(span * kCellsPerCode <= (1 << 20))) return;
   direct_cells_ = span * kCellsPerCode;
-  direct_.assign(static_cast<std::size_t>(direct_cells_), kMixed);
-  // Cells from the one after breakpoint k−1's to the one before breakpoint k's lie in interval k.
+  const auto cells = static_cast<std::size_t>(direct_cells_);
+  direct_.assign(cells + 2, kSearch);
+  // Cells from the one after breakpoint k−1's to the one before breakpoint k's lie in interval k;
+  // breakpoint k's own cell starts its scan at k unless an earlier breakpoint shares it.
   std::size_t first = 0;
   for (std::size_t k = 0; k <= k_count; ++k) {
-    const double cell = k < k_count ? (breakpoints_[k] - direct_lo_) * direct_scale_ : direct_cells_;
-    const auto end = static_cast<std::size_t>(cell);
+    const auto end = k < k_count ? static_cast<std::size_t>((breakpoints_[k] - direct_lo_) * direct_scale_) : cells;
     std::fill(direct_.begin() + static_cast<std::ptrdiff_t>(std::min(first, end)), direct_.begin() + static_cast<std::ptrdiff_t>(end),
               static_cast<std::uint16_t>(interval_codes_[k]));
+    if (k < k_count && end >= first) direct_[end] = k < kMixed - 1 ? static_cast<std::uint16_t>(kMixed | k) : kSearch;
     first = std::max(first, k < k_count ? end + 1 : end);
   }
+}
+
+namespace {
+
+#if defined(__x86_64__)
+struct CellIndexing {
+  __m256d scale, offset, lo, cell_scale, cells;
+};
+
+// Four inputs' cells: the input code and its cell in double, the operations of
+// FrozenAcam::lookup(double) in the same order; inputs outside the table (NaN included) get
+// the index `cells`.
+__attribute__((target("avx2"))) inline __m128i cell_index(__m128 f, const CellIndexing& c) {
+  const __m256d x_code = _mm256_sub_pd(_mm256_mul_pd(_mm256_cvtps_pd(f), c.scale), c.offset);
+  const __m256d cell = _mm256_mul_pd(_mm256_sub_pd(x_code, c.lo), c.cell_scale);
+  const __m256d inside = _mm256_and_pd(_mm256_cmp_pd(cell, _mm256_setzero_pd(), _CMP_GE_OQ), _mm256_cmp_pd(cell, c.cells, _CMP_LT_OQ));
+  return _mm256_cvttpd_epi32(_mm256_blendv_pd(c.cells, cell, inside));
+}
+
+// The direct-table entries of u·scale − offset, eight at a time: a 32-bit gather at each cell's
+// 16-bit entry, kept in its low half; entries at or above `mixed` go through resolve(i, entry).
+// Returns how many inputs it did (a multiple of eight).
+template <class Resolve>
+__attribute__((target("avx2"))) std::size_t gather_direct_entries(const float* u, std::size_t n, std::size_t stride, double scale, double offset,
+                                                                  const std::uint16_t* table, double lo, double cell_scale,
+                                                                  double cells, std::uint32_t mixed, std::uint32_t* codes,
+                                                                  Resolve resolve) {
+  const CellIndexing c{.scale = _mm256_set1_pd(scale), .offset = _mm256_set1_pd(offset), .lo = _mm256_set1_pd(lo),
+                       .cell_scale = _mm256_set1_pd(cell_scale), .cells = _mm256_set1_pd(cells)};
+  const __m256i low_half = _mm256_set1_epi32(0xffff), below_mixed = _mm256_set1_epi32(static_cast<int>(mixed - 1));
+  const __m256i lanes_apart = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(static_cast<int>(stride)));
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 f = stride == 1 ? _mm256_loadu_ps(u + i) : _mm256_i32gather_ps(u + i * stride, lanes_apart, 4);
+    const __m256i index = _mm256_set_m128i(cell_index(_mm256_extractf128_ps(f, 1), c), cell_index(_mm256_castps256_ps128(f), c));
+    const __m256i entry = _mm256_and_si256(_mm256_i32gather_epi32(reinterpret_cast<const int*>(table), index, 2), low_half);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + i), entry);
+    for (int lanes = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(entry, below_mixed))); lanes != 0; lanes &= lanes - 1) {
+      const std::size_t k = i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(lanes)));
+      codes[k] = resolve(k, static_cast<std::uint16_t>(codes[k]));
+    }
+  }
+  return i;
+}
+#endif
+
+}  // namespace
+
+void FrozenAcam::lookup(const float* u, std::size_t count, std::size_t stride, double scale, double offset, std::uint32_t* codes) const {
+  std::size_t done = 0;
+#if defined(__x86_64__)
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  // Gathers address lanes by 32-bit offsets.
+  if (avx2 && !direct_.empty() && count * stride < (std::size_t{1} << 31))
+    done = gather_direct_entries(u, count, stride, scale, offset, direct_.data(), direct_lo_, direct_scale_, direct_cells_, kMixed, codes,
+                                 [&](std::size_t i, std::uint16_t entry) {
+                                   return resolve(entry, static_cast<double>(u[i * stride]) * scale - offset);
+                                 });
+#endif
+  for (std::size_t i = done; i < count; ++i) codes[i] = lookup(static_cast<double>(u[i * stride]) * scale - offset);
 }
 
 FrozenAcam2Var::FrozenAcam2Var(const AcamProgram& program)

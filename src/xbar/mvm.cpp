@@ -3,6 +3,7 @@
 // noise per column from its exact variance (a second GEMM of squared inputs with per-cell
 // variances).
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include "raceit/acam/functions.hpp"
@@ -17,6 +18,11 @@ namespace raceit::xbar {
 namespace {
 
 using device::NoiseMode;
+
+// Loops compiled for x86-64-v4, v3 and baseline, picked at load time by the CPU's features. This
+// file is compiled with -ffp-contract=off: the clones with FMA then round every product and sum
+// as the baseline does, so results do not depend on the CPU.
+#define RACEIT_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
 // Input codes as the crossbar sees them: unsigned codes, or signed values code − zero.
 std::vector<std::int32_t> input_levels(const Matrix& x, const AffineQuantiser& xq, bool signed_inputs) {
@@ -98,45 +104,67 @@ inline double convert_output(const ProgrammedCrossbar& x, const double* coeffici
   return sum * s.step;
 }
 
+// The largest |v[k]| (NaN ignored, as std::max(peak, |v|) would): non-negative floats order as
+// their bit patterns, and an integer maximum vectorises.
+float peak_magnitude(const float* v, std::size_t n) {
+  constexpr std::uint32_t kMagnitude = 0x7fffffff, kInfinity = 0x7f800000;
+  std::uint32_t top = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::uint32_t bits = std::bit_cast<std::uint32_t>(v[k]) & kMagnitude;
+    top = std::max(top, bits <= kInfinity ? bits : 0u);
+  }
+  return std::bit_cast<float>(top);
+}
+
 // Scratch of one thread for convert_acam_columns().
 struct ColumnScratch {
   std::vector<std::uint32_t> codes;  // [g][row]
+  std::vector<double> sums;          // [b]
 };
 
+// One plane's readout of one output for every vector b: sums[b] = Σ_g coefficient_g ·
+// (code_g,b + lo), summed over g in order from 0 as convert_output() does, vectorised over b.
+RACEIT_VECTOR_CLONES void sum_groups(const std::uint32_t* codes, std::size_t rows, int groups, const double* coefficient, double lo,
+                                     int batch, double* sums) {
+  std::fill(sums, sums + batch, 0.0);
+  for (int g = 0; g < groups; ++g) {
+    const auto* code = reinterpret_cast<const std::int32_t*>(codes + static_cast<std::size_t>(g) * rows);  // codes < 2^31
+    for (int b = 0; b < batch; ++b) sums[b] += coefficient[g] * (static_cast<double>(code[b]) + lo);
+  }
+}
+
+// acc[b] += weight · (sums[b] · step): one plane's shift-add into an output's accumulators.
+RACEIT_VECTOR_CLONES void shift_add(const double* sums, double weight, double step, int batch, double* acc) {
+  for (int b = 0; b < batch; ++b) acc[b] += weight * (sums[b] * step);
+}
+
 // The Compute-ACAM readout of one GEMM block y (row p·batch + b, column jj·G + g) of the outputs
-// j0 + jj, column by column: every value of a conversion column goes through its one
-// realisation in turn, then each output sums its groups and planes exactly as convert_output()
-// and the per-output loop do, so the result is the same bit for bit. The peak tally (used by
-// calibration) is one pass over the block.
-void convert_acam_columns(const ProgrammedCrossbar& x, const std::vector<float>& y, int rows, int nj, int j0, int rb,
-                          int batch, const std::vector<double>& plane_weight, std::vector<double>& acc, ReadoutTally& tally,
-                          ColumnScratch& scratch) {
-  const int G = static_cast<int>(x.groups.size()), ncols = nj * G, out = x.out, P = static_cast<int>(plane_weight.size());
+// j0 + jj, column by column: each conversion column's values (gathered down the block; the
+// block's rows of one output stay in cache across its groups and the next outputs) go through
+// its one realisation, (column + g) mod pool, whose table stays in cache for all of the column;
+// then each output sums its groups and planes in the order of convert_output() and the
+// per-output loop, so the result is the same bit for bit. The sums go to acc_t[jj·batch + b].
+// The peak tally (used by calibration) is one pass over the block.
+void convert_acam_columns(const ProgrammedCrossbar& x, const std::vector<float>& y, int rows, int nj, int j0, int rb, int batch,
+                          const std::vector<double>& plane_weight, double* acc_t, ReadoutTally& tally, ColumnScratch& scratch) {
+  const int G = static_cast<int>(x.groups.size()), P = static_cast<int>(plane_weight.size()), ncols = nj * G;
   const ReadoutScale& s = x.scale;
   const double inv_step = 1.0 / s.step, lo = static_cast<double>(s.cmin);
-  float peak = 0;
-  for (std::size_t k = 0; k < static_cast<std::size_t>(rows) * ncols; ++k) peak = std::max(peak, std::abs(y[k]));
-  tally.peak = std::max(tally.peak, static_cast<double>(peak));
+  const auto column_rows = static_cast<std::size_t>(rows);
+  tally.peak = std::max(tally.peak, static_cast<double>(peak_magnitude(y.data(), column_rows * ncols)));
   const std::size_t pool = x.readout_acams.size();
-  scratch.codes.resize(static_cast<std::size_t>(G) * rows);
-  std::vector<const acam::FrozenAcam*> acams(G);
+  scratch.codes.resize(static_cast<std::size_t>(G) * column_rows);
+  scratch.sums.resize(batch);
   for (int jj = 0; jj < nj; ++jj) {
-    const std::size_t column = (static_cast<std::size_t>(rb) * out + j0 + jj) * G;
-    for (int g = 0; g < G; ++g) acams[g] = &x.readout_acams[(column + g) % pool];
-    const float* block = y.data() + static_cast<std::size_t>(jj) * G;
-    for (int r = 0; r < rows; ++r)
-      for (int g = 0; g < G; ++g)
-        scratch.codes[static_cast<std::size_t>(g) * rows + r] =
-            acams[g]->lookup(block[static_cast<std::size_t>(r) * ncols + g] * inv_step - lo);
-    const double* coefficient = x.coefficient.data() + column;
-    for (int p = 0; p < P; ++p)
-      for (int b = 0; b < batch; ++b) {
-        const std::size_t row = static_cast<std::size_t>(p) * batch + b;
-        double sum = 0;
-        for (int g = 0; g < G; ++g)
-          sum += coefficient[g] * (static_cast<double>(scratch.codes[static_cast<std::size_t>(g) * rows + row]) + lo);
-        acc[static_cast<std::size_t>(b) * out + j0 + jj] += plane_weight[p] * (sum * s.step);
-      }
+    const std::size_t column = (static_cast<std::size_t>(rb) * x.out + j0 + jj) * G;
+    for (int g = 0; g < G; ++g)
+      x.readout_acams[(column + g) % pool].lookup(y.data() + static_cast<std::size_t>(jj) * G + g, column_rows, ncols, inv_step, lo,
+                                                   scratch.codes.data() + static_cast<std::size_t>(g) * column_rows);
+    for (int p = 0; p < P; ++p) {
+      sum_groups(scratch.codes.data() + static_cast<std::size_t>(p) * batch, column_rows, G, x.coefficient.data() + column, lo, batch,
+                 scratch.sums.data());
+      shift_add(scratch.sums.data(), plane_weight[p], s.step, batch, acc_t + static_cast<std::size_t>(jj) * batch);
+    }
   }
 }
 
@@ -269,24 +297,25 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
     const Matrix& square_planes = per_read && c.inputs == InputScheme::MultiLevel ? squares : planes.value;
     parallel_for(chunks, threads, [&](std::size_t c0, std::size_t c1) {
       std::vector<float> y, v;
-      std::vector<double> u(G);
+      std::vector<double> u(G), acc_t;
       ColumnScratch scratch;
       for (std::size_t ch = c0; ch < c1; ++ch) {
         const int j0 = static_cast<int>(ch) * kChunk, nj = std::min(out, j0 + kChunk) - j0, ncols = nj * G;
         y.resize(static_cast<std::size_t>(rows) * ncols);
         if (per_read) v.resize(y.size());
+        if (acam_columns) acc_t.assign(static_cast<std::size_t>(nj) * batch, 0.0);
         for (int rb = 0; rb < x.layout.row_blocks; ++rb) {
           const int i0 = rb * R, kb = std::min(in, i0 + R) - i0;
           const std::size_t w_offset = static_cast<std::size_t>(i0) * out * G + static_cast<std::size_t>(j0) * G;
           sgemm(rows, ncols, kb, {.a = planes.value.data.data() + i0, .lda = in, .b = x.level.data.data() + w_offset,
                                   .ldb = static_cast<std::int64_t>(out) * G, .c = y.data(), .ldc = ncols});
+          if (acam_columns) {
+            convert_acam_columns(x, y, rows, nj, j0, rb, batch, planes.weight, acc_t.data(), tally_per_chunk[ch], scratch);
+            continue;
+          }
           if (per_read)  // bit planes are 0/1: their own squares
             sgemm(rows, ncols, kb, {.a = square_planes.data.data() + i0, .lda = in, .b = x.read_variance.data.data() + w_offset,
                                     .ldb = static_cast<std::int64_t>(out) * G, .c = v.data(), .ldc = ncols});
-          if (acam_columns) {
-            convert_acam_columns(x, y, rows, nj, j0, rb, batch, planes.weight, acc, tally_per_chunk[ch], scratch);
-            continue;
-          }
           for (int p = 0; p < P; ++p) {
             if (adc_only) {  // the common case, as one tight loop over the chunk's outputs per vector
               const double* coefficient = x.coefficient.data() + (static_cast<std::size_t>(rb) * out + j0) * G;
@@ -317,6 +346,10 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
               }
           }
         }
+        if (acam_columns)
+          for (int jj = 0; jj < nj; ++jj)
+            for (int b = 0; b < batch; ++b)
+              acc[static_cast<std::size_t>(b) * out + j0 + jj] = acc_t[static_cast<std::size_t>(jj) * batch + b];
       }
     });
     for (const auto& t : tally_per_chunk) tally.push_back(t);

@@ -60,6 +60,36 @@ TEST(FrozenAcam, BreakpointLookupEqualsBruteForceScan) {
   }
 }
 
+// The batch lookup gathers from the direct table eight inputs at a time (AVX2) and resolves the
+// cells holding breakpoints by a scan: every code equals lookup() of the same input code.
+TEST(FrozenAcam, BatchLookupEqualsOneByOne) {
+  const auto identity = builtin("identity"), gelu = builtin("gelu");
+  const std::vector<std::pair<const AcamProgram*, AcamCells>> realisations{
+      {&identity, identity.cells}, {&identity, realise(identity, taox(), 7)}, {&gelu, realise(gelu, taox(2.0), 11)}};
+  const CounterRng rng(9);
+  for (const auto& [program, cells] : realisations) {
+    const FrozenAcam frozen(*program, cells);
+    for (const auto [scale, offset] : {std::pair{1.0, 0.0}, std::pair{0.25, -3.0}, std::pair{4.0, 128.0}}) {
+      std::vector<float> u;
+      for (int n = 0; n < 50000; ++n) u.push_back(static_cast<float>((-8.0 + 272.0 * rng.uniform(streams::kData, n) + offset) / scale));
+      for (double b : frozen.breakpoints()) {
+        const auto f = static_cast<float>((b + offset) / scale);
+        for (float v : {std::nextafter(f, -1e9f), f, std::nextafter(f, 1e9f)}) u.push_back(v);
+      }
+      for (float v : {0.0f, -0.0f, 1e-30f, -1e-30f, 1e30f, -1e30f, INFINITY, -INFINITY, NAN}) u.push_back(v);
+      while (u.size() % 8 != 5) u.push_back(0.5f);  // a tail shorter than one vector
+      std::vector<std::uint32_t> codes(u.size());
+      frozen.lookup(u, scale, offset, codes.data());
+      for (std::size_t i = 0; i < u.size(); ++i)
+        ASSERT_EQ(codes[i], frozen.lookup(static_cast<double>(u[i]) * scale - offset)) << "u = " << u[i];
+      // Every third input, as a column of a row-major block with three columns is read.
+      frozen.lookup(u.data() + 1, u.size() / 3, 3, scale, offset, codes.data());
+      for (std::size_t i = 0; i < u.size() / 3; ++i)
+        ASSERT_EQ(codes[i], frozen.lookup(static_cast<double>(u[1 + 3 * i]) * scale - offset)) << "u = " << u[1 + 3 * i];
+    }
+  }
+}
+
 TEST(FrozenAcam, TouchingRangesLeaveTheSharedThresholdUnmatched) {
   AcamProgram p = compile_1var(resolve_function("x"), {2, {0, 3}}, {1, {}, OutputEncoding::Binary});
   AcamCells cells;

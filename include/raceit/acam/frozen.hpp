@@ -52,10 +52,17 @@ class FrozenAcam {
     // lies strictly between two breakpoints, and the table gives exactly the search's answer.
     const double cell = (x_code - direct_lo_) * direct_scale_;
     if (cell >= 0 && cell < direct_cells_) {
-      const std::uint16_t code = direct_[static_cast<std::size_t>(cell)];
-      if (code != kMixed) return code;
+      const std::uint16_t entry = direct_[static_cast<std::size_t>(cell)];
+      return entry < kMixed ? entry : resolve(entry, x_code);
     }
     return search(x_code);
+  }
+  // codes[i] = lookup(u[i·stride]·scale − offset) for i < count, the same codes bit for bit (the
+  // input code is computed in double exactly as a caller of lookup() would): eight at a time by
+  // AVX2 gathers into the direct table where the CPU has them.
+  void lookup(const float* u, std::size_t count, std::size_t stride, double scale, double offset, std::uint32_t* codes) const;
+  void lookup(std::span<const float> u, double scale, double offset, std::uint32_t* codes) const {
+    lookup(u.data(), u.size(), 1, scale, offset, codes);
   }
   // The same by the exact search over the breakpoints (the fallback of lookup()).
   std::uint32_t search(double x_code) const {
@@ -91,13 +98,23 @@ class FrozenAcam {
   double bucket_lo_ = 0, bucket_scale_ = 0;
   std::vector<std::uint16_t> bucket_first_;
   // Direct table: cell c covers inputs with ⌊(x − direct_lo_)·direct_scale_⌋ = c (kCellsPerCode
-  // cells per input code, a power of two) and holds their code, or kMixed when a breakpoint
-  // falls in the cell (16-bit entries keep a realisation's table in a few kB; a program with a
-  // code ≥ kMixed has none).
-  static constexpr std::uint16_t kMixed = 0xffff;
+  // cells per input code, a power of two) and holds their code (< kMixed), or for a cell that
+  // holds breakpoints kMixed | the first of them (kSearch when that index does not fit): the
+  // breakpoints before it lie below every input of the cell, so a short scan from it finds the
+  // search's answer. 16-bit entries keep a realisation's table in a few kB; a program with a code
+  // ≥ kMixed has none. Two entries follow the cells: kSearch, where lookup(span) sends inputs
+  // outside the table, and padding for its 32-bit gathers.
+  static constexpr std::uint16_t kMixed = 0x8000, kSearch = 0xffff;
   static constexpr double kCellsPerCode = 16;
   double direct_lo_ = 0, direct_scale_ = kCellsPerCode, direct_cells_ = 0;
   std::vector<std::uint16_t> direct_;
+  std::uint32_t resolve(std::uint16_t entry, double x_code) const {
+    if (entry == kSearch) return search(x_code);
+    std::size_t k = entry & (kMixed - 1);
+    while (breakpoints_[k] <= x_code) ++k;
+    if (k > 0 && breakpoints_[k - 1] == x_code) return point_codes_[k - 1];
+    return interval_codes_[k];
+  }
   void build_direct_table();
 };
 
