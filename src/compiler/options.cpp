@@ -131,6 +131,7 @@ MappingOptions mapping_options(const perf::ArchSpec& arch) {
   m.crossbars_per_tile = c.crossbars;
   m.tiles_per_chip = c.tiles;
   m.race_replication = p.word("mapping.race_replication") == "on";
+  m.race_share = p.word("mapping.race_sharing") == "program";
   return m;
 }
 

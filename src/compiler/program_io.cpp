@@ -357,7 +357,7 @@ OpDetail read_detail(const Field& f) {
 
 json placement_json(const Placement& p) {
   return {{"first_tile", p.first_tile}, {"tiles", p.tiles}, {"crossbars", p.crossbars},
-          {"race_arrays", p.race_arrays}, {"race_spill", p.race_spill}, {"race_replicas", p.race_replicas}};
+          {"race_arrays", p.race_arrays}, {"race_spill", p.race_spill}, {"race_pools", p.race_pools}};
 }
 
 Placement read_placement(const Field& f) {
@@ -366,9 +366,9 @@ Placement read_placement(const Field& f) {
               .crossbars = f.at("crossbars").integer(0, kMaxCount),
               .race_arrays = f.at("race_arrays").integer(0, kMaxCount),
               .race_spill = f.at("race_spill").integer(0, kMaxCount),
-              .race_replicas = {}};
-  const Field replicas = f.at("race_replicas");
-  for (std::size_t k = 0; k < replicas.size(); ++k) p.race_replicas.push_back(replicas.at(k).integer(0, kMaxCount));
+              .race_pools = {}};
+  const Field pools = f.at("race_pools");
+  for (std::size_t k = 0; k < pools.size(); ++k) p.race_pools.push_back(pools.at(k).integer(0, kMaxCount));
   return p;
 }
 
@@ -415,6 +415,10 @@ json to_json(const Program& p) {
   for (const auto& [name, r] : p.ranges) ranges.push_back({{"tensor", name}, {"range", range_json(r)}});
   for (const auto& op : p.ops) ops.push_back(op_json(op));
   for (const auto& t : p.tiles) tiles.push_back({{"crossbars", t.crossbars}, {"race_arrays", t.race_arrays}, {"ops", t.ops}});
+  json pools = json::array();
+  for (const auto& r : p.race_pools)
+    pools.push_back({{"arrays", r.arrays}, {"copies", r.copies}, {"lookups_per_sample", r.lookups},
+                     {"first_tile", r.first_tile}, {"tiles", r.tiles}});
   return {{"format", kFormat},
           {"version", p.version},
           {"description", "A model compiled for RACE-IT: the engine, quantisation, ACAM programs, crossbar configuration, "
@@ -437,7 +441,7 @@ json to_json(const Program& p) {
             {"percentile", p.calibration.percentile},
             {"ranges", std::move(ranges)}}},
           {"ops", std::move(ops)},
-          {"placement", {{"tiles", std::move(tiles)}, {"chips", p.chips}}}};
+          {"placement", {{"tiles", std::move(tiles)}, {"race_pools", std::move(pools)}, {"chips", p.chips}}}};
 }
 
 Program program_from_json(const json& document) {
@@ -486,6 +490,20 @@ Program program_from_json(const json& document) {
                                    fmt::format("operator index {} is not one of the {} operators", op, p.ops.size()));
     }
   }
+  const Field pools = placement.at("race_pools");
+  for (std::size_t k = 0; k < pools.size(); ++k) {
+    const Field pool = pools.at(k);
+    p.race_pools.push_back({.arrays = pool.at("arrays").integer(0, kMaxCount),
+                            .copies = pool.at("copies").integer(1, kMaxCount),
+                            .lookups = pool.at("lookups_per_sample").as<std::uint64_t>(),
+                            .first_tile = pool.at("first_tile").integer(-1, kMaxCount),
+                            .tiles = pool.at("tiles").integer(0, kMaxCount)});
+  }
+  for (std::size_t k = 0; k < p.ops.size(); ++k)
+    for (std::size_t j = 0; j < p.ops[k].placement.race_pools.size(); ++j)
+      ops.at(k).at("placement").at("race_pools").at(j).require(
+          p.ops[k].placement.race_pools[j] < static_cast<int>(p.race_pools.size()),
+          fmt::format("RACE pool {} is not one of the program's {} pools", p.ops[k].placement.race_pools[j], p.race_pools.size()));
   p.chips = placement.at("chips").integer(0, kMaxCount);
   return p;
 }

@@ -92,6 +92,11 @@ void add_mapping_keys(std::vector<ParamSpec>& s) {
        "RACE arrays left over once every ACAM program has its copy take further copies of the busiest programs "
        "(placement; programs are never rewritten at run time)",
        {"on", "off"}},
+      {"mapping.race_sharing", Dimension::Dimensionless, "program",
+       "program: operators whose ACAM programs hold the same cells (the nibble multiply of every attention, softmax "
+       "and norm) share one pool of copies, reached over the mesh; operator: each operator's programs have copies "
+       "of their own",
+       {"program", "operator"}},
       {"mapping.race_reprogram", Dimension::Dimensionless, "off",
        "on: before each streaming segment every RACE array is rewritten with that segment's ACAM programs, which "
        "then share all arrays; the writes are priced (crossbar write energy and latency per RRAM device)",
