@@ -220,6 +220,7 @@ json crossbar_config_json(const xbar::CrossbarConfig& c) {
           {"signed_inputs", c.signed_inputs},
           {"inputs", c.inputs == xbar::InputScheme::BitSerial ? "bit-serial" : "multi-level"},
           {"readout", xbar::readout_name(c)},
+          {"analog_combine", c.analog_combine},
           {"full_scale", c.full_scale},
           {"acam_encoding", acam::to_string(c.acam_encoding)},
           {"acam_instances", c.acam_instances},
@@ -240,6 +241,7 @@ xbar::CrossbarConfig read_crossbar_config(const Field& f) {
   c.inputs = f.at("inputs").choice({"bit-serial", "multi-level"}) == "bit-serial" ? xbar::InputScheme::BitSerial
                                                                                    : xbar::InputScheme::MultiLevel;
   c.full_scale = f.at("full_scale").number();
+  c.analog_combine = f.at("analog_combine").as<bool>();
   c.acam_instances = f.at("acam_instances").integer(1, kMaxCount);
   c.fused_function = f.at("fused_function").text();
   try {
