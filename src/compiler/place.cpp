@@ -11,12 +11,14 @@ namespace raceit::compiler {
 
 namespace {
 
-std::vector<const acam::AcamProgram*> programs_of(const LoweredOp& op) {
-  if (const auto* f = std::get_if<FunctionOp>(&op.detail)) return {&f->program};
-  if (const auto* s = std::get_if<SoftmaxOp>(&op.detail)) return {&s->exp, &s->reciprocal, &s->multiply};
-  if (const auto* n = std::get_if<NormOp>(&op.detail)) return {&n->rsqrt, &n->multiply};
-  if (const auto* d = std::get_if<DataMatMulOp>(&op.detail); d && op.engine == Engine::AcamDataMatMul) return {&d->multiply};
-  return {};
+// The ACAM programs an op needs on RACE arrays, with their lookups, as its engine counts them.
+std::vector<ProgramUse> programs_of(const LoweredOp& op) {
+  return std::visit([&](const auto& detail) { return acam_programs(detail, op.events); }, op.detail);
+}
+
+// The crossbar arrays an op occupies (weights, or operands written at run time).
+std::int64_t crossbars_of(const LoweredOp& op, int cells_per_array) {
+  return std::visit([&](const auto& detail) { return crossbar_arrays(detail, op.events, cells_per_array); }, op.detail);
 }
 
 // Hands out `count` units from tiles of `per_tile` each, starting at the cursor, to the ops `users`.
@@ -54,8 +56,8 @@ struct Cursor {
 
 RaceUse race_use(const LoweredOp& op, const acam::ArrayShape& shape) {
   RaceUse use;
-  for (const acam::AcamProgram* program : programs_of(op)) {
-    const acam::ArrayPacking p = acam::pack(*program, shape);
+  for (const ProgramUse& use_of_program : programs_of(op)) {
+    const acam::ArrayPacking p = acam::pack(*use_of_program.program, shape);
     use.arrays += p.arrays;
     use.spill += p.spill;
   }
@@ -63,26 +65,11 @@ RaceUse race_use(const LoweredOp& op, const acam::ArrayShape& shape) {
 }
 
 std::vector<ProgramDemand> race_demand(const LoweredOp& op, const acam::ArrayShape& shape) {
-  const std::vector<const acam::AcamProgram*> programs = programs_of(op);
-  if (programs.empty()) return {};
-  const std::uint64_t one = op.events.race_1var_lookups, two = op.events.race_2var_lookups;
-  // The lookups of each program, as compiler/events.cpp counts them: softmax looks exp up once per
-  // element (a quarter of its nibble lookups) and the reciprocal once per row; a norm looks rsqrt
-  // up once per row; every 2-var lookup goes to the multiply program.
-  std::vector<std::uint64_t> lookups;
-  if (std::holds_alternative<SoftmaxOp>(op.detail))
-    lookups = {two / 4, one - two / 4, two};
-  else if (std::holds_alternative<NormOp>(op.detail))
-    lookups = {one, two};
-  else if (std::holds_alternative<FunctionOp>(op.detail))
-    lookups = {one};
-  else
-    lookups = {two};
   std::vector<ProgramDemand> out;
-  for (std::size_t k = 0; k < programs.size(); ++k)
-    out.push_back({.lookups = lookups[k],
-                   .arrays = acam::pack(*programs[k], shape).arrays,
-                   .two_var = programs[k]->vars == 2});
+  for (const ProgramUse& use : programs_of(op))
+    out.push_back({.lookups = use.lookups,
+                   .arrays = acam::pack(*use.program, shape).arrays,
+                   .two_var = use.program->vars == 2});
   return out;
 }
 
@@ -108,17 +95,18 @@ Pools pool_programs(std::vector<LoweredOp>& ops, const MappingOptions& options) 
     op.placement.race_arrays = use.arrays;
     op.placement.race_spill = use.spill;
     op.placement.race_pools.clear();
-    const std::vector<const acam::AcamProgram*> programs = programs_of(op);
+    const std::vector<ProgramUse> uses = programs_of(op);
     const std::vector<ProgramDemand> demands = race_demand(op, options.race_array);
-    for (std::size_t k = 0; k < programs.size(); ++k) {
+    for (std::size_t k = 0; k < uses.size(); ++k) {
+      const acam::AcamProgram* program = uses[k].program;
       std::size_t pool = r.pools.size();
       if (options.race_share)
         pool = static_cast<std::size_t>(
-            std::find_if(r.programs.begin(), r.programs.end(), [&](const auto* p) { return same_cells(*p, *programs[k]); }) -
+            std::find_if(r.programs.begin(), r.programs.end(), [&](const auto* p) { return same_cells(*p, *program); }) -
             r.programs.begin());
       if (pool == r.pools.size()) {
         r.pools.push_back({.arrays = demands[k].arrays, .copies = 1, .lookups = 0, .first_tile = -1, .tiles = 0});
-        r.programs.push_back(programs[k]);
+        r.programs.push_back(program);
         r.users.emplace_back();
       }
       r.pools[pool].lookups += demands[k].lookups;
@@ -144,13 +132,6 @@ void replicate(std::vector<RacePool>& pools, std::int64_t spare) {
   }
 }
 
-int crossbars_of(const LoweredOp& op, int cells_per_array) {
-  if (const auto* x = std::get_if<CrossbarOp>(&op.detail)) return x->layout.arrays;
-  if (op.engine == Engine::CrossbarWrite)
-    return static_cast<int>((op.events.cell_writes + static_cast<std::uint64_t>(cells_per_array) - 1) /
-                            static_cast<std::uint64_t>(cells_per_array));
-  return 0;
-}
 
 }  // namespace
 
@@ -172,7 +153,7 @@ PlacementResult place(std::vector<LoweredOp>& ops, const MappingOptions& options
   }
   for (std::size_t i = 0; i < ops.size(); ++i) {
     LoweredOp& op = ops[i];
-    const int arrays = crossbars_of(op, cells_per_array);
+    const int arrays = static_cast<int>(crossbars_of(op, cells_per_array));
     if (arrays == 0) continue;
     if (options.crossbars_per_tile < 1)
       throw Error(ErrorKind::Config, fmt::format("operator '{}' needs crossbars, but tile.crossbars is 0", op.node));
