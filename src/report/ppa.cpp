@@ -149,7 +149,7 @@ perf::Workload workload_of(const compiler::Program& program, std::int64_t batch,
           lookups * static_cast<std::uint64_t>(demand[k].arrays);
       const auto pool = static_cast<std::size_t>(op.placement.race_pools[k]);
       double operands = static_cast<double>(lookups) / (demand[k].two_var ? 2 : 1);
-      if (op.engine == compiler::Engine::AcamDataMatMul && pool < program.race_pools.size())
+      if (op.engine() == compiler::Engine::AcamDataMatMul && pool < program.race_pools.size())
         operands = std::min(operands, blocked_operands(static_cast<double>(lookups) / 4,
                                                        static_cast<double>(op.output_elements * batch),
                                                        program.race_pools[pool].tiles));
