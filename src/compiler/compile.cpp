@@ -29,6 +29,7 @@ Program emit(const model::Graph& graph, ModelRef model, const arch::ArchSpec& ar
   for (const auto& [name, range] : calibration.ranges) p.ranges.emplace_back(name, range);
   p.ops = std::move(ops);
   p.tiles = std::move(placement.tiles);
+  p.race_pools = std::move(placement.race_pools);
   p.chips = placement.chips;
   return p;
 }

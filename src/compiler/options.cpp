@@ -82,6 +82,16 @@ std::vector<ParamSpec> make_mapping_specs() {
        "RACE arrays left over once every ACAM program has its copy take further copies of the busiest programs "
        "(placement; programs are never rewritten at run time)",
        {"on", "off"}},
+      {"mapping.analog_combine", Dimension::Dimensionless, "off",
+       "on: each slice's main and error cells (the error scaled by 1/k) and positive and negative sides are summed "
+       "in analog before one conversion per output per slice (review finding 11): fewer conversions and "
+       "shift-adds, and a shorter read",
+       {"off", "on"}},
+      {"mapping.race_sharing", Dimension::Dimensionless, "program",
+       "program: operators whose ACAM programs hold the same cells (the nibble multiply of every attention, softmax "
+       "and norm) share one pool of copies, reached over the mesh; operator: each operator's programs have copies "
+       "of their own",
+       {"program", "operator"}},
       {"mapping.race_reprogram", Dimension::Dimensionless, "off",
        "on: before each streaming segment every RACE array is rewritten with that segment's ACAM programs, which "
        "then share all arrays; the writes are priced (crossbar write energy and latency per RRAM device)",
@@ -137,6 +147,7 @@ xbar::CrossbarConfig crossbar_config(const arch::ArchSpec& arch, int activation_
     fail(p, "crossbar.readout_bits", fmt::format("a Compute-ACAM readout converts at most 12 bits, got {}", x.readout_bits));
   if (x.readout_bits < 2) fail(p, "crossbar.readout_bits", "must be at least 2");
   x.acam_encoding = acam::parse_output_encoding(p.word("mapping.acam_encoding"));
+  x.analog_combine = p.word("mapping.analog_combine") == "on";
   return x;
 }
 
@@ -167,6 +178,10 @@ arch::ArchSpec arch_from_params(ParamSet params, const std::string& path) {
   if (a.kind == arch::ArchKind::Imc) {
     a.imc.gray_readout = a.params.word("mapping.acam_encoding") == "gray";
     a.imc.race_reprogram = a.params.word("mapping.race_reprogram") == "on";
+    // Summed in analog: a slice's main and error cells, and the two signs.
+    if (a.params.word("mapping.analog_combine") == "on")
+      a.imc.columns_per_conversion = (a.params.word("mapping.weight_encoding") == "analog-slice" ? 2 : 1) *
+                                     (a.params.word("mapping.weight_sign") == "separate" ? 2 : 1);
   }
   return a;
 }
@@ -217,6 +232,7 @@ MappingOptions mapping_options(const arch::ArchSpec& arch) {
   m.crossbars_per_tile = c.crossbars;
   m.tiles_per_chip = c.tiles;
   m.race_replication = p.word("mapping.race_replication") == "on";
+  m.race_share = p.word("mapping.race_sharing") == "program";
   return m;
 }
 

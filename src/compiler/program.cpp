@@ -143,8 +143,10 @@ std::string to_text(const Program& p) {
     crossbars += t.crossbars;
     race += t.race_arrays;
   }
-  s += fmt::format("placement    {} tiles on {} chip(s): {} crossbar arrays, {} RACE arrays\n", p.tiles.size(), p.chips,
-                   crossbars, race);
+  s += fmt::format("placement    {} tiles on {} chip(s): {} crossbar arrays, {} RACE arrays in {} pools ({})\n",
+                   p.tiles.size(), p.chips, crossbars, race, p.race_pools.size(),
+                   p.config_value("mapping.race_sharing") == "operator" ? "one per operator's program"
+                                                                         : "one per distinct program");
   s += fmt::format("events       per sample: {}\n\n", events_text(p.total_events()));
   std::size_t width = 4;
   for (const auto& op : p.ops) width = std::max(width, op.node.size());
@@ -158,11 +160,12 @@ std::string to_text(const Program& p) {
                               : op.placement.tiles == 1
                                   ? std::to_string(op.placement.first_tile)
                                   : fmt::format("{}-{}", op.placement.first_tile, op.placement.first_tile + op.placement.tiles - 1);
+    std::vector<std::string> pools;
+    for (const int k : op.placement.race_pools)
+      pools.push_back(fmt::format("#{} ({}×{})", k, p.race_pools.at(static_cast<std::size_t>(k)).copies,
+                                  p.race_pools.at(static_cast<std::size_t>(k)).arrays));
     const std::string copies =
-        op.placement.race_replicas.empty()
-            ? ""
-            : fmt::format("; RACE {} arrays, copies per program {}", op.placement.race_arrays,
-                          fmt::join(op.placement.race_replicas, "/"));
+        pools.empty() ? "" : fmt::format("; RACE pools {} (copies × arrays)", fmt::join(pools, ", "));
     s += fmt::format("{:>4}  {:<{}}  {:<12}  {:<16}  {:<9}  {}{}\n", i, name, width, model::to_string(op.op),
                      to_string(op.engine()), tiles, detail_text(op), copies);
     s += fmt::format("{:>4}  {:<{}}  {}\n", "", "", width, events_text(op.events));

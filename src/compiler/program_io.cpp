@@ -143,6 +143,7 @@ json crossbar_config_json(const xbar::CrossbarConfig& c) {
           {"signed_inputs", c.signed_inputs},
           {"inputs", c.inputs == xbar::InputScheme::BitSerial ? "bit-serial" : "multi-level"},
           {"readout", xbar::readout_name(c)},
+          {"analog_combine", c.analog_combine},
           {"full_scale", c.full_scale},
           {"acam_encoding", acam::to_string(c.acam_encoding)},
           {"acam_instances", c.acam_instances},
@@ -163,6 +164,7 @@ xbar::CrossbarConfig read_crossbar_config(const ProgramField& f) {
   c.inputs = f.at("inputs").choice({"bit-serial", "multi-level"}) == "bit-serial" ? xbar::InputScheme::BitSerial
                                                                                    : xbar::InputScheme::MultiLevel;
   c.full_scale = f.at("full_scale").number();
+  c.analog_combine = f.at("analog_combine").as<bool>();
   c.acam_instances = f.at("acam_instances").integer(1, kMaxCount);
   c.fused_function = f.at("fused_function").text();
   try {
@@ -220,7 +222,7 @@ EngineOp read_detail(Engine e, const ProgramField& f, std::index_sequence<I...>)
 
 json placement_json(const Placement& p) {
   return {{"first_tile", p.first_tile}, {"tiles", p.tiles}, {"crossbars", p.crossbars},
-          {"race_arrays", p.race_arrays}, {"race_spill", p.race_spill}, {"race_replicas", p.race_replicas}};
+          {"race_arrays", p.race_arrays}, {"race_spill", p.race_spill}, {"race_pools", p.race_pools}};
 }
 
 Placement read_placement(const ProgramField& f) {
@@ -229,9 +231,9 @@ Placement read_placement(const ProgramField& f) {
               .crossbars = f.at("crossbars").integer(0, kMaxCount),
               .race_arrays = f.at("race_arrays").integer(0, kMaxCount),
               .race_spill = f.at("race_spill").integer(0, kMaxCount),
-              .race_replicas = {}};
-  const ProgramField replicas = f.at("race_replicas");
-  for (std::size_t k = 0; k < replicas.size(); ++k) p.race_replicas.push_back(replicas.at(k).integer(0, kMaxCount));
+              .race_pools = {}};
+  const ProgramField pools = f.at("race_pools");
+  for (std::size_t k = 0; k < pools.size(); ++k) p.race_pools.push_back(pools.at(k).integer(0, kMaxCount));
   return p;
 }
 
@@ -279,6 +281,10 @@ json to_json(const Program& p) {
   for (const auto& [name, r] : p.ranges) ranges.push_back({{"tensor", name}, {"range", range_json(r)}});
   for (const auto& op : p.ops) ops.push_back(op_json(op));
   for (const auto& t : p.tiles) tiles.push_back({{"crossbars", t.crossbars}, {"race_arrays", t.race_arrays}, {"ops", t.ops}});
+  json pools = json::array();
+  for (const auto& r : p.race_pools)
+    pools.push_back({{"arrays", r.arrays}, {"copies", r.copies}, {"lookups_per_sample", r.lookups},
+                     {"first_tile", r.first_tile}, {"tiles", r.tiles}});
   return {{"format", kFormat},
           {"version", p.version},
           {"description", "A model compiled for RACE-IT: the engine, quantisation, ACAM programs, crossbar configuration, "
@@ -301,7 +307,7 @@ json to_json(const Program& p) {
             {"percentile", p.calibration.percentile},
             {"ranges", std::move(ranges)}}},
           {"ops", std::move(ops)},
-          {"placement", {{"tiles", std::move(tiles)}, {"chips", p.chips}}}};
+          {"placement", {{"tiles", std::move(tiles)}, {"race_pools", std::move(pools)}, {"chips", p.chips}}}};
 }
 
 Program program_from_json(const json& document) {
@@ -350,6 +356,20 @@ Program program_from_json(const json& document) {
                                    fmt::format("operator index {} is not one of the {} operators", op, p.ops.size()));
     }
   }
+  const ProgramField pools = placement.at("race_pools");
+  for (std::size_t k = 0; k < pools.size(); ++k) {
+    const ProgramField pool = pools.at(k);
+    p.race_pools.push_back({.arrays = pool.at("arrays").integer(0, kMaxCount),
+                            .copies = pool.at("copies").integer(1, kMaxCount),
+                            .lookups = pool.at("lookups_per_sample").as<std::uint64_t>(),
+                            .first_tile = pool.at("first_tile").integer(-1, kMaxCount),
+                            .tiles = pool.at("tiles").integer(0, kMaxCount)});
+  }
+  for (std::size_t k = 0; k < p.ops.size(); ++k)
+    for (std::size_t j = 0; j < p.ops[k].placement.race_pools.size(); ++j)
+      ops.at(k).at("placement").at("race_pools").at(j).require(
+          p.ops[k].placement.race_pools[j] < static_cast<int>(p.race_pools.size()),
+          fmt::format("RACE pool {} is not one of the program's {} pools", p.ops[k].placement.race_pools[j], p.race_pools.size()));
   p.chips = placement.at("chips").integer(0, kMaxCount);
   return p;
 }

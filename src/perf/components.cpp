@@ -60,7 +60,7 @@ double conversion_time(const arch::ImcSpec& c) {
 }
 
 double read_time(const arch::ImcSpec& c) {
-  const double conversions = std::ceil(static_cast<double>(c.cols) / c.converters);
+  const double conversions = std::ceil(static_cast<double>(c.cols) / c.columns_per_conversion / c.converters);
   return std::max(c.crossbar.latency, conversions * conversion_time(c));
 }
 

@@ -16,9 +16,29 @@ namespace {
 
 // Resources without weights or programs: the operators running at once share the chip's
 // instances. (Gray decoders serve RACE arrays as well as readout columns; their busy time is small
-// either way.) RACE arrays hold their programs: each operator has its own (OpDemand::race_lookups).
+// either way.) "mesh" is the routers' time carrying traffic to and from RACE pools, which spreads
+// over the whole mesh; an operator's other traffic goes to its neighbour through the routers of
+// its own tiles. RACE arrays hold their programs: operators share the pools of their programs
+// (OpDemand::race).
 bool is_pooled(const std::string& component) {
-  return component == "gray_decoder" || component == "adder" || component == "vector_unit" || component == "sfu";
+  return component == "gray_decoder" || component == "adder" || component == "vector_unit" || component == "sfu" ||
+         component == "mesh";
+}
+
+// Adds the pricing of an operator's traffic to its RACE pools: its energy as the routers', its
+// router time as the pooled resource "mesh".
+void add_pool_traffic(EventPricing& op, const EventPricing& traffic) {
+  op.total_energy += traffic.total_energy;
+  for (const ComponentCost& c : traffic.components) {
+    const auto it = std::find_if(op.components.begin(), op.components.end(),
+                                 [&](const ComponentCost& o) { return o.component == c.component; });
+    if (it == op.components.end())
+      op.components.push_back(c);
+    else
+      it->energy += c.energy;
+  }
+  for (const ResourceBound& r : traffic.resources)
+    op.resources.push_back({r.component == "router" ? "mesh" : r.component, r.instances, r.busy_time});
 }
 
 struct Bound {
@@ -63,6 +83,28 @@ std::uint64_t mesh_hops(const arch::ImcSpec& c, int from, int to, std::uint64_t 
   const int a = (from % c.tiles) / c.tiles_per_router, b = (to % c.tiles) / c.tiles_per_router;
   const int distance = std::abs(a % side - b % side) + std::abs(a / side - b / side);
   return flits * static_cast<std::uint64_t>(distance + 1);
+}
+
+// Router hops of `flits` spread evenly over the pool's tiles, each share between its tile and `at`.
+std::uint64_t pool_hops(const arch::ImcSpec& c, const RacePoolSpec& pool, int at, std::uint64_t flits) {
+  if (pool.tiles == 0) return 0;  // a program without cells (a constant) holds no arrays
+  std::uint64_t hops = 0;
+  for (int t = pool.first_tile; t < pool.first_tile + pool.tiles; ++t) hops += mesh_hops(c, t, at, flits);
+  return (hops + static_cast<std::uint64_t>(pool.tiles) / 2) / static_cast<std::uint64_t>(pool.tiles);
+}
+
+std::uint64_t flits_of(const arch::ImcSpec& c, std::int64_t bits) {
+  return (static_cast<std::uint64_t>(bits) + static_cast<std::uint64_t>(c.flit_bits) - 1) / static_cast<std::uint64_t>(c.flit_bits);
+}
+
+// Checks every pool an operator uses exists and has a copy.
+void check_pools(const Workload& w, const OpDemand& op) {
+  for (const PoolUse& u : op.race)
+    if (u.pool < 0 || u.pool >= static_cast<int>(w.race_pools.size()) ||
+        w.race_pools[static_cast<std::size_t>(u.pool)].copies < 1 || w.race_pools[static_cast<std::size_t>(u.pool)].tiles < 0)
+      throw Error(ErrorKind::InvalidArgument,
+                  fmt::format("workload '{}': operator '{}' uses RACE pool {}, which the workload does not hold", w.model,
+                              op.name, u.pool));
 }
 
 // The component a components.NAME group prices.
@@ -112,7 +154,7 @@ std::vector<std::string> hardware_keys(const arch::ArchSpec& spec, const Resolve
       if (!rc) continue;
       present = true;
       used = used || charged.count(name) > 0;
-      bounding = bounding || bottlenecks.count(name) > 0;
+      bounding = bounding || bottlenecks.count(name) > 0 || (name == "router" && bottlenecks.count("mesh") > 0);
       area += rc->area;
       leakage += rc->leakage;
     }
@@ -146,23 +188,6 @@ std::vector<std::string> hardware_keys(const arch::ArchSpec& spec, const Resolve
     if (depends) keys.push_back(key);
   }
   return keys;
-}
-
-// RACE copies serve the operators of their own chip only. The placement hands out copies from
-// the spare arrays of all chips in proportion to demand; a chip's own arrays, shared in the same
-// proportion among the operators it holds, give each of them held / chip arrays times the copies
-// (fewer where the chip's operators hold more arrays than it has, more where they leave some
-// spare): their RACE times scale by that ratio.
-void stretch_to_chip_arrays(const Workload& w, const std::vector<int>& op_stage, const std::vector<int>& stage_chip,
-                            double chip_arrays, std::vector<double>& race_time) {
-  if (chip_arrays <= 0) return;
-  std::map<int, double> held;
-  for (std::size_t i = 0; i < w.ops.size(); ++i)
-    if (race_time[i] > 0) held[stage_chip[static_cast<std::size_t>(op_stage[i])]] += static_cast<double>(w.ops[i].race_arrays);
-  for (std::size_t i = 0; i < w.ops.size(); ++i) {
-    if (race_time[i] <= 0 || w.ops[i].race_arrays <= 0) continue;  // a workload that does not say where
-    race_time[i] *= held[stage_chip[static_cast<std::size_t>(op_stage[i])]] / chip_arrays;
-  }
 }
 
 }  // namespace
@@ -229,6 +254,8 @@ PerfReport evaluate_pipeline(const Workload& w, const arch::ArchSpec& spec) {
   std::map<std::pair<int, int>, BusyMap> segment_pool;  // (segment, chip)
   std::map<std::string, double> component_energy;
   std::vector<double> race_time(w.ops.size(), 0.0);
+  std::vector<double> pool_time(w.race_pools.size(), 0.0);   // every operator's lookups per copy × interval
+  std::map<std::pair<int, int>, double> segment_pool_time;    // (segment, pool) → the same, its operators'
   std::set<int> race_segments;  // segments with RACE work (mapping.race_reprogram)
   const ResolvedComponent* race_array = arch.find("race_array");
   int segment = 0;
@@ -237,10 +264,13 @@ PerfReport evaluate_pipeline(const Workload& w, const arch::ArchSpec& spec) {
   for (std::size_t s = 0; s < stage_ops.size(); ++s)
     for (std::size_t i : stage_ops[s]) {
       const OpDemand& op = w.ops[i];
+      check_pools(w, op);
       EventCounts events = op.events;
       cells_programmed += events.cells_programmed;
       events.cells_programmed = 0;
-      // Its output travels to the next operator's tile.
+      if (w.ops[i].whole_sequence && i > 0) ++segment;
+      // Operands travel from its input tile to its pools; its output, from the last pool (or its
+      // own tile) to the next operator's tile.
       if (op.tile >= 0) tile = op.tile;
       int next = tile;
       for (std::size_t j = i + 1; j < w.ops.size(); ++j)
@@ -248,21 +278,29 @@ PerfReport evaluate_pipeline(const Workload& w, const arch::ArchSpec& spec) {
           next = w.ops[j].tile;
           break;
         }
-      if (op.output_bits > 0)
-        events.noc_flit_hops += mesh_hops(spec.imc, tile, next,
-                                          (static_cast<std::uint64_t>(op.output_bits) + spec.imc.flit_bits - 1) /
-                                              static_cast<std::uint64_t>(spec.imc.flit_bits));
+      EventCounts pool_traffic;
+      for (const PoolUse& u : op.race)
+        pool_traffic.noc_flit_hops += pool_hops(spec.imc, w.race_pools[static_cast<std::size_t>(u.pool)], tile,
+                                                flits_of(spec.imc, u.operand_bits));
+      if (op.output_bits > 0 && op.race.empty())
+        events.noc_flit_hops += mesh_hops(spec.imc, tile, next, flits_of(spec.imc, op.output_bits));
+      else if (op.output_bits > 0)
+        pool_traffic.noc_flit_hops += pool_hops(spec.imc, w.race_pools[static_cast<std::size_t>(op.race.back().pool)],
+                                                next, flits_of(spec.imc, op.output_bits));
       const bool looks_up = events.race_1var_lookups + events.race_2var_lookups > 0;
-      if (spec.imc.race_reprogram) {
-        race_time[i] = -1;  // pooled: each segment rewrites the arrays with its programs
-      } else if (looks_up) {
-        if (op.race_lookups <= 0 || !race_array)
-          throw Error(ErrorKind::InvalidArgument,
-                      fmt::format("workload '{}': operator '{}' looks up RACE arrays but holds none", w.model, op.name));
-        race_time[i] = static_cast<double>(op.race_lookups) * race_array->actions.front().interval;
+      if ((looks_up && op.race.empty() && !spec.imc.race_reprogram) || (!op.race.empty() && !race_array))
+        throw Error(ErrorKind::InvalidArgument,
+                    fmt::format("workload '{}': operator '{}' looks up RACE arrays but holds none", w.model, op.name));
+      for (const PoolUse& u : op.race) {
+        const double t = static_cast<double>(u.lookups) / w.race_pools[static_cast<std::size_t>(u.pool)].copies *
+                         race_array->actions.front().interval;
+        race_time[i] = std::max(race_time[i], t);
+        pool_time[static_cast<std::size_t>(u.pool)] += t;
+        segment_pool_time[{segment, u.pool}] += t;
       }
+      if (spec.imc.race_reprogram) race_time[i] = -1;  // pooled: each segment rewrites the arrays with its programs
       priced.push_back(price_events(spec, arch, events));
-      if (w.ops[i].whole_sequence && i > 0) ++segment;
+      if (pool_traffic.noc_flit_hops > 0) add_pool_traffic(priced.back(), price_events(spec, arch, pool_traffic));
       op_stage[i] = static_cast<int>(s);
       op_segment[i] = segment;
       if (looks_up) race_segments.insert(segment);
@@ -272,7 +310,6 @@ PerfReport evaluate_pipeline(const Workload& w, const arch::ArchSpec& spec) {
       for (const ComponentCost& c : priced.back().components) component_energy[c.component] += c.energy;
     }
   r.segments = segment + 1;
-  stretch_to_chip_arrays(w, op_stage, stage_chip, static_cast<double>(arch.race_arrays), race_time);
   r.programming_energy = price_events(spec, arch, EventCounts{.cells_programmed = cells_programmed}).total_energy;
 
   // Steady state: stage times and link transfers.
@@ -288,8 +325,11 @@ PerfReport evaluate_pipeline(const Workload& w, const arch::ArchSpec& spec) {
       add_busy(busy, priced[i]);
       stage.ops.push_back(w.ops[i].name);
     }
+    // Every stage runs at once: a pool's copies serve all the operators using it.
     double race = spec.imc.race_reprogram ? -1 : 0;
-    for (std::size_t i : stage_ops[s]) race = std::max(race, race_time[i]);
+    if (!spec.imc.race_reprogram)
+      for (std::size_t i : stage_ops[s])
+        for (const PoolUse& u : w.ops[i].race) race = std::max(race, pool_time[static_cast<std::size_t>(u.pool)]);
     for (const auto& [component, time] : busy) total.resources.push_back({component, 0, time});
     const Bound b = bound_of(total, stage_fraction[s], race, &chip_pool.at(stage.chip));
     stage.time = b.time;
@@ -337,6 +377,10 @@ PerfReport evaluate_pipeline(const Workload& w, const arch::ArchSpec& spec) {
     fill[k] += b.time / rows;
     row_bottleneck[k] = std::max(row_bottleneck[k], b.time / rows);
   }
+  if (!spec.imc.race_reprogram)
+    for (const auto& [where, time] : segment_pool_time)
+      row_bottleneck[static_cast<std::size_t>(where.first)] =
+          std::max(row_bottleneck[static_cast<std::size_t>(where.first)], time / rows);
   for (const auto& [where, busy] : segment_pool)
     for (const auto& [component, time] : busy)
       if (is_pooled(component) || (spec.imc.race_reprogram && component == "race_array"))
@@ -372,10 +416,11 @@ PerfReport evaluate_pipeline(const Workload& w, const arch::ArchSpec& spec) {
           ? fmt::format("RACE arrays: rewritten with each segment's programs at run time and shared by its operators "
                         "({} rewrites per batch, priced as RRAM writes)",
                         race_segments.size())
-          : "RACE arrays: partitioned among the ACAM programs, replicated in proportion to demand at compile time; no "
-            "run-time reprogramming",
-      "pooled resources (Gray decoders, adders, vector units, SFUs): shared by the operators running at once in "
-      "proportion to their demand",
+          : "RACE arrays: partitioned into pools of identical ACAM programs, replicated in proportion to demand at "
+            "compile time; operators using a pool at once share it, and reach it over the mesh; no run-time "
+            "reprogramming",
+      "pooled resources (Gray decoders, adders, vector units, SFUs, the routers' time for traffic to RACE pools "
+      "('mesh')): shared by the operators running at once in proportion to their demand",
       fmt::format("latency: {} rows per sample stream through each of {} segments (Q·Kᵀ waits for the last key "
                   "row); throughput: every stage busy",
                   w.tokens, r.segments),

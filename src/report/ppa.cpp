@@ -95,6 +95,14 @@ int config_int(const compiler::Program& program, const std::string& key) {
 
 std::string ratio(double v) { return v >= 100 ? fmt::format("{:.0f}x", v) : fmt::format("{:.3g}x", v); }
 
+// Operands a matmul of `products` products into `outputs` outputs needs when `tiles` tiles each
+// compute a square block of the outputs: per tile √(outputs/tiles) rows and as many columns of k =
+// products/outputs operands each, i.e. 2·k·√(outputs·tiles) in all.
+double blocked_operands(double products, double outputs, int tiles) {
+  if (outputs <= 0 || tiles < 1) return 2 * products;
+  return 2 * products / outputs * std::sqrt(outputs * tiles);
+}
+
 }  // namespace
 
 perf::Workload workload_of(const compiler::Program& program, std::int64_t batch, std::int64_t tokens) {
@@ -119,27 +127,40 @@ perf::Workload workload_of(const compiler::Program& program, std::int64_t batch,
     d.crossbars = op.placement.crossbars;
     d.output_bits = op.output_elements * program.activation_bits * batch;
     d.tile = op.placement.first_tile;
-    d.race_arrays = op.placement.race_arrays;
     if (op.placement.crossbars > 0) waited = false;
     // Q·Kᵀ needs every key row. softmax·V reads V, which a weight matmul before Q·Kᵀ completed, and
     // row i of the probabilities: it streams.
     d.whole_sequence = op.op == model::OpType::DataMatMul && !waited;
     if (d.whole_sequence) waited = true;
-    // A lookup searches every array of its program's copy; the busiest program's copies set the time.
+    // A lookup searches every array of one copy of its program's pool. Its operands reach the
+    // pool's tiles over the mesh: one activation per 1-var lookup and two per element-wise 8×8
+    // product (four 2-var lookups), as they reach the arrays from the registers
+    // (compiler/events.cpp); a data matmul's pool tiles each compute a square block of the outputs,
+    // receiving the block's rows and columns once.
     const auto demand = compiler::race_demand(op, race_shape);
-    if (!demand.empty()) {
-      d.events.race_1var_lookups = d.events.race_2var_lookups = 0;
-      double per_copy = 0;
-      for (std::size_t k = 0; k < demand.size(); ++k) {
-        const std::uint64_t searches = demand[k].lookups * static_cast<std::uint64_t>(demand[k].arrays) * b;
-        (demand[k].two_var ? d.events.race_2var_lookups : d.events.race_1var_lookups) += searches;
-        const int copies = k < op.placement.race_replicas.size() ? op.placement.race_replicas[k] : 1;
-        per_copy = std::max(per_copy, static_cast<double>(demand[k].lookups * b) / copies);
-      }
-      d.race_lookups = static_cast<std::int64_t>(std::ceil(per_copy));
+    if (demand.size() != op.placement.race_pools.size())
+      throw Error(ErrorKind::InvalidArgument,
+                  fmt::format("program: operator '{}' has {} ACAM programs but {} RACE pools", op.node, demand.size(),
+                              op.placement.race_pools.size()));
+    if (!demand.empty()) d.events.race_1var_lookups = d.events.race_2var_lookups = 0;
+    for (std::size_t k = 0; k < demand.size(); ++k) {
+      const std::uint64_t lookups = demand[k].lookups * b;
+      (demand[k].two_var ? d.events.race_2var_lookups : d.events.race_1var_lookups) +=
+          lookups * static_cast<std::uint64_t>(demand[k].arrays);
+      const auto pool = static_cast<std::size_t>(op.placement.race_pools[k]);
+      double operands = static_cast<double>(lookups) / (demand[k].two_var ? 2 : 1);
+      if (op.engine() == compiler::Engine::AcamDataMatMul && pool < program.race_pools.size())
+        operands = std::min(operands, blocked_operands(static_cast<double>(lookups) / 4,
+                                                       static_cast<double>(op.output_elements * batch),
+                                                       program.race_pools[pool].tiles));
+      d.race.push_back({.pool = op.placement.race_pools[k],
+                        .lookups = static_cast<std::int64_t>(lookups),
+                        .operand_bits = static_cast<std::int64_t>(std::ceil(operands)) * program.activation_bits});
     }
     w.ops.push_back(std::move(d));
   }
+  for (const compiler::RacePool& pool : program.race_pools)
+    w.race_pools.push_back({.copies = pool.copies, .first_tile = pool.first_tile, .tiles = pool.tiles});
   return w;
 }
 
@@ -223,6 +244,9 @@ Ppa CostStudy::estimate(const compiler::Program& program, const arch::ArchSpec& 
   // Analog slicing keeps a weight's magnitude in one cell: fewer weight bits change nothing, more
   // do not fit.
   if (program.config_value("mapping.weight_encoding") != "analog-slice") mapping.push_back("mapping.weight_bits");
+  // Combining in analog merges error cells and signs; a differential pair of single cells has neither.
+  if (program.config_value("mapping.weight_encoding") == "analog-slice" || program.config_value("mapping.weight_sign") == "separate")
+    mapping.push_back("mapping.analog_combine");
   if (spec.imc.readout == arch::Readout::Acam || spec.imc.race_units > 0) mapping.push_back("mapping.acam_encoding");
   if (spec.imc.sfus > 0) mapping.insert(mapping.end(), {"mapping.function", "mapping.softmax", "mapping.layernorm"});
   if (spec.imc.vector_units > 0 || spec.imc.race_units > 0) mapping.push_back("mapping.data_matmul");

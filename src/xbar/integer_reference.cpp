@@ -70,7 +70,8 @@ Matrix ideal_pipeline(const ProgrammedCrossbar& x, const Matrix& inputs, const A
   const std::int64_t level_mask = (std::int64_t{1} << k) - 1;
   const bool bit_serial = c.inputs == InputScheme::BitSerial;
   const int planes = bit_serial ? c.a_bits : 1;
-  const bool differential = c.sign == SignScheme::DifferentialPairs;
+  // analog_combine sums both sides (and the error cells) before one conversion, as a pair does.
+  const bool differential = c.sign == SignScheme::DifferentialPairs || c.analog_combine;
   // Readout range, from its definition: codes for a full-scale column of R rows.
   const std::int64_t vmax = bit_serial ? 1 : (c.signed_inputs ? (std::int64_t{1} << (c.a_bits - 1)) : (std::int64_t{1} << c.a_bits) - 1);
   const bool signed_codes = differential || (!bit_serial && c.signed_inputs);
@@ -122,7 +123,7 @@ Matrix ideal_pipeline(const ProgrammedCrossbar& x, const Matrix& inputs, const A
               const double shift = std::ldexp(1.0, k * s) * (side == 1 ? -1.0 : 1.0);
               total += plane_weight * shift * read(column);
               // An analog-slice error column holds nothing in ideal mode and reads 0.
-              if (c.encoding == WeightEncoding::AnalogSlice) total += plane_weight * shift * read(0);
+              if (c.encoding == WeightEncoding::AnalogSlice && !c.analog_combine) total += plane_weight * shift * read(0);
             }
         }
       }

@@ -89,7 +89,7 @@ TileLayout tile_layout(const CrossbarConfig& c, int in, int out) {
   t.delta_g_us = (c.device.g_max_us - c.device.g_min_us) / t.level_max;
   const int cells_per_side = t.magnitude_slices * (c.encoding == WeightEncoding::AnalogSlice ? 2 : 1);
   const bool separate = c.sign == SignScheme::SeparateArrays;
-  t.groups = cells_per_side * (separate ? 2 : 1);
+  t.groups = c.analog_combine ? t.magnitude_slices : cells_per_side * (separate ? 2 : 1);
   t.columns_per_output = cells_per_side * (separate ? 1 : 2);
   t.outputs_per_tile = c.cols / t.columns_per_output;
   if (t.outputs_per_tile < 1)
@@ -102,8 +102,19 @@ TileLayout tile_layout(const CrossbarConfig& c, int in, int out) {
   return t;
 }
 
+namespace {
+// analog_combine: one signed conversion per slice of both sides' main and error cells.
+std::vector<ReadoutGroup> combined_groups(const CrossbarConfig& c, const TileLayout& t) {
+  std::vector<ReadoutGroup> groups;
+  for (int s = 0; s < t.magnitude_slices; ++s)
+    groups.push_back({s, false, 0, c.encoding == WeightEncoding::BitSlice ? std::ldexp(1.0, c.slice_bits * s) : 1.0});
+  return groups;
+}
+}  // namespace
+
 std::vector<ReadoutGroup> readout_groups(const CrossbarConfig& c) {
   const TileLayout t = tile_layout(c, 1, 1);
+  if (c.analog_combine) return combined_groups(c, t);
   std::vector<ReadoutGroup> groups;
   const std::vector<int> sides = c.sign == SignScheme::SeparateArrays ? std::vector<int>{+1, -1}
                                                                        : std::vector<int>{0};
@@ -126,7 +137,7 @@ double largest_column_value(const CrossbarConfig& c, const TileLayout& t) {
 
 ReadoutScale readout_scale(const CrossbarConfig& c, const TileLayout& t) {
   const double largest = largest_column_value(c, t);
-  const bool signed_values = c.sign == SignScheme::DifferentialPairs ||
+  const bool signed_values = c.sign == SignScheme::DifferentialPairs || c.analog_combine ||
                              (c.inputs == InputScheme::MultiLevel && c.signed_inputs);
   ReadoutScale s;
   s.cmin = signed_values ? -(std::int64_t{1} << (c.readout_bits - 1)) : 0;

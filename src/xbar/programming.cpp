@@ -56,6 +56,17 @@ AffineQuantiser input_quantiser(const Matrix& inputs, const CrossbarConfig& c) {
   return AffineQuantiser::from_range(*lo, *hi, c.a_bits);
 }
 
+namespace {
+// analog_combine: the level, and its read variance, of both sides' main cells and their error
+// cells scaled by `error_scale` (1/k; 0 without error cells), summed in analog.
+void combined_level(const CrossbarConfig& c, double mp, double mn, double ep, double en, double error_scale, double dg,
+                    double& level, double& variance) {
+  const auto v = [&](double g) { return std::pow(c.device.sigma_read(g) / dg, 2); };
+  level = (mp - mn) / dg + error_scale * (ep - en) / dg;
+  variance = v(mp) + v(mn) + error_scale * error_scale * (v(ep) + v(en));
+}
+}  // namespace
+
 ProgrammedCrossbar program_crossbar(const Matrix& w, const CrossbarConfig& c, int threads) {
   ProgrammedCrossbar x;
   x.config = c;
@@ -159,7 +170,9 @@ ProgrammedCrossbar program_crossbar(const Matrix& w, const CrossbarConfig& c, in
               const double gp = g.error_cell ? ep : main_g[2 * r];
               const double gn = g.error_cell ? en : main_g[2 * r + 1];
               double lvl, var;
-              if (g.side == 0) {
+              if (c.analog_combine) {
+                combined_level(c, main_g[2 * r], main_g[2 * r + 1], ep, en, analog_slice ? 1 / k : 0, dg, lvl, var);
+              } else if (g.side == 0) {
                 lvl = (gp - gn) / dg;
                 var = (std::pow(c.device.sigma_read(gp), 2) + std::pow(c.device.sigma_read(gn), 2)) / (dg * dg);
               } else {

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <functional>
 
+#include "raceit/acam/packing.hpp"
 #include "raceit/compiler/lower.hpp"
 #include "raceit/compiler/options.hpp"
 #include "raceit/compiler/place.hpp"
@@ -129,16 +130,18 @@ TEST(Compiler, PlacementCountsEveryArray) {
     if (const auto* x = std::get_if<CrossbarOp>(&op.detail)) {
       EXPECT_EQ(op.placement.crossbars, x->layout.arrays);
     }
-    // Its arrays: the copies of each of its programs (one each, and more where arrays were left).
+    // Its programs: one copy of each is its arrays; each is served by a pool of copies of it.
     const auto programs = race_demand(op, m.race_array);
-    int held = 0;
+    ASSERT_EQ(op.placement.race_pools.size(), programs.size()) << op.node;
     for (std::size_t k = 0; k < programs.size(); ++k) {
-      EXPECT_GE(op.placement.race_replicas.at(k), 1) << op.node;
-      held += programs[k].arrays * op.placement.race_replicas.at(k);
+      const RacePool& pool = p.race_pools.at(static_cast<std::size_t>(op.placement.race_pools[k]));
+      EXPECT_EQ(pool.arrays, programs[k].arrays) << op.node;
+      EXPECT_GE(pool.copies, 1) << op.node;
     }
-    EXPECT_EQ(op.placement.race_arrays, held) << op.node;
-    EXPECT_GE(op.placement.race_arrays, race_use(op, m.race_array).arrays) << op.node;
+    EXPECT_EQ(op.placement.race_arrays, race_use(op, m.race_array).arrays) << op.node;
   }
+  race = 0;
+  for (const RacePool& pool : p.race_pools) race += pool.arrays * pool.copies;
   for (const auto& t : p.tiles) {
     EXPECT_LE(t.crossbars, m.crossbars_per_tile);
     EXPECT_LE(t.race_arrays, m.race_units_per_tile * m.race_arrays_per_unit);
@@ -267,6 +270,58 @@ TEST(Lowering, FunctionsNotFiniteOnTheirRangeFallBackToDigital) {
   EXPECT_EQ(ops[0].engine(), Engine::Digital);
   EXPECT_NE(ops[0].note.find("not finite"), std::string::npos) << ops[0].note;
   EXPECT_EQ(elementwise_function(g.nodes[0], g), "reciprocal");
+}
+
+// Two functions with the same program share one pool; a third has its own. 2 tiles × 4 arrays,
+// every 4-bit program on one 8×50 array (≤ 8 ranges per bit). Lookups 320 + 150 on A, 100 on B;
+// the 6 spare arrays go, one at a time, to the pool with the most lookups per copy:
+// A 470→235→156.7→117.5→94, B 100→50, A 94→78.3: A 6 copies, B 2. Per operator (320, 150 and
+// 100 on their own pools, 5 spare): f1 320→160→106.7, f2 150→75, f1 106.7→80, g 100→50: 4, 2, 2.
+TEST(Compiler, IdenticalProgramsShareOnePoolOfCopies) {
+  MappingOptions m;
+  m.race_array = {8, 50};
+  m.race_arrays_per_unit = 4;
+  m.race_units_per_tile = 1;
+  m.crossbars_per_tile = 1;
+  m.tiles_per_chip = 2;
+  const acam::InputAxis x{.bits = 4, .range = {0, 1}};
+  const acam::AcamProgram a = acam::compile_1var(acam::resolve_function("x*x"), x, {.bits = 4});
+  const acam::AcamProgram b = acam::compile_1var(acam::resolve_function("1-x"), x, {.bits = 4});
+  ASSERT_EQ(acam::pack(a, m.race_array).arrays, 1);
+  ASSERT_EQ(acam::pack(b, m.race_array).arrays, 1);
+  const auto function = [](const std::string& name, const acam::AcamProgram& program, std::uint64_t lookups) {
+    LoweredOp op;
+    op.node = name;
+    op.detail = FunctionOp{program};
+    op.events.race_1var_lookups = lookups;
+    return op;
+  };
+  std::vector<LoweredOp> ops = {function("f1", a, 320), function("f2", a, 150), function("g", b, 100)};
+  const PlacementResult shared = place(ops, m);
+  ASSERT_EQ(shared.race_pools.size(), 2u);
+  EXPECT_EQ(shared.race_pools[0].copies, 6);
+  EXPECT_EQ(shared.race_pools[0].lookups, 470u);
+  EXPECT_EQ(shared.race_pools[1].copies, 2);
+  EXPECT_EQ(ops[0].placement.race_pools, std::vector<int>{0});
+  EXPECT_EQ(ops[1].placement.race_pools, std::vector<int>{0});
+  EXPECT_EQ(ops[2].placement.race_pools, std::vector<int>{1});
+  EXPECT_EQ(ops[0].placement.first_tile, -1);  // a RACE op holds no tiles of its own
+  // A fills tile 0 and half of tile 1; B the rest of tile 1.
+  EXPECT_EQ(shared.race_pools[0].first_tile, 0);
+  EXPECT_EQ(shared.race_pools[0].tiles, 2);
+  EXPECT_EQ(shared.race_pools[1].first_tile, 1);
+  EXPECT_EQ(shared.race_pools[1].tiles, 1);
+  ASSERT_EQ(shared.tiles.size(), 2u);
+  EXPECT_EQ(shared.tiles[0].ops, (std::vector<std::int64_t>{0, 1}));
+  EXPECT_EQ(shared.tiles[1].ops, (std::vector<std::int64_t>{0, 1, 2}));
+  EXPECT_EQ(shared.chips, 1);
+  m.race_share = false;
+  const PlacementResult own = place(ops, m);
+  ASSERT_EQ(own.race_pools.size(), 3u);
+  EXPECT_EQ(own.race_pools[0].copies, 4);
+  EXPECT_EQ(own.race_pools[1].copies, 2);
+  EXPECT_EQ(own.race_pools[2].copies, 2);
+  EXPECT_EQ(ops[1].placement.race_pools, std::vector<int>{1});
 }
 
 }  // namespace raceit::compiler

@@ -26,15 +26,17 @@ OpDemand weight_op(const std::string& name, std::int64_t crossbars, std::uint64_
   op.output_bits = 768 * 8;
   return op;
 }
-// `lookups` array searches, `per_copy` of them on its busiest program copy.
-OpDemand function_op(const std::string& name, std::uint64_t lookups, std::int64_t per_copy = 1) {
+// `searches` array searches, `lookups` lookups on RACE pool `pool`.
+OpDemand function_op(const std::string& name, std::uint64_t searches, std::int64_t lookups = 1, int pool = 0) {
   OpDemand op;
   op.name = name;
   op.kind = "acam-function";
-  op.events.race_1var_lookups = lookups;
-  op.race_lookups = per_copy;
+  op.events.race_1var_lookups = searches;
+  op.race = {{.pool = pool, .lookups = lookups, .operand_bits = 0}};
   return op;
 }
+// `count` pools of one copy each on tile 0.
+std::vector<RacePoolSpec> one_copy_pools(int count) { return std::vector<RacePoolSpec>(static_cast<std::size_t>(count)); }
 }  // namespace
 
 // Hand-derived from the raceit preset: 24576 crossbars, a read lasting 128 columns / 2 Compute-ACAM
@@ -44,7 +46,7 @@ constexpr double kRead = 64e-9, kLookup = 1e-9;
 // One stage on a quarter of the chip: its crossbars are tied to it (busy time × 4); each function
 // works on its own RACE arrays (its lookups per copy × 1 ns); with one segment the rows stream, so
 // the sample's latency is one row through each operator plus 127 rows at the slowest.
-TEST(Pipeline, TiedResourcesOnTheStageShareAndRaceArraysPerOperator) {
+TEST(Pipeline, TiedResourcesOnTheStageShareAndRaceArraysPerPool) {
   const ArchSpec spec = load_arch(arch_path("raceit"));
   const ResolvedArch arch = resolve(spec);
   ASSERT_EQ(arch.crossbars, 24576);
@@ -55,7 +57,7 @@ TEST(Pipeline, TiedResourcesOnTheStageShareAndRaceArraysPerOperator) {
   fc.crossbars = arch.crossbars / 4;
   fc.events.array_reads = 6144 * 128;  // every quarter-chip array read once per row
   fc.events.cells_programmed = 1000;
-  Workload w{"toy", 1, 128, {function_op("pre", 1024 * 50, 200), fc, function_op("act", 1024 * 500, 5000)}};
+  Workload w{"toy", 1, 128, {function_op("pre", 1024 * 50, 200, 0), fc, function_op("act", 1024 * 500, 5000, 1)}, one_copy_pools(2)};
   const PerfReport r = evaluate_pipeline(w, spec);
   ASSERT_EQ(r.stages.size(), 1u);  // the leading function joins the first stage
   EXPECT_EQ(r.stages[0].ops.size(), 3u);
@@ -119,8 +121,9 @@ TEST(Pipeline, WholeSequenceOperatorsSplitSegmentsAndBatchesAddIntervals) {
   for (std::int64_t batch : {1, 3}) {
     const auto rows = tokens * static_cast<std::uint64_t>(batch);
     scores.events.race_2var_lookups = 1024 * 20000 * static_cast<std::uint64_t>(batch);
-    scores.race_lookups = 20000 * batch;
-    Workload w{"attention", batch, static_cast<std::int64_t>(tokens), {weight("k", rows), scores, weight("out", rows)}};
+    scores.race = {{.pool = 0, .lookups = 20000 * batch, .operand_bits = 0}};
+    Workload w{"attention", batch, static_cast<std::int64_t>(tokens), {weight("k", rows), scores, weight("out", rows)},
+               one_copy_pools(1)};
     const PerfReport r = evaluate_pipeline(w, spec);
     ASSERT_EQ(r.stages.size(), 2u);
     EXPECT_EQ(r.segments, 2);
@@ -181,6 +184,52 @@ TEST(Pipeline, ActivationsCrossTheMesh) {
   EXPECT_NEAR(router->energy, 10 * 4 * arch.find("router")->action("hop").energy, 1e-18);
 }
 
+// Two functions on one pool of 4 copies: each alone takes its lookups per copy × 1 ns (1 µs and
+// 0.5 µs), but in one segment they share the copies, so the pool's 1.5 µs over the 2 rows bounds
+// the row interval; on separate pools the slower function does. In steady state the stage lasts
+// the pool's whole 1.5 µs.
+TEST(Pipeline, OperatorsOnOnePoolShareItsCopies) {
+  const ArchSpec spec = load_arch(arch_path("raceit"));
+  const ResolvedArch arch = resolve(spec);
+  OpDemand fc = weight_op("fc", arch.crossbars / 4, static_cast<std::uint64_t>(arch.crossbars / 4) * 2);
+  fc.events.dac_conversions = fc.events.acam_searches = 0;
+  fc.output_bits = 0;
+  const double crossbar = 2 * kRead;  // two reads of every array of its quarter of the chip
+  const std::vector<RacePoolSpec> pools = {{.copies = 4, .first_tile = 0, .tiles = 1}, {.copies = 4, .first_tile = 1, .tiles = 1}};
+  const Workload shared{"shared", 1, 2, {fc, function_op("f1", 4000, 4000, 0), function_op("f2", 2000, 2000, 0)}, pools};
+  const PerfReport r = evaluate_pipeline(shared, spec);
+  ASSERT_EQ(r.segments, 1);
+  EXPECT_NEAR(r.ops[1].time, 1e-6, 1e-15);
+  EXPECT_NEAR(r.ops[2].time, 0.5e-6, 1e-15);
+  EXPECT_NEAR(r.sample_latency, (crossbar + 1.5e-6) / 2 + 1.5e-6 / 2, 1e-15);
+  ASSERT_EQ(r.stages.size(), 1u);
+  EXPECT_NEAR(r.stages[0].time, 1.5e-6, 1e-15);
+  EXPECT_NEAR(r.throughput, 1 / 1.5e-6, 1e-6 / 1.5e-6);
+  const Workload apart{"apart", 1, 2, {fc, function_op("f1", 4000, 4000, 0), function_op("f2", 2000, 2000, 1)}, pools};
+  const PerfReport s = evaluate_pipeline(apart, spec);
+  EXPECT_NEAR(s.sample_latency, (crossbar + 1.5e-6) / 2 + 1e-6 / 2, 1e-15);
+  EXPECT_NEAR(s.stages[0].time, 1e-6, 1e-15);
+}
+
+// Operands cross the mesh to the pool's tiles and the results on to the next operator: a pool on
+// tiles 40–43 (router 10, at (2, 1) of the 8 × 8 mesh) is 3 routers from tile 0, so 4 router hops
+// per flit: 10 operand flits there, 5 result flits back to the weight op on tile 0.
+TEST(Pipeline, LookupsReachTheirPoolOverTheMesh) {
+  const ArchSpec spec = load_arch(arch_path("raceit"));
+  const ResolvedArch arch = resolve(spec);
+  OpDemand a = weight_op("a", 10, 10), b = weight_op("b", 10, 10);
+  a.tile = b.tile = 0;
+  a.output_bits = b.output_bits = 0;
+  OpDemand f = function_op("f", 100, 25);
+  f.race[0].operand_bits = 2560;  // 10 flits
+  f.output_bits = 1280;           // 5 flits
+  const PerfReport r = evaluate_pipeline(Workload{"mesh", 1, 1, {a, f, b}, {{.copies = 4, .first_tile = 40, .tiles = 4}}}, spec);
+  const auto router = std::find_if(r.by_component.begin(), r.by_component.end(),
+                                   [](const ComponentCost& c) { return c.component == "router"; });
+  ASSERT_NE(router, r.by_component.end());
+  EXPECT_NEAR(router->energy, (10 + 5) * 4 * arch.find("router")->action("hop").energy, 1e-18);
+}
+
 // Weights larger than a chip: stages spill onto a second chip and the activations between them
 // cross a link at 30 pJ/bit (the preset's link energy).
 TEST(Pipeline, StagesSpillOntoChipsAndPayForLinks) {
@@ -206,8 +255,13 @@ TEST(Pipeline, StagesSpillOntoChipsAndPayForLinks) {
 TEST(Pipeline, RejectsGpusAndWeightlessWorkloads) {
   const ArchSpec spec = load_arch(arch_path("raceit"));
   // RACE lookups without arrays placed for them.
-  EXPECT_THROW(evaluate_pipeline(Workload{"x", 1, 1, {weight_op("a", 1, 1), function_op("f", 10, 0)}}, spec), Error);
-  EXPECT_THROW(evaluate_pipeline(Workload{"none", 1, 1, {function_op("f", 1)}}, spec), Error);
+  OpDemand unplaced = function_op("f", 10);
+  unplaced.race.clear();
+  EXPECT_THROW(evaluate_pipeline(Workload{"x", 1, 1, {weight_op("a", 1, 1), unplaced}, one_copy_pools(1)}, spec), Error);
+  // A pool the workload does not hold.
+  EXPECT_THROW(evaluate_pipeline(Workload{"x", 1, 1, {weight_op("a", 1, 1), function_op("f", 10, 1, 1)}, one_copy_pools(1)}, spec),
+               Error);
+  EXPECT_THROW(evaluate_pipeline(Workload{"none", 1, 1, {function_op("f", 1)}, one_copy_pools(1)}, spec), Error);
   EXPECT_THROW(evaluate_pipeline(Workload{"empty", 1, 1, {}}, spec), Error);
   EXPECT_THROW(evaluate_pipeline(Workload{"x", 1, 1, {weight_op("a", 1, 1)}}, load_arch(arch_path("h100"))), Error);
 }

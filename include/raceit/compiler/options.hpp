@@ -44,6 +44,7 @@ struct MappingOptions {
   int crossbars_per_tile = 0;
   int tiles_per_chip = 0;
   bool race_replication = true;  // spare RACE arrays take copies of the busiest programs
+  bool race_share = true;        // operators with identical ACAM programs share one pool of copies
 };
 
 // The mapping group's keys, with defaults: the RACE-IT mapping of DESIGN §2.3.

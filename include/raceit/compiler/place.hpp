@@ -13,13 +13,18 @@ namespace raceit::compiler {
 
 struct PlacementResult {
   std::vector<TileUse> tiles;  // tiles in use
+  std::vector<RacePool> race_pools;
   int chips = 0;
 };
 
-// Fills each op's `placement`. RACE arrays are partitioned statically: every ACAM program gets one
-// copy, and the arrays left on the chips the crossbars need take further copies, the busiest
-// program first (options.race_replication), so each program's copies follow its demand.
-// Fills each op's `placement`. A CrossbarWrite op reserves the crossbars its written operands of one
+// Fills each op's `placement`. RACE arrays are partitioned statically among pools: operators whose
+// ACAM programs hold the same cells share one pool (options.race_share; otherwise each operator's
+// program has its own). Every pool gets one copy, and the arrays left on the chips the crossbars
+// need take further copies, the pool with the most lookups per copy first
+// (options.race_replication), so copies follow demand. Crossbars fill tiles in operator order;
+// pools fill RACE arrays in order of first use, with their own cursor. An op without crossbars
+// holds no tiles of its own (placement.first_tile −1): its pools are where its lookups go.
+// A CrossbarWrite op reserves the crossbars its written operands of one
 // sample need: its per-sample cell writes over the cells of an array, rounded up. Error(Config) when tiles hold no crossbars but the
 // program has crossbar ops, or no RACE arrays but ACAM ops.
 PlacementResult place(std::vector<LoweredOp>& ops, const MappingOptions& options);

@@ -31,7 +31,8 @@ namespace raceit::compiler {
 
 using raceit::to_string;  // shapes and dtypes print alongside engines
 
-inline constexpr int kProgramVersion = 3;  // 2: output_elements per operator; 3: RACE program copies
+inline constexpr int kProgramVersion = 4;  // 2: output_elements per operator; 3: RACE program copies;
+                                           // 4: RACE pools shared by identical programs
 
 // Where an operator runs: one unit per engine (compiler/engines/engine.hpp says what a unit
 // provides). The alternative of LoweredOp::detail is the engine; Engine names the alternatives,
@@ -73,9 +74,10 @@ struct Placement {
   int first_tile = -1;  // -1: nothing placed
   int tiles = 0;        // consecutive tiles from first_tile
   int crossbars = 0;    // crossbar arrays
-  int race_arrays = 0;  // RACE arrays holding its ACAM programs
+  int race_arrays = 0;  // RACE arrays one copy of each of its ACAM programs occupies
   int race_spill = 0;   // cells beyond the first array of their bit group (acam::pack)
-  std::vector<int> race_replicas;  // copies of each ACAM program (compiler/place.hpp race_demand order)
+  std::vector<int> race_pools;  // the pool (Program::race_pools) serving each of its ACAM programs
+                                // (compiler/place.hpp race_demand order)
   bool operator==(const Placement&) const = default;
 };
 
@@ -121,8 +123,19 @@ struct CalibrationInfo {
 
 struct TileUse {
   int crossbars = 0, race_arrays = 0;
-  std::vector<std::int64_t> ops;  // indices of the ops with arrays here
+  std::vector<std::int64_t> ops;  // indices of the ops with arrays here (RACE: the ops a pool here serves)
   bool operator==(const TileUse&) const = default;
+};
+
+// Copies of one ACAM program on RACE arrays, shared by every operator whose program holds the same
+// cells (mapping.race_sharing=program) or owned by one operator's program (=operator).
+struct RacePool {
+  int arrays = 0;              // RACE arrays one copy occupies
+  int copies = 0;
+  std::uint64_t lookups = 0;   // per sample, summed over the operators it serves
+  int first_tile = -1;         // its copies fill tiles first_tile … first_tile + tiles − 1
+  int tiles = 0;
+  bool operator==(const RacePool&) const = default;
 };
 
 struct Program {
@@ -136,6 +149,7 @@ struct Program {
   std::vector<std::pair<std::string, acam::ValueRange>> ranges;  // calibrated range per float tensor
   std::vector<LoweredOp> ops;          // one per graph node, in graph order
   std::vector<TileUse> tiles;          // tiles in use, in order
+  std::vector<RacePool> race_pools;    // in order of first use
   int chips = 0;                       // chips those tiles need
   bool operator==(const Program&) const = default;
 

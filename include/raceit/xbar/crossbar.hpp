@@ -54,6 +54,10 @@ struct CrossbarConfig {
   InputScheme inputs = InputScheme::BitSerial;
   ReadoutKind readout = ReadoutKind::Adc;
   int readout_bits = 8;        // ADC or ACAM resolution per column conversion
+  // Sum each slice's main and error cells (the error scaled by 1/k) and its positive and negative
+  // sides in analog before one conversion per output per slice, instead of converting each
+  // column alone (race-it review finding 11; the scaled currents are assumed ideal).
+  bool analog_combine = false;
   double full_scale = 1.0;     // readout range as a fraction of the largest possible column value
   // Compute-ACAM readout: the columns' output code, their number of distinct noise realisations
   // (a pool shared round-robin by the physical columns: one realisation per column would cost
@@ -95,7 +99,8 @@ struct TileLayout {
 struct ReadoutGroup {
   int slice = 0;
   bool error_cell = false;
-  int side = 0;  // +1 / −1: positive / negative array (SeparateArrays); 0: differential pair
+  int side = 0;  // +1 / −1: positive / negative array (SeparateArrays); 0: differential pair or
+                 // analog_combine (both sides, main and error cells, summed before the conversion)
   double weight = 1.0;  // shift-add weight of this slice (2^(k·slice)) times the side's sign
 };
 
