@@ -8,7 +8,7 @@
 #include "raceit/compiler/compile.hpp"
 #include "raceit/model/shape_inference.hpp"
 #include "raceit/model/zoo.hpp"
-#include "raceit/perf/arch.hpp"
+#include "raceit/arch/arch.hpp"
 #include "raceit/report/ppa.hpp"
 
 namespace {
@@ -21,7 +21,7 @@ const report::CostStudy& bert() {
 }
 
 const compiler::Program& program() {
-  static const compiler::Program p = bert().compile(perf::load_arch(perf::arch_path("raceit")));
+  static const compiler::Program p = bert().compile(compiler::load_arch(arch::arch_path("raceit")));
   return p;
 }
 
@@ -35,7 +35,7 @@ BENCHMARK(BM_LoadAndResolveShapes)->Unit(benchmark::kMillisecond);
 
 // Program → workload → layer-pipelined model, priced on an already loaded architecture.
 void BM_EvaluateBertBase(benchmark::State& state) {
-  const perf::ArchSpec spec = perf::load_arch(perf::arch_path("raceit"));
+  const arch::ArchSpec spec = compiler::load_arch(arch::arch_path("raceit"));
   program();  // compiled once, outside the timing
   for (auto _ : state) benchmark::DoNotOptimize(bert().estimate(program(), spec, 1));
 }
@@ -46,8 +46,8 @@ void BM_SweepPointCost(benchmark::State& state) {
   program();
   int i = 0;
   for (auto _ : state) {
-    const perf::ArchSpec spec =
-        perf::load_arch(perf::arch_path("raceit"), {fmt::format("components.crossbar.latency={}ns", 10 + (i++ % 91))});
+    const arch::ArchSpec spec =
+        compiler::load_arch(arch::arch_path("raceit"), {fmt::format("components.crossbar.latency={}ns", 10 + (i++ % 91))});
     benchmark::DoNotOptimize(bert().estimate(program(), spec, 1));
   }
 }
@@ -58,8 +58,8 @@ void BM_SweepPointMapping(benchmark::State& state) {
   bert();  // the shapes are resolved once per model
   int i = 0;
   for (auto _ : state) {
-    const perf::ArchSpec spec =
-        perf::load_arch(perf::arch_path("raceit"), {fmt::format("tile.race_units={}", 1 + (i++ % 4))});
+    const arch::ArchSpec spec =
+        compiler::load_arch(arch::arch_path("raceit"), {fmt::format("tile.race_units={}", 1 + (i++ % 4))});
     benchmark::DoNotOptimize(bert().estimate(bert().compile(spec), spec, 1));
   }
 }

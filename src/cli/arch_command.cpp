@@ -8,7 +8,8 @@
 #include "commands.hpp"
 #include "output.hpp"
 #include "raceit/core/units.hpp"
-#include "raceit/perf/arch.hpp"
+#include "raceit/arch/arch.hpp"
+#include "raceit/compiler/options.hpp"
 #include "raceit/perf/components.hpp"
 
 namespace raceit::cli {
@@ -35,13 +36,13 @@ nlohmann::json config_json(const ParamSet& params) {
   return config;
 }
 
-nlohmann::json gpu_summary(const perf::GpuSpec& g, const perf::ResolvedArch& r) {
+nlohmann::json gpu_summary(const arch::GpuSpec& g, const perf::ResolvedArch& r) {
   return {{"area_mm2", r.area * 1e6},
           {"peak_power_w", r.peak_power},
           {"peak_fp16_flops", g.peak_fp16},
           {"peak_int8_ops", g.peak_int8},
           {"peak_tf32_flops", g.peak_tf32},
-          {"software", perf::to_string(g.software)},
+          {"software", arch::to_string(g.software)},
           {"memory_bandwidth_bytes_per_s", g.memory_bandwidth},
           {"memory_capacity_bytes", g.memory_capacity},
           {"compute_efficiency", g.compute_efficiency},
@@ -54,7 +55,7 @@ nlohmann::json gpu_summary(const perf::GpuSpec& g, const perf::ResolvedArch& r) 
           {"dynamic_power_w", g.dynamic_power}};
 }
 
-nlohmann::json imc_summary(const perf::ImcSpec& c, const perf::ResolvedArch& r) {
+nlohmann::json imc_summary(const arch::ImcSpec& c, const perf::ResolvedArch& r) {
   return {{"readout", to_string(c.readout)},
           {"buffer_kind", to_string(c.buffer_kind)},
           {"tiles", r.tiles},
@@ -89,8 +90,8 @@ nlohmann::json components_json(const perf::ResolvedArch& r) {
   return list;
 }
 
-void print_imc(const perf::ArchSpec& spec, const perf::ResolvedArch& r) {
-  const perf::ImcSpec& c = spec.imc;
+void print_imc(const arch::ArchSpec& spec, const perf::ResolvedArch& r) {
+  const arch::ImcSpec& c = spec.imc;
   std::cout << fmt::format("technology  {}, {}, {}\n", format_quantity(spec.node, Dimension::Length),
                            format_quantity(spec.vdd, Dimension::Voltage),
                            format_quantity(spec.clock, Dimension::Frequency));
@@ -119,8 +120,8 @@ void print_imc(const perf::ArchSpec& spec, const perf::ResolvedArch& r) {
                             rows, 2);
 }
 
-void print_gpu(const perf::ArchSpec& spec) {
-  const perf::GpuSpec& g = spec.gpu;
+void print_gpu(const arch::ArchSpec& spec) {
+  const arch::GpuSpec& g = spec.gpu;
   std::cout << fmt::format("technology  {}, {}\n", format_quantity(spec.node, Dimension::Length),
                            format_quantity(spec.clock, Dimension::Frequency));
   std::cout << fmt::format("peak        {:.4g} TFLOPS FP16, {:.4g} TOPS INT8, {:.4g} TFLOPS TF32 (dense); {:g} of peak "
@@ -134,21 +135,21 @@ void print_gpu(const perf::ArchSpec& spec) {
                            format_quantity(g.tdp, Dimension::Power), format_quantity(g.idle_power, Dimension::Power),
                            format_quantity(g.dynamic_power, Dimension::Power));
   std::cout << fmt::format("area        {:.0f} mm2\n", g.die_area * 1e6);
-  std::cout << fmt::format("software    {} (per kernel: graph {}, eager {}, fused {})\n", perf::to_string(g.software),
+  std::cout << fmt::format("software    {} (per kernel: graph {}, eager {}, fused {})\n", arch::to_string(g.software),
                            format_quantity(g.launch_graph, Dimension::Time), format_quantity(g.launch_eager, Dimension::Time),
                            format_quantity(g.launch_fused, Dimension::Time));
 }
 
 void run_show(const ShowOptions& o) {
-  const std::string path = perf::arch_path(o.arch);
-  const perf::ArchSpec spec = perf::load_arch(path, o.overrides);
+  const std::string path = arch::arch_path(o.arch);
+  const arch::ArchSpec spec = compiler::load_arch(path, o.overrides);
   const perf::ResolvedArch r = perf::resolve(spec);
-  const std::string description = perf::arch_description(path);
+  const std::string description = arch::arch_description(path);
   if (o.json) {
     nlohmann::json j = provenance(invocation());
     j["arch"] = {{"name", spec.name}, {"path", spec.path}, {"kind", to_string(spec.kind)}, {"description", description}};
     j["config"] = config_json(spec.params);
-    if (spec.kind == perf::ArchKind::Gpu) {
+    if (spec.kind == arch::ArchKind::Gpu) {
       j["summary"] = gpu_summary(spec.gpu, r);
     } else {
       j["summary"] = imc_summary(spec.imc, r);
@@ -158,7 +159,7 @@ void run_show(const ShowOptions& o) {
     return;
   }
   std::cout << fmt::format("{} ({}): {}\n", spec.name, spec.path, description);
-  if (spec.kind == perf::ArchKind::Gpu)
+  if (spec.kind == arch::ArchKind::Gpu)
     print_gpu(spec);
   else
     print_imc(spec, r);
@@ -172,7 +173,7 @@ void register_arch_command(CLI::App& app) {
   auto* list = arch->add_subcommand("list", "List the architecture presets in configs/arch");
   list->callback([] {
     std::vector<std::vector<std::string>> rows;
-    for (const auto& p : perf::list_arch_presets()) rows.push_back({p.name, p.description});
+    for (const auto& p : arch::list_arch_presets()) rows.push_back({p.name, p.description});
     std::cout << format_table({"preset", "description"}, rows, 2);
   });
   auto opts = std::make_shared<ShowOptions>();

@@ -6,7 +6,8 @@
 #include "commands.hpp"
 #include "output.hpp"
 #include "raceit/device/rram.hpp"
-#include "raceit/perf/arch.hpp"
+#include "raceit/arch/arch.hpp"
+#include "raceit/compiler/options.hpp"
 
 namespace raceit::cli {
 
@@ -38,7 +39,7 @@ void register_params_command(CLI::App& app) {
     print_group({"architecture", "configs/arch/*.yaml; kind imc sets all but gpu.*, kind gpu sets kind, "
                                  "technology.node, technology.clock and gpu.*; mapping.* (how the compiler maps "
                                  "operators, docs/compiler.md) have defaults; see configs/arch/README.md",
-                 perf::arch_param_specs()});
+                 compiler::arch_param_specs()});
   });
 }
 

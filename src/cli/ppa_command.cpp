@@ -11,6 +11,7 @@
 #include "output.hpp"
 #include "progress.hpp"
 #include "raceit/core/error.hpp"
+#include "raceit/compiler/options.hpp"
 #include "raceit/core/file_io.hpp"
 #include "raceit/report/html.hpp"
 #include "raceit/report/ppa.hpp"
@@ -149,7 +150,7 @@ void register_ppa_commands(CLI::App& app) {
     const report::CostStudy study = study_of(args->cost);
     const report::Ppa r = study.estimate(args->arch, args->overrides, args->cost.batch);
     if (!args->html.empty()) {
-      const perf::ArchSpec spec = perf::load_arch(perf::arch_path(args->arch), args->overrides);
+      const arch::ArchSpec spec = compiler::load_arch(arch::arch_path(args->arch), args->overrides);
       write_file_atomic(args->html, report::ppa_html(report::figure_data(r, spec)));
     }
     if (args->cost.json) {

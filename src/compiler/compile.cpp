@@ -4,7 +4,7 @@
 
 namespace raceit::compiler {
 
-Program emit(const model::Graph& graph, ModelRef model, const perf::ArchSpec& arch, const MappingOptions& options,
+Program emit(const model::Graph& graph, ModelRef model, const arch::ArchSpec& arch, const MappingOptions& options,
              const CalibrationInfo& info, const Calibration& calibration, std::vector<LoweredOp> ops,
              PlacementResult placement) {
   Program p;
@@ -33,7 +33,7 @@ Program emit(const model::Graph& graph, ModelRef model, const perf::ArchSpec& ar
   return p;
 }
 
-Program compile(const model::Graph& graph, const ModelRef& model, const perf::ArchSpec& arch, const CalibrationRuns& runs,
+Program compile(const model::Graph& graph, const ModelRef& model, const arch::ArchSpec& arch, const CalibrationRuns& runs,
                 const CalibrationInfo& info) {
   const MappingOptions options = mapping_options(arch);
   const Calibration calibration = calibrate(graph, runs, options);
@@ -44,7 +44,7 @@ Program compile(const model::Graph& graph, const ModelRef& model, const perf::Ar
 }
 
 
-Program compile_nominal(const model::Graph& graph, const ModelRef& model, const perf::ArchSpec& arch,
+Program compile_nominal(const model::Graph& graph, const ModelRef& model, const arch::ArchSpec& arch,
                         const std::map<std::string, model::ResolvedValue>& sample_shapes) {
   const MappingOptions options = mapping_options(arch);
   const Calibration calibration = nominal_calibration(graph, sample_shapes, options.nominal_range);

@@ -11,7 +11,7 @@
 #include "raceit/model/passes.hpp"
 #include "raceit/model/shape_inference.hpp"
 #include "raceit/model/zoo.hpp"
-#include "raceit/perf/arch.hpp"
+#include "raceit/arch/arch.hpp"
 
 namespace raceit::exec {
 
@@ -148,7 +148,7 @@ LoadedModel load_for_compile(const CompileRequest& request, const model::DataPat
   return m;
 }
 
-compiler::Program compile_loaded(const LoadedModel& m, const perf::ArchSpec& arch) {
+compiler::Program compile_loaded(const LoadedModel& m, const arch::ArchSpec& arch) {
   if (m.shape_only) return compiler::compile_nominal(m.graph, m.ref, arch, m.sample_shapes);
   const bool user = model::is_user_data(m.calibration_source);
   return compiler::compile(m.graph, m.ref, arch, fp32_runs(m.graph, m.calibration_inputs, m.threads, m.progress),
@@ -157,7 +157,7 @@ compiler::Program compile_loaded(const LoadedModel& m, const perf::ArchSpec& arc
 
 CompiledModel compile_model(const CompileRequest& request, const model::DataPaths& paths) {
   LoadedModel m = load_for_compile(request, paths);
-  const perf::ArchSpec arch = perf::load_arch(perf::arch_path(request.arch), request.overrides);
+  const arch::ArchSpec arch = compiler::load_arch(arch::arch_path(request.arch), request.overrides);
   compiler::Program program = compile_loaded(m, arch);
   return {std::move(m.graph), std::move(program)};
 }

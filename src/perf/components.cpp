@@ -37,29 +37,29 @@ namespace {
 // lines driven; `cell_factor` > 1 for 2-input cells. The lumped figure is for a readout column,
 // one cell per row: it splits into cell_energy per cell and the rest per row (sense amplifier and
 // precharge), so an array with many cells per row is not charged a row's periphery per cell.
-double acam_search_energy(const AcamSpec& a, double cells, double rows, int inputs, double cell_factor) {
-  if (a.model == AcamModel::Lumped)
+double acam_search_energy(const arch::AcamSpec& a, double cells, double rows, int inputs, double cell_factor) {
+  if (a.model == arch::AcamModel::Lumped)
     return cells * cell_factor * a.cell_energy + rows * std::max(0.0, a.lumped_energy / a.lumped_cells - a.cell_energy);
   return cells * cell_factor * a.cell_energy + rows * a.row_energy + inputs * a.line_energy;
 }
 
-double acam_area(const AcamSpec& a, double cells, double rows, double cell_factor) {
-  if (a.model == AcamModel::Lumped)
+double acam_area(const arch::AcamSpec& a, double cells, double rows, double cell_factor) {
+  if (a.model == arch::AcamModel::Lumped)
     return cells * cell_factor * a.cell_area + rows * std::max(0.0, a.lumped_area / a.lumped_cells - a.cell_area);
   return cells * cell_factor * a.cell_area + rows * a.row_area;
 }
 
 // Energy of one event that keeps a component busy for `duration`: the source's per-event energy,
 // or its power over the duration.
-double event_energy(const ComponentSpec& s, double duration) { return s.power > 0 ? s.power * duration : s.energy; }
+double event_energy(const arch::ComponentSpec& s, double duration) { return s.power > 0 ? s.power * duration : s.energy; }
 
 }  // namespace
 
-double conversion_time(const ImcSpec& c) {
-  return c.readout == Readout::Adc ? c.adc.latency * c.readout_bits / c.adc.size : c.acam.latency;
+double conversion_time(const arch::ImcSpec& c) {
+  return c.readout == arch::Readout::Adc ? c.adc.latency * c.readout_bits / c.adc.size : c.acam.latency;
 }
 
-double read_time(const ImcSpec& c) {
+double read_time(const arch::ImcSpec& c) {
   const double conversions = std::ceil(static_cast<double>(c.cols) / c.converters);
   return std::max(c.crossbar.latency, conversions * conversion_time(c));
 }
@@ -68,7 +68,7 @@ namespace {
 
 class Builder {
  public:
-  explicit Builder(const ArchSpec& spec) : spec_(spec), c_(spec.imc) {}
+  explicit Builder(const arch::ArchSpec& spec) : spec_(spec), c_(spec.imc) {}
 
   std::vector<ResolvedComponent> build() {
     const double tiles = c_.tiles;
@@ -78,7 +78,7 @@ class Builder {
     // A DAC drives its row for the whole read.
     add_for("dac", fmt::format("{}-bit input DAC, one per crossbar row", c_.dac_bits), crossbars * c_.rows, c_.dac,
             "convert", read_time(c_), std::exp2(c_.dac_bits - c_.dac.size));
-    if (c_.readout == Readout::Adc) {
+    if (c_.readout == arch::Readout::Adc) {
       add("adc", fmt::format("{}-bit SAR ADC, {} per crossbar", c_.readout_bits, c_.converters), converters,
           c_.adc, "convert", std::exp2(c_.readout_bits - c_.adc.size), c_.readout_bits / c_.adc.size);
     } else {
@@ -88,7 +88,7 @@ class Builder {
     if (race_arrays > 0) add_race_arrays(race_arrays);
     // Gray decoding: bits − 1 XORs per ACAM output (race-it.md §1.4, 7 per 8-bit output).
     const double xors = race_arrays * (c_.race_rows - 1) +
-                        (c_.readout == Readout::Acam ? converters * (c_.readout_bits - 1) : 0);
+                        (c_.readout == arch::Readout::Acam ? converters * (c_.readout_bits - 1) : 0);
     if (xors > 0) add("gray_decoder", "XOR gate decoding Gray-coded ACAM outputs", xors, c_.xor_gate, "xor");
     if (c_.shift_adds > 0) add("shift_add", "shift-and-add unit", tiles * c_.shift_adds, c_.shift_add, "add");
     if (c_.adders > 0) add("adder", "digital adder", tiles * c_.adders, c_.adder, "add");
@@ -102,7 +102,7 @@ class Builder {
           tiles * c_.register_bytes / c_.register_file.size, c_.register_file, "access");
     if (c_.buffer_bytes > 0)
       add("buffer", fmt::format("{} buffer block of {} (tile total {})",
-                                c_.buffer_kind == BufferKind::Sram ? "SRAM" : "eDRAM",
+                                c_.buffer_kind == arch::BufferKind::Sram ? "SRAM" : "eDRAM",
                                 format_quantity(c_.buffer.size, Dimension::Bytes),
                                 format_quantity(c_.buffer_bytes, Dimension::Bytes)),
           tiles * c_.buffer_bytes / c_.buffer.size, c_.buffer, "access");
@@ -119,12 +119,12 @@ class Builder {
 
  private:
   // `factor` scales energy, area and leakage (2^bits for converters), `latency_factor` the busy time.
-  void add(const std::string& name, const std::string& description, double instances, const ComponentSpec& s,
+  void add(const std::string& name, const std::string& description, double instances, const arch::ComponentSpec& s,
            const std::string& action, double factor = 1, double latency_factor = 1) {
     add_for(name, description, instances, s, action, s.latency * latency_factor, factor);
   }
   // The same for an event that keeps an instance busy for `busy` rather than its own latency.
-  void add_for(const std::string& name, const std::string& description, double instances, const ComponentSpec& s,
+  void add_for(const std::string& name, const std::string& description, double instances, const arch::ComponentSpec& s,
                const std::string& action, double busy, double factor) {
     const TechnologyScale t = technology_scale(s.node, s.vdd, spec_.node, spec_.vdd);
     out_.push_back({name, description, instances, {{action, event_energy(s, busy) * factor * t.energy, busy}},
@@ -132,7 +132,7 @@ class Builder {
   }
 
   void add_crossbars(double crossbars) {
-    const ComponentSpec& s = c_.crossbar;
+    const arch::ComponentSpec& s = c_.crossbar;
     const double cells = static_cast<double>(c_.rows) * c_.cols;
     const double g = cells / s.size;
     const TechnologyScale t = technology_scale(s.node, s.vdd, spec_.node, spec_.vdd);
@@ -151,7 +151,7 @@ class Builder {
   // An ACAM column used as an ADC: a Gray identity needs 2^(bits−1) ranges (binary 2^bits − 1), one
   // range per row.
   void add_acam_readout(double columns) {
-    const AcamSpec& a = c_.acam;
+    const arch::AcamSpec& a = c_.acam;
     const double ranges =
         (c_.gray_readout ? std::exp2(c_.readout_bits - 1) : std::exp2(c_.readout_bits) - 1) + c_.acam_spare_ranges;
     const TechnologyScale t = technology_scale(a.node, a.vdd, spec_.node, spec_.vdd);
@@ -165,7 +165,7 @@ class Builder {
 
   // RACE arrays are built of 2-input cells; a 1-variable lookup drives one of the two inputs.
   void add_race_arrays(double arrays) {
-    const AcamSpec& a = c_.acam;
+    const arch::AcamSpec& a = c_.acam;
     const double cells = static_cast<double>(c_.race_rows) * c_.race_cells;
     const TechnologyScale t = technology_scale(a.node, a.vdd, spec_.node, spec_.vdd);
     out_.push_back({"race_array",
@@ -177,23 +177,23 @@ class Builder {
                     acam_area(a, cells, c_.race_rows, a.two_var_factor) * t.area, cells * a.leakage * t.leakage});
   }
 
-  const ArchSpec& spec_;
-  const ImcSpec& c_;
+  const arch::ArchSpec& spec_;
+  const arch::ImcSpec& c_;
   std::vector<ResolvedComponent> out_;
 };
 
 }  // namespace
 
-ResolvedArch resolve(const ArchSpec& spec) {
+ResolvedArch resolve(const arch::ArchSpec& spec) {
   ResolvedArch r;
   r.name = spec.name;
   r.kind = spec.kind;
-  if (spec.kind == ArchKind::Gpu) {
+  if (spec.kind == arch::ArchKind::Gpu) {
     r.area = spec.gpu.die_area;
     r.peak_power = spec.gpu.tdp;
     return r;
   }
-  const ImcSpec& c = spec.imc;
+  const arch::ImcSpec& c = spec.imc;
   r.tiles = c.tiles;
   r.crossbars = r.tiles * c.crossbars;
   r.dacs = r.crossbars * c.rows;

@@ -48,20 +48,20 @@ bool in_attention(const model::Node& node) {
 
 }  // namespace
 
-GpuEstimate estimate_gpu(const model::Graph& graph, const ArchSpec& spec, const GpuOptions& o) {
-  if (spec.kind != ArchKind::Gpu)
+GpuEstimate estimate_gpu(const model::Graph& graph, const arch::ArchSpec& spec, const GpuOptions& o) {
+  if (spec.kind != arch::ArchKind::Gpu)
     throw Error(ErrorKind::InvalidArgument, "architecture '" + spec.name + "' is not a GPU (kind: gpu)");
   if (o.batch < 1 || o.sequence_length < 1)
     throw Error(ErrorKind::InvalidArgument, "batch and sequence length must be >= 1");
-  const GpuSpec& g = spec.gpu;
-  const bool eager = g.software == GpuSoftware::Eager;
+  const arch::GpuSpec& g = spec.gpu;
+  const bool eager = g.software == arch::GpuSoftware::Eager;
   const double peak = (o.precision == GpuPrecision::Int8   ? g.peak_int8
                        : o.precision == GpuPrecision::Fp16 ? g.peak_fp16
                                                            : g.peak_tf32) *
                       (eager ? g.compute_efficiency_eager : g.compute_efficiency);
   const double bandwidth = g.memory_bandwidth * g.bandwidth_efficiency;
   const double bytes_per_value = o.precision == GpuPrecision::Int8 ? 1.0 : o.precision == GpuPrecision::Fp16 ? 2.0 : 4.0;
-  const bool fuse_elementwise = g.software == GpuSoftware::Fused;
+  const bool fuse_elementwise = g.software == arch::GpuSoftware::Fused;
 
   GpuEstimate e;
   e.software = g.software;
@@ -95,7 +95,7 @@ GpuEstimate estimate_gpu(const model::Graph& graph, const ArchSpec& spec, const 
       continue;
     }
     c.kernel = true;
-    c.launches = g.software == GpuSoftware::Fused ? 1 : pytorch_kernels(node);
+    c.launches = g.software == arch::GpuSoftware::Fused ? 1 : pytorch_kernels(node);
     c.bytes = c.launches * bytes_per_value * static_cast<double>(w.input_elements + w.output_elements + w.weight_elements);
     if (cls == OpClass::DataMatMul) {
       // Fused attention keeps the scores on chip: it reads Q and K here, V and writes the context at ·V.
@@ -106,7 +106,7 @@ GpuEstimate estimate_gpu(const model::Graph& graph, const ArchSpec& spec, const 
     open_kernel = &e.ops.back();
   }
   // Times once fusion has settled each kernel's operations.
-  const double launch = g.software == GpuSoftware::Eager ? g.launch_graph : g.launch();
+  const double launch = g.software == arch::GpuSoftware::Eager ? g.launch_graph : g.launch();
   double gpu_time = 0;
   for (GpuOpCost& c : e.ops) {
     if (!c.kernel) continue;
@@ -117,7 +117,7 @@ GpuEstimate estimate_gpu(const model::Graph& graph, const ArchSpec& spec, const 
     gpu_time += c.time;
     e.kernels += c.launches;
   }
-  e.latency = g.software == GpuSoftware::Eager ? std::max(gpu_time, static_cast<double>(e.kernels) * g.launch_eager)
+  e.latency = g.software == arch::GpuSoftware::Eager ? std::max(gpu_time, static_cast<double>(e.kernels) * g.launch_eager)
                                                : gpu_time;
   e.energy = g.idle_power * e.latency + g.dynamic_power * e.busy;
   e.power = e.latency > 0 ? e.energy / e.latency : 0;
@@ -127,14 +127,14 @@ GpuEstimate estimate_gpu(const model::Graph& graph, const ArchSpec& spec, const 
   std::vector<std::string> keys = {"gpu.software", peak_key, "gpu.memory_bandwidth",
                                    eager ? "gpu.compute_efficiency_eager" : "gpu.compute_efficiency",
                                    "gpu.bandwidth_efficiency"};
-  keys.push_back(g.software == GpuSoftware::Fused ? "gpu.launch_fused" : "gpu.launch_graph");
-  if (g.software == GpuSoftware::Eager) keys.push_back("gpu.launch_eager");
+  keys.push_back(g.software == arch::GpuSoftware::Fused ? "gpu.launch_fused" : "gpu.launch_graph");
+  if (g.software == arch::GpuSoftware::Eager) keys.push_back("gpu.launch_eager");
   keys.insert(keys.end(), {"gpu.idle_power", "gpu.dynamic_power"});
-  e.assumptions = assumptions_of(spec, keys);
+  e.assumptions = arch::assumptions_of(spec, keys);
   e.notes = {
       fmt::format("precision = {} ({} byte(s) per value)", to_string(o.precision), bytes_per_value),
       fmt::format("software = {}: {}", to_string(g.software),
-                  g.software == GpuSoftware::Fused
+                  g.software == arch::GpuSoftware::Fused
                       ? "attention one kernel, element-wise operators and norms fused into the kernel before them"
                       : "attention one kernel (scaled_dot_product_attention), bias in its GEMM, every other operator "
                         "its own kernel"),

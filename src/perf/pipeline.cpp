@@ -57,7 +57,7 @@ Bound bound_of(const EventPricing& p, double fraction, double race, const BusyMa
 }
 
 // Router hops of `flits` sent from tile `from` to tile `to` of a mesh (both on one chip).
-std::uint64_t mesh_hops(const ImcSpec& c, int from, int to, std::uint64_t flits) {
+std::uint64_t mesh_hops(const arch::ImcSpec& c, int from, int to, std::uint64_t flits) {
   const int routers = (c.tiles + c.tiles_per_router - 1) / c.tiles_per_router;
   const int side = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(routers))));
   const int a = (from % c.tiles) / c.tiles_per_router, b = (to % c.tiles) / c.tiles_per_router;
@@ -76,12 +76,12 @@ std::vector<std::string> priced_components(const std::string& group) {
 // The architecture keys this result depends on: perturbing any of them changes it. Left out:
 // technology.clock (component latencies are given in seconds), single-choice keys, counts of
 // units the design has none of, and costs of actions that never happen or never bound a time.
-std::vector<std::string> hardware_keys(const ArchSpec& spec, const ResolvedArch& arch,
+std::vector<std::string> hardware_keys(const arch::ArchSpec& spec, const ResolvedArch& arch,
                                        const std::map<std::string, double>& charged,
                                        const std::set<std::string>& bottlenecks, const PerfReport& r,
                                        bool run_time_writes) {
   const ParamSet& p = spec.params;
-  const ImcSpec& c = spec.imc;
+  const arch::ImcSpec& c = spec.imc;
   std::vector<std::string> keys;
   for (const auto& s : p.specs()) {
     const std::string& key = s.key;
@@ -141,7 +141,7 @@ std::vector<std::string> hardware_keys(const ArchSpec& spec, const ResolvedArch&
     else if (field == "write_latency")
       depends = run_time_writes || (c.race_reprogram && r.reprogramming_energy > 0);
     else if (group == "acam")
-      depends = c.acam.model == AcamModel::Lumped ? field != "row_energy" && field != "line_energy" && field != "row_area"
+      depends = c.acam.model == arch::AcamModel::Lumped ? field != "row_energy" && field != "line_energy" && field != "row_area"
                                                   : !field.starts_with("lumped");
     if (depends) keys.push_back(key);
   }
@@ -150,8 +150,8 @@ std::vector<std::string> hardware_keys(const ArchSpec& spec, const ResolvedArch&
 
 }  // namespace
 
-PerfReport evaluate_pipeline(const Workload& w, const ArchSpec& spec) {
-  if (spec.kind != ArchKind::Imc)
+PerfReport evaluate_pipeline(const Workload& w, const arch::ArchSpec& spec) {
+  if (spec.kind != arch::ArchKind::Imc)
     throw Error(ErrorKind::Unsupported, "'" + spec.name + "' is a GPU: use the roofline estimate (perf/gpu.hpp)");
   if (w.ops.empty()) throw Error(ErrorKind::InvalidArgument, "workload '" + w.model + "' has no operators");
   if (w.batch < 1 || w.tokens < 1)
@@ -343,7 +343,7 @@ PerfReport evaluate_pipeline(const Workload& w, const ArchSpec& spec) {
   if (slowest_stage != r.stages.end()) bottlenecks.insert(slowest_stage->bottleneck);
   bool run_time_writes = false;
   for (const auto& op : w.ops) run_time_writes = run_time_writes || op.events.cell_writes > 0;
-  r.assumptions = assumptions_of(spec, hardware_keys(spec, arch, component_energy, bottlenecks, r, run_time_writes));
+  r.assumptions = arch::assumptions_of(spec, hardware_keys(spec, arch, component_energy, bottlenecks, r, run_time_writes));
   r.notes = {
       "stages: one per weight matmul with the operators that follow it; no replication of stages",
       "tied resources (crossbars, DACs, converters, shift-adds, buffers, buses, registers, routers): a stage owns "

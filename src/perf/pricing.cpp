@@ -19,7 +19,7 @@ struct Charge {
 };
 
 // The component actions one event of each kind charges (see pricing.hpp).
-std::vector<Charge> charges(std::string_view event, const ImcSpec& c) {
+std::vector<Charge> charges(std::string_view event, const arch::ImcSpec& c) {
   const double readout_xors = c.readout_bits - 1, race_xors = c.race_rows - 1;
   if (event == "array_reads") return {{"crossbar", "read", 1}};
   if (event == "dac_conversions") return {{"dac", "convert", 1}};
@@ -43,14 +43,14 @@ std::vector<Charge> charges(std::string_view event, const ImcSpec& c) {
 
 }  // namespace
 
-EventPricing price_events(const ArchSpec& spec, const EventCounts& counts) {
-  if (spec.kind != ArchKind::Imc)
+EventPricing price_events(const arch::ArchSpec& spec, const EventCounts& counts) {
+  if (spec.kind != arch::ArchKind::Imc)
     throw Error(ErrorKind::Unsupported,
                 fmt::format("'{}' is a GPU: GPUs are costed by their roofline, not per hardware event", spec.name));
   return price_events(spec, resolve(spec), counts);
 }
 
-EventPricing price_events(const ArchSpec& spec, const ResolvedArch& arch, const EventCounts& counts) {
+EventPricing price_events(const arch::ArchSpec& spec, const ResolvedArch& arch, const EventCounts& counts) {
   std::map<std::string, double> energy, busy;  // per component
   EventPricing p;
   for (const auto& [event, count] : counts.fields()) {

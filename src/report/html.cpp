@@ -383,11 +383,11 @@ std::string csv_field(const std::string& text) {
 
 }  // namespace
 
-nlohmann::json figure_data(const Ppa& ppa, const perf::ArchSpec& spec) {
+nlohmann::json figure_data(const Ppa& ppa, const arch::ArchSpec& spec) {
   nlohmann::json j = to_json(ppa);
   nlohmann::json area = nlohmann::json::array();
   const perf::ResolvedArch arch = perf::resolve(spec);
-  if (arch.components.empty()) area.push_back({{"component", spec.kind == perf::ArchKind::Gpu ? "gpu die" : "chip"}, {"area_mm2", ppa.area * 1e6}});
+  if (arch.components.empty()) area.push_back({{"component", spec.kind == arch::ArchKind::Gpu ? "gpu die" : "chip"}, {"area_mm2", ppa.area * 1e6}});
   for (const perf::ResolvedComponent& c : arch.components)
     area.push_back({{"component", c.name}, {"area_mm2", c.total_area() * ppa.chips * 1e6}});
   j["area_by_component"] = area;

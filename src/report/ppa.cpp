@@ -76,7 +76,7 @@ std::vector<Group> by_layer(const std::vector<OpCost>& ops) {
   });
 }
 
-nlohmann::json assumptions_json(const std::vector<perf::Assumption>& assumptions) {
+nlohmann::json assumptions_json(const std::vector<arch::Assumption>& assumptions) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& a : assumptions) out.push_back({{"key", a.key}, {"value", a.value}, {"source", a.source}});
   return out;
@@ -157,26 +157,26 @@ CostStudy::CostStudy(std::string model, Options options, model::DataPaths paths)
       gpu_precision_(options.gpu_precision),
       tokens_(model::graph_statistics(model_.graph, model_.sequence_length).tokens) {}
 
-Ppa CostStudy::header(const perf::ArchSpec& spec, std::int64_t batch) const {
+Ppa CostStudy::header(const arch::ArchSpec& spec, std::int64_t batch) const {
   Ppa r;
   r.model = model_.ref.name;
   r.arch = spec.name;
   r.arch_path = spec.path;
-  r.kind = perf::to_string(spec.kind);
+  r.kind = arch::to_string(spec.kind);
   r.batch = batch;
   r.tokens = tokens_;
   return r;
 }
 
-compiler::Program CostStudy::compile(const perf::ArchSpec& spec) const { return exec::compile_loaded(model_, spec); }
+compiler::Program CostStudy::compile(const arch::ArchSpec& spec) const { return exec::compile_loaded(model_, spec); }
 
 Ppa CostStudy::estimate(const std::string& arch, const std::vector<std::string>& overrides, std::int64_t batch) const {
-  const perf::ArchSpec spec = perf::load_arch(perf::arch_path(arch), overrides);
-  if (spec.kind == perf::ArchKind::Gpu) {
+  const arch::ArchSpec spec = compiler::load_arch(arch::arch_path(arch), overrides);
+  if (spec.kind == arch::ArchKind::Gpu) {
     if (batch < 1) throw Error(ErrorKind::InvalidArgument, fmt::format("batch must be at least 1, got {}", batch));
     const perf::GpuEstimate g = perf::estimate_gpu(model_.graph, spec, {.sequence_length = tokens_, .batch = batch, .precision = gpu_precision_});
     Ppa r = header(spec, batch);
-    r.mode = fmt::format("{} {}", perf::to_string(g.software), perf::to_string(gpu_precision_));
+    r.mode = fmt::format("{} {}", arch::to_string(g.software), perf::to_string(gpu_precision_));
     r.latency = g.latency;
     r.throughput = g.latency > 0 ? static_cast<double>(batch) / g.latency : 0;
     r.energy = g.energy / static_cast<double>(batch);
@@ -193,7 +193,7 @@ Ppa CostStudy::estimate(const std::string& arch, const std::vector<std::string>&
   return estimate(compile(spec), spec, batch);
 }
 
-Ppa CostStudy::estimate(const compiler::Program& program, const perf::ArchSpec& spec, std::int64_t batch) const {
+Ppa CostStudy::estimate(const compiler::Program& program, const arch::ArchSpec& spec, std::int64_t batch) const {
   const perf::PerfReport p = perf::evaluate_pipeline(workload_of(program, batch, tokens_), spec);
   const double per_inference = 1.0 / static_cast<double>(batch);
   Ppa r = header(spec, batch);
@@ -219,7 +219,7 @@ Ppa CostStudy::estimate(const compiler::Program& program, const perf::ArchSpec& 
   // Analog slicing keeps a weight's magnitude in one cell: fewer weight bits change nothing, more
   // do not fit.
   if (program.config_value("mapping.weight_encoding") != "analog-slice") mapping.push_back("mapping.weight_bits");
-  if (spec.imc.readout == perf::Readout::Acam || spec.imc.race_units > 0) mapping.push_back("mapping.acam_encoding");
+  if (spec.imc.readout == arch::Readout::Acam || spec.imc.race_units > 0) mapping.push_back("mapping.acam_encoding");
   if (spec.imc.sfus > 0) mapping.insert(mapping.end(), {"mapping.function", "mapping.softmax", "mapping.layernorm"});
   if (spec.imc.vector_units > 0 || spec.imc.race_units > 0) mapping.push_back("mapping.data_matmul");
   if (std::any_of(program.ops.begin(), program.ops.end(), [](const auto& op) { return op.engine == compiler::Engine::Fused; }))
@@ -230,7 +230,7 @@ Ppa CostStudy::estimate(const compiler::Program& program, const perf::ArchSpec& 
     mapping.push_back("mapping.calibration");
     if (program.calibration.method == "percentile") mapping.push_back("mapping.percentile");
   }
-  for (perf::Assumption& a : perf::assumptions_of(spec, mapping)) r.assumptions.push_back(std::move(a));
+  for (arch::Assumption& a : arch::assumptions_of(spec, mapping)) r.assumptions.push_back(std::move(a));
   r.notes = p.notes;
   r.notes.push_back("calibration: " + r.calibration);
   r.notes.push_back(fmt::format("batch = {}, tokens per sample = {}", batch, tokens_));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "raceit/compiler/options.hpp"
 #include "raceit/core/error.hpp"
 #include "raceit/core/parallel.hpp"
 #include "raceit/core/units.hpp"
@@ -53,9 +54,9 @@ std::string quantity_text(double value, Dimension dimension) {
   return fmt::format("{:.6g}{}", value, base_unit(dimension));
 }
 
-std::vector<VaryKey> default_variations(const Ppa& base, const perf::ArchSpec& spec) {
+std::vector<VaryKey> default_variations(const Ppa& base, const arch::ArchSpec& spec) {
   std::vector<VaryKey> vary;
-  for (const perf::Assumption& a : base.assumptions) {
+  for (const arch::Assumption& a : base.assumptions) {
     const std::string& key = a.key;
     if (key == "kind") continue;  // imc or gpu: another kind of design, not a variation of this one
     const auto it = std::find_if(spec.params.specs().begin(), spec.params.specs().end(),
@@ -69,7 +70,7 @@ std::vector<VaryKey> default_variations(const Ppa& base, const perf::ArchSpec& s
 
 Sensitivity sensitivity(const CostStudy& study, const std::string& arch, const std::vector<std::string>& overrides,
                         std::int64_t batch, const std::string& vs, std::vector<VaryKey> vary) {
-  const perf::ArchSpec spec = perf::load_arch(perf::arch_path(arch), overrides);
+  const arch::ArchSpec spec = compiler::load_arch(arch::arch_path(arch), overrides);
   Sensitivity s{.base = study.estimate(arch, overrides, batch)};
   if (!vs.empty()) s.vs = study.estimate(vs, {}, batch);
   if (vary.empty()) vary = default_variations(s.base, spec);

@@ -16,7 +16,8 @@
 #include "raceit/core/parallel.hpp"
 #include "raceit/device/rram.hpp"
 #include "raceit/exec/raceit_evaluate.hpp"
-#include "raceit/perf/arch.hpp"
+#include "raceit/arch/arch.hpp"
+#include "raceit/compiler/options.hpp"
 #include "raceit/report/html.hpp"
 #include "raceit/report/ppa.hpp"
 #include "sweep_internal.hpp"
@@ -126,12 +127,12 @@ PointResult PointEvaluator::evaluate(std::size_t index) const {
     const report::CostStudy& study = study_for(spec_, threads_, cache_->mutex, cache_->studies, p);
     std::vector<std::string> overrides;
     for (const auto& [k, v] : p.values)
-      if (is_key_of(perf::arch_param_specs(), k)) overrides.push_back(k + "=" + v);
-    const perf::ArchSpec arch = perf::load_arch(perf::arch_path(p.at("arch")), overrides);
+      if (is_key_of(compiler::arch_param_specs(), k)) overrides.push_back(k + "=" + v);
+    const arch::ArchSpec arch = compiler::load_arch(arch::arch_path(p.at("arch")), overrides);
     const std::int64_t batch = integer_setting(p, "batch", 1);
     std::string config = resolved_text(arch.params) + fmt::format("model={}\nbatch={}\ntokens={}\n", p.at("model"), batch, study.tokens());
     report::Ppa ppa;
-    if (arch.kind == perf::ArchKind::Gpu) {
+    if (arch.kind == arch::ArchKind::Gpu) {
       if (spec_.accuracy) throw Error(ErrorKind::Unsupported, fmt::format("accuracy on GPU '{}' is not simulated", arch.name));
       ppa = study.estimate(p.at("arch"), overrides, batch);
     } else {

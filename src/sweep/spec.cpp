@@ -13,7 +13,8 @@
 #include "raceit/core/params.hpp"
 #include "raceit/core/rng.hpp"
 #include "raceit/device/rram.hpp"
-#include "raceit/perf/arch.hpp"
+#include "raceit/arch/arch.hpp"
+#include "raceit/compiler/options.hpp"
 #include "raceit/report/sensitivity.hpp"
 
 namespace raceit::sweep {
@@ -38,7 +39,7 @@ bool is_device_key(const std::string& key) {
 }
 
 bool is_arch_key(const std::string& key) {
-  const auto& specs = perf::arch_param_specs();
+  const auto& specs = compiler::arch_param_specs();
   return std::any_of(specs.begin(), specs.end(), [&](const ParamSpec& s) { return s.key == key; });
 }
 
@@ -85,7 +86,7 @@ class SpecReader {
       if (text.empty()) fail(node, "model: empty name");
     } else if (key == "arch") {
       try {
-        perf::load_arch(perf::arch_path(text));
+        compiler::load_arch(arch::arch_path(text));
       } catch (const Error& e) {
         fail(node, fmt::format("arch '{}': {}", text, e.what()));
       }
@@ -101,7 +102,7 @@ class SpecReader {
                                spec_key));
       ParamSet(device::rram_param_specs()).set(key, text, origin);
     } else if (is_arch_key(key)) {
-      ParamSet(perf::arch_param_specs()).set(key, text, origin);
+      ParamSet(compiler::arch_param_specs()).set(key, text, origin);
       arch_values_.emplace(std::pair{key, text}, node);
     } else {
       fail(node, fmt::format("unknown key '{}': not a sweep setting ({}) nor a key 'raceit params' lists", spec_key,
@@ -121,7 +122,7 @@ class SpecReader {
         std::vector<std::string> overrides = fixed;
         overrides.push_back(kv.first + "=" + kv.second);
         try {
-          perf::load_arch(perf::arch_path(arch), overrides);
+          compiler::load_arch(arch::arch_path(arch), overrides);
         } catch (const Error& e) {
           fail(node, fmt::format("{} = {} on arch '{}': {}", kv.first, kv.second, arch, e.what()));
         }

@@ -12,7 +12,7 @@
 #include "raceit/compiler/program_io.hpp"
 #include "raceit/core/error.hpp"
 #include "raceit/exec/compile.hpp"
-#include "raceit/perf/arch.hpp"
+#include "raceit/arch/arch.hpp"
 
 namespace raceit::compiler {
 
@@ -28,7 +28,7 @@ std::string error_of(const std::function<void()>& f) {
 }
 
 MappingOptions options_with(const std::vector<std::string>& overrides, const std::string& arch = "raceit") {
-  return mapping_options(perf::load_arch(perf::arch_path(arch), overrides));
+  return mapping_options(compiler::load_arch(arch::arch_path(arch), overrides));
 }
 
 bool have_digits() { return std::filesystem::exists(model::default_data_paths().models_dir + "/vit-digits/model.onnx"); }
@@ -74,7 +74,7 @@ TEST(MappingOptions, BadConfigurationsNameTheKey) {
   EXPECT_NE(unknown.find("--set: unknown key 'mapping.softmaks'"), std::string::npos) << unknown;
   const std::string choice = error_of([] { options_with({"mapping.fuse=maybe"}); });
   EXPECT_NE(choice.find("'maybe' is not one of on, off"), std::string::npos) << choice;
-  const std::string gpu = error_of([] { mapping_options(perf::load_arch(perf::arch_path("h100"))); });
+  const std::string gpu = error_of([] { mapping_options(compiler::load_arch(arch::arch_path("h100"))); });
   EXPECT_NE(gpu.find("'h100' is a GPU architecture"), std::string::npos) << gpu;
   // ISAAC has no RACE units; its preset maps everything else digitally.
   const std::string no_race = error_of([] { options_with({"mapping.softmax=acam"}, "isaac"); });

@@ -15,7 +15,7 @@
 #include "raceit/exec/raceit_executor.hpp"
 #include "raceit/model/passes.hpp"
 #include "raceit/model/shape_inference.hpp"
-#include "raceit/perf/arch.hpp"
+#include "raceit/arch/arch.hpp"
 
 namespace raceit::exec {
 
@@ -138,7 +138,7 @@ TEST_P(LoweredOperator, MatchesFp32WithinTolerance) {
   const model::Graph graph = single_op_graph(c);
   std::map<std::string, Tensor> inputs;
   for (const auto& [name, t] : c.inputs) inputs[name] = t;
-  const perf::ArchSpec arch = perf::load_arch(perf::arch_path(c.arch), c.overrides);
+  const arch::ArchSpec arch = compiler::load_arch(arch::arch_path(c.arch), c.overrides);
   compiler::ModelRef ref;
   ref.name = graph.name;
   const compiler::Program program = compiler::compile(graph, ref, arch, fp32_runs(graph, inputs, 1), {"random", "test", kBatch, "", 0});
@@ -173,7 +173,7 @@ TEST(LoweredOperator, ScaleFoldsIntoSoftmax) {
   const std::map<std::string, Tensor> inputs{{"x", random({kBatch, 12, 12}, 12, 6.0)}};
   compiler::ModelRef ref;
   ref.name = g.name;
-  const auto program = compiler::compile(g, ref, perf::load_arch(perf::arch_path("raceit")), fp32_runs(g, inputs, 1),
+  const auto program = compiler::compile(g, ref, compiler::load_arch(arch::arch_path("raceit")), fp32_runs(g, inputs, 1),
                                          {"random", "test", kBatch, "", 0});
   EXPECT_EQ(program.ops[0].engine, compiler::Engine::Folded);
   EXPECT_EQ(program.ops[0].partner, 1);

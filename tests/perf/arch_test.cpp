@@ -8,10 +8,19 @@
 
 #include "raceit/core/error.hpp"
 #include "raceit/core/source_dir.hpp"
-#include "raceit/perf/arch.hpp"
+#include "raceit/arch/arch.hpp"
 #include "raceit/perf/components.hpp"
+#include "raceit/compiler/options.hpp"
 
 namespace raceit::perf {
+
+using arch::ArchSpec;
+using arch::ArchKind;
+using arch::Readout;
+using arch::BufferKind;
+using arch::arch_path;
+using arch::list_arch_presets;
+using compiler::load_arch;
 
 namespace {
 

@@ -6,8 +6,15 @@
 
 #include "raceit/core/error.hpp"
 #include "raceit/model/architectures.hpp"
+#include "raceit/compiler/options.hpp"
 
 namespace raceit::perf {
+
+using arch::ArchSpec;
+using arch::GpuSpec;
+using arch::GpuSoftware;
+using arch::arch_path;
+using compiler::load_arch;
 
 namespace {
 // x[B, 64] · W[64, 32] → GELU → softmax: one matmul kernel with GELU fused, one softmax kernel.

@@ -15,8 +15,13 @@
 #include "raceit/core/source_dir.hpp"
 #include "raceit/model/architectures.hpp"
 #include "raceit/perf/gpu.hpp"
+#include "raceit/compiler/options.hpp"
 
 namespace raceit::perf {
+
+using arch::ArchSpec;
+using arch::arch_path;
+using compiler::load_arch;
 
 namespace {
 

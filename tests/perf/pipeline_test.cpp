@@ -3,10 +3,15 @@
 #include <gtest/gtest.h>
 
 #include "raceit/core/error.hpp"
+#include "raceit/compiler/options.hpp"
 
 #include <algorithm>
 
 namespace raceit::perf {
+
+using arch::ArchSpec;
+using arch::arch_path;
+using compiler::load_arch;
 
 namespace {
 OpDemand weight_op(const std::string& name, std::int64_t crossbars, std::uint64_t reads) {

@@ -7,8 +7,14 @@
 #include "raceit/core/error.hpp"
 #include "raceit/perf/components.hpp"
 #include "raceit/perf/pricing.hpp"
+#include "raceit/compiler/options.hpp"
 
 namespace raceit::perf {
+
+using arch::ArchSpec;
+using arch::ImcSpec;
+using arch::arch_path;
+using compiler::load_arch;
 
 namespace {
 double relative_error(double ours, double published) { return std::abs(ours - published) / published; }

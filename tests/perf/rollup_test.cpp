@@ -3,10 +3,14 @@
 
 #include <cmath>
 
-#include "raceit/perf/arch.hpp"
+#include "raceit/arch/arch.hpp"
 #include "raceit/perf/components.hpp"
+#include "raceit/compiler/options.hpp"
 
 namespace raceit::perf {
+
+using arch::arch_path;
+using compiler::load_arch;
 
 namespace {
 ResolvedArch preset(const std::string& name, const std::vector<std::string>& overrides = {}) {

@@ -11,7 +11,7 @@
 #include "raceit/core/error.hpp"
 #include "raceit/exec/compile.hpp"
 #include "raceit/core/units.hpp"
-#include "raceit/perf/arch.hpp"
+#include "raceit/arch/arch.hpp"
 
 namespace raceit::report {
 
@@ -79,7 +79,7 @@ TEST(Workload, FromACalibratedProgram) {
 TEST(CostStudy, BertBaseCompilesFromShapes) {
   const CostStudy& study = bert_base();
   EXPECT_EQ(study.tokens(), 128);
-  const compiler::Program p = study.compile(perf::load_arch(perf::arch_path("raceit")));
+  const compiler::Program p = study.compile(compiler::load_arch(arch::arch_path("raceit")));
   EXPECT_EQ(p.calibration.samples, 0);
   EXPECT_EQ(p.calibration.method, "nominal");
   // 768x768: 6 row blocks x 12 columns blocks (2 cells per weight) x 2 sign
@@ -101,7 +101,7 @@ TEST(CostStudy, BertBaseCompilesFromShapes) {
   EXPECT_EQ(p.chips, 1);
   // ReTransformer writes one operand of each attention matmul into crossbars at
   // run time.
-  const compiler::Program r = study.compile(perf::load_arch(perf::arch_path("retransformer")));
+  const compiler::Program r = study.compile(compiler::load_arch(arch::arch_path("retransformer")));
   EXPECT_EQ(op_named(r, "layer0.attn.scores").engine, Engine::CrossbarWrite);
   EXPECT_GT(op_named(r, "layer0.attn.scores").events.cell_writes, 0u);
   EXPECT_EQ(op_named(r, "layer0.attn.probs").engine, Engine::Digital);
@@ -122,7 +122,7 @@ TEST(CostStudy, EveryPresetIsCosted) {
     for (const auto& c : r.by_component) components += c.energy;
     EXPECT_NEAR(components, r.energy, 1e-9 * r.energy) << arch;
   }
-  const perf::ArchSpec h100 = perf::load_arch(perf::arch_path("h100"));
+  const arch::ArchSpec h100 = compiler::load_arch(arch::arch_path("h100"));
   const perf::GpuEstimate g = perf::estimate_gpu(study.graph(), h100, {.sequence_length = 128, .batch = 1});
   const Ppa gpu = study.estimate("h100", {}, 1);
   EXPECT_DOUBLE_EQ(gpu.latency, g.latency);
@@ -181,8 +181,8 @@ TEST(CostStudy, JsonHasTheDocumentedKeys) {
 // The schedule of BERT-base: 13 segments, one per Q·Kᵀ (softmax·V streams: row i of the context
 // needs row i of the probabilities, and V is complete with K) plus the first.
 TEST(CostStudy, BertBaseHasThirteenSegments) {
-  const compiler::Program p = bert_base().compile(perf::load_arch(perf::arch_path("raceit")));
-  const perf::PerfReport r = perf::evaluate_pipeline(workload_of(p, 1, 128), perf::load_arch(perf::arch_path("raceit")));
+  const compiler::Program p = bert_base().compile(compiler::load_arch(arch::arch_path("raceit")));
+  const perf::PerfReport r = perf::evaluate_pipeline(workload_of(p, 1, 128), compiler::load_arch(arch::arch_path("raceit")));
   EXPECT_EQ(r.segments, 13);
   for (const auto& op : r.ops) {
     if (op.name == "layer3.attn.scores" || op.name == "layer3.attn.context") {
@@ -195,7 +195,7 @@ TEST(CostStudy, BertBaseHasThirteenSegments) {
 // busiest programs; a lookup is priced by the arrays its program occupies (the 4×4-bit multiply
 // needs 64 > 50 cells for its low bits: two arrays).
 TEST(CostStudy, RaceArraysArePartitionedAndPricedPerArray) {
-  const perf::ArchSpec spec = perf::load_arch(perf::arch_path("raceit"));
+  const arch::ArchSpec spec = compiler::load_arch(arch::arch_path("raceit"));
   const compiler::Program p = bert_base().compile(spec);
   const auto& scores = op_named(p, "layer0.attn.scores");
   const auto demand = compiler::race_demand(scores, {8, 50});
@@ -234,7 +234,7 @@ TEST(CostStudy, RaceArraysArePartitionedAndPricedPerArray) {
   EXPECT_EQ(d->race_lookups, static_cast<std::int64_t>(std::ceil(static_cast<double>(scores.events.race_2var_lookups) /
                                                                    scores.placement.race_replicas[0])));
   // Without replication each program has one copy: attention alone is then far slower.
-  const compiler::Program single = bert_base().compile(perf::load_arch(perf::arch_path("raceit"), {"mapping.race_replication=off"}));
+  const compiler::Program single = bert_base().compile(compiler::load_arch(arch::arch_path("raceit"), {"mapping.race_replication=off"}));
   EXPECT_EQ(op_named(single, "layer0.attn.scores").placement.race_replicas, std::vector<int>{1});
   EXPECT_GT(bert_base().estimate(single, spec, 1).latency, bert_base().estimate(p, spec, 1).latency);
 }
@@ -247,9 +247,9 @@ TEST(CostStudy, RaceReprogrammingIsAnOptionThatPricesTheWrites) {
   const Ppa rewritten = bert_base().estimate("raceit", {"mapping.race_reprogram=on"}, 1);
   EXPECT_LT(rewritten.latency, fixed.latency);
   EXPECT_NEAR(rewritten.energy - fixed.energy, 13 * 1024 * 8 * 50 * 2 * 1.29e-12, 1e-6 * fixed.energy);
-  const compiler::Program p = bert_base().compile(perf::load_arch(perf::arch_path("raceit"), {"mapping.race_reprogram=on"}));
+  const compiler::Program p = bert_base().compile(compiler::load_arch(arch::arch_path("raceit"), {"mapping.race_reprogram=on"}));
   const perf::PerfReport r =
-      perf::evaluate_pipeline(workload_of(p, 1, 128), perf::load_arch(perf::arch_path("raceit"), {"mapping.race_reprogram=on"}));
+      perf::evaluate_pipeline(workload_of(p, 1, 128), compiler::load_arch(arch::arch_path("raceit"), {"mapping.race_reprogram=on"}));
   EXPECT_NEAR(r.reprogramming_energy, 13 * 1024 * 8 * 50 * 2 * 1.29e-12, 1e-15);
 }
 
@@ -260,9 +260,9 @@ TEST(CostStudy, EveryAssumptionChangesTheResult) {
   const CostStudy& study = bert_base();
   for (const std::string arch : {"raceit", "raceit-nldpe", "h100"}) {
     const Ppa base = study.estimate(arch, {}, 1);
-    const auto spec = perf::load_arch(perf::arch_path(arch));
+    const auto spec = compiler::load_arch(arch::arch_path(arch));
     ASSERT_GT(base.assumptions.size(), 5u) << arch;
-    for (const perf::Assumption& a : base.assumptions) {
+    for (const arch::Assumption& a : base.assumptions) {
       const ParamValue& v = spec.params.value(a.key);
       const auto& specs = spec.params.specs();
       const auto key_spec = std::find_if(specs.begin(), specs.end(), [&](const ParamSpec& s) { return s.key == a.key; });

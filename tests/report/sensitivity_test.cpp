@@ -3,7 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "raceit/core/error.hpp"
-#include "raceit/perf/arch.hpp"
+#include "raceit/arch/arch.hpp"
+#include "raceit/compiler/options.hpp"
 
 namespace raceit::report {
 
@@ -58,7 +59,7 @@ TEST(Sensitivity, OneKeyAtATimeAgainstDirectEstimates) {
 // The default variations come from the assumptions: whole numbers halve and double and stay
 // whole, quantities keep their unit, words take every other choice; `kind` is not varied.
 TEST(Sensitivity, DefaultVariations) {
-  const perf::ArchSpec spec = perf::load_arch(perf::arch_path("raceit"));
+  const arch::ArchSpec spec = compiler::load_arch(arch::arch_path("raceit"));
   const Ppa base = bert_base().estimate("raceit", {}, 1);
   const std::vector<VaryKey> vary = default_variations(base, spec);
   auto values_of = [&](const std::string& key) {

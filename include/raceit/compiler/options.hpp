@@ -1,13 +1,13 @@
 #pragma once
 // The compiler's view of an architecture: how each operator class is mapped (the `mapping` group
-// of configs/arch/*.yaml, declared with the other keys in perf::arch_param_specs()) and the
+// of configs/arch/*.yaml, whose keys the compiler declares: mapping_param_specs()) and the
 // hardware facts the mapping needs (crossbar geometry, readout, RACE array shape, counts for
 // placement). Read once from a loaded ArchSpec; everything later uses this plain struct.
 #include <string>
 
 #include "raceit/acam/packing.hpp"
 #include "raceit/acam/program.hpp"
-#include "raceit/perf/arch.hpp"
+#include "raceit/arch/arch.hpp"
 #include "raceit/xbar/crossbar.hpp"
 
 namespace raceit::compiler {
@@ -46,10 +46,21 @@ struct MappingOptions {
   bool race_replication = true;  // spare RACE arrays take copies of the busiest programs
 };
 
+// The mapping group's keys, with defaults: the RACE-IT mapping of DESIGN §2.3.
+const std::vector<ParamSpec>& mapping_param_specs();
+// Every key an architecture file may set: the hardware keys and the mapping keys (`raceit params`).
+const std::vector<ParamSpec>& arch_param_specs();
+// Reads an architecture file and applies "KEY=VALUE" overrides. Errors (Error(Config) or
+// Error(Io)) name the file, the line and the key: unknown keys, bad units, missing keys, keys of
+// the other kind, values out of range.
+arch::ArchSpec load_arch(const std::string& path, const std::vector<std::string>& overrides = {});
+// arch::arch_from_params, plus the mapping choices the cost model reads from the spec.
+arch::ArchSpec arch_from_params(ParamSet params, const std::string& path);
+
 // Reads the mapping from an IMC architecture. Errors (Error(Config)) name the key and where its
 // value came from (file:line, --set or default): a GPU architecture, an input scheme the crossbar
 // cannot run (crossbar.dac_bits neither 1 nor mapping.activation_bits), cells too small for the
 // weight encoding, bits out of range.
-MappingOptions mapping_options(const perf::ArchSpec& arch);
+MappingOptions mapping_options(const arch::ArchSpec& arch);
 
 }  // namespace raceit::compiler

@@ -11,7 +11,7 @@
 #include "raceit/model/datasets.hpp"
 #include "raceit/model/graph.hpp"
 #include "raceit/model/shape_inference.hpp"
-#include "raceit/perf/arch.hpp"
+#include "raceit/arch/arch.hpp"
 
 namespace raceit::exec {
 
@@ -74,7 +74,7 @@ LoadedModel load_for_compile(const CompileRequest& request, const model::DataPat
 
 // Compiles a loaded model for an architecture: calibration runs of the FP32 executor, or the
 // nominal calibration of a shape-only model.
-compiler::Program compile_loaded(const LoadedModel& model, const perf::ArchSpec& arch);
+compiler::Program compile_loaded(const LoadedModel& model, const arch::ArchSpec& arch);
 
 // load_for_compile, then compile_loaded for the request's architecture and overrides.
 CompiledModel compile_model(const CompileRequest& request, const model::DataPaths& paths = model::default_data_paths());

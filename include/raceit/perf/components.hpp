@@ -1,6 +1,6 @@
 #pragma once
 // The component library and chip roll-up: the evaluator half of the Timeloop split. From an
-// ArchSpec it resolves every component of an IMC chip — how many instances, the energy and busy
+// arch::ArchSpec it resolves every component of an IMC chip — how many instances, the energy and busy
 // time of each action, area and leakage — at the chip's technology, and sums area and peak power.
 //
 // Technology scaling (applied when a component's source node or voltage differs from the chip's):
@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "raceit/perf/arch.hpp"
+#include "raceit/arch/arch.hpp"
 
 namespace raceit::perf {
 
@@ -26,8 +26,8 @@ namespace raceit::perf {
 // the array's own settling time (components.crossbar.latency). An ADC converts in its latency ×
 // bits / its reference bits (SAR), a Compute-ACAM column in one search. The crossbar's and the
 // DACs' energy per read is their power × this time where their source gives power.
-double conversion_time(const ImcSpec& c);
-double read_time(const ImcSpec& c);
+double conversion_time(const arch::ImcSpec& c);
+double read_time(const arch::ImcSpec& c);
 
 struct TechnologyScale {
   double energy = 1, area = 1, leakage = 1;
@@ -59,7 +59,7 @@ struct ResolvedComponent {
 
 struct ResolvedArch {
   std::string name;
-  ArchKind kind = ArchKind::Imc;
+  arch::ArchKind kind = arch::ArchKind::Imc;
   // IMC hardware counts per chip.
   long long tiles = 0, crossbars = 0, dacs = 0, converters = 0, race_arrays = 0, routers = 0;
   std::vector<ResolvedComponent> components;  // those with at least one instance
@@ -74,6 +74,6 @@ struct ResolvedArch {
 
 // Resolves an architecture that load_arch accepted. A GPU has no components: its area is the die
 // and its peak power the TDP.
-ResolvedArch resolve(const ArchSpec& spec);
+ResolvedArch resolve(const arch::ArchSpec& spec);
 
 }  // namespace raceit::perf

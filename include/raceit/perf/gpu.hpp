@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "raceit/model/graph.hpp"
-#include "raceit/perf/arch.hpp"
+#include "raceit/arch/arch.hpp"
 
 namespace raceit::perf {
 
@@ -56,14 +56,14 @@ struct GpuOpCost {
 };
 
 struct GpuEstimate {
-  GpuSoftware software = GpuSoftware::Graph;
+  arch::GpuSoftware software = arch::GpuSoftware::Graph;
   double latency = 0;       // s per batch
   double busy = 0;          // s the kernels compute (Σ busy)
   double energy = 0;        // J per batch
   double power = 0;         // W, average
   std::int64_t kernels = 0;
   std::vector<GpuOpCost> ops;  // one per graph node
-  std::vector<Assumption> assumptions;  // the keys the estimate depends on
+  std::vector<arch::Assumption> assumptions;  // the keys the estimate depends on
   std::vector<std::string> notes;       // precision, software rules, batch
 };
 
@@ -71,6 +71,6 @@ struct GpuEstimate {
 // transcendental counts as several FMA-pipe operations).
 double gpu_ops_per_output(model::OpType op);
 
-GpuEstimate estimate_gpu(const model::Graph& graph, const ArchSpec& spec, const GpuOptions& options = {});
+GpuEstimate estimate_gpu(const model::Graph& graph, const arch::ArchSpec& spec, const GpuOptions& options = {});
 
 }  // namespace raceit::perf

@@ -99,10 +99,10 @@ struct PerfReport {
   std::vector<StageReport> stages;
   std::vector<OpReport> ops;
   std::vector<ComponentCost> by_component;  // dynamic energy per component, per batch
-  std::vector<Assumption> assumptions;  // the keys the figures depend on, with values and sources
+  std::vector<arch::Assumption> assumptions;  // the keys the figures depend on, with values and sources
   std::vector<std::string> notes;       // the model's rules, as applied
 };
 
-PerfReport evaluate_pipeline(const Workload& workload, const ArchSpec& spec);
+PerfReport evaluate_pipeline(const Workload& workload, const arch::ArchSpec& spec);
 
 }  // namespace raceit::perf

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "raceit/core/events.hpp"
-#include "raceit/perf/arch.hpp"
+#include "raceit/arch/arch.hpp"
 #include "raceit/perf/components.hpp"
 
 namespace raceit::perf {
@@ -54,8 +54,8 @@ struct EventPricing {
 
 // Prices `counts` on `spec`. Throws Error(Unsupported) for a GPU and Error(InvalidArgument) when
 // an event needs a component the architecture lacks (adc_conversions on an ACAM-readout chip).
-EventPricing price_events(const ArchSpec& spec, const EventCounts& counts);
+EventPricing price_events(const arch::ArchSpec& spec, const EventCounts& counts);
 // The same with the architecture already resolved (resolve(spec)), for pricing many event sets.
-EventPricing price_events(const ArchSpec& spec, const ResolvedArch& arch, const EventCounts& counts);
+EventPricing price_events(const arch::ArchSpec& spec, const ResolvedArch& arch, const EventCounts& counts);
 
 }  // namespace raceit::perf

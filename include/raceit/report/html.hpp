@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "raceit/perf/arch.hpp"
+#include "raceit/arch/arch.hpp"
 #include "raceit/report/ppa.hpp"
 
 namespace raceit::report {
@@ -31,7 +31,7 @@ struct PointMetrics {
 
 // The data a design point's breakdown figures draw: to_json(ppa) plus "area_by_component"
 // ([{component, area_mm2}], all chips).
-nlohmann::json figure_data(const Ppa& ppa, const perf::ArchSpec& spec);
+nlohmann::json figure_data(const Ppa& ppa, const arch::ArchSpec& spec);
 
 // One page for one ppa result: headline figures; energy and area by component, energy by layer,
 // latency per pipeline stage.

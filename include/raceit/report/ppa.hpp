@@ -50,7 +50,7 @@ struct Ppa {
   std::vector<perf::StageReport> stages;  // IMC only
   // The configuration keys the figures depend on (each changes them when changed), and the
   // model's rules as applied (calibration, batch and tokens, pipeline or GPU software rules).
-  std::vector<perf::Assumption> assumptions;
+  std::vector<arch::Assumption> assumptions;
   std::vector<std::string> notes;
 };
 
@@ -74,15 +74,15 @@ class CostStudy {
   // `arch`: preset name or file; `overrides`: KEY=VALUE. Errors as compile_model and load_arch.
   Ppa estimate(const std::string& arch, const std::vector<std::string>& overrides, std::int64_t batch) const;
   // The same for a program already compiled for `spec` (sweeps re-price one program).
-  Ppa estimate(const compiler::Program& program, const perf::ArchSpec& spec, std::int64_t batch) const;
+  Ppa estimate(const compiler::Program& program, const arch::ArchSpec& spec, std::int64_t batch) const;
 
   const model::Graph& graph() const { return model_.graph; }
   std::int64_t tokens() const { return tokens_; }
   // The program for an IMC architecture.
-  compiler::Program compile(const perf::ArchSpec& spec) const;
+  compiler::Program compile(const arch::ArchSpec& spec) const;
 
  private:
-  Ppa header(const perf::ArchSpec& spec, std::int64_t batch) const;  // what the result is of
+  Ppa header(const arch::ArchSpec& spec, std::int64_t batch) const;  // what the result is of
 
   exec::LoadedModel model_;
   perf::GpuPrecision gpu_precision_;

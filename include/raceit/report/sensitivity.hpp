@@ -46,7 +46,7 @@ struct Sensitivity {
 
 // Every key the base result's assumptions name ("KEY = VALUE (SOURCE)"), with its default
 // variations; keys whose value is zero, and so cannot be scaled, are left out.
-std::vector<VaryKey> default_variations(const Ppa& base, const perf::ArchSpec& spec);
+std::vector<VaryKey> default_variations(const Ppa& base, const arch::ArchSpec& spec);
 
 // `arch` with `overrides` is the base design; each key is varied alone. `vs` ("": none) is costed
 // once. Error(Config) for a key the architecture does not have.

@@ -2,13 +2,14 @@
 // Hardware architecture specifications (DESIGN §2.4, §4): the parsed, plain description of an
 // in-memory-computing chip or a GPU, read from configs/arch/*.yaml. This is the "specs" half of
 // Timeloop's split; components.hpp is the evaluator (technology scaling, per-component costs,
-// chip roll-up) and pricing.hpp prices hardware events with it.
+// chip roll-up) and pricing.hpp prices hardware events with it. It sits below the compiler,
+// which reads the hardware facts a mapping needs from it.
 //
 // One schema serves both kinds: `kind: imc` files set the technology, chip, noc, tile, crossbar,
 // race and components groups; `kind: gpu` files set technology.node, technology.clock and the gpu
 // group. No hardware key has a default: every number a preset uses is written in its file with its
-// source. The `mapping` group (how the compiler maps operators onto the hardware) has defaults, the
-// RACE-IT mapping of DESIGN §2.3; the compiler interprets it (compiler/options.hpp).
+// source. The `mapping` group (how the compiler maps operators onto the hardware) is the compiler's:
+// it declares those keys (compiler::mapping_param_specs) and loads whole files (compiler::load_arch).
 // Groups an IMC design does not use need not be written (components.adc with an ACAM readout, the
 // race group without RACE units, …). A file may start with `include: other.yaml` and override it.
 #include <string>
@@ -16,7 +17,7 @@
 
 #include "raceit/core/params.hpp"
 
-namespace raceit::perf {
+namespace raceit::arch {
 
 enum class ArchKind { Imc, Gpu };
 enum class Readout { Adc, Acam };        // how crossbar columns are converted
@@ -68,6 +69,7 @@ struct ImcSpec {
   int converters = 0;        // ADCs or Compute-ACAM columns per crossbar
   int readout_bits = 0;
   int acam_spare_ranges = 0; // ranges beyond the identity's in an ACAM readout column
+  // Two mapping choices the cost model needs, set by compiler::arch_from_params (defaults = the mapping's).
   bool race_reprogram = false;  // mapping.race_reprogram: RACE arrays rewritten per segment at run time
   bool gray_readout = true;  // mapping.acam_encoding: an identity needs 2^(bits−1) Gray ranges, 2^bits − 1 binary
   // Per RACE unit.
@@ -122,14 +124,13 @@ struct Assumption {
 // The keys of `spec` named in `keys`, in that order, that it sets.
 std::vector<Assumption> assumptions_of(const ArchSpec& spec, const std::vector<std::string>& keys);
 
-// Every key an architecture file may set, with unit and description (`raceit params`).
-const std::vector<ParamSpec>& arch_param_specs();
+// Every hardware key an architecture file may set, with unit and description (`raceit params`).
+// The file's other keys (mapping.*) belong to the compiler: compiler::arch_param_specs() is all of them.
+const std::vector<ParamSpec>& hardware_param_specs();
 
-// Reads an architecture file and applies "KEY=VALUE" overrides. Errors (Error(Config) or
-// Error(Io)) name the file, the line and the key: unknown keys, bad units, missing keys, keys of
-// the other kind, values out of range.
-ArchSpec load_arch(const std::string& path, const std::vector<std::string>& overrides = {});
-// The same checks on parameters already read (parse_params: the in-memory entry point for fuzzing).
+// Reads the hardware from the parameters of an architecture file (compiler::load_arch reads the
+// file with every key, hardware and mapping, and calls this). Errors (Error(Config)) name the
+// file, the line and the key: missing keys, keys of the other kind, values out of range.
 ArchSpec arch_from_params(ParamSet params, const std::string& path);
 
 // A preset name ("raceit", "isaac", …) resolves to configs/arch/NAME.yaml in raceit's source tree;
@@ -146,4 +147,4 @@ struct ArchPreset {
 // The presets shipped in configs/arch, by name.
 std::vector<ArchPreset> list_arch_presets();
 
-}  // namespace raceit::perf
+}  // namespace raceit::arch

@@ -1,4 +1,4 @@
-#include "raceit/perf/arch.hpp"
+#include "raceit/arch/arch.hpp"
 
 #include <fmt/format.h>
 
@@ -11,7 +11,7 @@
 #include "raceit/core/error.hpp"
 #include "raceit/core/source_dir.hpp"
 
-namespace raceit::perf {
+namespace raceit::arch {
 
 const char* to_string(ArchKind kind) { return kind == ArchKind::Imc ? "imc" : "gpu"; }
 const char* to_string(Readout readout) { return readout == Readout::Adc ? "adc" : "acam"; }
@@ -41,65 +41,6 @@ void add_component(std::vector<ParamSpec>& specs, const std::string& name, const
   specs.push_back({p + "leakage", Dimension::Power, "", "static power of one " + instance});
   specs.push_back({p + "node", Dimension::Length, "", "technology node of these numbers"});
   specs.push_back({p + "vdd", Dimension::Voltage, "", "supply voltage of these numbers"});
-}
-
-// How the compiler maps operators onto this hardware (src/compiler reads them; docs/compiler.md).
-// Unlike the hardware numbers these have defaults: the RACE-IT mapping of DESIGN §2.3. Geometry,
-// bits per cell, DAC resolution (input scheme), readout kind and bits, and the RACE array shape
-// come from the crossbar and race groups rather than being repeated here.
-void add_mapping_keys(std::vector<ParamSpec>& s) {
-  s.insert(s.end(), {
-      {"mapping.activation_bits", Dimension::Dimensionless, "8",
-       "bits of activations: crossbar inputs, Compute-ACAM inputs and outputs, data-matmul operand magnitudes"},
-      {"mapping.weight_bits", Dimension::Dimensionless, "8", "bits of signed symmetric weight quantisation"},
-      {"mapping.weight_encoding", Dimension::Dimensionless, "analog-slice",
-       "weight cells: one per magnitude (single), plus an error cell (analog-slice), or crossbar.bits_per_cell "
-       "bits per cell (bit-slice)",
-       {"single", "analog-slice", "bit-slice"}},
-      {"mapping.weight_sign", Dimension::Dimensionless, "separate",
-       "signs in separate positive/negative arrays or in differential column pairs", {"separate", "differential"}},
-      {"mapping.weight_scale", Dimension::Dimensionless, "tensor", "one weight scale per matrix or per output channel",
-       {"tensor", "channel"}},
-      {"mapping.function", Dimension::Dimensionless, "acam",
-       "element-wise functions (GELU, SiLU, tanh, sigmoid, exp, ...): 1-var RACE lookups, or a digital unit in FP32",
-       {"acam", "digital"}},
-      {"mapping.softmax", Dimension::Dimensionless, "acam",
-       "softmax: max/subtract/sum with adders, exp and reciprocal on 1-var RACE, multiply on 2-var RACE; or digital FP32",
-       {"acam", "digital"}},
-      {"mapping.layernorm", Dimension::Dimensionless, "acam",
-       "LayerNorm/RMSNorm: sums with adders, squares and scaling on 2-var RACE, rsqrt on 1-var RACE; or digital FP32",
-       {"acam", "digital"}},
-      {"mapping.data_matmul", Dimension::Dimensionless, "acam",
-       "activation x activation products (Q.K^T, softmax.V): 2-var RACE nibble multiplies with digital accumulation, "
-       "digital FP32, or one operand written into a crossbar at run time (ReTransformer style)",
-       {"acam", "digital", "crossbar-write"}},
-      {"mapping.fuse", Dimension::Dimensionless, "on",
-       "fuse an element-wise function into the Compute-ACAM readout of the weight matmul before it, where legal "
-       "(one conversion per output: multi-level inputs, single cells in differential pairs, one row block)",
-       {"on", "off"}},
-      {"mapping.scale_fold", Dimension::Dimensionless, "on",
-       "fold a Mul/Div by a constant scalar (1/sqrt(d_k)) into the quantiser of the softmax or data matmul reading it",
-       {"on", "off"}},
-      {"mapping.softmax_clamp", Dimension::Dimensionless, "-10",
-       "lower end of the exp input range after max subtraction (race-it.md Q8)"},
-      {"mapping.acam_encoding", Dimension::Dimensionless, "gray", "output code of every Compute-ACAM",
-       {"gray", "binary"}},
-      {"mapping.calibration", Dimension::Dimensionless, "minmax",
-       "activation ranges from calibration: min/max, or the percentile range", {"minmax", "percentile"}},
-      {"mapping.percentile", Dimension::Dimensionless, "99.99",
-       "with calibration percentile: the range runs from the (100-p)th to the pth percentile"},
-      {"mapping.race_replication", Dimension::Dimensionless, "on",
-       "RACE arrays left over once every ACAM program has its copy take further copies of the busiest programs "
-       "(placement; programs are never rewritten at run time)",
-       {"on", "off"}},
-      {"mapping.race_reprogram", Dimension::Dimensionless, "off",
-       "on: before each streaming segment every RACE array is rewritten with that segment's ACAM programs, which "
-       "then share all arrays; the writes are priced (crossbar write energy and latency per RRAM device)",
-       {"off", "on"}},
-      {"mapping.nominal_range", Dimension::Dimensionless, "8",
-       "models without weights (shape-only built-ins such as bert-base) cannot be calibrated: every activation is "
-       "assumed on [-r, r]. It sizes the ACAM programs; event counts depend on shapes only"},
-  });
 }
 
 std::vector<ParamSpec> make_specs() {
@@ -209,7 +150,6 @@ std::vector<ParamSpec> make_specs() {
       {"gpu.idle_power", Dimension::Power, "", "board power with no kernel running"},
       {"gpu.dynamic_power", Dimension::Power, "", "board power above idle while kernels run"},
   });
-  add_mapping_keys(s);
   return s;
 }
 
@@ -364,8 +304,6 @@ void read_costs(const ParamSet& p, ImcSpec& c) {
   c.router = component(p, "router");
   if (c.readout == Readout::Adc) c.adc = sized_component(p, "adc", "bits");
   if (c.readout == Readout::Acam) c.acam_spare_ranges = whole(p, "crossbar.acam_spare_ranges", 0);
-  c.gray_readout = p.word("mapping.acam_encoding") == "gray";
-  c.race_reprogram = p.word("mapping.race_reprogram") == "on";
   if (c.race_units > 0) {
     c.race_arrays = whole(p, "race.arrays", 1);
     c.race_rows = whole(p, "race.rows", 1);
@@ -440,15 +378,9 @@ std::vector<Assumption> assumptions_of(const ArchSpec& spec, const std::vector<s
   return out;
 }
 
-const std::vector<ParamSpec>& arch_param_specs() {
+const std::vector<ParamSpec>& hardware_param_specs() {
   static const std::vector<ParamSpec> specs = make_specs();
   return specs;
-}
-
-ArchSpec load_arch(const std::string& path, const std::vector<std::string>& overrides) {
-  ParamSet params = load_params(arch_param_specs(), path);
-  for (const auto& o : overrides) params.set_override(o);
-  return arch_from_params(std::move(params), path);
 }
 
 ArchSpec arch_from_params(ParamSet params, const std::string& path) {
@@ -523,4 +455,4 @@ std::vector<ArchPreset> list_arch_presets() {
   return presets;
 }
 
-}  // namespace raceit::perf
+}  // namespace raceit::arch

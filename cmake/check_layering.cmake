@@ -1,0 +1,27 @@
+# Fails when a module includes a header of a module later in the data flow (DESIGN §4).
+# cmake -DROOT=<source dir> "-DMODULES=core;device;…" -P check_layering.cmake; MODULES is the order
+# of the top-level CMakeLists.txt, so that order and the includes cannot drift apart.
+set(violations "")
+set(index 0)
+foreach(module ${MODULES})
+  file(GLOB_RECURSE sources ${ROOT}/src/${module}/*.cpp ${ROOT}/src/${module}/*.hpp
+                            ${ROOT}/include/raceit/${module}/*.hpp)
+  foreach(source ${sources})
+    file(STRINGS ${source} includes REGEX "^#include \"raceit/[a-z_]+/")
+    foreach(line ${includes})
+      string(REGEX REPLACE "^#include \"raceit/([a-z_]+)/.*" "\\1" used "${line}")
+      list(FIND MODULES ${used} used_index)
+      if(used_index EQUAL -1 OR used_index GREATER index)
+        file(RELATIVE_PATH where ${ROOT} ${source})
+        list(APPEND violations "${where}: module '${module}' includes ${line} (from '${used}', later in the flow)")
+      endif()
+    endforeach()
+  endforeach()
+  math(EXPR index "${index} + 1")
+endforeach()
+if(violations)
+  list(JOIN violations "\n" message)
+  message(FATAL_ERROR "layering: a module includes a later module's header (order: ${MODULES})\n${message}")
+endif()
+list(LENGTH MODULES count)
+message(STATUS "layering: ${count} modules, every include points to an earlier module")
