@@ -11,14 +11,15 @@
 #include <filesystem>
 #include <map>
 
+#include "raceit/arch/arch.hpp"
 #include "raceit/compiler/compile.hpp"
+#include "raceit/compiler/options.hpp"
 #include "raceit/core/npy.hpp"
 #include "raceit/core/source_dir.hpp"
 #include "raceit/exec/executor.hpp"
 #include "raceit/model/architectures.hpp"
 #include "raceit/model/onnx_import.hpp"
 #include "raceit/model/shape_inference.hpp"
-#include "raceit/perf/arch.hpp"
 
 namespace raceit::exec {
 namespace {
@@ -55,7 +56,7 @@ model::Graph import_and_check(const std::string& name, const std::string& path =
 }
 
 compiler::Program compile_for_raceit(const model::Graph& g, std::int64_t seq) {
-  return compiler::compile_nominal(g, {.name = g.name}, perf::load_arch(perf::arch_path("raceit")),
+  return compiler::compile_nominal(g, {.name = g.name}, compiler::load_arch(arch::arch_path("raceit")),
                                    model::resolve_sample_shapes(g, seq));
 }
 
