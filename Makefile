@@ -22,6 +22,7 @@ run: build
 	$(RACEIT) compare --model bert-base
 
 test: build
+	tools/tidy.sh $(BUILD)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # The whole suite built with AddressSanitizer and UndefinedBehaviorSanitizer; any report fails.

@@ -16,6 +16,8 @@ packages=(
   libsqlite3-dev libopenmpi-dev openmpi-bin chromium
   # make fuzz: clang's libFuzzer
   clang libclang-rt-14-dev
+  # make test: the designated-initialiser check (.clang-tidy, tools/tidy.sh; needs clang-tidy >= 19)
+  clang-tidy-19
 )
 
 # npm ships with the nodesource nodejs package; Debian's own npm is only needed without it.

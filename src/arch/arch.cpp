@@ -9,16 +9,26 @@
 #include <functional>
 
 #include "raceit/core/error.hpp"
+#include "raceit/core/param_rules.hpp"
 #include "raceit/core/source_dir.hpp"
 
 namespace raceit::arch {
 
-const char* to_string(ArchKind kind) { return kind == ArchKind::Imc ? "imc" : "gpu"; }
-const char* to_string(Readout readout) { return readout == Readout::Adc ? "adc" : "acam"; }
-const char* to_string(BufferKind kind) { return kind == BufferKind::Sram ? "sram" : "edram"; }
-const char* to_string(GpuSoftware software) {
-  return software == GpuSoftware::Graph ? "graph" : software == GpuSoftware::Eager ? "eager" : "fused";
-}
+namespace {
+
+constexpr EnumNames<ArchKind, 2> kArchKindNames{{{{ArchKind::Imc, "imc"}, {ArchKind::Gpu, "gpu"}}}};
+constexpr EnumNames<Readout, 2> kReadoutNames{{{{Readout::Adc, "adc"}, {Readout::Acam, "acam"}}}};
+constexpr EnumNames<BufferKind, 2> kBufferKindNames{{{{BufferKind::Sram, "sram"}, {BufferKind::Edram, "edram"}}}};
+constexpr EnumNames<AcamModel, 2> kAcamModelNames{{{{AcamModel::Lumped, "lumped"}, {AcamModel::Detailed, "detailed"}}}};
+constexpr EnumNames<GpuSoftware, 3> kGpuSoftwareNames{
+    {{{GpuSoftware::Graph, "graph"}, {GpuSoftware::Eager, "eager"}, {GpuSoftware::Fused, "fused"}}}};
+
+}  // namespace
+
+const char* to_string(ArchKind kind) { return kArchKindNames.name(kind); }
+const char* to_string(Readout readout) { return kReadoutNames.name(readout); }
+const char* to_string(BufferKind kind) { return kBufferKindNames.name(kind); }
+const char* to_string(GpuSoftware software) { return kGpuSoftwareNames.name(software); }
 
 double GpuSpec::launch() const {
   return software == GpuSoftware::Graph ? launch_graph : software == GpuSoftware::Eager ? launch_eager : launch_fused;
@@ -46,7 +56,7 @@ void add_component(std::vector<ParamSpec>& specs, const std::string& name, const
 std::vector<ParamSpec> make_specs() {
   std::vector<ParamSpec> s{
       {"kind", Dimension::Dimensionless, "", "imc: in-memory-computing chip; gpu: roofline GPU",
-       {"imc", "gpu"}},
+       kArchKindNames.words()},
       {"technology.node", Dimension::Length, "", "CMOS technology node of the chip"},
       {"technology.clock", Dimension::Frequency, "", "digital clock"},
       {"technology.vdd", Dimension::Voltage, "", "supply voltage (imc)"},
@@ -63,12 +73,12 @@ std::vector<ParamSpec> make_specs() {
       {"tile.sfus", Dimension::Dimensionless, "", "digital special-function units per tile"},
       {"tile.register_bytes", Dimension::Bytes, "", "register capacity per tile"},
       {"tile.buffer_bytes", Dimension::Bytes, "", "buffer capacity per tile"},
-      {"tile.buffer_kind", Dimension::Dimensionless, "", "buffer memory technology", {"sram", "edram"}},
+      {"tile.buffer_kind", Dimension::Dimensionless, "", "buffer memory technology", kBufferKindNames.words()},
       {"crossbar.rows", Dimension::Dimensionless, "", "rows (inputs) per crossbar"},
       {"crossbar.cols", Dimension::Dimensionless, "", "columns (outputs) per crossbar"},
       {"crossbar.bits_per_cell", Dimension::Dimensionless, "", "weight bits one RRAM cell stores"},
       {"crossbar.dac_bits", Dimension::Dimensionless, "", "input DAC resolution (1 = bit-serial)"},
-      {"crossbar.readout", Dimension::Dimensionless, "", "column readout", {"adc", "acam"}},
+      {"crossbar.readout", Dimension::Dimensionless, "", "column readout", kReadoutNames.words()},
       {"crossbar.converters", Dimension::Dimensionless, "",
        "readout converters per crossbar: ADCs (adc) or Compute-ACAM columns (acam), time-shared by the columns"},
       {"crossbar.readout_bits", Dimension::Dimensionless, "", "bits per column conversion"},
@@ -91,7 +101,7 @@ std::vector<ParamSpec> make_specs() {
   s.insert(s.end(), {
       {"components.acam.model", Dimension::Dimensionless, "",
        "search energy and area: lumped (per cell, periphery included) or detailed (cells + rows + data lines)",
-       {"lumped", "detailed"}},
+       kAcamModelNames.words()},
       {"components.acam.lumped_energy", Dimension::Energy, "", "energy of one search over lumped_cells cells"},
       {"components.acam.lumped_area", Dimension::Area, "", "area of lumped_cells cells with their periphery"},
       {"components.acam.lumped_cells", Dimension::Dimensionless, "", "cells the lumped figures are for"},
@@ -134,7 +144,7 @@ std::vector<ParamSpec> make_specs() {
       {"gpu.software", Dimension::Dimensionless, "graph",
        "how kernels are launched: graph (PyTorch replaying a CUDA graph), eager (PyTorch from Python), fused "
        "(TensorRT engine: element-wise operators and norms fused into the kernel before them)",
-       {"graph", "eager", "fused"}},
+       kGpuSoftwareNames.words()},
       {"gpu.memory_bandwidth", Dimension::DataRate, "", "peak memory bandwidth"},
       {"gpu.memory_capacity", Dimension::Bytes, "", "device memory"},
       {"gpu.tdp", Dimension::Power, "", "thermal design power"},
@@ -161,10 +171,6 @@ bool starts_with(const std::string& key, const std::string& prefix) {
 bool key_of_kind(const std::string& key, ArchKind kind) {
   if (key == "kind" || key == "technology.node" || key == "technology.clock") return true;
   return starts_with(key, "gpu.") == (kind == ArchKind::Gpu);
-}
-
-[[noreturn]] void fail(const ParamSet& p, const std::string& key, const std::string& why) {
-  throw Error(ErrorKind::Config, fmt::format("{}: key '{}': {}", p.value(key).source, key, why));
 }
 
 double positive(const ParamSet& p, const std::string& key) {
@@ -283,12 +289,12 @@ void read_organisation(const ParamSet& p, ImcSpec& c) {
   c.sfus = whole(p, "tile.sfus", 0);
   c.register_bytes = non_negative(p, "tile.register_bytes");
   c.buffer_bytes = non_negative(p, "tile.buffer_bytes");
-  c.buffer_kind = p.word("tile.buffer_kind") == "sram" ? BufferKind::Sram : BufferKind::Edram;
+  c.buffer_kind = kBufferKindNames.parse(p.word("tile.buffer_kind"));
   c.rows = whole(p, "crossbar.rows", 1);
   c.cols = whole(p, "crossbar.cols", 1);
   c.bits_per_cell = whole(p, "crossbar.bits_per_cell", 1);
   c.dac_bits = whole(p, "crossbar.dac_bits", 1);
-  c.readout = p.word("crossbar.readout") == "adc" ? Readout::Adc : Readout::Acam;
+  c.readout = kReadoutNames.parse(p.word("crossbar.readout"));
   c.converters = whole(p, "crossbar.converters", 1);
   c.readout_bits = whole(p, "crossbar.readout_bits", 1);
   if (c.readout_bits > 16) fail(p, "crossbar.readout_bits", "must be at most 16");
@@ -311,7 +317,7 @@ void read_costs(const ParamSet& p, ImcSpec& c) {
   }
   if (c.readout == Readout::Acam || c.race_units > 0) {
     AcamSpec& a = c.acam;
-    a.model = p.word("components.acam.model") == "lumped" ? AcamModel::Lumped : AcamModel::Detailed;
+    a.model = kAcamModelNames.parse(p.word("components.acam.model"));
     a.lumped_energy = non_negative(p, "components.acam.lumped_energy");
     a.lumped_area = non_negative(p, "components.acam.lumped_area");
     a.lumped_cells = positive(p, "components.acam.lumped_cells");
@@ -349,8 +355,7 @@ GpuSpec read_gpu(const ParamSet& p) {
   g.peak_fp16 = positive(p, "gpu.peak_fp16");
   g.peak_int8 = positive(p, "gpu.peak_int8");
   g.peak_tf32 = positive(p, "gpu.peak_tf32");
-  const std::string& software = p.word("gpu.software");
-  g.software = software == "graph" ? GpuSoftware::Graph : software == "eager" ? GpuSoftware::Eager : GpuSoftware::Fused;
+  g.software = kGpuSoftwareNames.parse(p.word("gpu.software"));
   g.memory_bandwidth = positive(p, "gpu.memory_bandwidth") / 8;  // bits/s → bytes/s
   g.memory_capacity = positive(p, "gpu.memory_capacity");
   g.tdp = positive(p, "gpu.tdp");
@@ -390,7 +395,7 @@ ArchSpec arch_from_params(ParamSet params, const std::string& path) {
   a.params = std::move(params);
   const ParamSet& p = a.params;
   require(p, path, "kind", "every architecture");
-  a.kind = p.word("kind") == "imc" ? ArchKind::Imc : ArchKind::Gpu;
+  a.kind = kArchKindNames.parse(p.word("kind"));
   const std::string kind = to_string(a.kind);
   for (const auto& s : p.specs()) {
     if (!key_of_kind(s.key, a.kind) && p.has(s.key) && p.value(s.key).source != "default")

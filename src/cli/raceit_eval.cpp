@@ -184,7 +184,7 @@ void run_raceit_eval(const EvalTarget& target, const RaceitEvalArgs& args) {
       for (const auto& [name, count] : r.events[e.node].fields())
         if (count) events[std::string(name)] = count;
       nlohmann::json o = {{"index", e.node}, {"node", op.node}, {"op", model::to_string(op.op)},
-                          {"engine", compiler::to_string(op.engine)}, {"note", op.note}, {"compared", e.compared},
+                          {"engine", compiler::to_string(op.engine())}, {"note", op.note}, {"compared", e.compared},
                           {"events_per_sample", events}};
       if (e.compared) {
         o["ideal"] = stats_json(e.ideal);
@@ -276,9 +276,9 @@ void run_raceit_eval(const EvalTarget& target, const RaceitEvalArgs& args) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& e : r.ops) {
     const auto& op = program.ops[e.node];
-    std::vector<std::string> row{std::to_string(e.node), op.node, model::to_string(op.op), compiler::to_string(op.engine)};
+    std::vector<std::string> row{std::to_string(e.node), op.node, model::to_string(op.op), compiler::to_string(op.engine())};
     if (!e.compared) {
-      row.push_back(op.engine == compiler::Engine::Folded ? "(folded)" : "(carries a folded or fused op)");
+      row.push_back(op.engine() == compiler::Engine::Folded ? "(folded)" : "(carries a folded or fused op)");
     } else {
       row.insert(row.end(), {sci(e.ideal.nmse), db(e.ideal.snr_db), fmt::format("{:.3g}", e.ideal.max_abs)});
       if (noisy) row.insert(row.end(), {sci(e.noisy.nmse), db(e.noisy.snr_db), fmt::format("{:.3g}", e.noisy.max_abs)});

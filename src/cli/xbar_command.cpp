@@ -104,6 +104,102 @@ double stddev(const std::vector<double>& v) {
   return v.size() > 1 ? std::sqrt(s / (v.size() - 1)) : 0.0;
 }
 
+// The seeds' results: errors against the float and the quantised integer product, and the first
+// seed's events.
+struct XbarRuns {
+  std::vector<double> nmse, snr, max_abs, nmse_int;
+  bool exact = true;
+  EventCounts events;
+  xbar::ProgrammedCrossbar programmed;  // the last seed's
+};
+
+// Programs and runs the crossbar once per seed.
+XbarRuns run_seeds(const XbarOptions& o, xbar::CrossbarConfig c, const xbar::Matrix& w, const xbar::Matrix& x) {
+  // With a fused function the references are f of the products.
+  const auto fused = o.fuse.empty() ? std::optional<acam::AcamFunction>{} : acam::resolve_function(o.fuse);
+  auto apply_fused = [&](xbar::Matrix m) {
+    if (fused)
+      for (float& v : m.data) v = static_cast<float>((*fused)(v));
+    return m;
+  };
+  const xbar::Matrix reference = apply_fused(float_product(x, w));
+  const auto xq = xbar::input_quantiser(x, c);
+  const auto path = o.path == "reference" ? xbar::MvmPath::Reference : xbar::MvmPath::Fast;
+  XbarRuns runs;
+  for (int s = 0; s < o.seeds; ++s) {
+    c.seed = o.seed + s;
+    runs.programmed = xbar::program_crossbar(w, c, o.threads);
+    const auto result = xbar::mvm(runs.programmed, x, xq, path, o.threads);
+    const ErrorStats vs_float = compare(std::span<const float>(result.output.data), std::span<const float>(reference.data));
+    const xbar::Matrix integer = apply_fused(xbar::quantised_product(runs.programmed, x, xq));
+    const ErrorStats vs_int = compare(std::span<const float>(result.output.data), std::span<const float>(integer.data));
+    runs.nmse.push_back(vs_float.nmse);
+    runs.snr.push_back(vs_float.snr_db);
+    runs.max_abs.push_back(vs_float.max_abs);
+    runs.nmse_int.push_back(vs_int.nmse);
+    runs.exact = runs.exact && vs_int.max_abs == 0;
+    if (s == 0) runs.events = result.events;
+  }
+  return runs;
+}
+
+void print_xbar_json(const XbarOptions& o, const xbar::CrossbarConfig& c, const xbar::Matrix& w, const xbar::Matrix& x,
+                     const XbarRuns& runs) {
+  const xbar::TileLayout& t = runs.programmed.layout;
+  nlohmann::json config = {
+      {"in", w.cols}, {"out", w.rows}, {"batch", x.rows},
+      {"weights", o.weights_file.empty() ? "random" : o.weights_file},
+      {"inputs_file", o.inputs_file.empty() ? "random" : o.inputs_file}, {"rows", c.rows}, {"cols", c.cols},
+      {"w_bits", c.w_bits}, {"a_bits", c.a_bits}, {"per_channel", c.per_channel},
+      {"signed_inputs", c.signed_inputs}, {"encoding", xbar::encoding_name(c)}, {"sign", o.sign},
+      {"inputs", o.inputs}, {"readout", xbar::readout_name(c)}, {"full_scale", c.full_scale},
+      {"fused_function", o.fuse.empty() ? "identity" : o.fuse}, {"acam_encoding", o.acam_encoding},
+      {"acam_instances", c.acam_instances},
+      {"readout_step", runs.programmed.scale.step}, {"mode", o.mode}, {"std_scale", c.device.std_scale},
+      {"stuck_probability", c.device.stuck_probability}, {"device", o.device}, {"path", o.path},
+      {"seed", o.seed}, {"seeds", o.seeds}};
+  nlohmann::json j = provenance(invocation());
+  j["config"] = config;
+  j["layout"] = {{"row_blocks", t.row_blocks}, {"col_blocks", t.col_blocks}, {"arrays", t.arrays},
+                 {"outputs_per_tile", t.outputs_per_tile}, {"cells_per_weight", t.cells_per_weight}};
+  j["nmse"] = mean(runs.nmse);
+  j["nmse_std"] = stddev(runs.nmse);
+  j["snr_db"] = mean(runs.snr);
+  j["max_abs_err"] = mean(runs.max_abs);
+  j["nmse_vs_integer"] = mean(runs.nmse_int);
+  j["exact_vs_integer"] = runs.exact;
+  nlohmann::json ev;
+  for (const auto& [name, value] : runs.events.fields()) ev[std::string(name)] = value;
+  j["events"] = ev;
+  std::cout << j.dump(2) << "\n";
+}
+
+void print_xbar_text(const XbarOptions& o, const xbar::CrossbarConfig& c, const xbar::Matrix& w, const xbar::Matrix& x,
+                     const XbarRuns& runs) {
+  const xbar::TileLayout& t = runs.programmed.layout;
+  std::cout << fmt::format("crossbar MVM: {}x{} weights, {} input vectors, {}x{} tiles ({} row x {} column blocks, {} arrays)\n",
+                           w.rows, w.cols, x.rows, c.rows, c.cols, t.row_blocks, t.col_blocks, t.arrays);
+  std::cout << fmt::format("encoding {} ({} cells/weight, {} signs), inputs {} ({} bits, {}), readout {} (step {:g} levels)\n",
+                           xbar::encoding_name(c), t.cells_per_weight, o.sign, o.inputs, c.a_bits,
+                           c.signed_inputs ? "signed" : "unsigned",
+                           xbar::readout_name(c) + (o.fuse.empty() ? "" : " fused " + o.fuse), runs.programmed.scale.step);
+  std::cout << fmt::format("mode {}, std_scale {:g}, stuck {:g}, device {}, seeds {}…{}\n\n", o.mode, c.device.std_scale,
+                           c.device.stuck_probability, o.device, o.seed, o.seed + o.seeds - 1);
+  auto pm = [](const std::vector<double>& v, const char* f) {
+    return fmt::format(fmt::runtime(f), mean(v)) + (v.size() > 1 ? fmt::format(fmt::runtime(std::string(" ± ") + f), stddev(v)) : "");
+  };
+  std::cout << format_table({"error", "vs float product", "vs quantised integer product"},
+                            {{"NMSE", pm(runs.nmse, "{:.3e}"), pm(runs.nmse_int, "{:.3e}")},
+                             {"SNR (dB)", pm(runs.snr, "{:.2f}"), ""},
+                             {"max |error|", pm(runs.max_abs, "{:.4g}"), ""},
+                             {"exact", "", runs.exact ? "yes" : "no"}});
+  std::cout << "\nevents (first seed; zero counts left out)\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& [name, value] : runs.events.fields())
+    if (value != 0 || name == "adc_clipped") rows.push_back({std::string(name), fmt::format("{}", value)});
+  std::cout << format_table({"event", "count"}, rows);
+}
+
 void run_xbar(const XbarOptions& o) {
   if (o.in < 1 || o.out < 1 || o.batch < 1) throw Error(ErrorKind::InvalidArgument, "--in, --out and --batch must be >= 1");
   if (o.seeds < 1) throw Error(ErrorKind::InvalidArgument, "--seeds must be >= 1");
@@ -117,86 +213,11 @@ void run_xbar(const XbarOptions& o) {
                 fmt::format("{}: inputs have {} features but the weight matrix has {} columns",
                             o.inputs_file.empty() ? "random inputs" : o.inputs_file, x.cols, w.cols));
   if (o.full_scale == "auto") c.full_scale = xbar::calibrate_full_scale(w, c, x);
-  // With a fused function the references are f of the products.
-  const auto fused = o.fuse.empty() ? std::optional<acam::AcamFunction>{} : acam::resolve_function(o.fuse);
-  auto apply_fused = [&](xbar::Matrix m) {
-    if (fused)
-      for (float& v : m.data) v = static_cast<float>((*fused)(v));
-    return m;
-  };
-  const xbar::Matrix reference = apply_fused(float_product(x, w));
-  const auto xq = xbar::input_quantiser(x, c);
-  const auto path = o.path == "reference" ? xbar::MvmPath::Reference : xbar::MvmPath::Fast;
-
-  std::vector<double> nmse, snr, max_abs, nmse_int;
-  bool exact = true;
-  EventCounts events;
-  xbar::ProgrammedCrossbar programmed;
-  for (int s = 0; s < o.seeds; ++s) {
-    c.seed = o.seed + s;
-    programmed = xbar::program_crossbar(w, c, o.threads);
-    const auto result = xbar::mvm(programmed, x, xq, path, o.threads);
-    const ErrorStats vs_float = compare(std::span<const float>(result.output.data), std::span<const float>(reference.data));
-    const xbar::Matrix integer = apply_fused(xbar::quantised_product(programmed, x, xq));
-    const ErrorStats vs_int = compare(std::span<const float>(result.output.data), std::span<const float>(integer.data));
-    nmse.push_back(vs_float.nmse);
-    snr.push_back(vs_float.snr_db);
-    max_abs.push_back(vs_float.max_abs);
-    nmse_int.push_back(vs_int.nmse);
-    exact = exact && vs_int.max_abs == 0;
-    if (s == 0) events = result.events;
-  }
-  const xbar::TileLayout& t = programmed.layout;
-  nlohmann::json config = {
-      {"in", w.cols}, {"out", w.rows}, {"batch", x.rows},
-      {"weights", o.weights_file.empty() ? "random" : o.weights_file},
-      {"inputs_file", o.inputs_file.empty() ? "random" : o.inputs_file}, {"rows", c.rows}, {"cols", c.cols},
-      {"w_bits", c.w_bits}, {"a_bits", c.a_bits}, {"per_channel", c.per_channel},
-      {"signed_inputs", c.signed_inputs}, {"encoding", xbar::encoding_name(c)}, {"sign", o.sign},
-      {"inputs", o.inputs}, {"readout", xbar::readout_name(c)}, {"full_scale", c.full_scale},
-      {"fused_function", o.fuse.empty() ? "identity" : o.fuse}, {"acam_encoding", o.acam_encoding},
-      {"acam_instances", c.acam_instances},
-      {"readout_step", programmed.scale.step}, {"mode", o.mode}, {"std_scale", c.device.std_scale},
-      {"stuck_probability", c.device.stuck_probability}, {"device", o.device}, {"path", o.path},
-      {"seed", o.seed}, {"seeds", o.seeds}};
-  if (o.json) {
-    nlohmann::json j = provenance(invocation());
-    j["config"] = config;
-    j["layout"] = {{"row_blocks", t.row_blocks}, {"col_blocks", t.col_blocks}, {"arrays", t.arrays},
-                   {"outputs_per_tile", t.outputs_per_tile}, {"cells_per_weight", t.cells_per_weight}};
-    j["nmse"] = mean(nmse);
-    j["nmse_std"] = stddev(nmse);
-    j["snr_db"] = mean(snr);
-    j["max_abs_err"] = mean(max_abs);
-    j["nmse_vs_integer"] = mean(nmse_int);
-    j["exact_vs_integer"] = exact;
-    nlohmann::json ev;
-    for (const auto& [name, value] : events.fields()) ev[std::string(name)] = value;
-    j["events"] = ev;
-    std::cout << j.dump(2) << "\n";
-    return;
-  }
-  std::cout << fmt::format("crossbar MVM: {}x{} weights, {} input vectors, {}x{} tiles ({} row x {} column blocks, {} arrays)\n",
-                           w.rows, w.cols, x.rows, c.rows, c.cols, t.row_blocks, t.col_blocks, t.arrays);
-  std::cout << fmt::format("encoding {} ({} cells/weight, {} signs), inputs {} ({} bits, {}), readout {} (step {:g} levels)\n",
-                           xbar::encoding_name(c), t.cells_per_weight, o.sign, o.inputs, c.a_bits,
-                           c.signed_inputs ? "signed" : "unsigned",
-                           xbar::readout_name(c) + (o.fuse.empty() ? "" : " fused " + o.fuse), programmed.scale.step);
-  std::cout << fmt::format("mode {}, std_scale {:g}, stuck {:g}, device {}, seeds {}…{}\n\n", o.mode, c.device.std_scale,
-                           c.device.stuck_probability, o.device, o.seed, o.seed + o.seeds - 1);
-  auto pm = [](const std::vector<double>& v, const char* f) {
-    return fmt::format(fmt::runtime(f), mean(v)) + (v.size() > 1 ? fmt::format(fmt::runtime(std::string(" ± ") + f), stddev(v)) : "");
-  };
-  std::cout << format_table({"error", "vs float product", "vs quantised integer product"},
-                            {{"NMSE", pm(nmse, "{:.3e}"), pm(nmse_int, "{:.3e}")},
-                             {"SNR (dB)", pm(snr, "{:.2f}"), ""},
-                             {"max |error|", pm(max_abs, "{:.4g}"), ""},
-                             {"exact", "", exact ? "yes" : "no"}});
-  std::cout << "\nevents (first seed; zero counts left out)\n";
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& [name, value] : events.fields())
-    if (value != 0 || name == "adc_clipped") rows.push_back({std::string(name), fmt::format("{}", value)});
-  std::cout << format_table({"event", "count"}, rows);
+  const XbarRuns runs = run_seeds(o, c, w, x);
+  if (o.json)
+    print_xbar_json(o, c, w, x, runs);
+  else
+    print_xbar_text(o, c, w, x, runs);
 }
 
 }  // namespace

@@ -208,12 +208,11 @@ void calibrate_readouts(const model::Graph& graph, const ModelRun& run, std::vec
   std::map<std::size_t, xbar::ProgrammedCrossbar> programmed;
   std::map<std::size_t, double> peaks;
   for (std::size_t i = 0; i < ops.size(); ++i) {
-    if (ops[i].engine == Engine::Crossbar) {
-      const auto& x = std::get<CrossbarOp>(ops[i].detail);
-      programmed.emplace(i, xbar::program_crossbar(weight_matrix(x, graph), xbar::calibration_config(x.config), 1));
+    if (const auto* x = std::get_if<CrossbarOp>(&ops[i].detail)) {
+      programmed.emplace(i, xbar::program_crossbar(weight_matrix(*x, graph), xbar::calibration_config(x->config), 1));
       peaks[i] = 0;
     }
-    if (ops[i].engine == Engine::CrossbarWrite) peaks[i] = 0;
+    if (std::holds_alternative<CrossbarWriteOp>(ops[i].detail)) peaks[i] = 0;
   }
   if (peaks.empty()) return;
   std::mutex mutex;
@@ -221,11 +220,10 @@ void calibrate_readouts(const model::Graph& graph, const ModelRun& run, std::vec
     const std::size_t i = node_index(graph, node);
     if (!peaks.count(i)) return;
     double peak = 0;
-    if (ops[i].engine == Engine::Crossbar) {
-      const auto& x = std::get<CrossbarOp>(ops[i].detail);
-      peak = xbar::mvm(programmed.at(i), as_rows(*in[0], x.in), x.input, xbar::MvmPath::Fast, 1).peak_column;
+    if (const auto* x = std::get_if<CrossbarOp>(&ops[i].detail)) {
+      peak = xbar::mvm(programmed.at(i), as_rows(*in[0], x->in), x->input, xbar::MvmPath::Fast, 1).peak_column;
     } else {
-      const auto& d = std::get<DataMatMulOp>(ops[i].detail);
+      const auto& d = std::get<CrossbarWriteOp>(ops[i].detail);
       for_each_matrix_pair(*in[0], *in[1], [&](const xbar::Matrix& a, const xbar::Matrix& b_transposed) {
         const auto x = xbar::program_crossbar(b_transposed, xbar::calibration_config(d.crossbar), 1);
         peak = std::max(peak, xbar::mvm(x, a, d.a, xbar::MvmPath::Fast, 1).peak_column);
@@ -235,8 +233,8 @@ void calibrate_readouts(const model::Graph& graph, const ModelRun& run, std::vec
     peaks[i] = std::max(peaks[i], peak);
   });
   for (auto& [i, peak] : peaks) {
-    xbar::CrossbarConfig& config = ops[i].engine == Engine::Crossbar ? std::get<CrossbarOp>(ops[i].detail).config
-                                                                      : std::get<DataMatMulOp>(ops[i].detail).crossbar;
+    auto* x = std::get_if<CrossbarOp>(&ops[i].detail);
+    xbar::CrossbarConfig& config = x ? x->config : std::get<CrossbarWriteOp>(ops[i].detail).crossbar;
     // The largest possible column value depends on the cells and inputs, not the matrix size.
     config.full_scale = xbar::full_scale_for_peak(xbar::calibration_config(config), xbar::tile_layout(config, 1, 1), peak);
   }

@@ -5,25 +5,27 @@
 #include <cmath>
 
 #include "raceit/core/error.hpp"
+#include "raceit/core/param_rules.hpp"
 
 namespace raceit::compiler {
 
-const char* to_string(FunctionEngine e) { return e == FunctionEngine::Acam ? "acam" : "digital"; }
-const char* to_string(DataMatMulEngine e) {
-  switch (e) {
-    case DataMatMulEngine::Acam: return "acam";
-    case DataMatMulEngine::Digital: return "digital";
-    case DataMatMulEngine::CrossbarWrite: return "crossbar-write";
-  }
-  return "?";
-}
-const char* to_string(CalibrationMethod c) { return c == CalibrationMethod::MinMax ? "minmax" : "percentile"; }
-
 namespace {
 
-[[noreturn]] void fail(const ParamSet& p, const std::string& key, const std::string& why) {
-  throw Error(ErrorKind::Config, fmt::format("{}: key '{}': {}", p.value(key).source, key, why));
-}
+constexpr EnumNames<FunctionEngine, 2> kFunctionEngineNames{
+    {{{FunctionEngine::Acam, "acam"}, {FunctionEngine::Digital, "digital"}}}};
+constexpr EnumNames<DataMatMulEngine, 3> kDataMatMulEngineNames{{{{DataMatMulEngine::Acam, "acam"},
+                                                                  {DataMatMulEngine::Digital, "digital"},
+                                                                  {DataMatMulEngine::CrossbarWrite, "crossbar-write"}}}};
+constexpr EnumNames<CalibrationMethod, 2> kCalibrationNames{
+    {{{CalibrationMethod::MinMax, "minmax"}, {CalibrationMethod::Percentile, "percentile"}}}};
+
+}  // namespace
+
+const char* to_string(FunctionEngine e) { return kFunctionEngineNames.name(e); }
+const char* to_string(DataMatMulEngine e) { return kDataMatMulEngineNames.name(e); }
+const char* to_string(CalibrationMethod c) { return kCalibrationNames.name(c); }
+
+namespace {
 
 int bits(const ParamSet& p, const std::string& key, int lo, int hi) {
   const double v = p.number(key);
@@ -50,17 +52,17 @@ std::vector<ParamSpec> make_mapping_specs() {
        {"tensor", "channel"}},
       {"mapping.function", Dimension::Dimensionless, "acam",
        "element-wise functions (GELU, SiLU, tanh, sigmoid, exp, ...): 1-var RACE lookups, or a digital unit in FP32",
-       {"acam", "digital"}},
+       kFunctionEngineNames.words()},
       {"mapping.softmax", Dimension::Dimensionless, "acam",
        "softmax: max/subtract/sum with adders, exp and reciprocal on 1-var RACE, multiply on 2-var RACE; or digital FP32",
-       {"acam", "digital"}},
+       kFunctionEngineNames.words()},
       {"mapping.layernorm", Dimension::Dimensionless, "acam",
        "LayerNorm/RMSNorm: sums with adders, squares and scaling on 2-var RACE, rsqrt on 1-var RACE; or digital FP32",
-       {"acam", "digital"}},
+       kFunctionEngineNames.words()},
       {"mapping.data_matmul", Dimension::Dimensionless, "acam",
        "activation x activation products (Q.K^T, softmax.V): 2-var RACE nibble multiplies with digital accumulation, "
        "digital FP32, or one operand written into a crossbar at run time (ReTransformer style)",
-       {"acam", "digital", "crossbar-write"}},
+       kDataMatMulEngineNames.words()},
       {"mapping.fuse", Dimension::Dimensionless, "on",
        "fuse an element-wise function into the Compute-ACAM readout of the weight matmul before it, where legal "
        "(one conversion per output: multi-level inputs, single cells in differential pairs, one row block)",
@@ -73,7 +75,7 @@ std::vector<ParamSpec> make_mapping_specs() {
       {"mapping.acam_encoding", Dimension::Dimensionless, "gray", "output code of every Compute-ACAM",
        {"gray", "binary"}},
       {"mapping.calibration", Dimension::Dimensionless, "minmax",
-       "activation ranges from calibration: min/max, or the percentile range", {"minmax", "percentile"}},
+       "activation ranges from calibration: min/max, or the percentile range", kCalibrationNames.words()},
       {"mapping.percentile", Dimension::Dimensionless, "99.99",
        "with calibration percentile: the range runs from the (100-p)th to the pth percentile"},
       {"mapping.race_replication", Dimension::Dimensionless, "on",
@@ -90,9 +92,7 @@ std::vector<ParamSpec> make_mapping_specs() {
   };
 }
 
-FunctionEngine function_engine(const ParamSet& p, const std::string& key) {
-  return p.word(key) == "acam" ? FunctionEngine::Acam : FunctionEngine::Digital;
-}
+FunctionEngine function_engine(const ParamSet& p, const std::string& key) { return kFunctionEngineNames.parse(p.word(key)); }
 
 xbar::CrossbarConfig crossbar_config(const arch::ArchSpec& arch, int activation_bits) {
   const ParamSet& p = arch.params;
@@ -183,16 +183,14 @@ MappingOptions mapping_options(const arch::ArchSpec& arch) {
   m.function = function_engine(p, "mapping.function");
   m.softmax = function_engine(p, "mapping.softmax");
   m.layernorm = function_engine(p, "mapping.layernorm");
-  const std::string& dmm = p.word("mapping.data_matmul");
-  m.data_matmul = dmm == "acam" ? DataMatMulEngine::Acam : dmm == "digital" ? DataMatMulEngine::Digital
-                                                                             : DataMatMulEngine::CrossbarWrite;
+  m.data_matmul = kDataMatMulEngineNames.parse(p.word("mapping.data_matmul"));
   m.fuse = p.word("mapping.fuse") == "on";
   m.scale_fold = p.word("mapping.scale_fold") == "on";
   m.softmax_clamp = p.number("mapping.softmax_clamp");
   if (!(m.softmax_clamp < 0) || !std::isfinite(m.softmax_clamp))
     fail(p, "mapping.softmax_clamp", fmt::format("must be a finite negative number, got {}", p.word("mapping.softmax_clamp")));
   m.acam_encoding = m.crossbar.acam_encoding;
-  m.calibration = p.word("mapping.calibration") == "minmax" ? CalibrationMethod::MinMax : CalibrationMethod::Percentile;
+  m.calibration = kCalibrationNames.parse(p.word("mapping.calibration"));
   m.percentile = p.number("mapping.percentile");
   if (!(m.percentile > 50 && m.percentile <= 100))
     fail(p, "mapping.percentile", fmt::format("must be in (50, 100], got {}", p.word("mapping.percentile")));

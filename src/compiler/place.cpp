@@ -11,12 +11,14 @@ namespace raceit::compiler {
 
 namespace {
 
-std::vector<const acam::AcamProgram*> programs_of(const LoweredOp& op) {
-  if (const auto* f = std::get_if<FunctionOp>(&op.detail)) return {&f->program};
-  if (const auto* s = std::get_if<SoftmaxOp>(&op.detail)) return {&s->exp, &s->reciprocal, &s->multiply};
-  if (const auto* n = std::get_if<NormOp>(&op.detail)) return {&n->rsqrt, &n->multiply};
-  if (const auto* d = std::get_if<DataMatMulOp>(&op.detail); d && op.engine == Engine::AcamDataMatMul) return {&d->multiply};
-  return {};
+// The ACAM programs an op needs on RACE arrays, with their lookups, as its engine counts them.
+std::vector<ProgramUse> programs_of(const LoweredOp& op) {
+  return std::visit([&](const auto& detail) { return acam_programs(detail, op.events); }, op.detail);
+}
+
+// The crossbar arrays an op occupies (weights, or operands written at run time).
+std::int64_t crossbars_of(const LoweredOp& op, int cells_per_array) {
+  return std::visit([&](const auto& detail) { return crossbar_arrays(detail, op.events, cells_per_array); }, op.detail);
 }
 
 // Hands out `count` units from tiles of `per_tile` each, starting at the cursor.
@@ -51,8 +53,8 @@ struct Cursor {
 
 RaceUse race_use(const LoweredOp& op, const acam::ArrayShape& shape) {
   RaceUse use;
-  for (const acam::AcamProgram* program : programs_of(op)) {
-    const acam::ArrayPacking p = acam::pack(*program, shape);
+  for (const ProgramUse& use_of_program : programs_of(op)) {
+    const acam::ArrayPacking p = acam::pack(*use_of_program.program, shape);
     use.arrays += p.arrays;
     use.spill += p.spill;
   }
@@ -60,26 +62,11 @@ RaceUse race_use(const LoweredOp& op, const acam::ArrayShape& shape) {
 }
 
 std::vector<ProgramDemand> race_demand(const LoweredOp& op, const acam::ArrayShape& shape) {
-  const std::vector<const acam::AcamProgram*> programs = programs_of(op);
-  if (programs.empty()) return {};
-  const std::uint64_t one = op.events.race_1var_lookups, two = op.events.race_2var_lookups;
-  // The lookups of each program, as compiler/events.cpp counts them: softmax looks exp up once per
-  // element (a quarter of its nibble lookups) and the reciprocal once per row; a norm looks rsqrt
-  // up once per row; every 2-var lookup goes to the multiply program.
-  std::vector<std::uint64_t> lookups;
-  if (std::holds_alternative<SoftmaxOp>(op.detail))
-    lookups = {two / 4, one - two / 4, two};
-  else if (std::holds_alternative<NormOp>(op.detail))
-    lookups = {one, two};
-  else if (std::holds_alternative<FunctionOp>(op.detail))
-    lookups = {one};
-  else
-    lookups = {two};
   std::vector<ProgramDemand> out;
-  for (std::size_t k = 0; k < programs.size(); ++k)
-    out.push_back({.lookups = lookups[k],
-                   .arrays = acam::pack(*programs[k], shape).arrays,
-                   .two_var = programs[k]->vars == 2});
+  for (const ProgramUse& use : programs_of(op))
+    out.push_back({.lookups = use.lookups,
+                   .arrays = acam::pack(*use.program, shape).arrays,
+                   .two_var = use.program->vars == 2});
   return out;
 }
 
@@ -130,11 +117,7 @@ PlacementResult place(std::vector<LoweredOp>& ops, const MappingOptions& options
   }
   // The chips the crossbars need hold RACE arrays too: the spare ones take further copies.
   std::int64_t crossbar_arrays = 0;
-  for (const LoweredOp& op : ops) {
-    if (const auto* x = std::get_if<CrossbarOp>(&op.detail)) crossbar_arrays += x->layout.arrays;
-    if (op.engine == Engine::CrossbarWrite)
-      crossbar_arrays += (op.events.cell_writes + cells_per_array - 1) / cells_per_array;
-  }
+  for (const LoweredOp& op : ops) crossbar_arrays += crossbars_of(op, cells_per_array);
   if (options.race_replication && race_per_tile > 0 && options.tiles_per_chip > 0 && options.crossbars_per_tile > 0) {
     const std::int64_t chip_crossbars = static_cast<std::int64_t>(options.tiles_per_chip) * options.crossbars_per_tile;
     const std::int64_t chips = std::max<std::int64_t>(1, (crossbar_arrays + chip_crossbars - 1) / chip_crossbars);
@@ -142,10 +125,7 @@ PlacementResult place(std::vector<LoweredOp>& ops, const MappingOptions& options
   }
   for (std::size_t i = 0; i < ops.size(); ++i) {
     LoweredOp& op = ops[i];
-    int arrays = 0;
-    if (const auto* x = std::get_if<CrossbarOp>(&op.detail)) arrays = x->layout.arrays;
-    if (op.engine == Engine::CrossbarWrite)
-      arrays = static_cast<int>((op.events.cell_writes + cells_per_array - 1) / cells_per_array);
+    const int arrays = static_cast<int>(crossbars_of(op, cells_per_array));
     if (arrays > 0) {
       if (options.crossbars_per_tile < 1)
         throw Error(ErrorKind::Config, fmt::format("operator '{}' needs crossbars, but tile.crossbars is 0", op.node));

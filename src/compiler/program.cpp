@@ -6,24 +6,18 @@
 #include <array>
 #include <cstring>
 
+#include "engines/support.hpp"
 #include "raceit/core/error.hpp"
 
 namespace raceit::compiler {
 
 namespace {
 
-constexpr std::array<std::pair<Engine, const char*>, 10> kEngineNames{{
-    {Engine::Crossbar, "crossbar"},
-    {Engine::AcamFunction, "acam-function"},
-    {Engine::AcamSoftmax, "acam-softmax"},
-    {Engine::AcamNorm, "acam-norm"},
-    {Engine::AcamDataMatMul, "acam-data-matmul"},
-    {Engine::CrossbarWrite, "crossbar-write"},
-    {Engine::Digital, "digital"},
-    {Engine::Fused, "fused"},
-    {Engine::Folded, "folded"},
-    {Engine::None, "none"},
-}};
+template <std::size_t... I>
+constexpr std::array<const char*, kEngines> engine_names(std::index_sequence<I...>) {
+  return {std::variant_alternative_t<I, EngineOp>::kName...};
+}
+constexpr std::array<const char*, kEngines> kEngineNames = engine_names(std::make_index_sequence<kEngines>{});
 
 struct Fnv1a {
   std::uint64_t h = 0xcbf29ce484222325ull;
@@ -37,6 +31,19 @@ struct Fnv1a {
   }
 };
 
+std::string events_text(const EventCounts& e) {
+  std::string s;
+  for (const auto& [name, count] : e.fields())
+    if (count) s += fmt::format("{}{} {}", s.empty() ? "" : ", ", name, count);
+  return s.empty() ? "-" : s;
+}
+
+std::string detail_text(const LoweredOp& op) {
+  return std::visit([&](const auto& detail) { return detail_text(detail, op); }, op.detail);
+}
+
+}  // namespace
+
 std::string range_text(acam::ValueRange r) { return fmt::format("[{:.4g}, {:.4g}]", r.lo, r.hi); }
 
 std::string quantiser_text(const AffineQuantiser& q) {
@@ -48,53 +55,25 @@ std::string program_text(const acam::AcamProgram& p) {
                      p.cells.total(), p.vars == 1 ? "ranges" : "rectangles");
 }
 
-std::string detail_text(const LoweredOp& op) {
-  if (!op.note.empty() && (op.engine == Engine::Digital || op.engine == Engine::Folded || op.engine == Engine::Fused))
-    return op.note;
-  if (const auto* x = std::get_if<CrossbarOp>(&op.detail))
-    return fmt::format("{}x{} W '{}'{}; x {}; full scale {:.4g}; {} arrays ({}x{} tiles){}", x->in, x->out, x->weight,
-                       x->bias.empty() ? "" : " + bias", quantiser_text(x->input), x->config.full_scale, x->layout.arrays,
-                       x->layout.row_blocks, x->layout.col_blocks,
-                       x->config.fused_function.empty() ? "" : "; readout computes " + x->config.fused_function);
-  if (const auto* f = std::get_if<FunctionOp>(&op.detail)) return program_text(f->program);
-  if (const auto* s = std::get_if<SoftmaxOp>(&op.detail))
-    return fmt::format("{}; {}; x nibble products", program_text(s->exp), program_text(s->reciprocal));
-  if (const auto* n = std::get_if<NormOp>(&op.detail))
-    return fmt::format("x {}; {}; gamma {}; x nibble products", quantiser_text(n->input), program_text(n->rsqrt),
-                       quantiser_text(n->gamma_q));
-  if (const auto* d = std::get_if<DataMatMulOp>(&op.detail)) {
-    const std::string factors = d->a_factor != 1 || d->b_factor != 1 || d->output_factor != 1
-                                    ? fmt::format("; folded factors a {:.4g}, b {:.4g}, output {:.4g}", d->a_factor,
-                                                  d->b_factor, d->output_factor)
-                                    : "";
-    if (op.engine == Engine::CrossbarWrite)
-      return fmt::format("a {}; b written into crossbars, full scale {:.4g}{}", quantiser_text(d->a), d->crossbar.full_scale,
-                         factors);
-    return fmt::format("|a| scale {:.4g}, |b| scale {:.4g} ({}-bit magnitudes){}", d->a.scale, d->b.scale,
-                       d->a.bits - 1, factors);
-  }
-  return op.engine == Engine::Digital ? "FP32 reference kernel" : op.note;
+std::string folded_factors_text(double a, double b, double output) {
+  return a != 1 || b != 1 || output != 1
+             ? fmt::format("; folded factors a {:.4g}, b {:.4g}, output {:.4g}", a, b, output)
+             : "";
 }
 
-std::string events_text(const EventCounts& e) {
-  std::string s;
-  for (const auto& [name, count] : e.fields())
-    if (count) s += fmt::format("{}{} {}", s.empty() ? "" : ", ", name, count);
-  return s.empty() ? "-" : s;
-}
-
-}  // namespace
-
-const char* to_string(Engine e) {
-  for (const auto& [engine, name] : kEngineNames)
-    if (engine == e) return name;
-  return "?";
-}
+const char* to_string(Engine e) { return kEngineNames.at(static_cast<std::size_t>(e)); }
 
 Engine engine_from_string(const std::string& text) {
-  for (const auto& [engine, name] : kEngineNames)
-    if (text == name) return engine;
+  for (std::size_t k = 0; k < kEngines; ++k)
+    if (text == kEngineNames[k]) return static_cast<Engine>(k);
   throw Error(ErrorKind::Parse, fmt::format("unknown engine '{}'", text));
+}
+
+EngineOp engine_op(Engine e) {
+  static const std::array<EngineOp, kEngines> ops = []<std::size_t... I>(std::index_sequence<I...>) {
+    return std::array<EngineOp, kEngines>{EngineOp(std::in_place_index<I>)...};
+  }(std::make_index_sequence<kEngines>{});
+  return ops.at(static_cast<std::size_t>(e));
 }
 
 EventCounts Program::total_events() const {
@@ -173,7 +152,7 @@ std::string to_text(const Program& p) {
   s += fmt::format("{:>4}  {:<{}}  {:<12}  {:<16}  {:<9}  {}\n", "#", "node", width, "op", "engine", "tiles", "mapping");
   for (std::size_t i = 0; i < p.ops.size(); ++i) {
     const LoweredOp& op = p.ops[i];
-    if (op.engine == Engine::None) continue;
+    if (op.engine() == Engine::None) continue;
     const std::string name = op.node.size() > width ? "…" + op.node.substr(op.node.size() - width + 1) : op.node;
     const std::string tiles = op.placement.first_tile < 0 ? "-"
                               : op.placement.tiles == 1
@@ -185,11 +164,11 @@ std::string to_text(const Program& p) {
             : fmt::format("; RACE {} arrays, copies per program {}", op.placement.race_arrays,
                           fmt::join(op.placement.race_replicas, "/"));
     s += fmt::format("{:>4}  {:<{}}  {:<12}  {:<16}  {:<9}  {}{}\n", i, name, width, model::to_string(op.op),
-                     to_string(op.engine), tiles, detail_text(op), copies);
+                     to_string(op.engine()), tiles, detail_text(op), copies);
     s += fmt::format("{:>4}  {:<{}}  {}\n", "", "", width, events_text(op.events));
   }
   s += fmt::format("\n({} data-movement and shape operators not listed)\n",
-                   std::count_if(p.ops.begin(), p.ops.end(), [](const LoweredOp& op) { return op.engine == Engine::None; }));
+                   std::count_if(p.ops.begin(), p.ops.end(), [](const LoweredOp& op) { return op.engine() == Engine::None; }));
   return s;
 }
 

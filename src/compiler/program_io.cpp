@@ -6,6 +6,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "engines/support.hpp"
 #include "raceit/acam/functions.hpp"
 #include "raceit/core/error.hpp"
 #include "raceit/core/file_io.hpp"
@@ -19,102 +20,13 @@ using nlohmann::json;
 constexpr const char* kFormat = "raceit-program";
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// Reading: every access names the field's path in the document when it fails.
-struct Field {
-  const json& j;
-  std::string path;
-
-  Field at(const std::string& key) const {
-    if (!j.is_object() || !j.contains(key)) throw Error(ErrorKind::Parse, fmt::format("program: missing field '{}.{}'", path, key));
-    return {j.at(key), path + "." + key};
-  }
-  Field at(std::size_t k) const {
-    if (!j.is_array() || k >= j.size()) throw Error(ErrorKind::Parse, fmt::format("program: missing element {}[{}]", path, k));
-    return {j.at(k), fmt::format("{}[{}]", path, k)};
-  }
-  std::size_t size() const {
-    if (!j.is_array()) throw Error(ErrorKind::Parse, fmt::format("program: '{}' must be an array", path));
-    return j.size();
-  }
-  template <class T>
-  T as() const {
-    // A fraction read as an integer would be undefined behaviour (a cast out of range).
-    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
-      require(j.is_number_integer(), fmt::format("must be an integer, got {}", j.dump()));
-    try {
-      return j.get<T>();
-    } catch (const json::exception&) {
-      throw Error(ErrorKind::Parse, fmt::format("program: field '{}' has the wrong type ({})", path, j.type_name()));
-    }
-  }
-  std::string text() const { return as<std::string>(); }
-  // An array read element by element, so that each element's path is named.
-  template <class T>
-  std::vector<T> list() const {
-    std::vector<T> v;
-    for (std::size_t k = 0; k < size(); ++k) v.push_back(at(k).as<T>());
-    return v;
-  }
-  // One of `names`; the value as given.
-  std::string choice(std::initializer_list<const char*> names) const {
-    const std::string v = text();
-    for (const char* name : names)
-      if (v == name) return v;
-    require(false, fmt::format("unknown value '{}'", v));
-    return v;
-  }
-  double number() const { return as<double>(); }
-  // An open bound: null stands for `infinite` (−∞ for a lower bound, +∞ for an upper one).
-  double bound(double infinite) const { return j.is_null() ? infinite : number(); }
-
-  // A program is checked against what the compiler guarantees, so that a hand-edited file is
-  // an error naming the field, not a silent loss of accuracy or a huge allocation.
-  void require(bool ok, const std::string& problem) const {
-    if (!ok) throw Error(ErrorKind::Parse, fmt::format("program: field '{}': {}", path, problem));
-  }
-  int integer(int lo, int hi) const {
-    const auto v = as<std::int64_t>();
-    require(v >= lo && v <= hi, fmt::format("must be {}…{}, got {}", lo, hi, v));
-    return static_cast<int>(v);
-  }
-  double finite() const {
-    const double v = number();
-    require(std::isfinite(v), "must be a finite number");
-    return v;
-  }
-  double positive() const {
-    const double v = finite();
-    require(v > 0, fmt::format("must be positive, got {}", v));
-    return v;
-  }
-  double non_negative() const {
-    const double v = finite();
-    require(v >= 0, fmt::format("must not be negative, got {}", v));
-    return v;
-  }
-};
-
-// Counts and indices in a program are at most this (no model has a billion anything per op).
-constexpr int kMaxCount = 1 << 30;
-
 json bound(double v) { return std::isinf(v) ? json(nullptr) : json(v); }
 
-// --- values ------------------------------------------------------------------------------------
-
-json range_json(acam::ValueRange r) { return {r.lo, r.hi}; }
-// [lo, hi], finite, lo < hi (or lo <= hi where a constant tensor or function gives lo == hi).
-acam::ValueRange read_range(const Field& f, bool may_be_empty = false) {
-  const acam::ValueRange r{f.at(std::size_t{0}).finite(), f.at(1).finite()};
-  f.require(r.lo < r.hi || (may_be_empty && r.lo == r.hi), fmt::format("range [{}, {}] is not ordered", r.lo, r.hi));
+// An ACAM range, open where the file has null; lo < hi, as the compiler programs them.
+acam::AcamRange read_cell_range(const ProgramField& lo, const ProgramField& hi) {
+  const acam::AcamRange r{lo.bound(-kInf), hi.bound(kInf)};
+  lo.require(r.lo < r.hi, fmt::format("ACAM range ({}, {}) is empty or inverted", r.lo, r.hi));
   return r;
-}
-
-json quantiser_json(const AffineQuantiser& q) { return {{"scale", q.scale}, {"zero", q.zero}, {"bits", q.bits}}; }
-AffineQuantiser read_quantiser(const Field& f) {
-  const int bits = f.at("bits").integer(1, 16);
-  const AffineQuantiser q{f.at("scale").positive(), f.at("zero").as<std::int64_t>(), bits};
-  f.at("zero").require(q.zero >= 0 && q.zero <= q.max_code(), fmt::format("must be 0…{}, got {}", q.max_code(), q.zero));
-  return q;
 }
 
 json events_json(const EventCounts& e) {
@@ -122,10 +34,29 @@ json events_json(const EventCounts& e) {
   for (const auto& [name, count] : e.fields()) j[std::string(name)] = count;
   return j;
 }
-EventCounts read_events(const Field& f) {
+EventCounts read_events(const ProgramField& f) {
   EventCounts e;
   for (const auto& [name, member] : kEventFields) e.*member = f.at(std::string(name)).as<std::uint64_t>();
   return e;
+}
+
+}  // namespace
+
+// --- values ------------------------------------------------------------------------------------
+
+json range_json(acam::ValueRange r) { return {r.lo, r.hi}; }
+acam::ValueRange read_range(const ProgramField& f, bool may_be_empty) {
+  const acam::ValueRange r{f.at(std::size_t{0}).finite(), f.at(1).finite()};
+  f.require(r.lo < r.hi || (may_be_empty && r.lo == r.hi), fmt::format("range [{}, {}] is not ordered", r.lo, r.hi));
+  return r;
+}
+
+json quantiser_json(const AffineQuantiser& q) { return {{"scale", q.scale}, {"zero", q.zero}, {"bits", q.bits}}; }
+AffineQuantiser read_quantiser(const ProgramField& f) {
+  const int bits = f.at("bits").integer(1, 16);
+  const AffineQuantiser q{f.at("scale").positive(), f.at("zero").as<std::int64_t>(), bits};
+  f.at("zero").require(q.zero >= 0 && q.zero <= q.max_code(), fmt::format("must be 0…{}, got {}", q.max_code(), q.zero));
+  return q;
 }
 
 json program_json(const acam::AcamProgram& p) {
@@ -155,14 +86,7 @@ json program_json(const acam::AcamProgram& p) {
           {"reference", p.reference}};
 }
 
-// An ACAM range, open where the file has null; lo < hi, as the compiler programs them.
-acam::AcamRange read_cell_range(const Field& lo, const Field& hi) {
-  const acam::AcamRange r{lo.bound(-kInf), hi.bound(kInf)};
-  lo.require(r.lo < r.hi, fmt::format("ACAM range ({}, {}) is empty or inverted", r.lo, r.hi));
-  return r;
-}
-
-acam::AcamProgram read_acam_program(const Field& f) {
+acam::AcamProgram read_acam_program(const ProgramField& f) {
   acam::AcamProgram p;
   p.function = f.at("function").text();
   p.expression = f.at("expression").text();
@@ -179,26 +103,26 @@ acam::AcamProgram read_acam_program(const Field& f) {
   }
   p.out_range = read_range(f.at("out_range"), true);
   p.out_step = f.at("out_step").non_negative();
-  const Field ranges = f.at("ranges_per_bit"), rects = f.at("rects_per_bit");
+  const ProgramField ranges = f.at("ranges_per_bit"), rects = f.at("rects_per_bit");
   const std::size_t bits = static_cast<std::size_t>(p.out_bits);
   ranges.require(ranges.size() == (p.vars == 1 ? bits : 0), fmt::format("needs one list per output bit ({})", p.vars == 1 ? bits : 0));
   rects.require(rects.size() == (p.vars == 2 ? bits : 0), fmt::format("needs one list per output bit ({})", p.vars == 2 ? bits : 0));
   for (std::size_t b = 0; b < ranges.size(); ++b) {
     auto& bit = p.cells.ranges_per_bit.emplace_back();
     for (std::size_t k = 0; k < ranges.at(b).size(); ++k) {
-      const Field r = ranges.at(b).at(k);
+      const ProgramField r = ranges.at(b).at(k);
       bit.push_back(read_cell_range(r.at(std::size_t{0}), r.at(1)));
     }
   }
   for (std::size_t b = 0; b < rects.size(); ++b) {
     auto& bit = p.cells.rects_per_bit.emplace_back();
     for (std::size_t k = 0; k < rects.at(b).size(); ++k) {
-      const Field r = rects.at(b).at(k);
+      const ProgramField r = rects.at(b).at(k);
       bit.push_back({read_cell_range(r.at(std::size_t{0}), r.at(1)), read_cell_range(r.at(2), r.at(3))});
     }
   }
   const std::size_t inputs = std::size_t{1} << (p.x.bits + p.y.bits);
-  const Field table = f.at("table"), reference = f.at("reference");
+  const ProgramField table = f.at("table"), reference = f.at("reference");
   table.require(table.size() == inputs, fmt::format("needs one code per input ({}), has {}", inputs, table.size()));
   reference.require(reference.size() == inputs, fmt::format("needs one value per input ({}), has {}", inputs, reference.size()));
   p.table = table.list<std::uint32_t>();
@@ -208,7 +132,6 @@ acam::AcamProgram read_acam_program(const Field& f) {
   return p;
 }
 
-// Crossbar configuration without the run-time noise fields (mode, device, seed).
 json crossbar_config_json(const xbar::CrossbarConfig& c) {
   return {{"rows", c.rows},
           {"cols", c.cols},
@@ -226,7 +149,7 @@ json crossbar_config_json(const xbar::CrossbarConfig& c) {
           {"fused_function", c.fused_function}};
 }
 
-xbar::CrossbarConfig read_crossbar_config(const Field& f) {
+xbar::CrossbarConfig read_crossbar_config(const ProgramField& f) {
   xbar::CrossbarConfig c;
   constexpr int kMaxTileSide = 1 << 16;
   c.rows = f.at("rows").integer(1, kMaxTileSide);
@@ -262,7 +185,7 @@ json layout_json(const xbar::TileLayout& t) {
           {"arrays", t.arrays},                     {"cells_per_weight", t.cells_per_weight}};
 }
 
-xbar::TileLayout read_layout(const Field& f) {
+xbar::TileLayout read_layout(const ProgramField& f) {
   xbar::TileLayout t;
   t.magnitude_slices = f.at("magnitude_slices").integer(1, 16);
   t.level_max = f.at("level_max").integer(1, kMaxCount);
@@ -279,80 +202,20 @@ xbar::TileLayout read_layout(const Field& f) {
 
 // --- operators ---------------------------------------------------------------------------------
 
-json detail_json(const OpDetail& detail) {
-  if (const auto* x = std::get_if<CrossbarOp>(&detail))
-    return {{"kind", "crossbar"},          {"config", crossbar_config_json(x->config)}, {"input", quantiser_json(x->input)},
-            {"weight", x->weight},         {"bias", x->bias},
-            {"transpose_weight", x->transpose_weight},
-            {"in", x->in},                 {"out", x->out},
-            {"layout", layout_json(x->layout)}};
-  if (const auto* f = std::get_if<FunctionOp>(&detail)) return {{"kind", "function"}, {"program", program_json(f->program)}};
-  if (const auto* s = std::get_if<SoftmaxOp>(&detail))
-    return {{"kind", "softmax"},
-            {"input_scale", s->input_scale},
-            {"exp", program_json(s->exp)},
-            {"reciprocal", program_json(s->reciprocal)},
-            {"multiply", program_json(s->multiply)}};
-  if (const auto* n = std::get_if<NormOp>(&detail))
-    return {{"kind", "norm"},
-            {"rms", n->rms},
-            {"epsilon", n->epsilon},
-            {"gamma", n->gamma},
-            {"beta", n->beta},
-            {"input", quantiser_json(n->input)},
-            {"centred", quantiser_json(n->centred)},
-            {"rsqrt", program_json(n->rsqrt)},
-            {"normalised", quantiser_json(n->normalised)},
-            {"gamma_q", quantiser_json(n->gamma_q)},
-            {"multiply", program_json(n->multiply)}};
-  if (const auto* d = std::get_if<DataMatMulOp>(&detail))
-    return {{"kind", "data_matmul"},
-            {"a_factor", d->a_factor},
-            {"b_factor", d->b_factor},
-            {"output_factor", d->output_factor},
-            {"a", quantiser_json(d->a)},
-            {"b", quantiser_json(d->b)},
-            // A crossbar-write data matmul uses no multiply program: written as null, not as a
-            // default-constructed program that the reader's invariants rightly reject.
-            {"multiply", d->multiply.table.empty() ? json(nullptr) : program_json(d->multiply)},
-            {"crossbar", crossbar_config_json(d->crossbar)}};
-  return {{"kind", "none"}};
+namespace {
+
+json detail_json(const EngineOp& detail) {
+  return std::visit([](const auto& d) { return detail_json(d); }, detail);
 }
 
-OpDetail read_detail(const Field& f) {
-  const std::string kind = f.at("kind").text();
-  if (kind == "none") return std::monostate{};
-  if (kind == "crossbar")
-    return CrossbarOp{read_crossbar_config(f.at("config")),
-                      read_quantiser(f.at("input")),
-                      f.at("weight").text(),
-                      f.at("bias").text(),
-                      f.at("transpose_weight").as<bool>(),
-                      f.at("in").integer(1, kMaxCount),
-                      f.at("out").integer(1, kMaxCount),
-                      read_layout(f.at("layout"))};
-  if (kind == "function") return FunctionOp{read_acam_program(f.at("program"))};
-  if (kind == "softmax")
-    return SoftmaxOp{f.at("input_scale").positive(), read_acam_program(f.at("exp")), read_acam_program(f.at("reciprocal")),
-                     read_acam_program(f.at("multiply"))};
-  if (kind == "norm")
-    return NormOp{f.at("rms").as<bool>(),
-                  f.at("epsilon").non_negative(),
-                  f.at("gamma").text(),
-                  f.at("beta").text(),
-                  read_quantiser(f.at("input")),
-                  read_quantiser(f.at("centred")),
-                  read_acam_program(f.at("rsqrt")),
-                  read_quantiser(f.at("normalised")),
-                  read_quantiser(f.at("gamma_q")),
-                  read_acam_program(f.at("multiply"))};
-  if (kind == "data_matmul")
-    return DataMatMulOp{f.at("a_factor").finite(),          f.at("b_factor").finite(),
-                        f.at("output_factor").finite(),     read_quantiser(f.at("a")),
-                        read_quantiser(f.at("b")),
-                        f.at("multiply").j.is_null() ? acam::AcamProgram{} : read_acam_program(f.at("multiply")),
-                        read_crossbar_config(f.at("crossbar"))};
-  throw Error(ErrorKind::Parse, fmt::format("program: field '{}.kind': unknown operator detail '{}'", f.path, kind));
+// The detail of engine `e`, read by that engine's unit.
+template <std::size_t... I>
+EngineOp read_detail(Engine e, const ProgramField& f, std::index_sequence<I...>) {
+  using Reader = EngineOp (*)(const ProgramField&);
+  static constexpr std::array<Reader, kEngines> readers{[](const ProgramField& field) -> EngineOp {
+    return read_detail(Tag<std::variant_alternative_t<I, EngineOp>>{}, field);
+  }...};
+  return readers.at(static_cast<std::size_t>(e))(f);
 }
 
 json placement_json(const Placement& p) {
@@ -360,14 +223,14 @@ json placement_json(const Placement& p) {
           {"race_arrays", p.race_arrays}, {"race_spill", p.race_spill}, {"race_replicas", p.race_replicas}};
 }
 
-Placement read_placement(const Field& f) {
+Placement read_placement(const ProgramField& f) {
   Placement p{.first_tile = f.at("first_tile").integer(-1, kMaxCount),
               .tiles = f.at("tiles").integer(0, kMaxCount),
               .crossbars = f.at("crossbars").integer(0, kMaxCount),
               .race_arrays = f.at("race_arrays").integer(0, kMaxCount),
               .race_spill = f.at("race_spill").integer(0, kMaxCount),
               .race_replicas = {}};
-  const Field replicas = f.at("race_replicas");
+  const ProgramField replicas = f.at("race_replicas");
   for (std::size_t k = 0; k < replicas.size(); ++k) p.race_replicas.push_back(replicas.at(k).integer(0, kMaxCount));
   return p;
 }
@@ -375,10 +238,10 @@ Placement read_placement(const Field& f) {
 json op_json(const LoweredOp& op) {
   return {{"node", op.node},
           {"op", model::to_string(op.op)},
-          {"engine", to_string(op.engine)},
+          {"engine", to_string(op.engine())},
           {"note", op.note},
           {"partner", op.partner},
-          {"factor", op.factor},
+          {"factor", std::holds_alternative<FoldedOp>(op.detail) ? std::get<FoldedOp>(op.detail).factor : 1.0},
           {"detail", detail_json(op.detail)},
           {"events_per_sample", events_json(op.events)},
           {"cells_programmed", op.cells_programmed},
@@ -386,19 +249,20 @@ json op_json(const LoweredOp& op) {
           {"placement", placement_json(op.placement)}};
 }
 
-LoweredOp read_op(const Field& f) {
+LoweredOp read_op(const ProgramField& f) {
   LoweredOp op;
   op.node = f.at("node").text();
+  Engine engine = Engine::None;
   try {
     op.op = model::op_type_from_string(f.at("op").text());
-    op.engine = engine_from_string(f.at("engine").text());
+    engine = engine_from_string(f.at("engine").text());
   } catch (const Error& e) {
     throw Error(ErrorKind::Parse, fmt::format("program: operator '{}' ({}): {}", op.node, f.path, e.what()));
   }
   op.note = f.at("note").text();
   op.partner = f.at("partner").as<std::int64_t>();
-  op.factor = f.at("factor").finite();
-  op.detail = read_detail(f.at("detail"));
+  op.detail = read_detail(engine, f.at("detail"), std::make_index_sequence<kEngines>{});
+  if (auto* folded = std::get_if<FoldedOp>(&op.detail)) folded->factor = f.at("factor").finite();
   op.events = read_events(f.at("events_per_sample"));
   op.cells_programmed = f.at("cells_programmed").as<std::uint64_t>();
   op.output_elements = f.at("output_elements_per_sample").as<std::int64_t>();
@@ -419,7 +283,7 @@ json to_json(const Program& p) {
           {"version", p.version},
           {"description", "A model compiled for RACE-IT: the engine, quantisation, ACAM programs, crossbar configuration, "
                           "placement and per-sample hardware events of every graph operator, in graph order. Weights "
-                          "stay in the model named here (checked by weights_checksum). Field meanings: docs/compiler.md."},
+                          "stay in the model named here (checked by weights_checksum). ProgramField meanings: docs/compiler.md."},
           {"tool", {{"name", "raceit"}, {"version", p.tool_version}}},
           {"model",
            {{"name", p.model.name},
@@ -441,7 +305,7 @@ json to_json(const Program& p) {
 }
 
 Program program_from_json(const json& document) {
-  const Field root{document, "$"};
+  const ProgramField root{document, "$"};
   if (!document.is_object() || !document.contains("format") || document.at("format") != kFormat)
     throw Error(ErrorKind::Parse, fmt::format("not a raceit program (expected \"format\": \"{}\")", kFormat));
   Program p;
@@ -450,34 +314,34 @@ Program program_from_json(const json& document) {
     throw Error(ErrorKind::Parse, fmt::format("program version {} cannot be read by this raceit, which reads version {}",
                                               p.version, kProgramVersion));
   p.tool_version = root.at("tool").at("version").text();
-  const Field m = root.at("model");
+  const ProgramField m = root.at("model");
   p.model = {m.at("name").text(), m.at("dataset").text(), m.at("graph").text(), m.at("source").text(),
              m.at("weights_checksum").text()};
-  const Field arch = root.at("arch");
+  const ProgramField arch = root.at("arch");
   p.arch_name = arch.at("name").text();
   p.arch_path = arch.at("path").text();
-  const Field config = arch.at("config");
+  const ProgramField config = arch.at("config");
   for (std::size_t k = 0; k < config.size(); ++k)
     p.config.push_back({config.at(k).at("key").text(), config.at(k).at("value").text(), config.at(k).at("source").text()});
   p.activation_bits = root.at("activation_bits").integer(1, 16);
-  const Field c = root.at("calibration");
+  const ProgramField c = root.at("calibration");
   p.calibration = {c.at("dataset").text(), c.at("split").text(), c.at("samples").integer(0, kMaxCount),
                    c.at("method").text(), c.at("percentile").finite()};
   c.at("percentile").require(p.calibration.percentile >= 0 && p.calibration.percentile <= 100, "must be 0…100");
-  const Field ranges = c.at("ranges");
+  const ProgramField ranges = c.at("ranges");
   for (std::size_t k = 0; k < ranges.size(); ++k)
     p.ranges.emplace_back(ranges.at(k).at("tensor").text(), read_range(ranges.at(k).at("range"), true));
-  const Field ops = root.at("ops");
+  const ProgramField ops = root.at("ops");
   for (std::size_t k = 0; k < ops.size(); ++k) {
     p.ops.push_back(read_op(ops.at(k)));
     const auto partner = p.ops.back().partner;
     ops.at(k).at("partner").require(partner >= -1 && partner < static_cast<std::int64_t>(ops.size()),
                                     fmt::format("operator index {} is not -1 or one of the {} operators", partner, ops.size()));
   }
-  const Field placement = root.at("placement");
-  const Field tiles = placement.at("tiles");
+  const ProgramField placement = root.at("placement");
+  const ProgramField tiles = placement.at("tiles");
   for (std::size_t k = 0; k < tiles.size(); ++k) {
-    const Field tile = tiles.at(k);
+    const ProgramField tile = tiles.at(k);
     p.tiles.push_back({tile.at("crossbars").integer(0, kMaxCount), tile.at("race_arrays").integer(0, kMaxCount),
                        tile.at("ops").list<std::int64_t>()});
     for (std::size_t i = 0; i < p.tiles.back().ops.size(); ++i) {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "raceit/core/error.hpp"
+#include "raceit/core/param_rules.hpp"
 #include "raceit/core/source_dir.hpp"
 
 namespace raceit::device {
@@ -69,20 +70,16 @@ RramModel RramModel::from_params(const ParamSet& p) {
   m.vth_offset_v = p.number("acam_threshold.v_offset");
   m.vth_min_v = p.number("acam_threshold.v_min");
   m.vth_max_v = p.number("acam_threshold.v_max");
-  auto fail = [&](const std::string& key, const std::string& why) {
-    const auto& v = p.value(key);
-    throw Error(ErrorKind::Config, v.source + ": key '" + key + "': " + why);
-  };
   if (!(m.g_min_us >= 0 && m.g_min_us < m.g_max_us))
-    fail("conductance.g_max", "must exceed conductance.g_min (which must be >= 0)");
+    fail(p, "conductance.g_max", "must exceed conductance.g_min (which must be >= 0)");
   // Beyond 100× the measured noise, conductances overflow and every result is NaN.
-  if (!(m.std_scale >= 0 && m.std_scale <= 100)) fail("std_scale", "must be in [0, 100] (a multiple of the measured noise)");
+  if (!(m.std_scale >= 0 && m.std_scale <= 100)) fail(p, "std_scale", "must be in [0, 100] (a multiple of the measured noise)");
   if (m.stuck_probability < 0 || m.stuck_probability > 1)
-    fail("stuck_probability", "must be a probability in [0, 1]");
-  if (m.write_g_cap_us <= 0) fail("write_noise.g_cap", "must be > 0");
-  if (m.read_g_cap_us <= 0) fail("read_noise.g_cap", "must be > 0");
-  if (!(m.vth_min_v < m.vth_max_v)) fail("acam_threshold.v_max", "must exceed v_min");
-  if (m.vth_exponent <= 0) fail("acam_threshold.exponent", "must be > 0 (V_th rises with G)");
+    fail(p, "stuck_probability", "must be a probability in [0, 1]");
+  if (m.write_g_cap_us <= 0) fail(p, "write_noise.g_cap", "must be > 0");
+  if (m.read_g_cap_us <= 0) fail(p, "read_noise.g_cap", "must be > 0");
+  if (!(m.vth_min_v < m.vth_max_v)) fail(p, "acam_threshold.v_max", "must exceed v_min");
+  if (m.vth_exponent <= 0) fail(p, "acam_threshold.exponent", "must be > 0 (V_th rises with G)");
   return m;
 }
 

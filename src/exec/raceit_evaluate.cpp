@@ -69,10 +69,11 @@ void check_task(const model::Graph& graph, const Samples& samples, bool lm) {
 // also carries a folded constant or a fused function.
 bool compared(const compiler::Program& program, std::size_t i) {
   const compiler::LoweredOp& op = program.ops[i];
-  if (op.engine == Engine::None) return false;
-  if (op.engine == Engine::Folded) return op.partner < static_cast<std::int64_t>(i);
+  if (op.engine() == Engine::None) return false;
+  if (op.engine() == Engine::Folded) return op.partner < static_cast<std::int64_t>(i);
   if (const auto* x = std::get_if<compiler::CrossbarOp>(&op.detail)) return x->config.fused_function.empty();
   if (const auto* d = std::get_if<compiler::DataMatMulOp>(&op.detail)) return d->output_factor == 1.0;
+  if (const auto* d = std::get_if<compiler::CrossbarWriteOp>(&op.detail)) return d->output_factor == 1.0;
   return true;
 }
 
@@ -273,7 +274,7 @@ RaceitEvaluation evaluate_raceit(const compiler::Program& program, const model::
     }
   for (std::size_t k = 0; k < nodes; ++k) {
     const auto& op = program.ops[k];
-    if (op.engine == Engine::None) continue;
+    if (op.engine() == Engine::None) continue;
     OpError e;
     e.node = k;
     e.compared = compared(program, k);

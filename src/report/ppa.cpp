@@ -107,12 +107,12 @@ perf::Workload workload_of(const compiler::Program& program, std::int64_t batch,
   const acam::ArrayShape race_shape{config_int(program, "race.rows"), config_int(program, "race.cells")};
   bool waited = false;  // a data matmul since the last weight matmul already waited for the sequence
   for (const compiler::LoweredOp& op : program.ops) {
-    if (op.engine == compiler::Engine::None || op.engine == compiler::Engine::Folded ||
-        op.engine == compiler::Engine::Fused)
+    if (op.engine() == compiler::Engine::None || op.engine() == compiler::Engine::Folded ||
+        op.engine() == compiler::Engine::Fused)
       continue;
     perf::OpDemand d;
     d.name = op.node;
-    d.kind = compiler::to_string(op.engine);
+    d.kind = compiler::to_string(op.engine());
     d.events = op.events;
     d.events *= b;
     d.events.cells_programmed = op.cells_programmed;  // once, not per sample
@@ -222,7 +222,7 @@ Ppa CostStudy::estimate(const compiler::Program& program, const arch::ArchSpec& 
   if (spec.imc.readout == arch::Readout::Acam || spec.imc.race_units > 0) mapping.push_back("mapping.acam_encoding");
   if (spec.imc.sfus > 0) mapping.insert(mapping.end(), {"mapping.function", "mapping.softmax", "mapping.layernorm"});
   if (spec.imc.vector_units > 0 || spec.imc.race_units > 0) mapping.push_back("mapping.data_matmul");
-  if (std::any_of(program.ops.begin(), program.ops.end(), [](const auto& op) { return op.engine == compiler::Engine::Fused; }))
+  if (std::any_of(program.ops.begin(), program.ops.end(), [](const auto& op) { return op.engine() == compiler::Engine::Fused; }))
     mapping.push_back("mapping.fuse");
   if (spec.imc.race_units > 0) mapping.push_back(spec.imc.race_reprogram ? "mapping.race_reprogram" : "mapping.race_replication");
   if (spec.imc.race_units > 0 && !spec.imc.race_reprogram) mapping.push_back("mapping.race_reprogram");

@@ -333,6 +333,101 @@ std::string SweepSpec::plan_hash() const {
   return text_hash(plan);
 }
 
+namespace {
+
+using Axes = std::vector<std::pair<YAML::Node, std::vector<std::string>>>;
+
+// The design's axes: each is claimed once (not also a fixed setting) and becomes an axis.
+struct AxisClaims {
+  const SpecReader& r;
+  const Point& base;
+  Expander& expand;
+  void operator()(const YAML::Node& key_node) const {
+    const std::string key = stored_key(key_node.as<std::string>());
+    if (base.values.count(key)) r.fail(key_node, fmt::format("'{}' is both a fixed setting and an axis", key));
+    expand.add_axis(key_node);
+  }
+};
+
+// points: every point sets the same keys; model/arch lists multiply the explicit points.
+void expand_points(const SpecReader& r, const YAML::Node& points, const Point& base, const Axes& grid, bool accuracy,
+                   std::size_t max_points, const AxisClaims& claim, Expander& expand) {
+  if (!points.IsSequence() || points.size() == 0) r.fail(points, "points: expected a non-empty list of {KEY: VALUE, …}");
+  const YAML::Node first = points[0];
+  if (!first.IsMap() || first.size() == 0) r.fail(first, "a point is a mapping {KEY: VALUE, …}");
+  for (const auto& item : first) claim(item.first);
+  std::vector<Point> listed;
+  for (const auto& p : points) {
+    if (!p.IsMap() || p.size() != first.size())
+      r.fail(p, fmt::format("every point sets the same {} key(s) as the first", first.size()));
+    Point point;
+    for (const auto& item : p) {
+      const std::string k = item.first.as<std::string>();
+      if (!first[k]) r.fail(item.first, fmt::format("'{}' is not set by the first point", k));
+      const std::string text = r.scalar(item.second, k);
+      r.check_value(item.second, k, text, accuracy);
+      point.values[stored_key(k)] = text;
+    }
+    listed.push_back(point);
+  }
+  const YAML::Node anchor = points;
+  if (grid.empty()) {
+    for (const Point& p : listed) {
+      Point q = base;
+      for (const auto& [k, v] : p.values) q.values[k] = v;
+      expand.add(q, anchor, true);
+    }
+  } else {
+    SweepSpec scratch;
+    Expander outer(r, scratch, max_points);
+    outer.grid(base, grid, anchor);
+    for (const Point& o : scratch.points)
+      for (const Point& p : listed) {
+        Point q = o;
+        for (const auto& [k, v] : p.values) q.values[k] = v;
+        expand.add(q, anchor, true);
+      }
+  }
+}
+
+// random: seeded draws from each axis (a list or {min, max}), for every model/arch combination.
+void expand_random(const SpecReader& r, const YAML::Node& random, const Point& base, const Axes& grid, bool accuracy,
+                   std::size_t max_points, const AxisClaims& claim, Expander& expand) {
+  if (!random.IsMap() || !random["samples"] || !random["axes"])
+    r.fail(random, "random: expected {samples: N, seed: S, axes: {KEY: [values] or {min: …, max: …}}}");
+  for (const auto& item : random) {
+    const std::string k = item.first.as<std::string>();
+    if (k != "samples" && k != "seed" && k != "axes") r.fail(item.first, fmt::format("random: unknown key '{}'", k));
+  }
+  const auto samples = r.integer(random["samples"], "random.samples", 1, static_cast<std::int64_t>(max_points));
+  const auto seed = random["seed"] ? r.integer(random["seed"], "random.seed", 0, 1'000'000'000'000) : 1;
+  const YAML::Node axes = random["axes"];
+  if (!axes.IsMap() || axes.size() == 0) r.fail(axes, "random.axes: expected a mapping KEY: [values] or {min, max}");
+  std::vector<RandomAxis> drawn;
+  for (const auto& item : axes) {
+    claim(item.first);
+    drawn.push_back(read_random_axis(r, item.first, item.second, accuracy));
+  }
+  SweepSpec scratch;
+  Expander outer(r, scratch, max_points);
+  if (grid.empty()) scratch.points.push_back(base);
+  else outer.grid(base, grid, random);
+  const CounterRng rng(static_cast<std::uint64_t>(seed));
+  for (const Point& o : scratch.points)
+    for (std::int64_t s = 0; s < samples; ++s) {
+      Point p = o;
+      for (std::size_t a = 0; a < drawn.size(); ++a) {
+        const auto index = static_cast<std::uint64_t>(s) * drawn.size() + a;
+        const std::string text = drawn[a].draw(rng.uniform(kSampleStream, index));
+        r.check_value(drawn[a].node, drawn[a].key, text, accuracy);
+        p.values[stored_key(drawn[a].key)] = text;
+      }
+      expand.add(p, random, false);  // a repeated draw is the same point
+    }
+}
+
+}  // namespace
+
 SweepSpec load_sweep_spec(const std::string& path, std::size_t max_points) {
   SweepSpec spec;
   spec.path = path;
@@ -343,7 +438,7 @@ SweepSpec load_sweep_spec(const std::string& path, std::size_t max_points) {
 
   // Fixed settings, and model/arch lists, which become the first axes.
   Point base;
-  std::vector<std::pair<YAML::Node, std::vector<std::string>>> grid;
+  Axes grid;
   Expander expand(r, spec, max_points);
   int designs = 0;
   for (const auto& item : root) {
@@ -383,11 +478,7 @@ SweepSpec load_sweep_spec(const std::string& path, std::size_t max_points) {
     base.values["arch"] = "raceit";
   if (designs > 1) throw Error(ErrorKind::Config, fmt::format("{}: give one of axes, points or random, not several", path));
 
-  auto claim = [&](const YAML::Node& key_node) {
-    const std::string key = stored_key(key_node.as<std::string>());
-    if (base.values.count(key)) r.fail(key_node, fmt::format("'{}' is both a fixed setting and an axis", key));
-    expand.add_axis(key_node);
-  };
+  const AxisClaims claim{.r = r, .base = base, .expand = expand};
 
   if (const YAML::Node axes = root["axes"]) {
     if (!axes.IsMap() || axes.size() == 0) r.fail(axes, "axes: expected a mapping KEY: [values]");
@@ -397,76 +488,9 @@ SweepSpec load_sweep_spec(const std::string& path, std::size_t max_points) {
     }
     expand.grid(base, grid, axes);
   } else if (const YAML::Node points = root["points"]) {
-    if (!points.IsSequence() || points.size() == 0) r.fail(points, "points: expected a non-empty list of {KEY: VALUE, …}");
-    std::vector<std::pair<YAML::Node, std::vector<std::string>>> lists = grid;
-    const YAML::Node first = points[0];
-    if (!first.IsMap() || first.size() == 0) r.fail(first, "a point is a mapping {KEY: VALUE, …}");
-    for (const auto& item : first) claim(item.first);
-    std::vector<Point> listed;
-    for (const auto& p : points) {
-      if (!p.IsMap() || p.size() != first.size())
-        r.fail(p, fmt::format("every point sets the same {} key(s) as the first", first.size()));
-      Point point;
-      for (const auto& item : p) {
-        const std::string k = item.first.as<std::string>();
-        if (!first[k]) r.fail(item.first, fmt::format("'{}' is not set by the first point", k));
-        const std::string text = r.scalar(item.second, k);
-        r.check_value(item.second, k, text, accuracy);
-        point.values[stored_key(k)] = text;
-      }
-      listed.push_back(point);
-    }
-    // model/arch lists multiply the explicit points.
-    const YAML::Node anchor = points;
-    if (lists.empty()) {
-      for (const Point& p : listed) {
-        Point q = base;
-        for (const auto& [k, v] : p.values) q.values[k] = v;
-        expand.add(q, anchor, true);
-      }
-    } else {
-      SweepSpec scratch;
-      Expander outer(r, scratch, max_points);
-      outer.grid(base, lists, anchor);
-      for (const Point& o : scratch.points)
-        for (const Point& p : listed) {
-          Point q = o;
-          for (const auto& [k, v] : p.values) q.values[k] = v;
-          expand.add(q, anchor, true);
-        }
-    }
+    expand_points(r, points, base, grid, accuracy, max_points, claim, expand);
   } else if (const YAML::Node random = root["random"]) {
-    if (!random.IsMap() || !random["samples"] || !random["axes"])
-      r.fail(random, "random: expected {samples: N, seed: S, axes: {KEY: [values] or {min: …, max: …}}}");
-    for (const auto& item : random) {
-      const std::string k = item.first.as<std::string>();
-      if (k != "samples" && k != "seed" && k != "axes") r.fail(item.first, fmt::format("random: unknown key '{}'", k));
-    }
-    const auto samples = r.integer(random["samples"], "random.samples", 1, static_cast<std::int64_t>(max_points));
-    const auto seed = random["seed"] ? r.integer(random["seed"], "random.seed", 0, 1'000'000'000'000) : 1;
-    const YAML::Node axes = random["axes"];
-    if (!axes.IsMap() || axes.size() == 0) r.fail(axes, "random.axes: expected a mapping KEY: [values] or {min, max}");
-    std::vector<RandomAxis> drawn;
-    for (const auto& item : axes) {
-      claim(item.first);
-      drawn.push_back(read_random_axis(r, item.first, item.second, accuracy));
-    }
-    SweepSpec scratch;
-    Expander outer(r, scratch, max_points);
-    if (grid.empty()) scratch.points.push_back(base);
-    else outer.grid(base, grid, random);
-    const CounterRng rng(static_cast<std::uint64_t>(seed));
-    for (const Point& o : scratch.points)
-      for (std::int64_t s = 0; s < samples; ++s) {
-        Point p = o;
-        for (std::size_t a = 0; a < drawn.size(); ++a) {
-          const auto index = static_cast<std::uint64_t>(s) * drawn.size() + a;
-          const std::string text = drawn[a].draw(rng.uniform(kSampleStream, index));
-          r.check_value(drawn[a].node, drawn[a].key, text, accuracy);
-          p.values[stored_key(drawn[a].key)] = text;
-        }
-        expand.add(p, random, false);  // a repeated draw is the same point
-      }
+    expand_random(r, random, base, grid, accuracy, max_points, claim, expand);
   } else {
     if (grid.empty()) throw Error(ErrorKind::Config, fmt::format("{}: the spec has no axes, points or random block", path));
     expand.grid(base, grid, root);

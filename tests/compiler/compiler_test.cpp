@@ -89,7 +89,7 @@ TEST(Compiler, LowersTheDigitsVitAsDesignSays) {
   if (!have_digits()) GTEST_SKIP();
   const Program& p = digits().program;
   std::map<Engine, int> engines;
-  for (const auto& op : p.ops) ++engines[op.engine];
+  for (const auto& op : p.ops) ++engines[op.engine()];
   EXPECT_EQ(engines[Engine::Crossbar], 10);       // patch embedding, QKV, output, FFN1, FFN2 ×2, head
   EXPECT_EQ(engines[Engine::AcamNorm], 5);
   EXPECT_EQ(engines[Engine::AcamSoftmax], 2);
@@ -98,8 +98,8 @@ TEST(Compiler, LowersTheDigitsVitAsDesignSays) {
   EXPECT_EQ(engines[Engine::Folded], 2);          // 1/√d_k
   for (std::size_t i = 0; i < p.ops.size(); ++i) {
     const LoweredOp& op = p.ops[i];
-    if (op.engine == Engine::Folded) {
-      EXPECT_EQ(p.ops[op.partner].engine, Engine::AcamSoftmax);
+    if (op.engine() == Engine::Folded) {
+      EXPECT_EQ(p.ops[op.partner].engine(), Engine::AcamSoftmax);
       EXPECT_NEAR(std::get<SoftmaxOp>(p.ops[op.partner].detail).input_scale, 1 / std::sqrt(8.0), 1e-6);  // √8 in float
     }
     if (const auto* x = std::get_if<CrossbarOp>(&op.detail)) {
@@ -264,7 +264,7 @@ TEST(Lowering, FunctionsNotFiniteOnTheirRangeFallBackToDigital) {
   c.ranges = {{"x", {0.0, 1.0}}, {"y", {1.0, 10.0}}};  // 1/x at the grid point x = 0
   c.shapes = {NodeShapes{{{1, 4}}, {{1, 4}}}};
   const auto ops = lower(g, c, options_with({}));
-  EXPECT_EQ(ops[0].engine, Engine::Digital);
+  EXPECT_EQ(ops[0].engine(), Engine::Digital);
   EXPECT_NE(ops[0].note.find("not finite"), std::string::npos) << ops[0].note;
   EXPECT_EQ(elementwise_function(g.nodes[0], g), "reciprocal");
 }

@@ -1,6 +1,9 @@
 // Operator harness in the style of ggml's test-backend-ops: every lowered operator, alone in a
-// graph, compiled (calibrated on its own inputs) and run by the RACE-IT executor in ideal mode,
-// against the FP32 kernel on the same inputs, with a tolerance stated per operator. The
+// graph (or with the one operator its engine spans: a folded scale, a fused function), compiled
+// (calibrated on its own inputs) and run by the RACE-IT executor in ideal mode, against the FP32
+// kernel on the same inputs, with a tolerance stated per operator, and bit for bit against the
+// integer reference (raceit_reference.hpp). HarnessIsComplete fails when an engine or an operator
+// class has no case here. The
 // tolerances are what 8-bit activations allow: an ACAM output is within half an output LSB of f
 // at the nearest input grid point, so a function is off by at most max|f'|·Δx/2 + Δy/2, with
 // Δx, Δy the input and output steps (for GELU on the ±7.5 range of these inputs: 1.13·0.059/2 +
@@ -8,6 +11,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
+#include <set>
 
 #include "raceit/core/metrics.hpp"
 #include "raceit/core/rng.hpp"
@@ -16,6 +21,7 @@
 #include "raceit/model/passes.hpp"
 #include "raceit/model/shape_inference.hpp"
 #include "raceit/arch/arch.hpp"
+#include "raceit_reference.hpp"
 
 namespace raceit::exec {
 
@@ -35,6 +41,13 @@ Tensor random(Shape shape, std::uint64_t stream, double sigma, double mean = 0, 
   return Tensor::from_floats(std::move(shape), std::move(v));
 }
 
+// A second node reading the first one's output `h`, for the engines that span two operators.
+struct NextOp {
+  OpType op;
+  std::vector<std::pair<std::string, Tensor>> weights;
+  model::Attributes attributes;
+};
+
 struct OpCase {
   std::string name;
   OpType op;
@@ -45,6 +58,8 @@ struct OpCase {
   double max_nmse, max_abs;                 // tolerance against FP32
   std::vector<std::string> overrides = {};  // mapping options
   std::string arch = "raceit";
+  std::optional<NextOp> next = {};
+  std::size_t checked = 0;                  // the node whose engine is `engine`
 };
 
 void PrintTo(const OpCase& c, std::ostream* os) { *os << c.name; }
@@ -64,7 +79,15 @@ model::Graph single_op_graph(const OpCase& c) {
     model::add_constant(g, name, t, true);
     inputs.push_back(name);
   }
-  g.nodes.push_back({"op", c.op, inputs, {"y"}, c.attributes, "test"});
+  g.nodes.push_back({"op", c.op, inputs, {c.next ? "h" : "y"}, c.attributes, "test"});
+  if (c.next) {
+    std::vector<std::string> next_inputs{"h"};
+    for (const auto& [name, t] : c.next->weights) {
+      model::add_constant(g, name, t, true);
+      next_inputs.push_back(name);
+    }
+    g.nodes.push_back({"next", c.next->op, next_inputs, {"y"}, c.next->attributes, "test"});
+  }
   g.outputs = {"y"};
   model::infer_value_info(g);
   g.validate();
@@ -76,6 +99,8 @@ std::vector<OpCase> cases() {
   last_axis.set("axis", std::int64_t{-1});
   model::Attributes norm = last_axis;
   norm.set("epsilon", 1e-5);
+  model::Attributes permutation;
+  permutation.set("perm", std::vector<std::int64_t>{0, 2, 1});
   model::Attributes clip;
   clip.set("min", -1.0);
   clip.set("max", 1.5);
@@ -124,6 +149,23 @@ std::vector<OpCase> cases() {
       {"layer_norm_digital", OpType::LayerNorm, {{"x", random({kBatch, 10, 32}, 7, 2.0)}}, {{"gamma", random({32}, 8, 0.2, 1.0)}},
        norm, compiler::Engine::Digital, 0, 0, {"mapping.layernorm=digital"}},
       unary("gelu_digital", OpType::Gelu, x, 0, 0),
+      // Element-wise arithmetic runs digitally.
+      {.name = "add", .op = OpType::Add, .inputs = {{"x", x}}, .weights = {{"c", random({40}, 13, 1.0)}},
+       .engine = compiler::Engine::Digital, .max_nmse = 0, .max_abs = 0},
+      // Data movement computes nothing.
+      {.name = "transpose", .op = OpType::Transpose, .inputs = {{"x", x}}, .attributes = permutation,
+       .engine = compiler::Engine::None, .max_nmse = 0, .max_abs = 0},
+      // 1/√d_k before a softmax folds into its exp input scale.
+      {.name = "div_folded_into_softmax", .op = OpType::Div, .inputs = {{"x", random({kBatch, 4, 12, 12}, 6, 6.0)}},
+       .weights = {{"scale", Tensor::scalar(4.0f)}}, .engine = compiler::Engine::Folded, .max_nmse = 2e-3,
+       .max_abs = 0.05, .next = NextOp{.op = OpType::Softmax, .weights = {}, .attributes = last_axis}},
+      // GELU computed by the Compute-ACAM readout of the weight matmul before it: multi-level inputs
+      // on single cells in differential pairs make one conversion per output.
+      {.name = "gelu_fused_into_crossbar", .op = OpType::WeightMatMul, .inputs = {{"x", x}},
+       .weights = {{"w", random({40, 24}, 2, 0.2)}, {"b", random({24}, 3, 0.1)}}, .engine = compiler::Engine::Fused,
+       .max_nmse = 5e-3, .max_abs = 0.2,
+       .overrides = {"crossbar.dac_bits=8", "mapping.weight_encoding=single", "mapping.weight_sign=differential"},
+       .next = NextOp{.op = OpType::Gelu, .weights = {}, .attributes = {}}, .checked = 1},
   };
 }
 
@@ -142,13 +184,18 @@ TEST_P(LoweredOperator, MatchesFp32WithinTolerance) {
   compiler::ModelRef ref;
   ref.name = graph.name;
   const compiler::Program program = compiler::compile(graph, ref, arch, fp32_runs(graph, inputs, 1), {"random", "test", kBatch, "", 0});
-  ASSERT_EQ(program.ops.at(0).engine, c.engine) << program.ops[0].note;
+  ASSERT_EQ(program.ops.at(c.checked).engine(), c.engine) << program.ops[c.checked].note;
   const Tensor expected = Executor(graph).run(inputs).at(0);
   const Tensor y = RaceitExecutor(program, graph, {}).run(inputs).at(0);
   ASSERT_EQ(y.shape(), expected.shape());
   const ErrorStats e = compare(y.floats(), expected.floats());
   EXPECT_LE(e.nmse, c.max_nmse) << c.name;
   EXPECT_LE(e.max_abs, c.max_abs) << c.name;
+  // Ideal mode is the integer reference, bit for bit.
+  const Tensor reference = Executor(graph, testing::integer_reference(program, graph)).run(inputs).at(0);
+  ASSERT_EQ(reference.shape(), y.shape());
+  for (std::size_t k = 0; k < y.floats().size(); ++k)
+    ASSERT_EQ(y.floats()[k], reference.floats()[k]) << c.name << " element " << k;
   // A noisy realisation runs and stays finite.
   const Tensor noisy = RaceitExecutor(program, graph, {device::NoiseMode::Frozen, 3, {}, {}}).run(inputs).at(0);
   for (float v : noisy.floats()) ASSERT_TRUE(std::isfinite(v));
@@ -156,6 +203,27 @@ TEST_P(LoweredOperator, MatchesFp32WithinTolerance) {
 
 INSTANTIATE_TEST_SUITE_P(Harness, LoweredOperator, ::testing::ValuesIn(cases()),
                          [](const auto& info) { return info.param.name; });
+
+// Every engine (every alternative of compiler::EngineOp) and every operator class (of every
+// OpType in the IR) has a case above: a new engine or operator class without one fails here.
+TEST(LoweredOperator, HarnessIsComplete) {
+  std::set<compiler::Engine> engines;
+  std::set<model::OpClass> classes;
+  for (OpCase c : cases()) {
+    engines.insert(c.name == "gelu_digital" ? compiler::Engine::Digital : c.engine);
+    classes.insert(model::op_class(c.op));
+  }
+  for (std::size_t k = 0; k < compiler::kEngines; ++k) {
+    const auto engine = static_cast<compiler::Engine>(k);
+    EXPECT_TRUE(engines.count(engine)) << "no harness case for engine " << compiler::to_string(engine);
+  }
+  std::set<model::OpClass> ir_classes;
+  for (int k = 0; std::string(model::to_string(static_cast<OpType>(k))) != "?"; ++k)
+    ir_classes.insert(model::op_class(static_cast<OpType>(k)));
+  EXPECT_GE(ir_classes.size(), 5u);  // weight and data matmuls, functions, arithmetic, data movement
+  for (model::OpClass c : ir_classes)
+    EXPECT_TRUE(classes.count(c)) << "no harness case for operator class " << model::to_string(c);
+}
 
 // A constant scalar Div before a softmax folds into its exp input scale (1/√d_k) and costs nothing.
 TEST(LoweredOperator, ScaleFoldsIntoSoftmax) {
@@ -175,7 +243,7 @@ TEST(LoweredOperator, ScaleFoldsIntoSoftmax) {
   ref.name = g.name;
   const auto program = compiler::compile(g, ref, compiler::load_arch(arch::arch_path("raceit")), fp32_runs(g, inputs, 1),
                                          {"random", "test", kBatch, "", 0});
-  EXPECT_EQ(program.ops[0].engine, compiler::Engine::Folded);
+  EXPECT_EQ(program.ops[0].engine(), compiler::Engine::Folded);
   EXPECT_EQ(program.ops[0].partner, 1);
   EXPECT_EQ(program.ops[0].events, EventCounts{});
   EXPECT_DOUBLE_EQ(std::get<compiler::SoftmaxOp>(program.ops[1].detail).input_scale, 0.25);

@@ -229,6 +229,22 @@ Impl data_matmul(const compiler::DataMatMulOp& op) {
   };
 }
 
+// Crossbar writes: each matrix of b programmed as weights (ideal cells), a streamed through xbar's
+// integer pipeline, the folded factors applied to the result.
+Impl crossbar_write(const compiler::CrossbarWriteOp& op) {
+  return [op](std::span<const Tensor* const> in) {
+    const double factor = op.a_factor * op.b_factor * op.output_factor;
+    std::vector<float> y;
+    compiler::for_each_matrix_pair(*in[0], *in[1], [&](const xbar::Matrix& a, const xbar::Matrix& b_transposed) {
+      const auto x = xbar::program_crossbar(b_transposed, op.crossbar, 1);
+      for (float v : xbar::ideal_pipeline(x, a, op.a).data) y.push_back(static_cast<float>(v * factor));
+    });
+    Shape shape = in[0]->shape();
+    shape.back() = in[1]->dim(-1);
+    return std::vector<Tensor>{Tensor::from_floats(shape, std::move(y))};
+  };
+}
+
 }  // namespace
 
 OpTable integer_reference(const compiler::Program& program, const model::Graph& graph) {
@@ -237,7 +253,7 @@ OpTable integer_reference(const compiler::Program& program, const model::Graph& 
   for (std::size_t i = 0; i < program.ops.size(); ++i) {
     const compiler::LoweredOp& op = program.ops[i];
     Impl& impl = (*impls)[i];
-    switch (op.engine) {
+    switch (op.engine()) {
       case Engine::Crossbar: {
         const auto& x = std::get<compiler::CrossbarOp>(op.detail);
         impl = x.config.fused_function.empty() ? crossbar(x, graph) : fused_crossbar(x, graph);
@@ -256,8 +272,7 @@ OpTable integer_reference(const compiler::Program& program, const model::Graph& 
         impl = [k](std::span<const Tensor* const> in) { return std::vector<Tensor>{*in[k]}; };
         break;
       }
-      case Engine::CrossbarWrite:
-        throw Error(ErrorKind::Unsupported, "the integer reference does not model crossbar-write data matmuls");
+      case Engine::CrossbarWrite: impl = crossbar_write(std::get<compiler::CrossbarWriteOp>(op.detail)); break;
       case Engine::Digital:
       case Engine::None:
         break;

@@ -86,16 +86,16 @@ TEST_P(IdealExactness, EqualsIntegerReferenceAtEveryNode) {
   const auto r = reference.run(samples.inputs, recorder(compiled.graph, referenced, chunks));
   std::size_t lowered = 0;
   for (std::size_t i = 0; i < compiled.graph.nodes.size(); ++i) {
-    lowered += compiled.program.ops[i].engine != compiler::Engine::None && compiled.program.ops[i].engine != compiler::Engine::Digital;
+    lowered += compiled.program.ops[i].engine() != compiler::Engine::None && compiled.program.ops[i].engine() != compiler::Engine::Digital;
     for (std::size_t k = 0; k < chunks; ++k)
       ASSERT_TRUE(identical(executed[i][k], referenced[i][k]))
-          << "node " << i << " '" << compiled.graph.nodes[i].name << "' (" << compiler::to_string(compiled.program.ops[i].engine)
+          << "node " << i << " '" << compiled.graph.nodes[i].name << "' (" << compiler::to_string(compiled.program.ops[i].engine())
           << "), chunk " << k;
   }
   EXPECT_GT(lowered, 10u);
   if (!c.overrides.empty()) {
     EXPECT_TRUE(std::any_of(compiled.program.ops.begin(), compiled.program.ops.end(),
-                            [](const compiler::LoweredOp& op) { return op.engine == compiler::Engine::Fused; }));
+                            [](const compiler::LoweredOp& op) { return op.engine() == compiler::Engine::Fused; }));
   }
   ASSERT_TRUE(identical(y.at(0), r.at(0)));
 }
@@ -150,7 +150,7 @@ TEST(RaceitExecutor, RejectsAnotherModel) {
   const CompiledModel compiled = compile_model({c.model, c.dataset, "raceit", {}, 4, 0});
   model::Graph changed = compiled.graph;
   const auto crossbar = std::find_if(compiled.program.ops.begin(), compiled.program.ops.end(),
-                                     [](const compiler::LoweredOp& op) { return op.engine == compiler::Engine::Crossbar; });
+                                     [](const compiler::LoweredOp& op) { return op.engine() == compiler::Engine::Crossbar; });
   changed.initializers.at(std::get<compiler::CrossbarOp>(crossbar->detail).weight).floats()[0] += 1.0f;
   try {
     RaceitExecutor(compiled.program, changed, {});

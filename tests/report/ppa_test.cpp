@@ -48,7 +48,7 @@ TEST(Workload, FromACalibratedProgram) {
   int data_matmuls = 0;
   for (const auto& op : p.ops) {
     placed += op.placement.crossbars;
-    if (op.engine == Engine::None || op.engine == Engine::Folded || op.engine == Engine::Fused) continue;
+    if (op.engine() == Engine::None || op.engine() == Engine::Folded || op.engine() == Engine::Fused) continue;
     ASSERT_LT(k, w.ops.size());
     const perf::OpDemand& d = w.ops[k++];
     EXPECT_EQ(d.name, op.node);
@@ -86,13 +86,13 @@ TEST(CostStudy, BertBaseCompilesFromShapes) {
   // arrays = 144 arrays, each read once per bit plane (8) of each of the 128
   // rows.
   const auto& q = op_named(p, "layer0.attn.q");
-  EXPECT_EQ(q.engine, Engine::Crossbar);
+  EXPECT_EQ(q.engine(), Engine::Crossbar);
   EXPECT_EQ(q.placement.crossbars, 144);
   EXPECT_EQ(q.events.array_reads, 128u * 8 * 144);
   EXPECT_EQ(q.output_elements, 128 * 768);
   // Q·Kᵀ: 12 heads x 128 x 128 outputs of 64 products, 4 nibble lookups each.
   const auto& scores = op_named(p, "layer0.attn.scores");
-  EXPECT_EQ(scores.engine, Engine::AcamDataMatMul);
+  EXPECT_EQ(scores.engine(), Engine::AcamDataMatMul);
   EXPECT_EQ(scores.events.race_2var_lookups, 4u * 12 * 128 * 128 * 64);
   // 12 layers of 4 x 144 + 2 x 576 arrays, and the 768x768 pooler.
   std::int64_t crossbars = 0;
@@ -102,9 +102,9 @@ TEST(CostStudy, BertBaseCompilesFromShapes) {
   // ReTransformer writes one operand of each attention matmul into crossbars at
   // run time.
   const compiler::Program r = study.compile(compiler::load_arch(arch::arch_path("retransformer")));
-  EXPECT_EQ(op_named(r, "layer0.attn.scores").engine, Engine::CrossbarWrite);
+  EXPECT_EQ(op_named(r, "layer0.attn.scores").engine(), Engine::CrossbarWrite);
   EXPECT_GT(op_named(r, "layer0.attn.scores").events.cell_writes, 0u);
-  EXPECT_EQ(op_named(r, "layer0.attn.probs").engine, Engine::Digital);
+  EXPECT_EQ(op_named(r, "layer0.attn.probs").engine(), Engine::Digital);
 }
 
 // Every preset gives finite, positive figures; a GPU's are its roofline

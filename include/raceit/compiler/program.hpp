@@ -7,10 +7,21 @@
 // text. docs/compiler.md describes every field and the exact arithmetic of each engine.
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
 #include "raceit/acam/program.hpp"
+#include "raceit/compiler/engines/acam_data_matmul.hpp"
+#include "raceit/compiler/engines/acam_function.hpp"
+#include "raceit/compiler/engines/acam_norm.hpp"
+#include "raceit/compiler/engines/acam_softmax.hpp"
+#include "raceit/compiler/engines/crossbar.hpp"
+#include "raceit/compiler/engines/crossbar_write.hpp"
+#include "raceit/compiler/engines/digital.hpp"
+#include "raceit/compiler/engines/folded.hpp"
+#include "raceit/compiler/engines/fused.hpp"
+#include "raceit/compiler/engines/none.hpp"
 #include "raceit/core/events.hpp"
 #include "raceit/core/quantiser.hpp"
 #include "raceit/model/graph.hpp"
@@ -22,8 +33,13 @@ using raceit::to_string;  // shapes and dtypes print alongside engines
 
 inline constexpr int kProgramVersion = 3;  // 2: output_elements per operator; 3: RACE program copies
 
-// Where an operator runs.
+// Where an operator runs: one unit per engine (compiler/engines/engine.hpp says what a unit
+// provides). The alternative of LoweredOp::detail is the engine; Engine names the alternatives,
+// in the same order.
+using EngineOp = std::variant<NoneOp, CrossbarOp, FunctionOp, SoftmaxOp, NormOp, DataMatMulOp, CrossbarWriteOp,
+                              DigitalOp, FusedOp, FoldedOp>;
 enum class Engine {
+  None,            // data movement and shape arithmetic: no computation
   Crossbar,        // weight matmul on RRAM crossbars
   AcamFunction,    // element-wise f on 1-var RACE lookups
   AcamSoftmax,     // adders, exp and reciprocal on 1-var RACE, multiply on 2-var RACE
@@ -33,66 +49,24 @@ enum class Engine {
   Digital,         // a digital unit computing the FP32 reference kernel
   Fused,           // element-wise f computed by the Compute-ACAM readout of the crossbar before it
   Folded,          // a constant scalar Mul/Div absorbed into the quantiser of the operator after it
-  None,            // data movement and shape arithmetic: no computation
 };
-const char* to_string(Engine e);
+inline constexpr std::size_t kEngines = std::variant_size_v<EngineOp>;
+static_assert(static_cast<std::size_t>(Engine::Folded) + 1 == kEngines, "one Engine per alternative of EngineOp");
+template <Engine e>
+using EngineType = std::variant_alternative_t<static_cast<std::size_t>(e), EngineOp>;
+static_assert(std::is_same_v<EngineType<Engine::None>, NoneOp> && std::is_same_v<EngineType<Engine::Crossbar>, CrossbarOp> &&
+              std::is_same_v<EngineType<Engine::AcamFunction>, FunctionOp> &&
+              std::is_same_v<EngineType<Engine::AcamSoftmax>, SoftmaxOp> &&
+              std::is_same_v<EngineType<Engine::AcamNorm>, NormOp> &&
+              std::is_same_v<EngineType<Engine::AcamDataMatMul>, DataMatMulOp> &&
+              std::is_same_v<EngineType<Engine::CrossbarWrite>, CrossbarWriteOp> &&
+              std::is_same_v<EngineType<Engine::Digital>, DigitalOp> && std::is_same_v<EngineType<Engine::Fused>, FusedOp> &&
+              std::is_same_v<EngineType<Engine::Folded>, FoldedOp>,
+              "Engine names the alternatives of EngineOp in order");
+const char* to_string(Engine e);                     // the alternative's kName
 Engine engine_from_string(const std::string& text);  // Error(Parse) for an unknown name
-
-// Weight matmul y = x·W (+ b) on crossbars (Conv is not lowered yet). W and b are read from the model.
-struct CrossbarOp {
-  xbar::CrossbarConfig config;   // full_scale calibrated; fused_function set when an f is fused; the
-                                 // noise fields (mode, device, seed) are chosen at run time
-  AffineQuantiser input;         // calibrated activation quantiser
-  std::string weight, bias;      // initializer names; bias "" when absent
-  bool transpose_weight = false; // W stored [N, K]
-  int in = 0, out = 0;
-  xbar::TileLayout layout;
-  bool operator==(const CrossbarOp&) const = default;
-};
-
-// Element-wise f: x is quantised onto the program's input grid, code =
-// clamp(round_half_even((x − lo)/Δ), 0, 2^bits − 1), and the output is program.dequantise(lookup).
-struct FunctionOp {
-  acam::AcamProgram program;
-  bool operator==(const FunctionOp&) const = default;
-};
-
-// Softmax over the last axis of input_scale·x (docs/compiler.md: "Softmax").
-struct SoftmaxOp {
-  double input_scale = 1.0;      // a folded constant
-  acam::AcamProgram exp;         // exp(input_scale·t), t = x − row max on [clamp/input_scale, 0], outputs on [0, 1]
-  acam::AcamProgram reciprocal;  // 1/s over the calibrated range of s = Σ exp, outputs on [0, 1/s_min]
-  acam::AcamProgram multiply;    // nibble product: exp code × reciprocal code
-  bool operator==(const SoftmaxOp&) const = default;
-};
-
-// LayerNorm or RMSNorm over the last axis (docs/compiler.md: "LayerNorm and RMSNorm"). The
-// quantisers are sign-magnitude: symmetric with activation_bits + 1 bits, |code − zero| <= 2^a − 1.
-struct NormOp {
-  bool rms = false;
-  double epsilon = 0;
-  std::string gamma, beta;       // weight names; beta "" when absent
-  AffineQuantiser input;         // x
-  AffineQuantiser centred;       // x − mean (LayerNorm; RMSNorm uses `input`)
-  acam::AcamProgram rsqrt;       // 1/sqrt(v), v = variance + ε over its calibrated range, outputs on [0, max]
-  AffineQuantiser normalised;    // centred · rsqrt
-  AffineQuantiser gamma_q;       // γ
-  acam::AcamProgram multiply;    // nibble product
-  bool operator==(const NormOp&) const = default;
-};
-
-// A data-dependent matmul a·b (numpy batching). The operands are `factor` × the tensors received
-// (constants folded from a Mul/Div before them), the result is output_factor × a·b (one folded
-// from the Mul/Div after it); quantisers apply to the tensors as received.
-struct DataMatMulOp {
-  double a_factor = 1.0, b_factor = 1.0, output_factor = 1.0;
-  AffineQuantiser a, b;          // AcamDataMatMul: sign-magnitude; CrossbarWrite: `a` only, with a zero point
-  acam::AcamProgram multiply;    // AcamDataMatMul
-  xbar::CrossbarConfig crossbar; // CrossbarWrite: b's matrices are written as weights
-  bool operator==(const DataMatMulOp&) const = default;
-};
-
-using OpDetail = std::variant<std::monostate, CrossbarOp, FunctionOp, SoftmaxOp, NormOp, DataMatMulOp>;
+// A default-constructed detail of engine `e`.
+EngineOp engine_op(Engine e);
 
 // Tiles an operator occupies and the arrays it uses there.
 struct Placement {
@@ -108,18 +82,18 @@ struct Placement {
 struct LoweredOp {
   std::string node;              // the graph node's name
   model::OpType op = model::OpType::Identity;
-  Engine engine = Engine::None;
   std::string note;              // why this engine, or what it was folded or fused into
   std::int64_t partner = -1;     // Folded: the op absorbing it (after it: into its input quantiser;
                                  // before it: into its output scale); Fused: the crossbar computing
                                  // it; a crossbar with a fused function: that function's op
-  double factor = 1.0;           // Folded: the constant it multiplies by
-  OpDetail detail;
+  EngineOp detail;               // the engine and what it needs
   EventCounts events;            // per sample, at the shapes calibration saw (cells_programmed: 0)
   std::uint64_t cells_programmed = 0;  // RRAM cells programmed once per model
   std::int64_t output_elements = 0;    // values of its first output per sample (what leaves a pipeline stage)
   Placement placement;
   bool operator==(const LoweredOp&) const = default;
+
+  Engine engine() const { return static_cast<Engine>(detail.index()); }
 };
 
 struct ModelRef {
