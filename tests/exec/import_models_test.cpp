@@ -67,7 +67,7 @@ std::map<std::pair<OpType, compiler::Engine>, int> engines(const compiler::Progr
   for (const auto& op : p.ops)
     if (op.op == OpType::WeightMatMul || op.op == OpType::DataMatMul || op.op == OpType::LayerNorm ||
         op.op == OpType::RmsNorm || op.op == OpType::Gelu || op.op == OpType::Silu || op.op == OpType::Softmax)
-      ++n[{op.op, op.engine}];
+      ++n[{op.op, op.engine()}];
   return n;
 }
 
@@ -145,8 +145,10 @@ TEST(ImportedModels, TorchvisionVitPatchEmbeddingOnCrossbars) {
   const auto program = compile_for_raceit(g, 1);
   int crossbars = 0;
   for (const auto& op : program.ops) {
-    crossbars += op.engine == compiler::Engine::Crossbar;
-    if (op.node == "/conv_proj/Conv") EXPECT_EQ(op.engine, compiler::Engine::Crossbar);
+    crossbars += op.engine() == compiler::Engine::Crossbar;
+    if (op.node == "/conv_proj/Conv") {
+      EXPECT_EQ(op.engine(), compiler::Engine::Crossbar);
+    }
   }
   EXPECT_EQ(crossbars, ops[OpType::WeightMatMul]);
 }
@@ -166,7 +168,7 @@ TEST(ImportedModels, PaddleOcrRecogniser) {
   EXPECT_EQ(ops[OpType::LayerNorm], 5);
   const auto program = compile_for_raceit(g, 64);
   int softmax_on_acam = 0;
-  for (const auto& op : program.ops) softmax_on_acam += op.engine == compiler::Engine::AcamSoftmax;
+  for (const auto& op : program.ops) softmax_on_acam += op.engine() == compiler::Engine::AcamSoftmax;
   EXPECT_EQ(softmax_on_acam, 3);
 }
 
