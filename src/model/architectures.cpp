@@ -302,6 +302,10 @@ Graph build_architecture(const ArchitectureConfig& config, bool with_weights, st
   g.source = fmt::format("built-in architecture {}{}", config.name, with_weights ? fmt::format(" (synthetic weights, seed {})", seed) : " (shape only)");
   Builder(g, config, with_weights, seed).build();
   infer_value_info(g);
+  // The patch embedding on crossbars, as an imported ViT's.
+  lower_convolutions(g);
+  remove_dead_nodes(g);
+  infer_value_info(g);
   g.validate();
   return g;
 }

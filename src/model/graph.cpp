@@ -9,25 +9,11 @@
 #include <utility>
 
 #include "raceit/core/error.hpp"
+#include "raceit/model/op_traits.hpp"
 
 namespace raceit::model {
 
 namespace {
-
-constexpr std::array<std::pair<OpType, const char*>, 43> kOpNames{{
-    {OpType::WeightMatMul, "WeightMatMul"}, {OpType::DataMatMul, "DataMatMul"}, {OpType::Gelu, "Gelu"}, {OpType::Silu, "Silu"}, {OpType::RmsNorm, "RmsNorm"},
-    {OpType::LayerNorm, "LayerNorm"}, {OpType::Softmax, "Softmax"}, {OpType::Add, "Add"}, {OpType::Sub, "Sub"},
-    {OpType::Mul, "Mul"}, {OpType::Div, "Div"}, {OpType::Pow, "Pow"}, {OpType::Equal, "Equal"},
-    {OpType::Less, "Less"}, {OpType::Greater, "Greater"}, {OpType::Where, "Where"}, {OpType::Sqrt, "Sqrt"},
-    {OpType::Reciprocal, "Reciprocal"}, {OpType::Exp, "Exp"}, {OpType::Erf, "Erf"}, {OpType::Relu, "Relu"},
-    {OpType::Tanh, "Tanh"}, {OpType::Sigmoid, "Sigmoid"}, {OpType::Neg, "Neg"}, {OpType::Not, "Not"},
-    {OpType::Cast, "Cast"}, {OpType::Clip, "Clip"}, {OpType::ReduceMean, "ReduceMean"},
-    {OpType::ReduceSum, "ReduceSum"}, {OpType::ReduceMax, "ReduceMax"}, {OpType::Reshape, "Reshape"},
-    {OpType::Transpose, "Transpose"}, {OpType::Split, "Split"}, {OpType::Concat, "Concat"},
-    {OpType::Gather, "Gather"}, {OpType::Unsqueeze, "Unsqueeze"}, {OpType::Squeeze, "Squeeze"},
-    {OpType::Shape, "Shape"}, {OpType::ConstantOfShape, "ConstantOfShape"}, {OpType::Expand, "Expand"},
-    {OpType::Slice, "Slice"}, {OpType::Identity, "Identity"}, {OpType::Conv, "Conv"}
-}};
 
 std::string format_attribute(const AttributeValue& v) {
   struct Visitor {
@@ -49,14 +35,12 @@ std::string describe(const Graph& g, const std::string& name) {
 }  // namespace
 
 const char* to_string(OpType op) {
-  for (const auto& [type, name] : kOpNames)
-    if (type == op) return name;
-  return "?";
+  return static_cast<std::size_t>(op) < kOpTypeCount ? op_traits(op).name : "?";
 }
 
 OpType op_type_from_string(const std::string& name) {
-  for (const auto& [type, n] : kOpNames)
-    if (name == n) return type;
+  for (const auto& t : all_op_traits())
+    if (name == t.name) return t.op;
   throw Error(ErrorKind::Parse, "unknown operator type '" + name + "'");
 }
 
@@ -71,20 +55,7 @@ const char* to_string(OpClass c) {
   return "?";
 }
 
-OpClass op_class(OpType op) {
-  switch (op) {
-    case OpType::WeightMatMul:
-    case OpType::Conv: return OpClass::WeightMatMul;
-    case OpType::DataMatMul: return OpClass::DataMatMul;
-    case OpType::Gelu: case OpType::Silu: case OpType::RmsNorm: case OpType::LayerNorm: case OpType::Softmax: case OpType::Pow: case OpType::Sqrt:
-    case OpType::Reciprocal: case OpType::Exp: case OpType::Erf: case OpType::Relu: case OpType::Tanh:
-    case OpType::Sigmoid: case OpType::Clip: return OpClass::Function;
-    case OpType::Add: case OpType::Sub: case OpType::Mul: case OpType::Div: case OpType::Neg:
-    case OpType::ReduceMean: case OpType::ReduceSum: case OpType::ReduceMax: case OpType::Equal:
-    case OpType::Less: case OpType::Greater: case OpType::Where: case OpType::Not: return OpClass::Arithmetic;
-    default: return OpClass::DataMovement;
-  }
-}
+OpClass op_class(OpType op) { return op_traits(op).op_class; }
 
 std::int64_t Attributes::get_int(const std::string& name, std::int64_t fallback) const {
   const auto it = values_.find(name);

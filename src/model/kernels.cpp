@@ -9,6 +9,8 @@
 #include <numeric>
 
 #include "raceit/core/error.hpp"
+#include "raceit/model/op_traits.hpp"
+#include "op_kernels.hpp"
 
 namespace raceit::model {
 
@@ -630,6 +632,139 @@ Tensor conv(const Node& node, const Tensor& x, const Tensor& w, const Tensor* bi
   return out;
 }
 
+// x − max − log Σ exp(x − max) over one axis.
+Tensor log_softmax(const Node& node, const Tensor& x) {
+  const auto axis = normalize_axis(node.attributes.get_int("axis", -1), x.rank(), node);
+  const auto v = axis_view(x.shape(), axis);
+  Tensor out(DType::Float32, x.shape());
+  const auto in = x.floats();
+  auto o = out.floats();
+  for (std::int64_t p = 0; p < v.outer; ++p)
+    for (std::int64_t q = 0; q < v.inner; ++q) {
+      const std::int64_t base = p * v.length * v.inner + q;
+      double max = -INFINITY, sum = 0;
+      for (std::int64_t i = 0; i < v.length; ++i) max = std::max(max, static_cast<double>(in[base + i * v.inner]));
+      for (std::int64_t i = 0; i < v.length; ++i) sum += std::exp(static_cast<double>(in[base + i * v.inner]) - max);
+      const double shift = max + std::log(sum);
+      for (std::int64_t i = 0; i < v.length; ++i) o[base + i * v.inner] = static_cast<float>(in[base + i * v.inner] - shift);
+    }
+  return out;
+}
+
+// Inference batch normalisation over axis 1: (x − mean)/√(var + ε)·scale + bias.
+Tensor batch_norm(const Node& node, const Tensor& x, const Tensor& scale, const Tensor& bias, const Tensor& mean,
+                  const Tensor& var) {
+  if (x.rank() < 2) throw fail(node, "input needs a channel axis (rank 2 or more)");
+  const std::int64_t c = x.shape()[1];
+  for (const Tensor* t : {&scale, &bias, &mean, &var})
+    if (t->size() != c) throw fail(node, fmt::format("per-channel input has {} values for {} channels", t->size(), c));
+  const double eps = node.attributes.get_float("epsilon", 1e-5);
+  const std::int64_t inner = c == 0 ? 0 : x.size() / (x.shape()[0] * c);
+  Tensor out(DType::Float32, x.shape());
+  const auto in = x.floats();
+  auto o = out.floats();
+  for (std::int64_t ch = 0; ch < c; ++ch) {
+    const double k = scale.floats()[ch] / std::sqrt(static_cast<double>(var.floats()[ch]) + eps);
+    const double b = bias.floats()[ch] - mean.floats()[ch] * k;
+    for (std::int64_t n = 0; n < x.shape()[0]; ++n)
+      for (std::int64_t i = 0; i < inner; ++i) {
+        const std::int64_t at = (n * c + ch) * inner + i;
+        o[at] = static_cast<float>(in[at] * k + b);
+      }
+  }
+  return out;
+}
+
+// MaxPool and AveragePool over the two spatial axes of NCHW.
+Tensor pool(const Node& node, const Tensor& x) {
+  const Shape out_shape = pool_shape(node, x.shape());
+  const auto k = node.attributes.get_ints("kernel_shape");
+  const auto s = node.attributes.get_ints("strides", {1, 1});
+  const auto p = node.attributes.get_ints("pads", {0, 0, 0, 0});
+  const auto d = node.attributes.get_ints("dilations", {1, 1});
+  const bool max = node.op == OpType::MaxPool, include_pad = node.attributes.get_int("count_include_pad", 0) != 0;
+  const std::int64_t h = x.shape()[2], w = x.shape()[3], oh = out_shape[2], ow = out_shape[3];
+  Tensor out(DType::Float32, out_shape);
+  const auto in = x.floats();
+  auto o = out.floats();
+  for (std::int64_t plane = 0; plane < out_shape[0] * out_shape[1]; ++plane)
+    for (std::int64_t y = 0; y < oh; ++y)
+      for (std::int64_t xx = 0; xx < ow; ++xx) {
+        double acc = max ? -INFINITY : 0.0;
+        std::int64_t count = 0, padded = 0;
+        for (std::int64_t i = 0; i < k[0]; ++i)
+          for (std::int64_t j = 0; j < k[1]; ++j) {
+            const std::int64_t iy = y * s[0] - p[0] + i * d[0], ix = xx * s[1] - p[1] + j * d[1];
+            // With count_include_pad the divisor counts the explicit padding, not the ceil-mode overhang.
+            if (iy < h + p[2] && ix < w + p[3]) ++padded;
+            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+            const double v = in[(plane * h + iy) * w + ix];
+            acc = max ? std::max(acc, v) : acc + v;
+            ++count;
+          }
+        o[(plane * oh + y) * ow + xx] = static_cast<float>(max ? acc : acc / static_cast<double>(include_pad ? padded : std::max<std::int64_t>(count, 1)));
+      }
+  return out;
+}
+
+Tensor range(const Node& node, const Tensor& start, const Tensor& limit, const Tensor& delta) {
+  const std::int64_t n = range_length(node, start, limit, delta);
+  if (start.is_float()) {
+    std::vector<float> v(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = static_cast<float>(start.number(0) + static_cast<double>(i) * delta.number(0));
+    return Tensor::from_floats({n}, std::move(v));
+  }
+  std::vector<std::int64_t> v(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = start.integer(0) + i * delta.integer(0);
+  return Tensor::from_ints({n}, std::move(v), start.dtype());
+}
+
+// Keeps the upper (j − i ≥ k) or lower (j − i ≤ k) triangle of the last two axes, zeroing the rest.
+Tensor trilu(const Node& node, const Tensor& x, const Tensor* k_input) {
+  if (x.rank() < 2) throw fail(node, "input needs rank 2 or more");
+  if (k_input && k_input->size() != 1) throw fail(node, "k must hold one value");
+  const std::int64_t k = k_input ? k_input->integer(0) : 0;
+  const bool upper = node.attributes.get_int("upper", 1) != 0;
+  const std::int64_t rows = x.shape()[static_cast<std::size_t>(x.rank() - 2)], cols = x.shape().back();
+  Tensor out(x.dtype(), x.shape());
+  for (std::int64_t at = 0; at < x.size(); ++at) {
+    const std::int64_t j = at % cols, i = (at / cols) % rows;
+    const bool keep = upper ? j - i >= k : j - i <= k;
+    if (x.is_float()) out.floats()[at] = keep ? x.floats()[at] : 0.0f;
+    else out.ints()[at] = keep ? x.ints()[at] : 0;
+  }
+  return out;
+}
+
+// Patches of NCHW as rows: out[n, y·OW + x, (c·kh + i)·kw + j] = x[n, c, y·s0 − p0 + i·d0, x·s1 − p1 + j·d1]
+// (0 in the padding), the column order of a Conv weight [M, C, kh, kw] flattened per output channel.
+Tensor im2col(const Node& node, const Tensor& x) {
+  const Shape out_shape = im2col_shape(node, x.shape());
+  const auto k = node.attributes.get_ints("kernel_shape");
+  const auto s = node.attributes.get_ints("strides", {1, 1});
+  const auto p = node.attributes.get_ints("pads", {0, 0, 0, 0});
+  const auto d = node.attributes.get_ints("dilations", {1, 1});
+  const std::int64_t c = x.shape()[1], h = x.shape()[2], w = x.shape()[3];
+  const std::int64_t ow = (w + p[1] + p[3] - d[1] * (k[1] - 1) - 1) / s[1] + 1;
+  Tensor out(DType::Float32, out_shape);
+  const auto in = x.floats();
+  auto o = out.floats();
+  const std::int64_t positions = out_shape[1], width = out_shape[2];
+  for (std::int64_t n = 0; n < out_shape[0]; ++n)
+    for (std::int64_t pos = 0; pos < positions; ++pos) {
+      const std::int64_t y = pos / ow, xx = pos % ow;
+      float* row = o.data() + (n * positions + pos) * width;
+      for (std::int64_t ch = 0; ch < c; ++ch)
+        for (std::int64_t i = 0; i < k[0]; ++i)
+          for (std::int64_t j = 0; j < k[1]; ++j) {
+            const std::int64_t iy = y * s[0] - p[0] + i * d[0], ix = xx * s[1] - p[1] + j * d[1];
+            const bool inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+            row[(ch * k[0] + i) * k[1] + j] = inside ? in[((n * c + ch) * h + iy) * w + ix] : 0.0f;
+          }
+    }
+  return out;
+}
+
 }  // namespace
 
 std::int64_t normalize_axis(std::int64_t axis, std::int64_t rank, const Node& node) {
@@ -654,6 +789,9 @@ bool reduce_is_noop(const Node& node) {
 
 std::vector<bool> reduced_axes(const Node& node, const Shape& x) {
   const auto rank = static_cast<std::int64_t>(x.size());
+  if (node.attributes.has("spatial_rank") && node.attributes.get_int("spatial_rank", 0) != rank)
+    throw Error(ErrorKind::Unsupported, fmt::format("node '{}' ({}): global pooling is supported over NCHW (rank 4) only, the input is {}",
+                                                    node.name, to_string(node.op), to_string(x)));
   const auto axes = node.attributes.get_ints("axes");
   std::vector<bool> reduced(x.size(), axes.empty());
   for (auto a : axes) reduced[static_cast<std::size_t>(normalize_axis(a, rank, node))] = true;
@@ -804,6 +942,67 @@ Shape conv_shape(const Node& node, const Shape& x, const Shape& w) {
   return {x[0], w[0], oh, ow};
 }
 
+namespace {
+
+// Output extent of a sliding window along one axis (ceil_mode: a last window that starts inside
+// the input or its leading padding counts, as in PyTorch).
+std::int64_t window_count(std::int64_t in, std::int64_t pad_total, std::int64_t pad_begin, std::int64_t kernel, std::int64_t stride,
+                          std::int64_t dilation, bool ceil_mode) {
+  const std::int64_t span = in + pad_total - dilation * (kernel - 1) - 1;
+  if (span < 0) return 0;
+  std::int64_t n = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
+  if (ceil_mode && (n - 1) * stride >= in + pad_begin) --n;
+  return n;
+}
+
+// The 2-D window attributes of a pool or an Im2Col: kernel_shape required, 2 strides and dilations
+// at least 1, 4 pads at least 0.
+void check_window(const Node& node, const Shape& x) {
+  if (x.size() != 4) throw fail(node, fmt::format("only 2-D windows over NCHW are supported, input is {}", to_string(x)));
+  if (node.attributes.has("auto_pad") && node.attributes.all().at("auto_pad") != AttributeValue(std::string("NOTSET")))
+    throw Error(ErrorKind::Unsupported, fmt::format("node '{}' ({}): auto_pad is not supported", node.name, to_string(node.op)));
+  const auto k = node.attributes.get_ints("kernel_shape");
+  const auto s = node.attributes.get_ints("strides", {1, 1});
+  const auto d = node.attributes.get_ints("dilations", {1, 1});
+  const auto p = node.attributes.get_ints("pads", {0, 0, 0, 0});
+  auto all_at_least = [](const std::vector<std::int64_t>& v, std::int64_t lo) {
+    return std::all_of(v.begin(), v.end(), [&](std::int64_t e) { return e >= lo && e <= (std::int64_t{1} << 24); });
+  };
+  if (k.size() != 2 || s.size() != 2 || d.size() != 2 || p.size() != 4 || !all_at_least(k, 1) || !all_at_least(s, 1) ||
+      !all_at_least(d, 1) || !all_at_least(p, 0))
+    throw fail(node, "kernel_shape, strides, dilations (2 values, ≥ 1) or pads (4 values, ≥ 0) are missing or out of range");
+}
+
+}  // namespace
+
+Shape pool_shape(const Node& node, const Shape& x) {
+  check_window(node, x);
+  const auto k = node.attributes.get_ints("kernel_shape");
+  const auto s = node.attributes.get_ints("strides", {1, 1});
+  const auto d = node.attributes.get_ints("dilations", {1, 1});
+  const auto p = node.attributes.get_ints("pads", {0, 0, 0, 0});
+  const bool ceil_mode = node.attributes.get_int("ceil_mode", 0) != 0;
+  const std::int64_t oh = window_count(x[2], p[0] + p[2], p[0], k[0], s[0], d[0], ceil_mode);
+  const std::int64_t ow = window_count(x[3], p[1] + p[3], p[1], k[1], s[1], d[1], ceil_mode);
+  if (oh < 1 || ow < 1) throw fail(node, "the window is larger than the padded input");
+  return {x[0], x[1], oh, ow};
+}
+
+Shape im2col_shape(const Node& node, const Shape& x) {
+  const Shape pooled = pool_shape(node, x);
+  const auto k = node.attributes.get_ints("kernel_shape");
+  return {x[0], pooled[2] * pooled[3], x[1] * k[0] * k[1]};
+}
+
+std::int64_t range_length(const Node& node, const Tensor& start, const Tensor& limit, const Tensor& delta) {
+  if (start.size() != 1 || limit.size() != 1 || delta.size() != 1) throw fail(node, "start, limit and delta must be scalars");
+  const double step = delta.number(0);
+  if (step == 0 || !std::isfinite(step)) throw fail(node, "delta is 0 or not finite");
+  const double n = std::ceil((limit.number(0) - start.number(0)) / step);
+  if (!(n < 0x1p40)) throw fail(node, fmt::format("{} elements", n));
+  return std::max<std::int64_t>(0, static_cast<std::int64_t>(n));
+}
+
 std::vector<std::int64_t> shape_operator_dims(const Node& node, const Shape& shape) {
   const auto r = static_cast<std::int64_t>(shape.size());
   auto clamp_axis = [&](std::int64_t a) { return std::clamp(a < 0 ? a + r : a, std::int64_t{0}, r); };
@@ -839,89 +1038,166 @@ Shape matmul_shape(const Shape& a, const Shape& b, const Node& node) {
   return out;
 }
 
+// One kernel per operator, listed in model/op_traits.cpp's table.
+namespace kernels {
+
+namespace {
+
+const Tensor* optional(Inputs in, std::size_t i) { return i < in.size() ? in[i] : nullptr; }
+
+template <class F>
+std::vector<Tensor> unary(const Node& node, Inputs in, F f) {
+  return {unary_float(node, need(node, in, 0), f)};
+}
+
+template <class F>
+std::vector<Tensor> binary(const Node& node, Inputs in, F f) {
+  return {arithmetic(node, need(node, in, 0), need(node, in, 1), f)};
+}
+
+template <class F>
+std::vector<Tensor> compare(const Node& node, Inputs in, F f) {
+  return {comparison(node, need(node, in, 0), need(node, in, 1), f)};
+}
+
+}  // namespace
+
+std::vector<Tensor> weight_matmul(const Node& n, Inputs in) {
+  return {model::weight_matmul(n, need(n, in, 0), need(n, in, 1), optional(in, 2))};
+}
+std::vector<Tensor> data_matmul(const Node& n, Inputs in) { return {matmul(n, need(n, in, 0), need(n, in, 1))}; }
+std::vector<Tensor> conv(const Node& n, Inputs in) { return {model::conv(n, need(n, in, 0), need(n, in, 1), optional(in, 2))}; }
+std::vector<Tensor> gelu(const Node& n, Inputs in) {
+  const Tensor& x = need(n, in, 0);
+  if (!x.is_float()) throw fail(n, "expects float32 input");
+  if (n.attributes.has("approximate") && n.attributes.all().at("approximate") == AttributeValue(std::string("tanh")))
+    return unary(n, in, [](float v) {  // ONNX Gelu(approximate="tanh"), Hugging Face's gelu_new
+      const double d = v;
+      return static_cast<float>(0.5 * d * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (d + 0.044715 * d * d * d))));
+    });
+  Tensor out(DType::Float32, x.shape());
+  gelu_loop(x.floats().data(), out.floats().data(), out.floats().size());
+  return {out};
+}
+std::vector<Tensor> silu(const Node& n, Inputs in) {
+  return unary(n, in, [](float v) { return v / (1.0f + std::exp(-v)); });
+}
+std::vector<Tensor> norm(const Node& n, Inputs in) { return layer_norm(n, need(n, in, 0), need(n, in, 1), optional(in, 2)); }
+// Softmax and LogSoftmax before opset 13 ("flatten"): over all axes from `axis` on, as rows.
+template <class F>
+Tensor over_rows(const Node& n, const Tensor& x, F f) {
+  if (n.attributes.get_int("flatten", 0) == 0) return f(n, x);
+  const auto axis = normalize_axis(n.attributes.get_int("axis", 1), x.rank(), n);
+  std::int64_t rows = 1;
+  for (std::int64_t d = 0; d < axis; ++d) rows *= x.shape()[d];
+  Node last = n;
+  last.attributes.set("axis", std::int64_t{-1});
+  return f(last, x.reshaped({rows, rows == 0 ? 0 : x.size() / rows})).reshaped(x.shape());
+}
+
+std::vector<Tensor> softmax(const Node& n, Inputs in) { return {over_rows(n, need(n, in, 0), model::softmax)}; }
+std::vector<Tensor> add(const Node& n, Inputs in) { return binary(n, in, [](auto a, auto b) { return a + b; }); }
+std::vector<Tensor> sub(const Node& n, Inputs in) { return binary(n, in, [](auto a, auto b) { return a - b; }); }
+std::vector<Tensor> mul(const Node& n, Inputs in) { return binary(n, in, [](auto a, auto b) { return a * b; }); }
+std::vector<Tensor> div(const Node& n, Inputs in) {
+  if (!need(n, in, 1).is_float())
+    for (auto v : need(n, in, 1).ints())
+      if (v == 0) throw fail(n, "integer division by zero");
+  return binary(n, in, [](auto a, auto b) { return a / b; });
+}
+std::vector<Tensor> pow(const Node& n, Inputs in) {
+  if (!need(n, in, 0).is_float()) throw fail(n, "expects a float32 base");
+  return {binary_map<float, float>(need(n, in, 0), need(n, in, 1).cast(DType::Float32), DType::Float32, n,
+                                   [](float a, float b) { return b == 2.0f ? a * a : std::pow(a, b); })};
+}
+std::vector<Tensor> equal(const Node& n, Inputs in) { return compare(n, in, [](auto a, auto b) { return a == b; }); }
+std::vector<Tensor> less(const Node& n, Inputs in) { return compare(n, in, [](auto a, auto b) { return a < b; }); }
+std::vector<Tensor> greater(const Node& n, Inputs in) { return compare(n, in, [](auto a, auto b) { return a > b; }); }
+std::vector<Tensor> where(const Node& n, Inputs in) {
+  return {model::where(n, need(n, in, 0), need(n, in, 1), need(n, in, 2))};
+}
+std::vector<Tensor> sqrt(const Node& n, Inputs in) { return unary(n, in, [](float v) { return std::sqrt(v); }); }
+std::vector<Tensor> reciprocal(const Node& n, Inputs in) { return unary(n, in, [](float v) { return 1.0f / v; }); }
+std::vector<Tensor> exp(const Node& n, Inputs in) { return unary(n, in, [](float v) { return std::exp(v); }); }
+std::vector<Tensor> erf(const Node& n, Inputs in) { return unary(n, in, [](float v) { return std::erf(v); }); }
+std::vector<Tensor> relu(const Node& n, Inputs in) { return unary(n, in, [](float v) { return std::max(v, 0.0f); }); }
+std::vector<Tensor> tanh(const Node& n, Inputs in) { return unary(n, in, [](float v) { return std::tanh(v); }); }
+std::vector<Tensor> sigmoid(const Node& n, Inputs in) {
+  return unary(n, in, [](float v) { return 1.0f / (1.0f + std::exp(-v)); });
+}
+std::vector<Tensor> neg(const Node& n, Inputs in) {
+  if (need(n, in, 0).is_float()) return unary(n, in, [](float v) { return -v; });
+  Tensor out = need(n, in, 0);
+  for (auto& v : out.ints()) v = -v;
+  return {out};
+}
+std::vector<Tensor> logical_not(const Node& n, Inputs in) {
+  if (need(n, in, 0).dtype() != DType::Bool) throw fail(n, "expects a bool input");
+  Tensor out = need(n, in, 0);
+  for (auto& v : out.ints()) v = !v;
+  return {out};
+}
+std::vector<Tensor> cast(const Node& n, Inputs in) { return {need(n, in, 0).cast(cast_target(n))}; }
+std::vector<Tensor> clip(const Node& n, Inputs in) { return {model::clip(n, in)}; }
+std::vector<Tensor> reduce(const Node& n, Inputs in) { return {model::reduce(n, need(n, in, 0))}; }
+std::vector<Tensor> reshape(const Node& n, Inputs in) { return {model::reshape(n, need(n, in, 0), need(n, in, 1))}; }
+std::vector<Tensor> transpose(const Node& n, Inputs in) { return {model::transpose(n, need(n, in, 0))}; }
+std::vector<Tensor> split(const Node& n, Inputs in) { return model::split(n, need(n, in, 0)); }
+std::vector<Tensor> concat(const Node& n, Inputs in) { return {model::concat(n, in)}; }
+std::vector<Tensor> gather(const Node& n, Inputs in) { return {model::gather(n, need(n, in, 0), need(n, in, 1))}; }
+std::vector<Tensor> unsqueeze(const Node& n, Inputs in) {
+  return {need(n, in, 0).reshaped(unsqueeze_shape(n, need(n, in, 0).shape()))};
+}
+std::vector<Tensor> squeeze(const Node& n, Inputs in) {
+  return {need(n, in, 0).reshaped(squeeze_shape(n, need(n, in, 0).shape()))};
+}
+std::vector<Tensor> shape(const Node& n, Inputs in) {
+  const auto dims = shape_operator_dims(n, need(n, in, 0).shape());
+  return {Tensor::from_ints({static_cast<std::int64_t>(dims.size())}, dims)};
+}
+std::vector<Tensor> constant_of_shape(const Node& n, Inputs in) { return {model::constant_of_shape(n, need(n, in, 0))}; }
+std::vector<Tensor> expand(const Node& n, Inputs in) { return {model::expand(n, need(n, in, 0), need(n, in, 1))}; }
+std::vector<Tensor> slice(const Node& n, Inputs in) { return {model::slice(n, in)}; }
+std::vector<Tensor> identity(const Node& n, Inputs in) { return {need(n, in, 0)}; }
+
+std::vector<Tensor> hard_sigmoid(const Node& n, Inputs in) {
+  const auto alpha = static_cast<float>(n.attributes.get_float("alpha", 0.2)), beta = static_cast<float>(n.attributes.get_float("beta", 0.5));
+  return unary(n, in, [=](float v) { return std::clamp(alpha * v + beta, 0.0f, 1.0f); });
+}
+std::vector<Tensor> hard_swish(const Node& n, Inputs in) {
+  return unary(n, in, [](float v) { return v * std::clamp(v / 6.0f + 0.5f, 0.0f, 1.0f); });
+}
+std::vector<Tensor> softplus(const Node& n, Inputs in) {
+  return unary(n, in, [](float v) { return std::max(v, 0.0f) + std::log1p(std::exp(-std::abs(v))); });
+}
+std::vector<Tensor> log_softmax(const Node& n, Inputs in) { return {over_rows(n, need(n, in, 0), model::log_softmax)}; }
+std::vector<Tensor> cos(const Node& n, Inputs in) { return unary(n, in, [](float v) { return std::cos(v); }); }
+std::vector<Tensor> sin(const Node& n, Inputs in) { return unary(n, in, [](float v) { return std::sin(v); }); }
+std::vector<Tensor> batch_norm(const Node& n, Inputs in) {
+  return {model::batch_norm(n, need(n, in, 0), need(n, in, 1), need(n, in, 2), need(n, in, 3), need(n, in, 4))};
+}
+std::vector<Tensor> pool(const Node& n, Inputs in) { return {model::pool(n, need(n, in, 0))}; }
+std::vector<Tensor> range(const Node& n, Inputs in) { return {model::range(n, need(n, in, 0), need(n, in, 1), need(n, in, 2))}; }
+std::vector<Tensor> trilu(const Node& n, Inputs in) { return {model::trilu(n, need(n, in, 0), optional(in, 1))}; }
+std::vector<Tensor> im2col(const Node& n, Inputs in) { return {model::im2col(n, need(n, in, 0))}; }
+
+}  // namespace kernels
+
 std::vector<Tensor> evaluate_node(const Node& node, std::span<const Tensor* const> inputs) {
-  auto in = [&](std::size_t i) -> const Tensor& { return need(node, inputs, i); };
-  auto opt = [&](std::size_t i) -> const Tensor* { return i < inputs.size() ? inputs[i] : nullptr; };
+  const OpTraits& traits = op_traits(node.op);
+  if (inputs.size() < traits.min_inputs || (traits.max_inputs != kVariadic && inputs.size() > traits.max_inputs))
+    throw fail(node, fmt::format("has {} inputs, the operator takes {} to {}", inputs.size(), traits.min_inputs, traits.max_inputs));
   // Operators of float arithmetic only: a file may give them integer operands (a fuzz finding).
   switch (node.op) {
     case OpType::WeightMatMul: case OpType::Conv: case OpType::LayerNorm: case OpType::RmsNorm: case OpType::Softmax:
+    case OpType::LogSoftmax: case OpType::BatchNorm: case OpType::MaxPool: case OpType::AveragePool: case OpType::Im2Col:
       for (std::size_t i = 0; i < inputs.size(); ++i)
         if (inputs[i] && !inputs[i]->is_float())
           throw fail(node, fmt::format("input {} is {}, the operator takes float32", i, to_string(inputs[i]->dtype())));
       break;
     default: break;
   }
-  switch (node.op) {
-    case OpType::WeightMatMul: return {weight_matmul(node, in(0), in(1), opt(2))};
-    case OpType::DataMatMul: return {matmul(node, in(0), in(1))};
-    case OpType::Conv: return {conv(node, in(0), in(1), opt(2))};
-    case OpType::Gelu: {
-      if (!in(0).is_float()) throw fail(node, "expects float32 input");
-      Tensor out(DType::Float32, in(0).shape());
-      gelu_loop(in(0).floats().data(), out.floats().data(), out.floats().size());
-      return {out};
-    }
-    case OpType::Silu: return {unary_float(node, in(0), [](float v) { return v / (1.0f + std::exp(-v)); })};
-    case OpType::LayerNorm:
-    case OpType::RmsNorm: return layer_norm(node, in(0), in(1), opt(2));
-    case OpType::Softmax: return {softmax(node, in(0))};
-    case OpType::Add: return {arithmetic(node, in(0), in(1), [](auto a, auto b) { return a + b; })};
-    case OpType::Sub: return {arithmetic(node, in(0), in(1), [](auto a, auto b) { return a - b; })};
-    case OpType::Mul: return {arithmetic(node, in(0), in(1), [](auto a, auto b) { return a * b; })};
-    case OpType::Div:
-      if (!in(1).is_float())
-        for (auto v : in(1).ints())
-          if (v == 0) throw fail(node, "integer division by zero");
-      return {arithmetic(node, in(0), in(1), [](auto a, auto b) { return a / b; })};
-    case OpType::Pow:
-      if (!in(0).is_float()) throw fail(node, "expects a float32 base");
-      return {binary_map<float, float>(in(0), in(1).cast(DType::Float32), DType::Float32, node,
-                                       [](float a, float b) { return b == 2.0f ? a * a : std::pow(a, b); })};
-    case OpType::Equal: return {comparison(node, in(0), in(1), [](auto a, auto b) { return a == b; })};
-    case OpType::Less: return {comparison(node, in(0), in(1), [](auto a, auto b) { return a < b; })};
-    case OpType::Greater: return {comparison(node, in(0), in(1), [](auto a, auto b) { return a > b; })};
-    case OpType::Where: return {where(node, in(0), in(1), in(2))};
-    case OpType::Sqrt: return {unary_float(node, in(0), [](float v) { return std::sqrt(v); })};
-    case OpType::Reciprocal: return {unary_float(node, in(0), [](float v) { return 1.0f / v; })};
-    case OpType::Exp: return {unary_float(node, in(0), [](float v) { return std::exp(v); })};
-    case OpType::Erf: return {unary_float(node, in(0), [](float v) { return std::erf(v); })};
-    case OpType::Relu: return {unary_float(node, in(0), [](float v) { return std::max(v, 0.0f); })};
-    case OpType::Tanh: return {unary_float(node, in(0), [](float v) { return std::tanh(v); })};
-    case OpType::Sigmoid: return {unary_float(node, in(0), [](float v) { return 1.0f / (1.0f + std::exp(-v)); })};
-    case OpType::Neg: {
-      if (in(0).is_float()) return {unary_float(node, in(0), [](float v) { return -v; })};
-      Tensor out = in(0);
-      for (auto& v : out.ints()) v = -v;
-      return {out};
-    }
-    case OpType::Not: {
-      if (in(0).dtype() != DType::Bool) throw fail(node, "expects a bool input");
-      Tensor out = in(0);
-      for (auto& v : out.ints()) v = !v;
-      return {out};
-    }
-    case OpType::Cast: return {in(0).cast(cast_target(node))};
-    case OpType::Clip: return {clip(node, inputs)};
-    case OpType::ReduceMean:
-    case OpType::ReduceSum:
-    case OpType::ReduceMax: return {reduce(node, in(0))};
-    case OpType::Reshape: return {reshape(node, in(0), in(1))};
-    case OpType::Transpose: return {transpose(node, in(0))};
-    case OpType::Split: return split(node, in(0));
-    case OpType::Concat: return {concat(node, inputs)};
-    case OpType::Gather: return {gather(node, in(0), in(1))};
-    case OpType::Unsqueeze: return {in(0).reshaped(unsqueeze_shape(node, in(0).shape()))};
-    case OpType::Squeeze: return {in(0).reshaped(squeeze_shape(node, in(0).shape()))};
-    case OpType::Shape: {
-      const auto dims = shape_operator_dims(node, in(0).shape());
-      return {Tensor::from_ints({static_cast<std::int64_t>(dims.size())}, dims)};
-    }
-    case OpType::ConstantOfShape: return {constant_of_shape(node, in(0))};
-    case OpType::Expand: return {expand(node, in(0), in(1))};
-    case OpType::Slice: return {slice(node, inputs)};
-    case OpType::Identity: return {in(0)};
-  }
-  throw fail(node, "operator has no reference implementation");
+  return traits.kernel(node, inputs);
 }
 
 }  // namespace raceit::model

@@ -8,13 +8,16 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <set>
 #include <sstream>
 
 #include "raceit/core/error.hpp"
 #include "raceit/core/tensor_size_limit.hpp"
 #include "raceit/model/datasets.hpp"
+#include "raceit/model/op_traits.hpp"
 #include "raceit/model/passes.hpp"
+#include "raceit/model/shape_inference.hpp"
 
 namespace raceit::model {
 
@@ -132,7 +135,8 @@ class Importer {
       graph_.values[in.name()] = to_value_info(in, source_);
       for (const auto& d : in.type().tensor_type().shape().dim()) graph_.input_dim_names[in.name()].push_back(d.dim_param());
     }
-    for (int i = 0; i < g.node_size(); ++i) convert(g.node(i), i);
+    convert_nodes(g.node(), 0);
+    report_unsupported();
     for (const auto& out : g.output()) graph_.outputs.push_back(resolve(out.name()));
     check_defined();
     simplify(graph_);
@@ -140,6 +144,40 @@ class Importer {
   }
 
  private:
+  // Converts `nodes` (the graph's, or an inlined If branch's), collecting the unsupported ones so
+  // that one error names them all.
+  void convert_nodes(const google::protobuf::RepeatedPtrField<onnx::NodeProto>& nodes, int first_index) {
+    for (int i = 0; i < nodes.size(); ++i) {
+      try {
+        convert(nodes.Get(i), first_index + i);
+      } catch (const Error& e) {
+        if (e.kind() != ErrorKind::Unsupported) throw;
+        Unsupported& u = unsupported_[nodes.Get(i).op_type()];
+        if (u.count++ == 0) u.first_problem = e.what();
+        if (u.names.size() < 3) u.names.push_back(node_name(nodes.Get(i)));
+      }
+    }
+  }
+
+  // One error for every unsupported node: per operator type its count, first node names and
+  // the first node's problem.
+  void report_unsupported() const {
+    if (unsupported_.empty()) return;
+    std::size_t nodes = 0;
+    std::string lines;
+    for (const auto& [type, u] : unsupported_) {
+      nodes += u.count;
+      const std::string problem = u.first_problem.substr(u.first_problem.find("): ") == std::string::npos
+                                                              ? 0
+                                                              : u.first_problem.find("): ") + 3);
+      lines += fmt::format("\n  {} ×{} ({}{}): {}", type, u.count, fmt::join(u.names, ", "), u.count > u.names.size() ? ", …" : "",
+                           problem);
+    }
+    throw Error(ErrorKind::Unsupported, fmt::format("{}: {} node{} of {} operator type{} cannot be imported:{}", source_, nodes,
+                                                    nodes == 1 ? "" : "s", unsupported_.size(), unsupported_.size() == 1 ? "" : "s",
+                                                    lines));
+  }
+
   // Every value read is defined earlier and every graph output is computed: the checker lets a
   // graph output that no node produces through (the passes would report it as an internal error).
   void check_defined() const {
@@ -186,6 +224,7 @@ class Importer {
         case onnx::AttributeProto::INTS: a.set(attr.name(), std::vector<std::int64_t>(attr.ints().begin(), attr.ints().end())); break;
         case onnx::AttributeProto::FLOATS: a.set(attr.name(), std::vector<double>(attr.floats().begin(), attr.floats().end())); break;
         case onnx::AttributeProto::TENSOR: break;  // Constant and ConstantOfShape read it themselves
+        case onnx::AttributeProto::GRAPH: break;   // If reads its branches itself
         default: throw node_error(n, fmt::format("attribute '{}' has an unsupported type", attr.name()));
       }
     }
@@ -210,9 +249,9 @@ class Importer {
   }
 
   void convert(const onnx::NodeProto& n, int index) {
+    current_index_ = index;
     if (!n.domain().empty() && n.domain() != "ai.onnx")
       throw node_error(n, fmt::format("operator domain '{}' is not supported", n.domain()));
-    current_index_ = index;
     const std::string& type = n.op_type();
     if (n.output_size() == 0 || n.output(0).empty()) throw node_error(n, "has no output", ErrorKind::Parse);
     Node node;
@@ -247,32 +286,143 @@ class Importer {
       return;
     }
     if (type == "Gemm") return convert_gemm(n, node);
-    if (type == "MatMul") {
-      node.op = OpType::DataMatMul;
-    } else if (type == "LayerNormalization") {
-      node.op = OpType::LayerNorm;
-      while (node.outputs.size() > 1 && node.outputs.back().empty()) node.outputs.pop_back();
-    } else {
-      try {
-        node.op = op_type_from_string(type);
-      } catch (const Error&) {
-        throw node_error(n, "raceit does not support this operator type");
-      }
-      if (node.op == OpType::WeightMatMul || node.op == OpType::DataMatMul || node.op == OpType::LayerNorm)
-        throw node_error(n, "raceit does not support this operator type");
-    }
+    if (type == "If") return convert_if(n, node);
+    if (type == "Einsum") return convert_einsum(n, node);
+    node.op = operator_type(n);
     normalise(n, node);
     expect_arity(n, node);
     check_attributes(n, node);
     graph_.nodes.push_back(std::move(node));
   }
 
+  // The IR operator of an ONNX operator type (IR-only operators are not ONNX's).
+  OpType operator_type(const onnx::NodeProto& n) const {
+    static const std::map<std::string, OpType> kRenamed = {
+        {"MatMul", OpType::DataMatMul},          {"LayerNormalization", OpType::LayerNorm},
+        {"BatchNormalization", OpType::BatchNorm}, {"GlobalAveragePool", OpType::ReduceMean},
+        {"GlobalMaxPool", OpType::ReduceMax},
+    };
+    static const std::set<OpType> kIrOnly = {OpType::WeightMatMul, OpType::DataMatMul, OpType::LayerNorm, OpType::RmsNorm,
+                                             OpType::Silu, OpType::BatchNorm, OpType::Im2Col};
+    if (const auto it = kRenamed.find(n.op_type()); it != kRenamed.end()) return it->second;
+    OpType op{};
+    try {
+      op = op_type_from_string(n.op_type());
+    } catch (const Error&) {
+      throw node_error(n, "raceit does not support this operator type");
+    }
+    if (kIrOnly.count(op)) throw node_error(n, "raceit does not support this operator type");
+    return op;
+  }
+
+  // A value known at import: a constant, or computed from constants and the static dimensions of
+  // the inputs (the import's own folding, run on the graph so far); nullopt otherwise.
+  std::optional<Tensor> static_value(const std::string& name) const {
+    if (const Tensor* t = constant(name)) return *t;
+    Graph partial = graph_;
+    partial.outputs = {name};
+    try {
+      infer_value_info(partial);
+      fold_constants(partial);
+    } catch (const Error&) {
+      return std::nullopt;
+    }
+    const auto it = partial.initializers.find(name);
+    return it == partial.initializers.end() ? std::nullopt : std::optional<Tensor>(it->second);
+  }
+
+  // If with a condition known at import: the taken branch's nodes inline (its outputs become the
+  // If's); the other branch is dropped.
+  void convert_if(const onnx::NodeProto& n, const Node& node) {
+    if (node.inputs.size() != 1) throw node_error(n, "If needs one input", ErrorKind::Parse);
+    const auto cond = static_value(node.inputs[0]);
+    if (!cond)
+      throw node_error(n, fmt::format("its condition '{}' depends on the graph inputs (their data or a dynamic "
+                                      "dimension); it would be folded if its inputs were static",
+                                      node.inputs[0]));
+    if (cond->size() != 1) throw node_error(n, "condition is not a single value", ErrorKind::Parse);
+    const onnx::AttributeProto* branch = attribute(n, cond->number(0) != 0 ? "then_branch" : "else_branch");
+    if (!branch || !branch->has_g()) throw node_error(n, "branch graph missing", ErrorKind::Parse);
+    const onnx::GraphProto& g = branch->g();
+    if (g.output_size() != n.output_size())
+      throw node_error(n, fmt::format("branch has {} outputs, the If {}", g.output_size(), n.output_size()), ErrorKind::Parse);
+    for (const auto& init : g.initializer())
+      add_constant(graph_, init.name(), to_tensor(init, fmt::format("{}: node '{}' initializer '{}'", source_, node.name, init.name())),
+                   true);
+    const int index = current_index_;
+    convert_nodes(g.node(), index * 1000);
+    current_index_ = index;
+    for (int k = 0; k < n.output_size(); ++k) aliases_[n.output(k)] = resolve(g.output(k).name());
+  }
+
+  // Einsum of the matmul shape exporters emit ("bhid,bhjd->bhij", "bij,jk->bik"): per operand,
+  // batch letters (in both and the output), one free letter each, one contracted letter. Becomes
+  // Transposes around a DataMatMul (a WeightMatMul once a constant operand is recognised).
+  void convert_einsum(const onnx::NodeProto& n, const Node& node) {
+    const auto it = node.attributes.all().find("equation");
+    std::string eq = it == node.attributes.all().end() || !std::holds_alternative<std::string>(it->second)
+                         ? ""
+                         : std::get<std::string>(it->second);
+    eq.erase(std::remove(eq.begin(), eq.end(), ' '), eq.end());
+    const auto arrow = eq.find("->"), comma = eq.find(',');
+    const std::string unsupported = fmt::format("equation '{}' is not a two-operand matmul (batch letters, one free letter per "
+                                                "operand, one contracted letter, explicit output, no ellipsis)", eq);
+    if (node.inputs.size() != 2 || arrow == std::string::npos || comma == std::string::npos || comma > arrow ||
+        eq.find('.') != std::string::npos)
+      throw node_error(n, unsupported);
+    const std::string a = eq.substr(0, comma), b = eq.substr(comma + 1, arrow - comma - 1), out = eq.substr(arrow + 2);
+    auto has = [](const std::string& s, char c) { return s.find(c) != std::string::npos; };
+    auto unique = [](std::string s) {
+      std::sort(s.begin(), s.end());
+      return std::adjacent_find(s.begin(), s.end()) == s.end();
+    };
+    std::string batch, left, right, contracted;
+    for (char c : a) (has(b, c) ? (has(out, c) ? batch : contracted) : (has(out, c) ? left : contracted)) += c;
+    for (char c : b)
+      if (!has(a, c)) (has(out, c) ? right : contracted) += c;
+    // An outer product ("i,j->ij") contracts over an added axis of length 1.
+    const bool outer = contracted.empty();
+    bool ok = unique(a) && unique(b) && unique(out) && left.size() == 1 && right.size() == 1 && contracted.size() <= 1 &&
+              (outer || (has(a, contracted[0]) && has(b, contracted[0]))) && out.size() == batch.size() + 2;
+    for (char c : out) ok = ok && (has(a, c) || has(b, c));
+    if (!ok) throw node_error(n, unsupported);
+    auto permuted = [&](const std::string& input, const std::string& from, const std::string& to, const std::string& suffix) {
+      std::vector<std::int64_t> perm;
+      for (char c : to) perm.push_back(static_cast<std::int64_t>(from.find(c)));
+      if (std::is_sorted(perm.begin(), perm.end())) return input;
+      Attributes attrs;
+      attrs.set("perm", perm);
+      graph_.nodes.push_back(Node{node.name + suffix, OpType::Transpose, {input}, {node.name + suffix}, attrs, "Einsum"});
+      return node.name + suffix;
+    };
+    std::string lhs = permuted(node.inputs[0], a, batch + left + contracted, "/lhs");
+    std::string rhs = permuted(node.inputs[1], b, batch + contracted + right, "/rhs");
+    if (outer) {
+      auto unsqueezed = [&](const std::string& input, std::int64_t axis, const std::string& suffix) {
+        Attributes attrs;
+        attrs.set("axes", std::vector<std::int64_t>{axis});
+        graph_.nodes.push_back(Node{node.name + suffix, OpType::Unsqueeze, {input}, {node.name + suffix}, attrs, "Einsum"});
+        return node.name + suffix;
+      };
+      lhs = unsqueezed(lhs, -1, "/lhs_column");
+      rhs = unsqueezed(rhs, static_cast<std::int64_t>(batch.size()), "/rhs_row");
+    }
+    const std::string product_order = batch + left + right;
+    const bool reorder = product_order != out;
+    const std::string product = reorder ? node.name + "/product" : node.outputs.at(0);
+    graph_.nodes.push_back(Node{node.name, OpType::DataMatMul, {lhs, rhs}, {product}, {}, "Einsum"});
+    if (!reorder) return;
+    std::vector<std::int64_t> perm;
+    for (char c : out) perm.push_back(static_cast<std::int64_t>(product_order.find(c)));
+    Attributes attrs;
+    attrs.set("perm", perm);
+    graph_.nodes.push_back(Node{node.name + "/order", OpType::Transpose, {product}, {node.outputs.at(0)}, attrs, "Einsum"});
+  }
+
   // Bring opset-dependent forms to the IR's one form.
   void normalise(const onnx::NodeProto& n, Node& node) {
     switch (node.op) {
-      case OpType::ReduceMean:
       case OpType::ReduceSum:
-      case OpType::ReduceMax:
       case OpType::Squeeze:
       case OpType::Unsqueeze: input_to_attribute(n, node, 1, "axes"); break;
       case OpType::Split: input_to_attribute(n, node, 1, "split"); break;
@@ -283,8 +433,34 @@ class Importer {
           throw node_error(n, "auto_pad is not supported (give explicit pads)");
         break;
       case OpType::Softmax:
-        if (opset_ < 13 && node.attributes.get_int("axis", 1) != -1)
-          throw node_error(n, fmt::format("Softmax before opset 13 flattens at its axis; only axis=-1 is supported (opset {})", opset_));
+      case OpType::LogSoftmax:
+        // Before opset 13 the input is flattened at the axis (default 1) into rows.
+        if (opset_ < 13) {
+          node.attributes.set("axis", node.attributes.get_int("axis", 1));
+          node.attributes.set("flatten", std::int64_t{1});
+        }
+        break;
+      case OpType::BatchNorm:
+        if (node.outputs.size() > 1 && std::any_of(node.outputs.begin() + 1, node.outputs.end(), [](const auto& o) { return !o.empty(); }))
+          throw node_error(n, "training-mode BatchNormalization (running statistics outputs) is not supported");
+        node.outputs.resize(1);
+        node.attributes = {};
+        node.attributes.set("epsilon", attributes_of(n).get_float("epsilon", 1e-5));
+        break;
+      case OpType::MaxPool:
+        if (node.outputs.size() > 1 && !node.outputs[1].empty()) throw node_error(n, "MaxPool's Indices output is not supported");
+        node.outputs.resize(1);
+        if (node.attributes.get_int("storage_order", 0) != 0) throw node_error(n, "storage_order=1 is not supported");
+        break;
+      case OpType::ReduceMean:
+      case OpType::ReduceMax:
+        if (n.op_type() == "GlobalAveragePool" || n.op_type() == "GlobalMaxPool") {  // over H and W of NCHW
+          node.attributes.set("axes", std::vector<std::int64_t>{2, 3});
+          node.attributes.set("keepdims", std::int64_t{1});
+          node.attributes.set("spatial_rank", std::int64_t{4});
+          break;
+        }
+        input_to_attribute(n, node, 1, "axes");
         break;
       case OpType::ConstantOfShape: {
         const onnx::AttributeProto* a = attribute(n, "value");
@@ -373,18 +549,8 @@ class Importer {
   }
 
   void expect_arity(const onnx::NodeProto& n, const Node& node) const {
-    std::size_t min_in = 1, max_in = 1;
-    switch (node.op) {
-      case OpType::Add: case OpType::Sub: case OpType::Mul: case OpType::Div: case OpType::Pow: case OpType::Equal:
-      case OpType::Less: case OpType::Greater: case OpType::DataMatMul: case OpType::Reshape: case OpType::Gather:
-      case OpType::Expand: min_in = max_in = 2; break;
-      case OpType::Where: min_in = max_in = 3; break;
-      case OpType::LayerNorm: case OpType::Conv: min_in = 2; max_in = 3; break;
-      case OpType::Clip: min_in = 1; max_in = 3; break;
-      case OpType::Slice: min_in = 3; max_in = 5; break;
-      case OpType::Concat: min_in = 1; max_in = SIZE_MAX; break;
-      default: break;
-    }
+    const OpTraits& t = op_traits(node.op);
+    const std::size_t min_in = t.min_inputs, max_in = t.max_inputs == kVariadic ? SIZE_MAX : t.max_inputs;
     if (node.inputs.size() < min_in || node.inputs.size() > max_in)
       throw node_error(n, fmt::format("has {} inputs, expected {}{}", node.inputs.size(), min_in,
                                       max_in == min_in ? "" : max_in == SIZE_MAX ? " or more" : fmt::format(" to {}", max_in)),
@@ -451,8 +617,15 @@ class Importer {
     }
   }
 
+  struct Unsupported {
+    std::size_t count = 0;
+    std::vector<std::string> names;  // the first few
+    std::string first_problem;
+  };
+
   const onnx::ModelProto& model_;
   std::string source_;
+  std::map<std::string, Unsupported> unsupported_;
   std::int64_t opset_ = 1;
   int current_index_ = 0;
   Graph graph_;

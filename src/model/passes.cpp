@@ -74,23 +74,30 @@ bool fold_static_shape(Graph& g, const Node& node) {
     add_constant(g, node.outputs[0], Tensor::from_ints({static_cast<std::int64_t>(dims.size())}, dims));
     return true;
   }
-  // Gather of static dims out of a dynamic shape: Gather(Shape(x), i) with x's dim i static.
-  if (node.op == OpType::Gather && node.attributes.get_int("axis", 0) == 0) {
-    const Tensor* indices = constant(g, node.inputs[1]);
-    if (!indices) return false;
+  // Gather or Slice of static dims out of a dynamic shape: evaluated on the dims (−1 where
+  // dynamic), folded when every picked dim is static.
+  if ((node.op == OpType::Gather && node.attributes.get_int("axis", 0) == 0) || node.op == OpType::Slice) {
     const auto p = producers(g);
     const auto it = p.find(node.inputs[0]);
     if (it == p.end() || g.nodes[it->second].op != OpType::Shape) return false;
+    std::vector<const Tensor*> args{nullptr};
+    for (std::size_t k = 1; k < node.inputs.size(); ++k) {
+      args.push_back(node.inputs[k].empty() ? nullptr : constant(g, node.inputs[k]));
+      if (!node.inputs[k].empty() && !args.back()) return false;
+    }
     const Node& shape_node = g.nodes[it->second];
     const auto dims = shape_operator_dims(shape_node, g.values.at(shape_node.inputs[0]).shape);
-    std::vector<std::int64_t> picked;
-    for (std::int64_t k = 0; k < indices->size(); ++k) {
-      auto i = indices->integer(k);
-      if (i < 0) i += static_cast<std::int64_t>(dims.size());
-      if (i < 0 || i >= static_cast<std::int64_t>(dims.size()) || dims[static_cast<std::size_t>(i)] < 0) return false;
-      picked.push_back(dims[static_cast<std::size_t>(i)]);
+    const Tensor dims_tensor = Tensor::from_ints({static_cast<std::int64_t>(dims.size())}, dims);
+    args[0] = &dims_tensor;
+    Tensor picked;
+    try {
+      picked = evaluate_node(node, args).at(0);
+    } catch (const Error&) {
+      return false;  // shape inference reports the problem with the graph's own shapes
     }
-    add_constant(g, node.outputs[0], Tensor::from_ints(indices->shape(), picked));
+    for (auto d : picked.ints())
+      if (d < 0) return false;
+    add_constant(g, node.outputs[0], std::move(picked));
     return true;
   }
   return false;
@@ -132,54 +139,129 @@ void recognise_weight_matmuls(Graph& g) {
   erase_marked(g, removed);
 }
 
-// Gelu in the forms exporters emit: Mul(Mul(x, 1 + Erf(x/√2)), 0.5) and Mul(Mul(x, 0.5), 1 + Erf(x/√2)),
-// with x/√2 as Div(x, √2) or Mul(x, 1/√2).
-void recognise_gelu(Graph& g) {
-  std::vector<bool> removed(g.nodes.size(), false);
-  const Uses uses(g);
-  const auto prod = producers(g);
-  auto node_at = [&](std::ptrdiff_t i) -> Node* { return i < 0 ? nullptr : &g.nodes[static_cast<std::size_t>(i)]; };
-  for (std::size_t e = 0; e < g.nodes.size(); ++e) {
-    if (g.nodes[e].op != OpType::Erf || removed[e]) continue;
-    const auto scaled = prod.find(g.nodes[e].inputs[0]);
-    if (scaled == prod.end() || uses.sole_reader(g.nodes[e].inputs[0]) < 0) continue;
-    const Node& s = g.nodes[scaled->second];
-    std::string x;
-    if (s.op == OpType::Div && is_scalar_constant(g, s.inputs[1], M_SQRT2, 1e-5)) x = s.inputs[0];
-    if (s.op == OpType::Mul) {
-      for (int k = 0; k < 2; ++k)
-        if (is_scalar_constant(g, s.inputs[k], M_SQRT1_2, 1e-5)) x = s.inputs[1 - k];
-    }
-    if (x.empty()) continue;
-    Node* plus_one = node_at(uses.sole_reader(g.nodes[e].outputs[0]));
-    if (!plus_one || plus_one->op != OpType::Add || !is_scalar_constant(g, other_operand(*plus_one, g.nodes[e].outputs[0]), 1.0))
-      continue;
-    Node* outer = node_at(uses.sole_reader(plus_one->outputs[0]));
-    if (!outer || outer->op != OpType::Mul) continue;
-    const std::string partner = other_operand(*outer, plus_one->outputs[0]);
-    std::vector<std::size_t> pattern = {scaled->second, e, static_cast<std::size_t>(&*plus_one - g.nodes.data())};
-    Node* last = nullptr;
-    if (partner == x) {  // (x·(1 + erf))·0.5
-      Node* half = node_at(uses.sole_reader(outer->outputs[0]));
-      if (!half || half->op != OpType::Mul || !is_scalar_constant(g, other_operand(*half, outer->outputs[0]), 0.5)) continue;
-      pattern.push_back(static_cast<std::size_t>(outer - g.nodes.data()));
-      last = half;
-    } else {  // (x·0.5)·(1 + erf)
-      const auto h = prod.find(partner);
-      if (h == prod.end() || uses.sole_reader(partner) < 0) continue;
-      const Node& half = g.nodes[h->second];
-      if (half.op != OpType::Mul || other_operand(half, x).empty() || !is_scalar_constant(g, other_operand(half, x), 0.5))
-        continue;
-      pattern.push_back(h->second);
-      last = outer;
-    }
-    for (auto k : pattern) removed[k] = true;
-    last->op = OpType::Gelu;
-    last->inputs = {x};
-    last->attributes = {};
-    last->origin = "Div+Erf+Add+Mul+Mul";
+// Node lookups the pattern recognisers share.
+struct Patterns {
+  Graph& g;
+  Uses uses;
+  std::map<std::string, std::size_t> prod;
+  std::vector<bool> removed;
+
+  explicit Patterns(Graph& graph) : g(graph), uses(graph), prod(producers(graph)), removed(graph.nodes.size(), false) {}
+
+  // The node producing `value` if it is of type `op`, not yet rewritten.
+  Node* producer(const std::string& value, OpType op) {
+    const auto it = prod.find(value);
+    if (it == prod.end() || removed[it->second] || g.nodes[it->second].op != op) return nullptr;
+    return &g.nodes[it->second];
   }
-  erase_marked(g, removed);
+  // The only reader of `value` if it is of type `op`.
+  Node* reader(const std::string& value, OpType op) {
+    const auto r = uses.sole_reader(value);
+    if (r < 0 || removed[static_cast<std::size_t>(r)] || g.nodes[static_cast<std::size_t>(r)].op != op) return nullptr;
+    return &g.nodes[static_cast<std::size_t>(r)];
+  }
+  bool single_use(const std::string& value) const { return uses.sole_reader(value) >= 0; }
+  std::size_t index(const Node* n) const { return static_cast<std::size_t>(n - g.nodes.data()); }
+  // For a binary node with a scalar constant ≈ value as one operand: the other operand, else "".
+  std::string scaled_by(const Node* n, double value, double tolerance = 1e-5) const {
+    if (!n || n->inputs.size() != 2) return "";
+    for (int k = 0; k < 2; ++k)
+      if (is_scalar_constant(g, n->inputs[k], value, tolerance)) return n->inputs[1 - k];
+    return "";
+  }
+  void finish() { erase_marked(g, removed); }
+};
+
+// The end both GELU forms share, from the output of Erf/Tanh `inner` of x: 1 + inner, times x
+// and 0.5 in either order. Returns the last node (which becomes Gelu), adding the others to `pattern`.
+Node* gelu_tail(Patterns& p, const Node& inner, const std::string& x, std::vector<std::size_t>& pattern) {
+  Node* plus_one = p.reader(inner.outputs[0], OpType::Add);
+  if (!plus_one || !is_scalar_constant(p.g, other_operand(*plus_one, inner.outputs[0]), 1.0)) return nullptr;
+  Node* outer = p.reader(plus_one->outputs[0], OpType::Mul);
+  if (!outer) return nullptr;
+  const std::string partner = other_operand(*outer, plus_one->outputs[0]);
+  pattern.push_back(p.index(plus_one));
+  if (partner == x) {  // (x·(1 + f))·0.5
+    Node* half = p.reader(outer->outputs[0], OpType::Mul);
+    if (!half || !is_scalar_constant(p.g, other_operand(*half, outer->outputs[0]), 0.5)) return nullptr;
+    pattern.push_back(p.index(outer));
+    return half;
+  }
+  // (x·0.5)·(1 + f)
+  Node* half = p.producer(partner, OpType::Mul);
+  if (!half || !p.single_use(partner) || other_operand(*half, x).empty() || !is_scalar_constant(p.g, other_operand(*half, x), 0.5))
+    return nullptr;
+  pattern.push_back(p.index(half));
+  return outer;
+}
+
+void make_gelu(Patterns& p, Node* last, const std::string& x, const std::vector<std::size_t>& pattern, const std::string& origin,
+               bool tanh) {
+  for (auto k : pattern) p.removed[k] = true;
+  last->op = OpType::Gelu;
+  last->inputs = {x};
+  last->attributes = {};
+  if (tanh) last->attributes.set("approximate", std::string("tanh"));
+  last->origin = origin;
+}
+
+// Gelu in the forms exporters emit: Mul(Mul(x, 1 + Erf(x/√2)), 0.5) and Mul(Mul(x, 0.5), 1 + Erf(x/√2)),
+// with x/√2 as Div(x, √2) or Mul(x, 1/√2); and the tanh form 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+// (Hugging Face's gelu_new), x³ as Pow(x, 3) or x·x·x.
+void recognise_gelu(Graph& g) {
+  Patterns p(g);
+  for (std::size_t e = 0; e < g.nodes.size(); ++e) {
+    const Node& f = g.nodes[e];
+    if ((f.op != OpType::Erf && f.op != OpType::Tanh) || p.removed[e] || !p.single_use(f.inputs[0])) continue;
+    std::vector<std::size_t> pattern{e};
+    std::string x;
+    if (f.op == OpType::Erf) {
+      Node* div = p.producer(f.inputs[0], OpType::Div);
+      Node* mul = p.producer(f.inputs[0], OpType::Mul);
+      if (div && is_scalar_constant(g, div->inputs[1], M_SQRT2, 1e-5)) x = div->inputs[0];
+      if (mul) x = p.scaled_by(mul, M_SQRT1_2);
+      if (x.empty()) continue;
+      pattern.push_back(p.index(div ? div : mul));
+    } else {
+      Node* scale = p.producer(f.inputs[0], OpType::Mul);
+      const std::string inner = p.scaled_by(scale, std::sqrt(2.0 / M_PI));
+      Node* sum = inner.empty() || !p.single_use(inner) ? nullptr : p.producer(inner, OpType::Add);
+      if (!sum) continue;
+      for (int k = 0; k < 2 && x.empty(); ++k) {  // x + 0.044715·x³
+        Node* cubic_term = p.producer(sum->inputs[1 - k], OpType::Mul);
+        const std::string cube = p.scaled_by(cubic_term, 0.044715);
+        Node* pow = cube.empty() || !p.single_use(cube) ? nullptr : p.producer(cube, OpType::Pow);
+        if (pow && pow->inputs[0] == sum->inputs[k] && is_scalar_constant(g, pow->inputs[1], 3.0) &&
+            p.single_use(sum->inputs[1 - k])) {
+          x = sum->inputs[k];
+          for (Node* n : {scale, sum, cubic_term, pow}) pattern.push_back(p.index(n));
+        }
+      }
+      if (x.empty()) continue;
+    }
+    std::vector<std::size_t> tail = pattern;
+    Node* last = gelu_tail(p, f, x, tail);
+    if (!last) continue;
+    make_gelu(p, last, x, tail, f.op == OpType::Erf ? "Div+Erf+Add+Mul+Mul" : "Pow+Mul+Add+Mul+Tanh+Add+Mul+Mul",
+              f.op == OpType::Tanh);
+  }
+  p.finish();
+}
+
+// SiLU / Swish: x·sigmoid(x) → Silu(x).
+void recognise_silu(Graph& g) {
+  Patterns p(g);
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& s = g.nodes[i];
+    if (s.op != OpType::Sigmoid || p.removed[i]) continue;
+    Node* mul = p.reader(s.outputs[0], OpType::Mul);
+    if (!mul || other_operand(*mul, s.outputs[0]) != s.inputs[0]) continue;
+    p.removed[i] = true;
+    mul->op = OpType::Silu;
+    mul->inputs = {s.inputs[0]};
+    mul->origin = "Sigmoid+Mul";
+  }
+  p.finish();
 }
 
 // Trailing axes a ReduceMean reduces, as the first normalised axis, or -1 if not trailing.
@@ -272,6 +354,165 @@ void recognise_layer_norm(Graph& g) {
   erase_marked(g, removed);
 }
 
+// RMSNorm: x · 1/√(mean(x²) + ε) (· γ), with 1/√· as Reciprocal(Sqrt), Div(1, Sqrt) or a Div of x
+// by the Sqrt, and x² as Pow(x, 2) or Mul(x, x).
+void recognise_rms_norm(Graph& g) {
+  Patterns p(g);
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& mean = g.nodes[i];
+    if (mean.op != OpType::ReduceMean || p.removed[i] || !p.single_use(mean.inputs[0])) continue;
+    std::string x;
+    Node* square = p.producer(mean.inputs[0], OpType::Pow);
+    if (square && is_scalar_constant(g, square->inputs[1], 2.0)) x = square->inputs[0];
+    if (!square && (square = p.producer(mean.inputs[0], OpType::Mul)) && square->inputs[0] == square->inputs[1]) x = square->inputs[0];
+    if (x.empty()) continue;
+    const auto rank = static_cast<std::int64_t>(g.values.at(x).shape.size());
+    const auto axis = trailing_axis(mean, rank);
+    Node* add_eps = p.reader(mean.outputs[0], OpType::Add);
+    if (axis < 0 || !add_eps) continue;
+    const Tensor* eps = constant(g, other_operand(*add_eps, mean.outputs[0]));
+    Node* sqrt = p.reader(add_eps->outputs[0], OpType::Sqrt);
+    if (!eps || eps->size() != 1 || !sqrt) continue;
+    std::vector<std::size_t> pattern = {p.index(square), i, p.index(add_eps), p.index(sqrt)};
+    Node* last = nullptr;
+    if (Node* div = p.reader(sqrt->outputs[0], OpType::Div); div && div->inputs[0] == x) {
+      last = div;  // x / √·
+    } else {
+      Node* inverse = p.reader(sqrt->outputs[0], OpType::Reciprocal);
+      if (!inverse && (inverse = p.reader(sqrt->outputs[0], OpType::Div)) && !is_scalar_constant(g, inverse->inputs[0], 1.0))
+        inverse = nullptr;
+      Node* scale = inverse ? p.reader(inverse->outputs[0], OpType::Mul) : nullptr;
+      if (!scale || other_operand(*scale, inverse->outputs[0]) != x) continue;
+      pattern.push_back(p.index(inverse));
+      last = scale;
+    }
+    const Shape& xs = g.values.at(x).shape;
+    const Shape width_shape(xs.begin() + axis, xs.end());
+    const std::int64_t width = element_count(width_shape);
+    std::string gamma;
+    if (Node* affine = p.reader(last->outputs[0], OpType::Mul)) {
+      const std::string c = other_operand(*affine, last->outputs[0]);
+      const Tensor* t = constant(g, c);
+      if (t && t->is_float() && t->size() == width) {
+        gamma = c;
+        add_constant(g, c, t->reshaped(width_shape));
+        pattern.push_back(p.index(last));
+        last = affine;
+      }
+    }
+    if (gamma.empty()) {
+      gamma = last->name + "/unit_scale";
+      add_constant(g, gamma, Tensor::from_floats(width_shape, std::vector<float>(static_cast<std::size_t>(width), 1.0f)));
+    }
+    for (auto k : pattern) p.removed[k] = true;
+    last->op = OpType::RmsNorm;
+    last->inputs = {x, gamma};
+    last->attributes = {};
+    last->attributes.set("axis", axis);
+    last->attributes.set("epsilon", eps->number(0));
+    last->origin = "Pow+ReduceMean+Add+Sqrt+Div/Reciprocal+Mul";
+  }
+  p.finish();
+}
+
+// A BatchNorm right after a Conv or a 2-D WeightMatMul it alone reads folds into that
+// operator's weights and bias: W·k per output channel, (b − mean)·k + β with k = scale/√(var + ε).
+void fold_batch_norms(Graph& g) {
+  Patterns p(g);
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    Node& bn = g.nodes[i];
+    if (bn.op != OpType::BatchNorm) continue;
+    std::vector<const Tensor*> params;
+    for (std::size_t k = 1; k < 5; ++k) params.push_back(constant(g, bn.inputs[k]));
+    if (std::find(params.begin(), params.end(), nullptr) != params.end()) continue;
+    Node* conv = p.producer(bn.inputs[0], OpType::Conv);
+    Node* linear = p.producer(bn.inputs[0], OpType::WeightMatMul);
+    Node* op = conv ? conv : linear;
+    if (!op || !p.single_use(bn.inputs[0]) || g.values.at(bn.inputs[0]).shape.size() < 2) continue;
+    if (linear && (g.values.at(bn.inputs[0]).shape.size() != 2 || linear->attributes.get_int("transpose_weight", 0) != 0)) continue;
+    const Tensor* w = constant(g, op->inputs[1]);
+    const Tensor* b = op->inputs.size() > 2 ? constant(g, op->inputs[2]) : nullptr;
+    if (!w || (op->inputs.size() > 2 && !b)) continue;
+    const std::int64_t channels = params[0]->size();
+    const std::int64_t out_channels = conv ? w->dim(0) : w->dim(1);
+    if (out_channels != channels) continue;
+    const double eps = bn.attributes.get_float("epsilon", 1e-5);
+    Tensor weight = w->cast(DType::Float32);
+    weight = Tensor::from_floats(weight.shape(), std::vector<float>(weight.floats().begin(), weight.floats().end()));
+    std::vector<float> bias(static_cast<std::size_t>(channels));
+    for (std::int64_t c = 0; c < channels; ++c) {
+      const double k = params[0]->number(c) / std::sqrt(params[3]->number(c) + eps);
+      bias[static_cast<std::size_t>(c)] = static_cast<float>(((b ? b->number(c) : 0.0) - params[2]->number(c)) * k + params[1]->number(c));
+      auto f = weight.floats();
+      if (conv) {
+        const std::int64_t per = weight.size() / channels;
+        for (std::int64_t j = 0; j < per; ++j) f[c * per + j] = static_cast<float>(f[c * per + j] * k);
+      } else {
+        for (std::int64_t r = 0; r < weight.dim(0); ++r) f[r * channels + c] = static_cast<float>(f[r * channels + c] * k);
+      }
+    }
+    constexpr bool parameter = true;
+    add_constant(g, bn.name + "/folded_weight", std::move(weight), parameter);
+    add_constant(g, bn.name + "/folded_bias", Tensor::from_floats({channels}, std::move(bias)), parameter);
+    Node folded = *op;
+    folded.inputs = {op->inputs[0], bn.name + "/folded_weight", bn.name + "/folded_bias"};
+    folded.outputs = bn.outputs;
+    folded.origin = op->origin + "+BatchNormalization";
+    p.removed[p.index(op)] = true;
+    bn = std::move(folded);
+  }
+  p.finish();
+}
+
+// Every reader of `from` reads `to` instead (the node making `from` becomes dead).
+void bypass(Graph& g, const std::string& from, const std::string& to) {
+  for (auto& n : g.nodes)
+    for (auto& in : n.inputs)
+      if (in == from) in = to;
+}
+
+// A Mul or Div by a scalar constant followed only by data movement (Reshape, Transpose, Squeeze,
+// Unsqueeze) moves after it, so that a scale exporters put on Q or K before splitting heads
+// reaches the attention matmul (and the compiler folds it into a quantiser).
+void sink_scalar_scales(Graph& g) {
+  auto scalar = [&](const std::string& name) {
+    const Tensor* t = constant(g, name);
+    return t && t->is_float() && t->size() == 1;
+  };
+  auto scalar_scale = [&](const Node& n) {
+    return (n.op == OpType::Mul && (scalar(n.inputs[0]) || scalar(n.inputs[1]))) || (n.op == OpType::Div && scalar(n.inputs[1]));
+  };
+  for (bool moved = true; moved;) {
+    moved = false;
+    const Uses uses(g);
+    for (std::size_t i = 0; i < g.nodes.size() && !moved; ++i) {
+      const Node& scale = g.nodes[i];
+      if (!scalar_scale(scale) || !g.values.count(scale.outputs[0]) ||
+          g.values.at(scale.outputs[0]).dtype != DType::Float32)
+        continue;
+      const auto r = uses.sole_reader(scale.outputs[0]);
+      if (r < 0) continue;
+      Node& move = g.nodes[static_cast<std::size_t>(r)];
+      const bool data_movement = move.op == OpType::Reshape || move.op == OpType::Transpose || move.op == OpType::Squeeze ||
+                                 move.op == OpType::Unsqueeze;
+      if (!data_movement || move.inputs[0] != scale.outputs[0]) continue;
+      // scale(x) → move  becomes  move(x) → scale, keeping every value name's last writer.
+      const std::string x = scale.op == OpType::Div || scalar(scale.inputs[1]) ? scale.inputs[0] : scale.inputs[1];
+      const std::string c = x == scale.inputs[0] ? scale.inputs[1] : scale.inputs[0];
+      Node moved_first = move;
+      moved_first.inputs[0] = x;
+      moved_first.outputs = scale.outputs;
+      Node scaled = scale;
+      scaled.inputs = {scale.outputs[0], c};
+      scaled.outputs = move.outputs;
+      g.nodes[i] = std::move(moved_first);
+      move = std::move(scaled);
+      moved = true;
+    }
+    if (moved) infer_value_info(g);
+  }
+}
+
 // evaluate_node, with the node named in every error (a tensor over the import's size limit is
 // reported by the tensor, which does not know the node).
 std::vector<Tensor> evaluate_node_named(const Node& node, const std::vector<const Tensor*>& args) {
@@ -324,10 +565,76 @@ void fold_constants(Graph& graph) {
   erase_marked(graph, removed);
 }
 
+void canonicalise(Graph& graph) {
+  for (auto& n : graph.nodes) {
+    // Softmax of opset < 13 over the last axis is the last-axis Softmax.
+    if ((n.op == OpType::Softmax || n.op == OpType::LogSoftmax) && n.attributes.get_int("flatten", 0) != 0) {
+      const auto rank = static_cast<std::int64_t>(graph.values.at(n.inputs[0]).shape.size());
+      const auto axis = n.attributes.get_int("axis", 1);
+      if (axis != -1 && axis != rank - 1) continue;
+      n.attributes = {};
+      n.attributes.set("axis", std::int64_t{-1});
+    }
+    // A Cast to the type the value has already.
+    const bool outputs_kept = std::find(graph.outputs.begin(), graph.outputs.end(), n.outputs[0]) != graph.outputs.end();
+    if (n.op == OpType::Cast && !outputs_kept && graph.values.at(n.inputs[0]).dtype == cast_target(n))
+      bypass(graph, n.outputs[0], n.inputs[0]);
+  }
+}
+
+void lower_convolutions(Graph& graph) {
+  std::vector<Node> nodes;
+  for (auto& n : graph.nodes) {
+    const auto y = graph.values.find(n.outputs[0]);
+    const bool lowerable = n.op == OpType::Conv && n.attributes.get_int("group", 1) == 1 && graph.is_weight(n.inputs[1]) &&
+                           (n.inputs.size() < 3 || graph.is_weight(n.inputs[2])) && y != graph.values.end() &&
+                           y->second.shape.size() == 4 && (y->second.shape[2] < 0) + (y->second.shape[3] < 0) <= 1;
+    if (!lowerable) {
+      nodes.push_back(std::move(n));
+      continue;
+    }
+    const Shape w = graph.values.at(n.inputs[1]).shape;  // [M, C, kh, kw]
+    const std::int64_t m = w[0], k = w[1] * w[2] * w[3];
+    const std::string matrix = n.name + "/weight_matrix";
+    if (const Tensor* t = constant(graph, n.inputs[1])) {
+      Node transpose;
+      transpose.attributes.set("perm", std::vector<std::int64_t>{1, 0});
+      transpose.op = OpType::Transpose;
+      const Tensor flat = t->reshaped({m, k});
+      constexpr bool parameter = true;
+      add_constant(graph, matrix, evaluate_node(transpose, std::vector<const Tensor*>{&flat}).at(0), parameter);
+    } else {  // a shape-only graph
+      graph.values[matrix] = ValueInfo{DType::Float32, {k, m}};
+      graph.weight_names.push_back(matrix);
+    }
+    Attributes window;
+    window.set("kernel_shape", std::vector<std::int64_t>{w[2], w[3]});
+    for (const char* a : {"strides", "pads", "dilations"})
+      if (n.attributes.has(a)) window.set(a, n.attributes.get_ints(a));
+    std::vector<std::string> matmul_inputs = {n.name + "/patches", matrix};
+    if (n.inputs.size() > 2 && !n.inputs[2].empty()) matmul_inputs.push_back(n.inputs[2]);
+    Attributes channels_first;
+    channels_first.set("perm", std::vector<std::int64_t>{0, 2, 1});
+    const Shape& ys = y->second.shape;
+    const std::string shape = n.name + "/output_shape";
+    add_constant(graph, shape, Tensor::from_ints({4}, {0, m, ys[2] < 0 ? -1 : ys[2], ys[3] < 0 ? -1 : ys[3]}));
+    const std::string origin = n.origin.empty() ? "Conv" : n.origin;
+    nodes.push_back(Node{n.name + "/im2col", OpType::Im2Col, {n.inputs[0]}, {n.name + "/patches"}, window, origin});
+    nodes.push_back(Node{n.name, OpType::WeightMatMul, matmul_inputs, {n.name + "/rows"}, {}, origin});
+    nodes.push_back(Node{n.name + "/channels_first", OpType::Transpose, {n.name + "/rows"}, {n.name + "/columns"}, channels_first, origin});
+    nodes.push_back(Node{n.name + "/output", OpType::Reshape, {n.name + "/columns", shape}, n.outputs, {}, origin});
+  }
+  graph.nodes = std::move(nodes);
+}
+
 void recognise_semantic_operators(Graph& graph) {
   recognise_weight_matmuls(graph);
   recognise_gelu(graph);
+  recognise_silu(graph);
   recognise_layer_norm(graph);
+  recognise_rms_norm(graph);
+  fold_batch_norms(graph);
+  sink_scalar_scales(graph);
 }
 
 void remove_dead_nodes(Graph& graph) {
@@ -364,7 +671,11 @@ void simplify(Graph& graph) {
   fold_constants(graph);
   infer_value_info(graph);
   fold_constants(graph);
+  canonicalise(graph);
   recognise_semantic_operators(graph);
+  remove_dead_nodes(graph);
+  infer_value_info(graph);
+  lower_convolutions(graph);
   fold_constants(graph);
   remove_dead_nodes(graph);
   infer_value_info(graph);

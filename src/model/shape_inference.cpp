@@ -159,6 +159,28 @@ std::vector<OutputType> rule_types(const Node& node, const NodeInputs& in) {
     }
     case OpType::Expand: return {{in.dtype(0), broadcast_shape(in.shape(0), in.ints(1), node)}};
     case OpType::Slice: return {{in.dtype(0), slice_shape(node, in.shape(0), in.values())}};
+    case OpType::HardSigmoid: case OpType::HardSwish: case OpType::Softplus: case OpType::Cos: case OpType::Sin: return {{DType::Float32, in.float_shape(0)}};
+    case OpType::LogSoftmax:
+      normalize_axis(node.attributes.get_int("axis", -1), static_cast<std::int64_t>(in.float_shape(0).size()), node);
+      return {same_as(in, 0)};
+    case OpType::BatchNorm: {
+      const Shape& x = in.float_shape(0);
+      if (x.size() < 2) throw fail(node, "input needs a channel axis (rank 2 or more)");
+      for (std::size_t i = 1; i < 5; ++i)
+        if (element_count(in.shape(i)) != x[1])
+          throw fail(node, fmt::format("per-channel input {} has {} values for {} channels", i, element_count(in.shape(i)), x[1]));
+      return {same_as(in, 0)};
+    }
+    case OpType::MaxPool: case OpType::AveragePool: return {{DType::Float32, pool_shape(node, in.float_shape(0))}};
+    case OpType::Range: {
+      const auto values = in.values();
+      return {{in.dtype(0), Shape{range_length(node, *values[0], *values[1], *values[2])}}};
+    }
+    case OpType::Trilu:
+      if (in.shape(0).size() < 2) throw fail(node, "input needs rank 2 or more");
+      return {same_as(in, 0)};
+    case OpType::Im2Col: return {{DType::Float32, im2col_shape(node, in.float_shape(0))}};
+    case OpType::OpTypeCount: break;
   }
   throw fail(node, "operator has no shape rule");
 }
@@ -168,6 +190,8 @@ bool is_shape_argument(OpType op, std::size_t input) {
     case OpType::Reshape: case OpType::Expand: return input == 1;
     case OpType::Slice: return input >= 1;
     case OpType::ConstantOfShape: return input == 0;
+    case OpType::Range: return true;
+    case OpType::Trilu: return input == 1;
     default: return false;
   }
 }
@@ -261,9 +285,29 @@ std::map<std::string, ResolvedValue> resolve_sample_shapes(const Graph& graph, s
   return resolve_shapes(graph, inputs);
 }
 
+namespace {
+
+// Input shapes with the dynamic batch (axis 0) `batch` and other dynamic dimensions `other`.
+std::map<std::string, Shape> input_shapes(const Graph& graph, std::int64_t batch, std::int64_t other) {
+  std::map<std::string, Shape> shapes = concrete_input_shapes(graph, other);
+  for (auto& [name, s] : shapes)
+    if (!s.empty() && graph.values.at(name).shape[0] < 0) s[0] = batch;
+  return shapes;
+}
+
+}  // namespace
+
 void infer_value_info(Graph& graph) {
-  const auto small = resolve_shapes(graph, concrete_input_shapes(graph, 1));
-  const auto large = resolve_shapes(graph, concrete_input_shapes(graph, 2));
+  std::map<std::string, ResolvedValue> small, large;
+  try {
+    small = resolve_shapes(graph, concrete_input_shapes(graph, 1));
+    large = resolve_shapes(graph, concrete_input_shapes(graph, 2));
+  } catch (const Error&) {
+    // A CNN over a dynamic width or height cannot run on 1 or 2 pixels: resolve those at 32 and 64
+    // (the batch stays 1 and 2); if that fails too, the error is the real one.
+    small = resolve_shapes(graph, input_shapes(graph, 1, 32));
+    large = resolve_shapes(graph, input_shapes(graph, 2, 64));
+  }
   for (const auto& node : graph.nodes)
     for (const auto& name : node.outputs) {
       const auto& a = small.at(name);

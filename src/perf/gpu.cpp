@@ -5,6 +5,7 @@
 
 #include "raceit/core/error.hpp"
 #include "raceit/core/units.hpp"
+#include "raceit/model/op_traits.hpp"
 #include "raceit/model/statistics.hpp"
 
 namespace raceit::perf {
@@ -23,27 +24,13 @@ GpuPrecision parse_gpu_precision(const std::string& text) {
   throw Error(ErrorKind::InvalidArgument, "unknown GPU precision '" + text + "' (expected int8, fp16, bf16 or fp32)");
 }
 
-double gpu_ops_per_output(OpType op) {
-  switch (op) {
-    case OpType::Gelu: case OpType::Silu: case OpType::Erf: case OpType::Tanh: case OpType::Sigmoid:
-    case OpType::Exp:
-      return 8;  // a transcendental evaluated in the SFU plus a few FMAs
-    case OpType::Softmax:
-      return 5;  // max, subtract, exp, sum, scale
-    case OpType::LayerNorm: case OpType::RmsNorm:
-      return 8;  // mean, variance, rsqrt, scale, shift
-    default:
-      return 1;
-  }
-}
+double gpu_ops_per_output(OpType op) { return model::gpu_ops_per_output(model::op_traits(op).gpu_cost); }
 
 namespace {
 
 bool is_elementwise(const model::Node& node) {
-  const OpClass cls = model::op_class(node.op);
-  return (cls == OpClass::Function || cls == OpClass::Arithmetic) && node.op != OpType::Softmax &&
-         node.op != OpType::LayerNorm && node.op != OpType::RmsNorm && node.op != OpType::ReduceMean &&
-         node.op != OpType::ReduceSum && node.op != OpType::ReduceMax;
+  const model::OpTraits& traits = model::op_traits(node.op);
+  return traits.elementwise && traits.gpu_cost != model::GpuCost::Free;
 }
 
 // Kernels PyTorch runs for a node (graph and eager modes): a tanh-approximated GELU is Hugging

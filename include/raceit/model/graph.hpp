@@ -38,6 +38,18 @@ enum class OpType {
   Expand, Slice, Identity,
   // Convolution (patch embedding), weights in W [M, C, kh, kw] and b [M].
   Conv,
+  // Functions exporters of CNNs and older opsets emit (ONNX semantics).
+  HardSigmoid, HardSwish, Softplus, LogSoftmax, Cos, Sin,
+  // Inference batch normalisation over axis 1: inputs x, scale, bias, mean, variance.
+  BatchNorm,
+  // 2-D pooling (NCHW), ONNX semantics.
+  MaxPool, AveragePool,
+  // Shape arithmetic folded at import: Range(start, limit, delta), Trilu(x, k).
+  Range, Trilu,
+  // Patch unrolling: x [N, C, H, W] → [N, OH·OW, C·kh·kw] (Conv attributes), so that a
+  // convolution is a WeightMatMul on crossbars.
+  Im2Col,
+  OpTypeCount  // not an operator: the number of them (model/op_traits.hpp)
 };
 
 const char* to_string(OpType op);

