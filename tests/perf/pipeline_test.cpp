@@ -80,24 +80,6 @@ TEST(Pipeline, TiedResourcesOnTheStageShareAndRaceArraysPerPool) {
   EXPECT_DOUBLE_EQ(r.area, arch.area);
 }
 
-// RACE copies serve their own chip: the placement handed them out over all chips' arrays, so an
-// operator's time scales by what its chip's operators hold over the chip's 1024 arrays. Two
-// chips: the first chip's functions hold 1536 arrays (×1.5), the second's 512 (×0.5).
-TEST(Pipeline, RaceCopiesServeTheirOwnChip) {
-  const ArchSpec spec = load_arch(arch_path("raceit"));
-  const std::int64_t chip = resolve(spec).crossbars;
-  OpDemand a = function_op("a", 1000, 100), b = function_op("b", 1000, 100), c = function_op("c", 1000, 100);
-  a.race_arrays = 1024;
-  b.race_arrays = 512;
-  c.race_arrays = 512;
-  Workload w{"two chips", 1, 1, {weight_op("w0", chip, 1), a, b, weight_op("w1", chip, 1), c}};
-  const PerfReport r = evaluate_pipeline(w, spec);
-  ASSERT_EQ(r.chips, 2);
-  EXPECT_NEAR(r.ops[1].time, 1.5 * 100 * kLookup, 1e-15);
-  EXPECT_NEAR(r.ops[2].time, 1.5 * 100 * kLookup, 1e-15);
-  EXPECT_NEAR(r.ops[4].time, 0.5 * 100 * kLookup, 1e-15);
-}
-
 // Q·Kᵀ needs every key: it starts a segment, and the segments of a sample run one after
 // another. Throughput sees the chip's whole pooled demand; each further sample of a batch adds
 // one steady-state interval.
