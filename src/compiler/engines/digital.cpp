@@ -32,8 +32,20 @@ EventCounts digital_events(model::OpType op, U in, U out, U row_length) {
     case OpType::Sqrt: case OpType::Reciprocal:
       e.sfu_ops = out;
       break;
-    default:  // multiplies, divides, powers, casts
+    // One vector operation per output: multiplies, divides, powers, casts, the CNN functions without
+    // an SFU rule, and whatever else falls back to the digital engine (data movement, matmuls and
+    // convolutions when no other engine takes them). Listed, not defaulted, so a new operator is a
+    // -Wswitch warning here.
+    case OpType::Mul: case OpType::Div: case OpType::Pow: case OpType::Cast:
+    case OpType::HardSigmoid: case OpType::HardSwish: case OpType::Softplus: case OpType::LogSoftmax:
+    case OpType::Cos: case OpType::Sin: case OpType::BatchNorm: case OpType::MaxPool: case OpType::AveragePool:
+    case OpType::WeightMatMul: case OpType::DataMatMul: case OpType::Conv: case OpType::Im2Col:
+    case OpType::Reshape: case OpType::Transpose: case OpType::Split: case OpType::Concat: case OpType::Gather:
+    case OpType::Unsqueeze: case OpType::Squeeze: case OpType::Shape: case OpType::ConstantOfShape:
+    case OpType::Expand: case OpType::Slice: case OpType::Identity: case OpType::Range: case OpType::Trilu:
+    case OpType::OpTypeCount:
       e.vector_ops = out;
+      break;
   }
   return e;
 }
