@@ -12,6 +12,7 @@
 #include "raceit/core/parallel.hpp"
 #include "raceit/core/rng.hpp"
 #include "raceit/xbar/crossbar.hpp"
+#include "mvm_integer.hpp"
 
 namespace raceit::xbar {
 
@@ -19,10 +20,7 @@ namespace {
 
 using device::NoiseMode;
 
-// Loops compiled for x86-64-v4, v3 and baseline, picked at load time by the CPU's features. This
-// file is compiled with -ffp-contract=off: the clones with FMA then round every product and sum
-// as the baseline does, so results do not depend on the CPU.
-#define RACEIT_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+using detail::ReadoutTally;
 
 // Input codes as the crossbar sees them: unsigned codes, or signed values code − zero.
 std::vector<std::int32_t> input_levels(const Matrix& x, const AffineQuantiser& xq, bool signed_inputs) {
@@ -62,12 +60,6 @@ Planes make_planes(const CrossbarConfig& c, const std::vector<std::int32_t>& lev
   }
   return p;
 }
-
-// What the conversions of one thread saw: saturated conversions and the largest |column value|.
-struct ReadoutTally {
-  std::uint64_t clipped = 0;
-  double peak = 0;
-};
 
 // Converts the column values u[0…G) of one output (one per readout group) and returns their
 // weighted sum Σ coefficient_g · reconstructed_g. `column` numbers the output's first
@@ -124,7 +116,7 @@ struct ColumnScratch {
 
 // One plane's readout of one output for every vector b: sums[b] = Σ_g coefficient_g ·
 // (code_g,b + lo), summed over g in order from 0 as convert_output() does, vectorised over b.
-RACEIT_VECTOR_CLONES void sum_groups(const std::uint32_t* codes, std::size_t rows, int groups, const double* coefficient, double lo,
+RACEIT_XBAR_VECTOR_CLONES void sum_groups(const std::uint32_t* codes, std::size_t rows, int groups, const double* coefficient, double lo,
                                      int batch, double* sums) {
   std::fill(sums, sums + batch, 0.0);
   for (int g = 0; g < groups; ++g) {
@@ -134,36 +126,46 @@ RACEIT_VECTOR_CLONES void sum_groups(const std::uint32_t* codes, std::size_t row
 }
 
 // acc[b] += weight · (sums[b] · step): one plane's shift-add into an output's accumulators.
-RACEIT_VECTOR_CLONES void shift_add(const double* sums, double weight, double step, int batch, double* acc) {
+RACEIT_XBAR_VECTOR_CLONES void shift_add(const double* sums, double weight, double step, int batch, double* acc) {
   for (int b = 0; b < batch; ++b) acc[b] += weight * (sums[b] * step);
 }
 
 // The Compute-ACAM readout of one GEMM block y (row p·batch + b, column jj·G + g) of the outputs
-// j0 + jj, column by column: each conversion column's values (gathered down the block; the
-// block's rows of one output stay in cache across its groups and the next outputs) go through
-// its one realisation, (column + g) mod pool, whose table stays in cache for all of the column;
-// then each output sums its groups and planes in the order of convert_output() and the
-// per-output loop, so the result is the same bit for bit. The sums go to acc_t[jj·batch + b].
-// The peak tally (used by calibration) is one pass over the block.
+// j0 + jj, column by column: each conversion column's values go through its one realisation,
+// (column + g) mod pool; then each output sums its groups and planes in the order of
+// convert_output() and the per-output loop, so the result is the same bit for bit. The sums go
+// to acc_t[jj·batch + b]. Columns are taken in tiles of one cache line's width (four outputs)
+// and kTileRows rows: the tile's lines of y stay in L1 across its columns, its realisations'
+// tables in L2 across its row tiles. The peak tally (used by calibration) is one pass over y.
 void convert_acam_columns(const ProgrammedCrossbar& x, const std::vector<float>& y, int rows, int nj, int j0, int rb, int batch,
                           const std::vector<double>& plane_weight, double* acc_t, ReadoutTally& tally, ColumnScratch& scratch) {
+  constexpr int kTileOutputs = 4;
+  constexpr std::size_t kTileRows = 256;
   const int G = static_cast<int>(x.groups.size()), P = static_cast<int>(plane_weight.size()), ncols = nj * G;
   const ReadoutScale& s = x.scale;
   const double inv_step = 1.0 / s.step, lo = static_cast<double>(s.cmin);
   const auto column_rows = static_cast<std::size_t>(rows);
   tally.peak = std::max(tally.peak, static_cast<double>(peak_magnitude(y.data(), column_rows * ncols)));
   const std::size_t pool = x.readout_acams.size();
-  scratch.codes.resize(static_cast<std::size_t>(G) * column_rows);
+  scratch.codes.resize(static_cast<std::size_t>(kTileOutputs) * G * column_rows);
   scratch.sums.resize(batch);
-  for (int jj = 0; jj < nj; ++jj) {
-    const std::size_t column = (static_cast<std::size_t>(rb) * x.out + j0 + jj) * G;
-    for (int g = 0; g < G; ++g)
-      x.readout_acams[(column + g) % pool].lookup(y.data() + static_cast<std::size_t>(jj) * G + g, column_rows, ncols, inv_step, lo,
-                                                   scratch.codes.data() + static_cast<std::size_t>(g) * column_rows);
-    for (int p = 0; p < P; ++p) {
-      sum_groups(scratch.codes.data() + static_cast<std::size_t>(p) * batch, column_rows, G, x.coefficient.data() + column, lo, batch,
-                 scratch.sums.data());
-      shift_add(scratch.sums.data(), plane_weight[p], s.step, batch, acc_t + static_cast<std::size_t>(jj) * batch);
+  for (int jt = 0; jt < nj; jt += kTileOutputs) {
+    const int tile_columns = std::min(kTileOutputs, nj - jt) * G;
+    for (std::size_t r0 = 0; r0 < column_rows; r0 += kTileRows)
+      for (int k = 0; k < tile_columns; ++k) {
+        const std::size_t column = (static_cast<std::size_t>(rb) * x.out + j0 + jt) * G + k;
+        x.readout_acams[column % pool].lookup(y.data() + r0 * ncols + static_cast<std::size_t>(jt) * G + k,
+                                              std::min(kTileRows, column_rows - r0), ncols, inv_step, lo,
+                                              scratch.codes.data() + static_cast<std::size_t>(k) * column_rows + r0);
+      }
+    for (int jj = jt; jj < jt + tile_columns / G; ++jj) {
+      const std::size_t column = (static_cast<std::size_t>(rb) * x.out + j0 + jj) * G;
+      const std::uint32_t* codes = scratch.codes.data() + static_cast<std::size_t>(jj - jt) * G * column_rows;
+      for (int p = 0; p < P; ++p) {
+        sum_groups(codes + static_cast<std::size_t>(p) * batch, column_rows, G, x.coefficient.data() + column, lo, batch,
+                   scratch.sums.data());
+        shift_add(scratch.sums.data(), plane_weight[p], s.step, batch, acc_t + static_cast<std::size_t>(jj) * batch);
+      }
     }
   }
 }
@@ -230,6 +232,19 @@ Matrix dequantise(const ProgrammedCrossbar& x, const std::vector<double>& acc, c
   return y;
 }
 
+// The result of accumulators acc (level units; empty: a fused readout's output, filled by the
+// caller) and the conversions' tallies.
+MvmResult finish(const ProgrammedCrossbar& x, const AffineQuantiser& xq, int batch, const std::vector<double>& acc,
+                 const std::vector<ReadoutTally>& tally) {
+  MvmResult r{acc.empty() ? Matrix{} : dequantise(x, acc, xq, batch), mvm_events(x.config, x.layout, x.in, x.out, static_cast<std::uint64_t>(batch)),
+              0.0};
+  for (const auto& t : tally) {
+    if (x.config.readout == ReadoutKind::Adc) r.events.adc_clipped += t.clipped;
+    r.peak_column = std::max(r.peak_column, t.peak);
+  }
+  return r;
+}
+
 }  // namespace
 
 EventCounts mvm_events(const CrossbarConfig& c, const TileLayout& t, int in, int out, std::uint64_t batch) {
@@ -255,7 +270,11 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
     throw Error(ErrorKind::InvalidArgument, "input has " + std::to_string(inputs.cols) +
                                                 " features but the crossbar matrix expects " + std::to_string(x.in));
   const int batch = inputs.rows, in = x.in, out = x.out, R = c.rows;
-  const Planes planes = make_planes(c, input_levels(inputs, xq, c.signed_inputs), batch, in);
+  const std::vector<std::int32_t> levels = input_levels(inputs, xq, c.signed_inputs);
+  if (path == MvmPath::Fast && c.fused_function.empty())
+    if (auto exact = detail::integer_mvm(x, levels, batch, threads))
+      return finish(x, xq, batch, exact->acc, exact->tally);
+  const Planes planes = make_planes(c, levels, batch, in);
   const int G = static_cast<int>(x.groups.size()), P = planes.count, rows = P * batch;
   const CounterRng rng(c.seed);
   const bool per_read = c.mode == NoiseMode::PerRead;
@@ -281,7 +300,7 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
   };
 
   std::vector<ReadoutTally> tally;
-  if (path == MvmPath::Fast) {
+  if (path != MvmPath::Reference) {
     // Fixed column chunks (independent of the thread count); threads own whole chunks. Per row
     // block one GEMM covers every plane (stacked rows) and every group (adjacent columns).
     constexpr int kChunk = 128;
@@ -389,15 +408,14 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
     });
     tally = std::move(tally_per_vector);
   }
-  MvmResult r{fused.acams.empty() ? dequantise(x, acc, xq, batch) : Matrix(batch, out), mvm_events(c, x.layout, x.in, x.out, static_cast<std::uint64_t>(batch)), 0.0};
-  if (!fused.acams.empty())
-    for (std::size_t k = 0; k < acc.size(); ++k) r.output.data[k] = static_cast<float>(acc[k]);
-  for (const auto& t : tally) {
-    if (c.readout == ReadoutKind::Adc) r.events.adc_clipped += t.clipped;
-    r.peak_column = std::max(r.peak_column, t.peak);
-  }
+  if (fused.acams.empty()) return finish(x, xq, batch, acc, tally);
+  MvmResult r = finish(x, xq, batch, {}, tally);
+  r.output = Matrix(batch, out);
+  for (std::size_t k = 0; k < acc.size(); ++k) r.output.data[k] = static_cast<float>(acc[k]);
   return r;
 }
+
+bool integer_path_applies(const ProgrammedCrossbar& x) { return detail::integer_path_applies(x); }
 
 CrossbarConfig calibration_config(const CrossbarConfig& config) {
   CrossbarConfig ideal = config;
