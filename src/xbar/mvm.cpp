@@ -200,7 +200,7 @@ FusedReadout fused_readout(const ProgrammedCrossbar& x, const AffineQuantiser& x
     if (c.mode == NoiseMode::Ideal)
       fused.acams.emplace_back(program);
     else
-      fused.acams.emplace_back(program, acam::realise(program, c.device, rng.bits64(streams::kXbarAcamReadout, x.readout_acams.size() + j)));
+      fused.acams.emplace_back(program, acam::realise(program, c.device, rng.bits64(streams::kXbarAcamReadout, static_cast<std::uint64_t>(c.acam_instances) + j)));
   }
   return fused;
 }
