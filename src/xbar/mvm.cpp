@@ -131,41 +131,31 @@ RACEIT_XBAR_VECTOR_CLONES void shift_add(const double* sums, double weight, doub
 }
 
 // The Compute-ACAM readout of one GEMM block y (row p·batch + b, column jj·G + g) of the outputs
-// j0 + jj, column by column: each conversion column's values go through its one realisation,
-// (column + g) mod pool; then each output sums its groups and planes in the order of
-// convert_output() and the per-output loop, so the result is the same bit for bit. The sums go
-// to acc_t[jj·batch + b]. Columns are taken in tiles of one cache line's width (four outputs)
-// and kTileRows rows: the tile's lines of y stay in L1 across its columns, its realisations'
-// tables in L2 across its row tiles. The peak tally (used by calibration) is one pass over y.
+// j0 + jj, column by column: each conversion column's values (gathered down the block; the
+// block's rows of one output stay in cache across its groups and the next outputs) go through
+// its one realisation, (column + g) mod pool, whose table stays in cache for all of the column;
+// then each output sums its groups and planes in the order of convert_output() and the
+// per-output loop, so the result is the same bit for bit. The sums go to acc_t[jj·batch + b].
+// The peak tally (used by calibration) is one pass over the block.
 void convert_acam_columns(const ProgrammedCrossbar& x, const std::vector<float>& y, int rows, int nj, int j0, int rb, int batch,
                           const std::vector<double>& plane_weight, double* acc_t, ReadoutTally& tally, ColumnScratch& scratch) {
-  constexpr int kTileOutputs = 4;
-  constexpr std::size_t kTileRows = 256;
   const int G = static_cast<int>(x.groups.size()), P = static_cast<int>(plane_weight.size()), ncols = nj * G;
   const ReadoutScale& s = x.scale;
   const double inv_step = 1.0 / s.step, lo = static_cast<double>(s.cmin);
   const auto column_rows = static_cast<std::size_t>(rows);
   tally.peak = std::max(tally.peak, static_cast<double>(peak_magnitude(y.data(), column_rows * ncols)));
   const std::size_t pool = x.readout_acams.size();
-  scratch.codes.resize(static_cast<std::size_t>(kTileOutputs) * G * column_rows);
+  scratch.codes.resize(static_cast<std::size_t>(G) * column_rows);
   scratch.sums.resize(batch);
-  for (int jt = 0; jt < nj; jt += kTileOutputs) {
-    const int tile_columns = std::min(kTileOutputs, nj - jt) * G;
-    for (std::size_t r0 = 0; r0 < column_rows; r0 += kTileRows)
-      for (int k = 0; k < tile_columns; ++k) {
-        const std::size_t column = (static_cast<std::size_t>(rb) * x.out + j0 + jt) * G + k;
-        x.readout_acams[column % pool].lookup(y.data() + r0 * ncols + static_cast<std::size_t>(jt) * G + k,
-                                              std::min(kTileRows, column_rows - r0), ncols, inv_step, lo,
-                                              scratch.codes.data() + static_cast<std::size_t>(k) * column_rows + r0);
-      }
-    for (int jj = jt; jj < jt + tile_columns / G; ++jj) {
-      const std::size_t column = (static_cast<std::size_t>(rb) * x.out + j0 + jj) * G;
-      const std::uint32_t* codes = scratch.codes.data() + static_cast<std::size_t>(jj - jt) * G * column_rows;
-      for (int p = 0; p < P; ++p) {
-        sum_groups(codes + static_cast<std::size_t>(p) * batch, column_rows, G, x.coefficient.data() + column, lo, batch,
-                   scratch.sums.data());
-        shift_add(scratch.sums.data(), plane_weight[p], s.step, batch, acc_t + static_cast<std::size_t>(jj) * batch);
-      }
+  for (int jj = 0; jj < nj; ++jj) {
+    const std::size_t column = (static_cast<std::size_t>(rb) * x.out + j0 + jj) * G;
+    for (int g = 0; g < G; ++g)
+      x.readout_acams[(column + g) % pool].lookup(y.data() + static_cast<std::size_t>(jj) * G + g, column_rows, ncols, inv_step, lo,
+                                                   scratch.codes.data() + static_cast<std::size_t>(g) * column_rows);
+    for (int p = 0; p < P; ++p) {
+      sum_groups(scratch.codes.data() + static_cast<std::size_t>(p) * batch, column_rows, G, x.coefficient.data() + column, lo, batch,
+                 scratch.sums.data());
+      shift_add(scratch.sums.data(), plane_weight[p], s.step, batch, acc_t + static_cast<std::size_t>(jj) * batch);
     }
   }
 }

@@ -473,3 +473,23 @@ TEST(Crossbar, IdealIntegerPathEqualsFloatPath) {
 }
 
 }  // namespace raceit::xbar
+
+namespace raceit::xbar {
+
+// A crossbar with fewer conversion columns than the realisation pool realises only those it
+// reads (3 outputs × 4 groups = 12 of 256); a pool of exactly 12 gives the same outputs.
+TEST(CrossbarAcamReadout, RealisesOnlyTheColumnsItReads) {
+  const Matrix w = gaussian(3, 10, 41, streams::kData);
+  const Matrix xin = gaussian(4, 10, 42, streams::kData);
+  CrossbarConfig c;
+  c.readout = ReadoutKind::Acam;
+  c.mode = device::NoiseMode::Frozen;
+  const auto x = program_crossbar(w, c);
+  EXPECT_EQ(x.readout_acams.size(), 12u);
+  EXPECT_EQ(program_crossbar(gaussian(100, 10, 43, streams::kData), c).readout_acams.size(), 256u);
+  c.acam_instances = 12;
+  const auto xq = input_quantiser(xin, c);
+  EXPECT_TRUE(equal(mvm(x, xin, xq).output, mvm(program_crossbar(w, c), xin, xq).output));
+}
+
+}  // namespace raceit::xbar
