@@ -12,6 +12,7 @@
 #include "raceit/core/parallel.hpp"
 #include "raceit/core/rng.hpp"
 #include "raceit/xbar/crossbar.hpp"
+#include "mvm_integer.hpp"
 
 namespace raceit::xbar {
 
@@ -19,10 +20,7 @@ namespace {
 
 using device::NoiseMode;
 
-// Loops compiled for x86-64-v4, v3 and baseline, picked at load time by the CPU's features. This
-// file is compiled with -ffp-contract=off: the clones with FMA then round every product and sum
-// as the baseline does, so results do not depend on the CPU.
-#define RACEIT_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+using detail::ReadoutTally;
 
 // Input codes as the crossbar sees them: unsigned codes, or signed values code − zero.
 std::vector<std::int32_t> input_levels(const Matrix& x, const AffineQuantiser& xq, bool signed_inputs) {
@@ -62,12 +60,6 @@ Planes make_planes(const CrossbarConfig& c, const std::vector<std::int32_t>& lev
   }
   return p;
 }
-
-// What the conversions of one thread saw: saturated conversions and the largest |column value|.
-struct ReadoutTally {
-  std::uint64_t clipped = 0;
-  double peak = 0;
-};
 
 // Converts the column values u[0…G) of one output (one per readout group) and returns their
 // weighted sum Σ coefficient_g · reconstructed_g. `column` numbers the output's first
@@ -124,7 +116,7 @@ struct ColumnScratch {
 
 // One plane's readout of one output for every vector b: sums[b] = Σ_g coefficient_g ·
 // (code_g,b + lo), summed over g in order from 0 as convert_output() does, vectorised over b.
-RACEIT_VECTOR_CLONES void sum_groups(const std::uint32_t* codes, std::size_t rows, int groups, const double* coefficient, double lo,
+RACEIT_XBAR_VECTOR_CLONES void sum_groups(const std::uint32_t* codes, std::size_t rows, int groups, const double* coefficient, double lo,
                                      int batch, double* sums) {
   std::fill(sums, sums + batch, 0.0);
   for (int g = 0; g < groups; ++g) {
@@ -134,7 +126,7 @@ RACEIT_VECTOR_CLONES void sum_groups(const std::uint32_t* codes, std::size_t row
 }
 
 // acc[b] += weight · (sums[b] · step): one plane's shift-add into an output's accumulators.
-RACEIT_VECTOR_CLONES void shift_add(const double* sums, double weight, double step, int batch, double* acc) {
+RACEIT_XBAR_VECTOR_CLONES void shift_add(const double* sums, double weight, double step, int batch, double* acc) {
   for (int b = 0; b < batch; ++b) acc[b] += weight * (sums[b] * step);
 }
 
@@ -198,7 +190,7 @@ FusedReadout fused_readout(const ProgrammedCrossbar& x, const AffineQuantiser& x
     if (c.mode == NoiseMode::Ideal)
       fused.acams.emplace_back(program);
     else
-      fused.acams.emplace_back(program, acam::realise(program, c.device, rng.bits64(streams::kXbarAcamReadout, x.readout_acams.size() + j)));
+      fused.acams.emplace_back(program, acam::realise(program, c.device, rng.bits64(streams::kXbarAcamReadout, static_cast<std::uint64_t>(c.acam_instances) + j)));
   }
   return fused;
 }
@@ -230,6 +222,19 @@ Matrix dequantise(const ProgrammedCrossbar& x, const std::vector<double>& acc, c
   return y;
 }
 
+// The result of accumulators acc (level units; empty: a fused readout's output, filled by the
+// caller) and the conversions' tallies.
+MvmResult finish(const ProgrammedCrossbar& x, const AffineQuantiser& xq, int batch, const std::vector<double>& acc,
+                 const std::vector<ReadoutTally>& tally) {
+  MvmResult r{acc.empty() ? Matrix{} : dequantise(x, acc, xq, batch), mvm_events(x.config, x.layout, x.in, x.out, static_cast<std::uint64_t>(batch)),
+              0.0};
+  for (const auto& t : tally) {
+    if (x.config.readout == ReadoutKind::Adc) r.events.adc_clipped += t.clipped;
+    r.peak_column = std::max(r.peak_column, t.peak);
+  }
+  return r;
+}
+
 }  // namespace
 
 EventCounts mvm_events(const CrossbarConfig& c, const TileLayout& t, int in, int out, std::uint64_t batch) {
@@ -248,156 +253,220 @@ EventCounts mvm_events(const CrossbarConfig& c, const TileLayout& t, int in, int
   return e;
 }
 
-MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQuantiser& xq, MvmPath path,
-              int threads, std::uint64_t call_index) {
-  const CrossbarConfig& c = x.config;
+namespace {
+
+// One mvm() call on the float paths: the inputs' planes, the readout (a fused one prepared for
+// this quantiser, or compiled for this call) and the accumulators acc[b·out + j] (level units,
+// or the fused readout's output values). Each output sums its conversions in (row block, plane,
+// group) order whatever the path or thread count.
+class FloatMvm {
+ public:
+  FloatMvm(const ProgrammedCrossbar& x, const std::vector<std::int32_t>& levels, const AffineQuantiser& xq, int batch,
+           std::uint64_t call_index)
+      : x_(x),
+        c_(x.config),
+        planes_(make_planes(x.config, levels, batch, x.in)),
+        per_call_(fused_for(x, xq)),
+        fused_(prepared(x, xq) ? x.fused : per_call_),
+        batch_(batch),
+        G_(static_cast<int>(x.groups.size())),
+        P_(planes_.count),
+        rows_(planes_.count * batch),
+        per_read_(x.config.mode == NoiseMode::PerRead),
+        call_index_(call_index),
+        rng_(x.config.seed),
+        acc_(static_cast<std::size_t>(batch) * x.out, 0.0) {}
+
+  bool fused() const { return !fused_.acams.empty(); }
+  const std::vector<double>& acc() const { return acc_; }
+
+  // Fixed column chunks (independent of the thread count); threads own whole chunks. Per row
+  // block one GEMM covers every plane (stacked rows) and every group (adjacent columns).
+  std::vector<ReadoutTally> fast(int threads) {
+    const int chunks = (x_.out + kChunk - 1) / kChunk;
+    std::vector<ReadoutTally> tally(chunks);
+    if (per_read_ && c_.inputs == InputScheme::MultiLevel) {
+      squares_ = planes_.value;
+      for (float& v : squares_.data) v *= v;
+    }
+    parallel_for(chunks, threads, [&](std::size_t c0, std::size_t c1) {
+      ChunkBuffers buffers;
+      for (std::size_t ch = c0; ch < c1; ++ch) fast_chunk(static_cast<int>(ch), tally[ch], buffers);
+    });
+    return tally;
+  }
+
+  // Reference: per vector, tile, plane, group, column and cell, in double, drawing per-read
+  // noise cell by cell.
+  std::vector<ReadoutTally> reference(int threads) {
+    std::vector<ReadoutTally> tally(batch_);
+    parallel_for(batch_, threads, [&](std::size_t b0, std::size_t b1) {
+      for (std::size_t b = b0; b < b1; ++b) reference_vector(static_cast<int>(b), tally[b]);
+    });
+    return tally;
+  }
+
+ private:
+  static constexpr int kChunk = 128;
+  struct ChunkBuffers {
+    std::vector<float> y, v;  // a row block's column values and (per-read) their variances
+    std::vector<double> u, acc_t;
+    ColumnScratch scratch;
+  };
+
+  static bool prepared(const ProgrammedCrossbar& x, const AffineQuantiser& xq) {
+    return !x.fused.acams.empty() && x.fused.input == xq;
+  }
+  static FusedReadout fused_for(const ProgrammedCrossbar& x, const AffineQuantiser& xq) {
+    return x.config.fused_function.empty() || prepared(x, xq) ? FusedReadout{} : fused_readout(x, xq);
+  }
+
+  // Converts output j's group values u[0…G) for (row block, plane) and accumulates them. A
+  // fused readout has one conversion per output and produces the output value itself.
+  template <class Value>
+  void accumulate(int b, int j, int rb, int p, const Value* u, ReadoutTally& tally) {
+    const std::size_t column = (static_cast<std::size_t>(rb) * x_.out + j) * G_;
+    double& a = acc_[static_cast<std::size_t>(b) * x_.out + j];
+    if (fused()) {
+      tally.peak = std::max(tally.peak, std::abs(static_cast<double>(u[0])));
+      const double x_code = u[0] / x_.scale.step - static_cast<double>(x_.scale.cmin);
+      a = fused_.programs[j].dequantise(fused_.acams[j].lookup(x_code));
+      return;
+    }
+    a += planes_.weight[p] * convert_output(x_, x_.coefficient.data() + column, u, G_, column, tally);
+  }
+
+  void fast_chunk(int ch, ReadoutTally& tally, ChunkBuffers& w) {
+    const int out = x_.out, j0 = ch * kChunk, nj = std::min(out, j0 + kChunk) - j0, ncols = nj * G_;
+    const bool acam_columns = !per_read_ && c_.readout == ReadoutKind::Acam && !fused();
+    w.y.resize(static_cast<std::size_t>(rows_) * ncols);
+    if (per_read_) w.v.resize(w.y.size());
+    if (acam_columns) w.acc_t.assign(static_cast<std::size_t>(nj) * batch_, 0.0);
+    for (int rb = 0; rb < x_.layout.row_blocks; ++rb) {
+      const int i0 = rb * c_.rows, kb = std::min(x_.in, i0 + c_.rows) - i0;
+      const std::size_t w_offset = static_cast<std::size_t>(i0) * out * G_ + static_cast<std::size_t>(j0) * G_;
+      sgemm(rows_, ncols, kb, {.a = planes_.value.data.data() + i0, .lda = x_.in, .b = x_.level.data.data() + w_offset,
+                               .ldb = static_cast<std::int64_t>(out) * G_, .c = w.y.data(), .ldc = ncols});
+      if (acam_columns) {
+        convert_acam_columns(x_, w.y, rows_, nj, j0, rb, batch_, planes_.weight, w.acc_t.data(), tally, w.scratch);
+        continue;
+      }
+      if (per_read_) {  // bit planes are 0/1: their own squares
+        const Matrix& squares = c_.inputs == InputScheme::MultiLevel ? squares_ : planes_.value;
+        sgemm(rows_, ncols, kb, {.a = squares.data.data() + i0, .lda = x_.in, .b = x_.read_variance.data.data() + w_offset,
+                                 .ldb = static_cast<std::int64_t>(out) * G_, .c = w.v.data(), .ldc = ncols});
+      }
+      for (int p = 0; p < P_; ++p) {
+        if (!per_read_ && c_.readout == ReadoutKind::Adc)
+          convert_adc_plane(j0, nj, rb, p, w.y, tally);
+        else
+          convert_outputs_plane(j0, nj, rb, p, w, tally);
+      }
+    }
+    if (acam_columns)
+      for (int jj = 0; jj < nj; ++jj)
+        for (int b = 0; b < batch_; ++b)
+          acc_[static_cast<std::size_t>(b) * out + j0 + jj] = w.acc_t[static_cast<std::size_t>(jj) * batch_ + b];
+  }
+
+  // The common ADC case, as one tight loop over the chunk's outputs per vector.
+  void convert_adc_plane(int j0, int nj, int rb, int p, const std::vector<float>& y, ReadoutTally& tally) {
+    const int ncols = nj * G_;
+    const double* coefficient = x_.coefficient.data() + (static_cast<std::size_t>(rb) * x_.out + j0) * G_;
+    const double weight = planes_.weight[p];
+    for (int b = 0; b < batch_; ++b) {
+      const std::size_t row = static_cast<std::size_t>(p * batch_ + b) * ncols;
+      double* acc_row = acc_.data() + static_cast<std::size_t>(b) * x_.out + j0;
+      for (int jj = 0; jj < nj; ++jj)
+        acc_row[jj] += weight * convert_output(x_, coefficient + static_cast<std::size_t>(jj) * G_,
+                                               y.data() + row + static_cast<std::size_t>(jj) * G_, G_, 0, tally);
+    }
+  }
+
+  // Per-read noise or a fused readout: output by output, every vector in turn.
+  void convert_outputs_plane(int j0, int nj, int rb, int p, ChunkBuffers& w, ReadoutTally& tally) {
+    const int ncols = nj * G_;
+    w.u.resize(G_);
+    for (int jj = 0; jj < nj; ++jj)
+      for (int b = 0; b < batch_; ++b) {
+        const std::size_t k0 = static_cast<std::size_t>(p * batch_ + b) * ncols + static_cast<std::size_t>(jj) * G_;
+        if (!per_read_) {
+          accumulate(b, j0 + jj, rb, p, w.y.data() + k0, tally);
+          continue;
+        }
+        for (int g = 0; g < G_; ++g)
+          w.u[g] = w.y[k0 + g] + std::sqrt(std::max(0.0f, w.v[k0 + g])) *
+                                     rng_.normal(streams::kXbarReadPerRead, read_index(call_index_, rb, p, g, b, j0 + jj, x_, P_, batch_));
+        accumulate(b, j0 + jj, rb, p, w.u.data(), tally);
+      }
+  }
+
+  void reference_vector(int b, ReadoutTally& tally) {
+    const int R = c_.rows;
+    std::vector<double> u(G_);
+    for (int rb = 0; rb < x_.layout.row_blocks; ++rb) {
+      const int i0 = rb * R, i1 = std::min(x_.in, i0 + R);
+      for (int cb = 0; cb < x_.layout.col_blocks; ++cb) {
+        const int j0 = cb * x_.layout.outputs_per_tile, j1 = std::min(x_.out, j0 + x_.layout.outputs_per_tile);
+        for (int p = 0; p < P_; ++p)
+          for (int j = j0; j < j1; ++j) {
+            for (int g = 0; g < G_; ++g) u[g] = reference_column(b, j, g, rb, p, i0, i1);
+            accumulate(b, j, rb, p, u.data(), tally);
+          }
+      }
+    }
+  }
+
+  // Σ_i v_i·level_i of one column, cell by cell, with per-read noise drawn per cell.
+  double reference_column(int b, int j, int g, int rb, int p, int i0, int i1) const {
+    double u = 0;
+    for (int i = i0; i < i1; ++i) {
+      const double vin = planes_.at(p, b, i, batch_);
+      if (vin == 0) continue;
+      double lvl = x_.level.at(i, j * G_ + g);
+      if (per_read_) {
+        const std::uint64_t id = read_index(call_index_, rb, p, g, b, j, x_, P_, batch_) * static_cast<std::uint64_t>(c_.rows) + (i - i0);
+        lvl += std::sqrt(x_.read_variance.at(i, j * G_ + g)) * rng_.normal(streams::kXbarReadPerCell, id);
+      }
+      u += vin * lvl;
+    }
+    return u;
+  }
+
+  const ProgrammedCrossbar& x_;
+  const CrossbarConfig& c_;
+  const Planes planes_;
+  const FusedReadout per_call_;
+  const FusedReadout& fused_;
+  const int batch_, G_, P_, rows_;
+  const bool per_read_;
+  const std::uint64_t call_index_;
+  const CounterRng rng_;
+  Matrix squares_;  // per-read multi-level inputs: the planes' squares
+  std::vector<double> acc_;
+};
+
+}  // namespace
+
+MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQuantiser& xq, MvmPath path, int threads,
+              std::uint64_t call_index) {
   if (inputs.cols != x.in)
     throw Error(ErrorKind::InvalidArgument, "input has " + std::to_string(inputs.cols) +
                                                 " features but the crossbar matrix expects " + std::to_string(x.in));
-  const int batch = inputs.rows, in = x.in, out = x.out, R = c.rows;
-  const Planes planes = make_planes(c, input_levels(inputs, xq, c.signed_inputs), batch, in);
-  const int G = static_cast<int>(x.groups.size()), P = planes.count, rows = P * batch;
-  const CounterRng rng(c.seed);
-  const bool per_read = c.mode == NoiseMode::PerRead;
-  std::vector<double> acc(static_cast<std::size_t>(batch) * out, 0.0);
-  // A readout prepared for this quantiser (ProgrammedCrossbar::fused), or compiled for this call.
-  const bool prepared = !x.fused.acams.empty() && x.fused.input == xq;
-  const FusedReadout per_call = c.fused_function.empty() || prepared ? FusedReadout{} : fused_readout(x, xq);
-  const FusedReadout& fused = prepared ? x.fused : per_call;
-
-  // Converts output j's group values for (row block, plane) and accumulates them. The order per
-  // output is fixed (row block, plane, group) whatever the path or thread count. A fused
-  // readout has one conversion per output and produces the output value itself.
-  auto accumulate = [&](int b, int j, int rb, int p, const auto* u, ReadoutTally& tally) {
-    const std::size_t column = (static_cast<std::size_t>(rb) * out + j) * G;
-    double& a = acc[static_cast<std::size_t>(b) * out + j];
-    if (!fused.acams.empty()) {
-      tally.peak = std::max(tally.peak, std::abs(static_cast<double>(u[0])));
-      const double x_code = u[0] / x.scale.step - static_cast<double>(x.scale.cmin);
-      a = fused.programs[j].dequantise(fused.acams[j].lookup(x_code));
-      return;
-    }
-    a += planes.weight[p] * convert_output(x, x.coefficient.data() + column, u, G, column, tally);
-  };
-
-  std::vector<ReadoutTally> tally;
-  if (path == MvmPath::Fast) {
-    // Fixed column chunks (independent of the thread count); threads own whole chunks. Per row
-    // block one GEMM covers every plane (stacked rows) and every group (adjacent columns).
-    constexpr int kChunk = 128;
-    const int chunks = (out + kChunk - 1) / kChunk;
-    std::vector<ReadoutTally> tally_per_chunk(chunks);
-    Matrix squares;
-    if (per_read && c.inputs == InputScheme::MultiLevel) {
-      squares = planes.value;
-      for (float& v : squares.data) v *= v;
-    }
-    const bool adc_only = !per_read && c.readout == ReadoutKind::Adc;
-    const bool acam_columns = !per_read && c.readout == ReadoutKind::Acam && fused.acams.empty();
-    const Matrix& square_planes = per_read && c.inputs == InputScheme::MultiLevel ? squares : planes.value;
-    parallel_for(chunks, threads, [&](std::size_t c0, std::size_t c1) {
-      std::vector<float> y, v;
-      std::vector<double> u(G), acc_t;
-      ColumnScratch scratch;
-      for (std::size_t ch = c0; ch < c1; ++ch) {
-        const int j0 = static_cast<int>(ch) * kChunk, nj = std::min(out, j0 + kChunk) - j0, ncols = nj * G;
-        y.resize(static_cast<std::size_t>(rows) * ncols);
-        if (per_read) v.resize(y.size());
-        if (acam_columns) acc_t.assign(static_cast<std::size_t>(nj) * batch, 0.0);
-        for (int rb = 0; rb < x.layout.row_blocks; ++rb) {
-          const int i0 = rb * R, kb = std::min(in, i0 + R) - i0;
-          const std::size_t w_offset = static_cast<std::size_t>(i0) * out * G + static_cast<std::size_t>(j0) * G;
-          sgemm(rows, ncols, kb, {.a = planes.value.data.data() + i0, .lda = in, .b = x.level.data.data() + w_offset,
-                                  .ldb = static_cast<std::int64_t>(out) * G, .c = y.data(), .ldc = ncols});
-          if (acam_columns) {
-            convert_acam_columns(x, y, rows, nj, j0, rb, batch, planes.weight, acc_t.data(), tally_per_chunk[ch], scratch);
-            continue;
-          }
-          if (per_read)  // bit planes are 0/1: their own squares
-            sgemm(rows, ncols, kb, {.a = square_planes.data.data() + i0, .lda = in, .b = x.read_variance.data.data() + w_offset,
-                                    .ldb = static_cast<std::int64_t>(out) * G, .c = v.data(), .ldc = ncols});
-          for (int p = 0; p < P; ++p) {
-            if (adc_only) {  // the common case, as one tight loop over the chunk's outputs per vector
-              const double* coefficient = x.coefficient.data() + (static_cast<std::size_t>(rb) * out + j0) * G;
-              const double weight = planes.weight[p];
-              ReadoutTally& t = tally_per_chunk[ch];
-              for (int b = 0; b < batch; ++b) {
-                const std::size_t row = static_cast<std::size_t>(p * batch + b) * ncols;
-                double* acc_row = acc.data() + static_cast<std::size_t>(b) * out + j0;
-                for (int jj = 0; jj < nj; ++jj)
-                  acc_row[jj] += weight * convert_output(x, coefficient + static_cast<std::size_t>(jj) * G,
-                                                         y.data() + row + static_cast<std::size_t>(jj) * G, G, 0, t);
-              }
-              continue;
-            }
-            // Per-read noise or a fused readout: output by output, every vector in turn. Each
-            // output still sums its conversions in (row block, plane, group) order.
-            for (int jj = 0; jj < nj; ++jj)
-              for (int b = 0; b < batch; ++b) {
-                const std::size_t k0 = static_cast<std::size_t>(p * batch + b) * ncols + static_cast<std::size_t>(jj) * G;
-                if (!per_read) {
-                  accumulate(b, j0 + jj, rb, p, y.data() + k0, tally_per_chunk[ch]);
-                  continue;
-                }
-                for (int g = 0; g < G; ++g)
-                  u[g] = y[k0 + g] + std::sqrt(std::max(0.0f, v[k0 + g])) *
-                                         rng.normal(streams::kXbarReadPerRead, read_index(call_index, rb, p, g, b, j0 + jj, x, P, batch));
-                accumulate(b, j0 + jj, rb, p, u.data(), tally_per_chunk[ch]);
-              }
-          }
-        }
-        if (acam_columns)
-          for (int jj = 0; jj < nj; ++jj)
-            for (int b = 0; b < batch; ++b)
-              acc[static_cast<std::size_t>(b) * out + j0 + jj] = acc_t[static_cast<std::size_t>(jj) * batch + b];
-      }
-    });
-    for (const auto& t : tally_per_chunk) tally.push_back(t);
-  } else {
-    // Reference: per vector, tile, plane, group, column and cell, in double, drawing per-read
-    // noise cell by cell.
-    std::vector<ReadoutTally> tally_per_vector(batch);
-    parallel_for(batch, threads, [&](std::size_t b0, std::size_t b1) {
-      std::vector<double> u(G);
-      for (std::size_t bs = b0; bs < b1; ++bs) {
-        const int b = static_cast<int>(bs);
-        for (int rb = 0; rb < x.layout.row_blocks; ++rb) {
-          const int i0 = rb * R, i1 = std::min(in, i0 + R);
-          for (int cb = 0; cb < x.layout.col_blocks; ++cb) {
-            const int j0 = cb * x.layout.outputs_per_tile, j1 = std::min(out, j0 + x.layout.outputs_per_tile);
-            for (int p = 0; p < P; ++p)
-              for (int j = j0; j < j1; ++j) {
-                for (int g = 0; g < G; ++g) {
-                  u[g] = 0;
-                  for (int i = i0; i < i1; ++i) {
-                    const double vin = planes.at(p, b, i, batch);
-                    if (vin == 0) continue;
-                    double lvl = x.level.at(i, j * G + g);
-                    if (per_read) {
-                      const std::uint64_t id = read_index(call_index, rb, p, g, b, j, x, P, batch) *
-                                                   static_cast<std::uint64_t>(R) + (i - i0);
-                      lvl += std::sqrt(x.read_variance.at(i, j * G + g)) * rng.normal(streams::kXbarReadPerCell, id);
-                    }
-                    u[g] += vin * lvl;
-                  }
-                }
-                accumulate(b, j, rb, p, u.data(), tally_per_vector[b]);
-              }
-          }
-        }
-      }
-    });
-    tally = std::move(tally_per_vector);
-  }
-  MvmResult r{fused.acams.empty() ? dequantise(x, acc, xq, batch) : Matrix(batch, out), mvm_events(c, x.layout, x.in, x.out, static_cast<std::uint64_t>(batch)), 0.0};
-  if (!fused.acams.empty())
-    for (std::size_t k = 0; k < acc.size(); ++k) r.output.data[k] = static_cast<float>(acc[k]);
-  for (const auto& t : tally) {
-    if (c.readout == ReadoutKind::Adc) r.events.adc_clipped += t.clipped;
-    r.peak_column = std::max(r.peak_column, t.peak);
-  }
+  const int batch = inputs.rows;
+  const std::vector<std::int32_t> levels = input_levels(inputs, xq, x.config.signed_inputs);
+  if (path == MvmPath::Fast && x.config.fused_function.empty())
+    if (auto exact = detail::integer_mvm(x, levels, batch, threads)) return finish(x, xq, batch, exact->acc, exact->tally);
+  FloatMvm call(x, levels, xq, batch, call_index);
+  const std::vector<ReadoutTally> tally = path == MvmPath::Reference ? call.reference(threads) : call.fast(threads);
+  if (!call.fused()) return finish(x, xq, batch, call.acc(), tally);
+  MvmResult r = finish(x, xq, batch, {}, tally);
+  r.output = Matrix(batch, x.out);
+  for (std::size_t k = 0; k < call.acc().size(); ++k) r.output.data[k] = static_cast<float>(call.acc()[k]);
   return r;
 }
+
+bool integer_path_applies(const ProgrammedCrossbar& x) { return detail::integer_path_applies(x); }
 
 CrossbarConfig calibration_config(const CrossbarConfig& config) {
   CrossbarConfig ideal = config;

@@ -30,7 +30,9 @@ double settle_cell(const CrossbarConfig& c, const CounterRng& rng, double g, std
   return c.mode == NoiseMode::Frozen ? c.device.read(g, rng.normal(streams::kXbarRead, id)) : g;
 }
 
-// Identity over the readout codes 0…2^bits − 1, realised acam_instances times with noise.
+// Identity over the readout codes 0…2^bits − 1, realised acam_instances times with noise (no
+// more than there are conversion columns: the pool is read round-robin, so the others would
+// never be read).
 void program_readout(ProgrammedCrossbar& x) {
   const CrossbarConfig& c = x.config;
   const double top = std::ldexp(1.0, c.readout_bits) - 1;
@@ -42,7 +44,8 @@ void program_readout(ProgrammedCrossbar& x) {
     return;
   }
   const CounterRng rng(c.seed);
-  for (int k = 0; k < c.acam_instances; ++k) {
+  const std::int64_t columns = static_cast<std::int64_t>(x.layout.row_blocks) * x.out * static_cast<std::int64_t>(x.groups.size());
+  for (std::int64_t k = 0; k < std::min<std::int64_t>(c.acam_instances, columns); ++k) {
     const std::uint64_t seed = rng.bits64(streams::kXbarAcamReadout, k);
     x.readout_acams.emplace_back(x.readout_program, acam::realise(x.readout_program, c.device, seed));
   }

@@ -429,3 +429,67 @@ TEST(CrossbarAcamReadout, FusedGeluMatchesFloatGelu) {
 }
 
 }  // namespace raceit::xbar
+
+namespace raceit::xbar {
+
+// The Fast path's integer path for ideal cells equals the float path it replaces (GEMM, float
+// conversions, double shift-adds) bit for bit — outputs, clipped conversions and the peak
+// column — across readouts, encodings, sign and input schemes, tile heights that are not a
+// multiple of the four-row table groups, several row blocks and output chunks, and calibration's
+// 24-bit ADC.
+TEST(Crossbar, IdealIntegerPathEqualsFloatPath) {
+  const Matrix w = gaussian(150, 301, 31, streams::kData);
+  const Matrix xin = gaussian(11, 301, 32, streams::kData);
+  int cases = 0;
+  for (const char* enc : {"single", "analog-slice", "bit-slice:2"})
+    for (SignScheme sign : {SignScheme::SeparateArrays, SignScheme::DifferentialPairs})
+      for (InputScheme inputs : {InputScheme::BitSerial, InputScheme::MultiLevel})
+        for (const char* readout : {"acam:8", "acam:5", "adc:6", "adc:24"})
+          for (int rows : {128, 37}) {
+            CrossbarConfig c;
+            parse_encoding(enc, c);
+            parse_readout(readout, c);
+            c.sign = sign;
+            c.inputs = inputs;
+            c.signed_inputs = (cases % 3) == 1;
+            c.rows = rows;
+            c.full_scale = (cases % 4) == 0 ? 1.0 : 0.07;
+            ++cases;
+            const auto x = program_crossbar(w, c);
+            const std::string what = std::string(enc) + " " + readout + " rows " + std::to_string(rows) +
+                                     (inputs == InputScheme::BitSerial ? " bit-serial" : " multi-level") +
+                                     (sign == SignScheme::SeparateArrays ? " separate" : " differential");
+            ASSERT_TRUE(integer_path_applies(x)) << what;
+            const auto xq = input_quantiser(xin, c);
+            const auto fast = mvm(x, xin, xq, MvmPath::Fast, 2), floats = mvm(x, xin, xq, MvmPath::FastFloat, 1);
+            EXPECT_TRUE(equal(fast.output, floats.output)) << what;
+            EXPECT_EQ(fast.events, floats.events) << what;
+            EXPECT_EQ(fast.peak_column, floats.peak_column) << what;
+          }
+  // Noisy cells are not integers: those crossbars keep the float path.
+  CrossbarConfig frozen;
+  frozen.mode = device::NoiseMode::Frozen;
+  EXPECT_FALSE(integer_path_applies(program_crossbar(w, frozen)));
+}
+
+}  // namespace raceit::xbar
+
+namespace raceit::xbar {
+
+// A crossbar with fewer conversion columns than the realisation pool realises only those it
+// reads (3 outputs × 4 groups = 12 of 256); a pool of exactly 12 gives the same outputs.
+TEST(CrossbarAcamReadout, RealisesOnlyTheColumnsItReads) {
+  const Matrix w = gaussian(3, 10, 41, streams::kData);
+  const Matrix xin = gaussian(4, 10, 42, streams::kData);
+  CrossbarConfig c;
+  c.readout = ReadoutKind::Acam;
+  c.mode = device::NoiseMode::Frozen;
+  const auto x = program_crossbar(w, c);
+  EXPECT_EQ(x.readout_acams.size(), 12u);
+  EXPECT_EQ(program_crossbar(gaussian(100, 10, 43, streams::kData), c).readout_acams.size(), 256u);
+  c.acam_instances = 12;
+  const auto xq = input_quantiser(xin, c);
+  EXPECT_TRUE(equal(mvm(x, xin, xq).output, mvm(program_crossbar(w, c), xin, xq).output));
+}
+
+}  // namespace raceit::xbar

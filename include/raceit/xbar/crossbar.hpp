@@ -180,7 +180,9 @@ struct MvmResult {
   double peak_column = 0;   // largest |column value| converted, in level units
 };
 
-enum class MvmPath { Reference, Fast };
+// Fast takes an exact integer path where the cells are ideal (the same results bit for bit as
+// FastFloat, the GEMM and float conversions it otherwise runs: tests compare the two).
+enum class MvmPath { Reference, Fast, FastFloat };
 
 // The events of one mvm() call on `batch` vectors (see docs/xbar.md), from the layout alone.
 EventCounts mvm_events(const CrossbarConfig& config, const TileLayout& layout, int in, int out, std::uint64_t batch);
@@ -191,5 +193,8 @@ EventCounts mvm_events(const CrossbarConfig& config, const TileLayout& layout, i
 // drawn from (config.seed, call_index, …) so repeated calls differ but stay reproducible.
 MvmResult mvm(const ProgrammedCrossbar& xbar, const Matrix& inputs, const AffineQuantiser& xq,
               MvmPath path = MvmPath::Fast, int threads = 0, std::uint64_t call_index = 0);
+// Whether mvm()'s Fast path runs on integers for this crossbar: ideal cells, integer levels and
+// coefficients, column sums within its widths, a readout on half-codes, no fused function.
+bool integer_path_applies(const ProgrammedCrossbar& xbar);
 
 }  // namespace raceit::xbar
