@@ -155,6 +155,8 @@ std::vector<ParamSpec> make_specs() {
        "achievable fraction of peak throughput, kernels launched eagerly from Python"},
       {"gpu.bandwidth_efficiency", Dimension::Dimensionless, "", "achievable fraction of peak bandwidth"},
       {"gpu.launch_graph", Dimension::Time, "", "overhead per kernel replayed from a CUDA graph (GPU-side gap)"},
+      {"gpu.matmul_latency", Dimension::Time, "",
+       "fixed time of a tensor-core kernel (GEMM, fused attention): pipeline fill and drain of its tiles"},
       {"gpu.launch_eager", Dimension::Time, "", "CPU time per kernel launched from Python (eager PyTorch)"},
       {"gpu.launch_fused", Dimension::Time, "", "overhead per kernel of a TensorRT engine"},
       {"gpu.idle_power", Dimension::Power, "", "board power with no kernel running"},
@@ -366,6 +368,7 @@ GpuSpec read_gpu(const ParamSet& p) {
   g.compute_efficiency_eager = fraction(p, "gpu.compute_efficiency_eager");
   g.bandwidth_efficiency = fraction(p, "gpu.bandwidth_efficiency");
   g.launch_graph = non_negative(p, "gpu.launch_graph");
+  g.matmul_latency = non_negative(p, "gpu.matmul_latency");
   g.launch_eager = non_negative(p, "gpu.launch_eager");
   g.launch_fused = non_negative(p, "gpu.launch_fused");
   g.idle_power = non_negative(p, "gpu.idle_power");
