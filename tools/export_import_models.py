@@ -4,8 +4,8 @@ python3-torchvision; CI never runs it):
 
   gpt2-hf     a GPT-2-style decoder written the way Hugging Face writes it: torch.arange positions,
               a causal mask from torch.tril applied with torch.where, gelu_new (the tanh formula),
-              the attention scale from the head width (torch.full of v.size(-1) ** 0.5), a tied
-              LM head on the last token
+              the attention scale from the head width (torch.full of v.size(-1) ** 0.5), Q, K
+              and V from one c_attn projection split three ways, a tied LM head on the last token
   llama-hf    a Llama-style decoder: RMSNorm (pow/mean/rsqrt), RoPE from torch.arange, grouped-query
               attention (repeat_kv by expand/reshape), SwiGLU with F.silu, a torch.triu additive
               mask, 1/sqrt(head_dim) as a Python float, a tied LM head on the last token
@@ -17,8 +17,8 @@ python3-torchvision; CI never runs it):
 Each directory gets model.onnx, golden_input.npy and golden_output.npy (PyTorch's outputs for
 2 samples). Shapes match the built-in architectures' small configurations in
 tests/model/import_models_test.cpp (GPT-2: 2 layers, d 64, 4 heads, FFN 256, vocab 512, 16
-tokens; Llama: 2 layers, d 64, 4 heads, 2 KV heads, FFN 128, vocab 512, 16 tokens). Separate
-q/k/v projections (as GPT-Neo and Llama write them) keep the crossbar tiling the built-ins'.
+tokens; Llama: 2 layers, d 64, 4 heads, 2 KV heads, FFN 128, vocab 512, 16 tokens). GPT-2 has
+one fused QKV projection and Llama separate ones, as Hugging Face and the built-ins write them.
 """
 import math
 import os
@@ -38,7 +38,8 @@ class Gpt2Attention(nn.Module):
     def __init__(self, d, heads):
         super().__init__()
         self.heads, self.hd = heads, d // heads
-        self.q_proj, self.k_proj, self.v_proj = nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, d)
+        self.d = d
+        self.c_attn = nn.Linear(d, 3 * d)
         self.c_proj = nn.Linear(d, d)
 
     def split(self, x):
@@ -46,7 +47,7 @@ class Gpt2Attention(nn.Module):
         return x.view(b, t, self.heads, self.hd).permute(0, 2, 1, 3)
 
     def forward(self, x):
-        q, k, v = self.split(self.q_proj(x)), self.split(self.k_proj(x)), self.split(self.v_proj(x))
+        q, k, v = (self.split(t) for t in self.c_attn(x).split(self.d, dim=2))
         w = torch.matmul(q, k.transpose(-1, -2))
         w = w / torch.full([], v.size(-1) ** 0.5, dtype=w.dtype)
         t = x.size(1)

@@ -128,9 +128,10 @@ LoadedModel load_for_compile(const CompileRequest& request, const model::DataPat
                             "llama-3.2-3b); an ONNX graph has no cache inputs raceit knows how to feed",
                             request.model));
   m.ref.dataset = request.dataset.empty() ? default_dataset(request.model) : request.dataset;
-  m.graph = task_graph(request.model, m.ref.dataset, paths);
   if (m.ref.dataset.empty() && request.calibration_data.empty()) {
-    // No data: nominal ranges, as for the built-in architectures.
+    // No data: nominal ranges, as for the built-in architectures. The dimensions are fixed at
+    // import, so that an `If` on them takes its branch; set_input_dims checks their names.
+    m.graph = model::load_model(request.model, false, paths, request.sequence_length, request.dims);
     set_input_dims(m.graph, request.dims);
     m.shape_only = true;
     m.sequence_length = request.sequence_length > 0 ? request.sequence_length : 128;
@@ -145,6 +146,7 @@ LoadedModel load_for_compile(const CompileRequest& request, const model::DataPat
     }
     return m;
   }
+  m.graph = task_graph(request.model, m.ref.dataset, paths);
   if (request.sequence_length != 0 || !request.dims.empty())
     throw Error(ErrorKind::InvalidArgument,
                 fmt::format("model '{}': its sequence length comes from its data set ({}); --seq and --dim apply only "

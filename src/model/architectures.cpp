@@ -153,9 +153,21 @@ class Builder : public GraphBuilder {
     const bool llama = c_.family == Family::LlamaDecoder;
     const bool bias = !llama;
     const std::int64_t d = c_.hidden, q_width = c_.heads * c_.head_dim, kv_width = c_.kv_heads * c_.head_dim;
-    auto q = split_heads(linear(x, d, q_width, p + ".q", bias), c_.heads, p + ".q");
-    auto k = split_heads(linear(x, d, kv_width, p + ".k", bias), c_.kv_heads, p + ".k");
-    auto v = split_heads(linear(x, d, kv_width, p + ".v", bias), c_.kv_heads, p + ".v");
+    std::string q = p + ".q", k = p + ".k", v = p + ".v";
+    if (c_.family == Family::Gpt2Decoder) {
+      // Hugging Face's GPT-2 computes Q, K and V in one GEMM (Conv1D c_attn, a [d, 3d] weight)
+      // and splits its output.
+      Attributes a = attr("axis", std::int64_t{-1});
+      a.set("split", std::vector<std::int64_t>{q_width, kv_width, kv_width});
+      node(OpType::Split, p + ".qkv_split", {linear(x, d, q_width + 2 * kv_width, p + ".qkv", bias)}, {q, k, v}, a);
+    } else {
+      q = linear(x, d, q_width, q, bias);
+      k = linear(x, d, kv_width, k, bias);
+      v = linear(x, d, kv_width, v, bias);
+    }
+    q = split_heads(q, c_.heads, p + ".q");
+    k = split_heads(k, c_.kv_heads, p + ".k");
+    v = split_heads(v, c_.kv_heads, p + ".v");
     if (llama) {
       q = rope(q, p + ".q");
       k = rope(k, p + ".k");

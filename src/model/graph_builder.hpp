@@ -1,6 +1,6 @@
 #pragma once
 // Shared by the graph builders (built-in architectures, USE-lite): appends constants and
-// single-output nodes whose output is named after the node.
+// nodes; a single-output node's output is named after the node.
 #include <string>
 #include <vector>
 
@@ -25,6 +25,11 @@ class GraphBuilder {
   std::string node(OpType op, const std::string& name, std::vector<std::string> inputs, Attributes attrs = {}) {
     graph_.nodes.push_back(Node{name, op, std::move(inputs), {name}, std::move(attrs), origin_});
     return name;
+  }
+  // A node with several outputs (Split), named by the caller.
+  void node(OpType op, const std::string& name, std::vector<std::string> inputs, std::vector<std::string> outputs,
+            Attributes attrs) {
+    graph_.nodes.push_back(Node{name, op, std::move(inputs), std::move(outputs), std::move(attrs), origin_});
   }
   static Attributes attr(const std::string& key, AttributeValue v) {
     Attributes a;

@@ -118,7 +118,8 @@ ValueInfo to_value_info(const onnx::ValueInfoProto& v, const std::string& where)
 
 class Importer {
  public:
-  Importer(const onnx::ModelProto& model, std::string source) : model_(model), source_(std::move(source)) {
+  Importer(const onnx::ModelProto& model, std::string source, ImportOptions options)
+      : model_(model), source_(std::move(source)), options_(std::move(options)) {
     for (const auto& op : model.opset_import())
       if (op.domain().empty() || op.domain() == "ai.onnx") opset_ = op.version();
   }
@@ -134,6 +135,7 @@ class Importer {
       graph_.inputs.push_back(in.name());
       graph_.values[in.name()] = to_value_info(in, source_);
       for (const auto& d : in.type().tensor_type().shape().dim()) graph_.input_dim_names[in.name()].push_back(d.dim_param());
+      fix_dims(in.name());
     }
     convert_nodes(g.node(), 0);
     report_unsupported();
@@ -144,6 +146,18 @@ class Importer {
   }
 
  private:
+  // The options' dimensions for input `name`'s dynamic axes after the batch.
+  void fix_dims(const std::string& name) {
+    Shape& shape = graph_.values.at(name).shape;
+    const std::vector<std::string>& names = graph_.input_dim_names[name];  // empty for a scalar
+    for (std::size_t axis = 1; axis < shape.size(); ++axis) {
+      if (shape[axis] >= 0) continue;
+      const auto it = options_.dims.find(names.at(axis));
+      if (it != options_.dims.end()) shape[axis] = it->second;
+      else if (options_.sequence_length > 0) shape[axis] = options_.sequence_length;
+    }
+  }
+
   // Converts `nodes` (the graph's, or an inlined If branch's), collecting the unsupported ones so
   // that one error names them all.
   void convert_nodes(const google::protobuf::RepeatedPtrField<onnx::NodeProto>& nodes, int first_index) {
@@ -338,7 +352,8 @@ class Importer {
     const auto cond = static_value(node.inputs[0]);
     if (!cond)
       throw node_error(n, fmt::format("its condition '{}' depends on the graph inputs (their data or a dynamic "
-                                      "dimension); it would be folded if its inputs were static",
+                                      "dimension); it would be folded if its inputs were static (a dimension set "
+                                      "with --dim or --seq is static)",
                                       node.inputs[0]));
     if (cond->size() != 1) throw node_error(n, "condition is not a single value", ErrorKind::Parse);
     const onnx::AttributeProto* branch = attribute(n, cond->number(0) != 0 ? "then_branch" : "else_branch");
@@ -625,6 +640,7 @@ class Importer {
 
   const onnx::ModelProto& model_;
   std::string source_;
+  ImportOptions options_;
   std::map<std::string, Unsupported> unsupported_;
   std::int64_t opset_ = 1;
   int current_index_ = 0;
@@ -634,7 +650,7 @@ class Importer {
 
 }  // namespace
 
-Graph import_onnx_bytes(std::string_view bytes, const std::string& source) {
+Graph import_onnx_bytes(std::string_view bytes, const std::string& source, const ImportOptions& options) {
   onnx::ModelProto model;
   if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     throw Error(ErrorKind::Parse, fmt::format("{}: not a valid ONNX model (the protobuf message does not parse; "
@@ -651,7 +667,7 @@ Graph import_onnx_bytes(std::string_view bytes, const std::string& source) {
   constexpr std::int64_t kMaxComputedElements = std::int64_t{1} << 26;
   const TensorSizeLimit limit(std::max(kMaxComputedElements, static_cast<std::int64_t>(bytes.size())));
   try {
-    return Importer(model, source).run();
+    return Importer(model, source, options).run();
   } catch (const Error& e) {
     // Errors from the kernels during folding name the node but not the file.
     const std::string what = e.what();
@@ -660,7 +676,9 @@ Graph import_onnx_bytes(std::string_view bytes, const std::string& source) {
   }
 }
 
-Graph import_onnx(const std::string& path) { return import_onnx_bytes(read_file(path), path); }
+Graph import_onnx(const std::string& path, const ImportOptions& options) {
+  return import_onnx_bytes(read_file(path), path, options);
+}
 
 Tensor read_onnx_tensor(const std::string& path) {
   onnx::TensorProto t;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "raceit/core/error.hpp"
@@ -582,45 +583,104 @@ void canonicalise(Graph& graph) {
   }
 }
 
+namespace {
+
+// Groups of a grouped convolution packed into one block-diagonal weight matrix: as many as fit
+// the rows of a 128-row crossbar (the presets' height), at least one.
+constexpr std::int64_t kCrossbarRows = 128;
+
+// A parameter `name` of `shape`: `values` when the source weight has data, else shape only.
+void add_parameter(Graph& graph, const std::string& name, const Shape& shape, std::optional<std::vector<float>> values) {
+  if (values) {
+    constexpr bool parameter = true;
+    add_constant(graph, name, Tensor::from_floats(shape, std::move(*values)), parameter);
+    return;
+  }
+  graph.values[name] = ValueInfo{DType::Float32, shape};
+  graph.weight_names.push_back(name);
+}
+
+// The block-diagonal [b·Cg·kh·kw, b·Mg] matrix of groups first … first + b − 1 of a weight
+// [M, Cg, kh, kw] in G groups: row (g·Cg + c)·kh·kw + r, column g·Mg + o holds w[(first + g)·Mg + o, c, r].
+std::optional<std::vector<float>> block_diagonal(const Tensor* w, const Shape& ws, std::int64_t groups, std::int64_t first,
+                                                 std::int64_t b) {
+  if (!w) return std::nullopt;
+  const std::int64_t mg = ws[0] / groups, cg = ws[1], kk = ws[2] * ws[3], rows = b * cg * kk, cols = b * mg;
+  std::vector<float> m(static_cast<std::size_t>(rows * cols), 0.0f);
+  const auto v = w->floats();
+  for (std::int64_t g = 0; g < b; ++g)
+    for (std::int64_t o = 0; o < mg; ++o)
+      for (std::int64_t c = 0; c < cg; ++c)
+        for (std::int64_t r = 0; r < kk; ++r)
+          m[static_cast<std::size_t>(((g * cg + c) * kk + r) * cols + g * mg + o)] =
+              v[static_cast<std::size_t>((((first + g) * mg + o) * cg + c) * kk + r)];
+  return m;
+}
+
+}  // namespace
+
 void lower_convolutions(Graph& graph) {
   std::vector<Node> nodes;
   for (auto& n : graph.nodes) {
     const auto y = graph.values.find(n.outputs[0]);
-    const bool lowerable = n.op == OpType::Conv && n.attributes.get_int("group", 1) == 1 && graph.is_weight(n.inputs[1]) &&
+    const bool lowerable = n.op == OpType::Conv && graph.is_weight(n.inputs[1]) &&
                            (n.inputs.size() < 3 || graph.is_weight(n.inputs[2])) && y != graph.values.end() &&
                            y->second.shape.size() == 4 && (y->second.shape[2] < 0) + (y->second.shape[3] < 0) <= 1;
     if (!lowerable) {
       nodes.push_back(std::move(n));
       continue;
     }
-    const Shape w = graph.values.at(n.inputs[1]).shape;  // [M, C, kh, kw]
-    const std::int64_t m = w[0], k = w[1] * w[2] * w[3];
-    const std::string matrix = n.name + "/weight_matrix";
-    if (const Tensor* t = constant(graph, n.inputs[1])) {
-      Node transpose;
-      transpose.attributes.set("perm", std::vector<std::int64_t>{1, 0});
-      transpose.op = OpType::Transpose;
-      const Tensor flat = t->reshaped({m, k});
-      constexpr bool parameter = true;
-      add_constant(graph, matrix, evaluate_node(transpose, std::vector<const Tensor*>{&flat}).at(0), parameter);
-    } else {  // a shape-only graph
-      graph.values[matrix] = ValueInfo{DType::Float32, {k, m}};
-      graph.weight_names.push_back(matrix);
-    }
+    const Shape w = graph.values.at(n.inputs[1]).shape;  // [M, C/G, kh, kw]
+    const std::int64_t groups = n.attributes.get_int("group", 1), m = w[0], mg = m / groups;
+    const std::int64_t group_rows = w[1] * w[2] * w[3], per_block = std::clamp(kCrossbarRows / group_rows, std::int64_t{1}, groups);
+    const bool bias = n.inputs.size() > 2 && !n.inputs[2].empty();
+    const Tensor* weight = constant(graph, n.inputs[1]);
+    const Tensor* bias_values = bias ? constant(graph, n.inputs[2]) : nullptr;
+    const std::string origin = n.origin.empty() ? "Conv" : n.origin;
     Attributes window;
     window.set("kernel_shape", std::vector<std::int64_t>{w[2], w[3]});
     for (const char* a : {"strides", "pads", "dilations"})
       if (n.attributes.has(a)) window.set(a, n.attributes.get_ints(a));
-    std::vector<std::string> matmul_inputs = {n.name + "/patches", matrix};
-    if (n.inputs.size() > 2 && !n.inputs[2].empty()) matmul_inputs.push_back(n.inputs[2]);
+    nodes.push_back(Node{n.name + "/im2col", OpType::Im2Col, {n.inputs[0]}, {n.name + "/patches"}, window, origin});
+    // One WeightMatMul per block of groups, on its slice of the patches ([C·kh·kw] in channel
+    // order, so a block's rows are contiguous); group 1 is one block of the whole matrix.
+    std::vector<std::int64_t> block_rows;
+    std::vector<std::string> block_patches, block_outputs;
+    for (std::int64_t first = 0; first < groups; first += per_block) {
+      const std::int64_t b = std::min(per_block, groups - first);
+      const bool whole = b == groups;
+      const std::string name = whole ? n.name : fmt::format("{}/groups{}", n.name, first);
+      const std::string matrix = name + "/weight_matrix";
+      add_parameter(graph, matrix, {b * group_rows, b * mg}, block_diagonal(weight, w, groups, first, b));
+      std::vector<std::string> inputs = {whole ? n.name + "/patches" : name + "/patches", matrix};
+      if (bias && whole) {
+        inputs.push_back(n.inputs[2]);
+      } else if (bias) {
+        std::optional<std::vector<float>> slice;
+        if (bias_values) slice.emplace(bias_values->floats().begin() + first * mg, bias_values->floats().begin() + (first + b) * mg);
+        add_parameter(graph, name + "/bias", {b * mg}, std::move(slice));
+        inputs.push_back(name + "/bias");
+      }
+      block_rows.push_back(b * group_rows);
+      block_patches.push_back(inputs[0]);
+      block_outputs.push_back(whole ? n.name + "/rows" : name + "/rows");
+      nodes.push_back(Node{name, OpType::WeightMatMul, inputs, {block_outputs.back()}, {}, origin});
+    }
+    if (block_outputs.size() > 1) {
+      Attributes split;
+      split.set("axis", std::int64_t{-1});
+      split.set("split", block_rows);
+      const auto first_matmul = nodes.end() - static_cast<std::ptrdiff_t>(block_outputs.size());
+      nodes.insert(first_matmul, Node{n.name + "/split", OpType::Split, {n.name + "/patches"}, block_patches, split, origin});
+      Attributes last_axis;
+      last_axis.set("axis", std::int64_t{-1});
+      nodes.push_back(Node{n.name + "/concat", OpType::Concat, block_outputs, {n.name + "/rows"}, last_axis, origin});
+    }
     Attributes channels_first;
     channels_first.set("perm", std::vector<std::int64_t>{0, 2, 1});
     const Shape& ys = y->second.shape;
     const std::string shape = n.name + "/output_shape";
     add_constant(graph, shape, Tensor::from_ints({4}, {0, m, ys[2] < 0 ? -1 : ys[2], ys[3] < 0 ? -1 : ys[3]}));
-    const std::string origin = n.origin.empty() ? "Conv" : n.origin;
-    nodes.push_back(Node{n.name + "/im2col", OpType::Im2Col, {n.inputs[0]}, {n.name + "/patches"}, window, origin});
-    nodes.push_back(Node{n.name, OpType::WeightMatMul, matmul_inputs, {n.name + "/rows"}, {}, origin});
     nodes.push_back(Node{n.name + "/channels_first", OpType::Transpose, {n.name + "/rows"}, {n.name + "/columns"}, channels_first, origin});
     nodes.push_back(Node{n.name + "/output", OpType::Reshape, {n.name + "/columns", shape}, n.outputs, {}, origin});
   }

@@ -34,13 +34,15 @@ std::vector<ZooEntry> model_zoo() {
   return zoo;
 }
 
-Graph load_model(const std::string& name_or_path, bool with_weights, const DataPaths& paths, std::int64_t sequence_length) {
+Graph load_model(const std::string& name_or_path, bool with_weights, const DataPaths& paths, std::int64_t sequence_length,
+                 const std::map<std::string, std::int64_t>& dims) {
+  const ImportOptions import{.dims = dims, .sequence_length = sequence_length};
   for (const auto& m : kShipped)
     if (name_or_path == m.name) {
       const std::string file = paths.models_dir + "/" + m.name + "/model.onnx";
       if (!std::filesystem::exists(file))
         throw Error(ErrorKind::Io, fmt::format("{}: model file of '{}' not found (train it with tools/)", file, m.name));
-      Graph g = import_onnx(file);
+      Graph g = import_onnx(file, import);
       g.name = m.name;
       return g;
     }
@@ -57,7 +59,7 @@ Graph load_model(const std::string& name_or_path, bool with_weights, const DataP
     throw Error(ErrorKind::InvalidArgument, fmt::format("'{}' is neither a built-in model ({}) nor a file", name_or_path,
                                                         fmt::join(known, ", ")));
   }
-  return import_onnx(name_or_path);
+  return import_onnx(name_or_path, import);
 }
 
 }  // namespace raceit::model

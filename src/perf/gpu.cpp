@@ -131,6 +131,7 @@ GpuEstimate estimate_gpu(const model::Graph& graph, const arch::ArchSpec& spec, 
     c.kernel = true;
     c.launches = g.software == arch::GpuSoftware::Fused ? 1 : pytorch_kernels(node);
     c.bytes = c.launches * bytes_per_value * static_cast<double>(w.input_elements + w.output_elements + w.weight_elements);
+    c.tensor_core = matmul;
     if (cls == OpClass::DataMatMul) {
       // Fused attention keeps the scores on chip: it reads Q and K here, V and writes the context at ·V.
       attention = true;
@@ -144,9 +145,12 @@ GpuEstimate estimate_gpu(const model::Graph& graph, const arch::ArchSpec& spec, 
   double gpu_time = 0, dynamic_energy = 0;
   for (GpuOpCost& c : e.ops) {
     if (!c.kernel) continue;
+    // A tensor-core kernel's fixed time (gpu.matmul_latency) is spent on the few SMs its tiles
+    // occupy at small batches: latency, not busy time, so it draws no dynamic power.
     const double compute = c.ops / peak, memory = c.bytes / bandwidth, busy = std::max(compute, memory);
-    c.time = busy + c.launches * launch;
-    c.bound = c.launches * launch > busy ? "launch" : (compute >= memory ? "compute" : "memory");
+    const double overhead = c.launches * launch + (c.tensor_core ? g.matmul_latency : 0.0);
+    c.time = busy + overhead;
+    c.bound = overhead > busy ? "launch" : (compute >= memory ? "compute" : "memory");
     dynamic_energy += busy * (compute >= memory ? g.dynamic_power : g.dynamic_power_memory);
     e.busy += busy;
     gpu_time += c.time;
@@ -163,6 +167,7 @@ GpuEstimate estimate_gpu(const model::Graph& graph, const arch::ArchSpec& spec, 
                                    eager ? "gpu.compute_efficiency_eager" : "gpu.compute_efficiency",
                                    "gpu.bandwidth_efficiency"};
   keys.push_back(g.software == arch::GpuSoftware::Fused ? "gpu.launch_fused" : "gpu.launch_graph");
+  keys.push_back("gpu.matmul_latency");
   if (g.software == arch::GpuSoftware::Eager) keys.push_back("gpu.launch_eager");
   keys.insert(keys.end(), {"gpu.idle_power", "gpu.dynamic_power", "gpu.dynamic_power_memory"});
   e.assumptions = arch::assumptions_of(spec, keys);

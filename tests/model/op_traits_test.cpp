@@ -52,8 +52,9 @@ TEST(OpTraits, FunctionExpressionsOfParameterisedFunctions) {
   EXPECT_NE(op_traits(OpType::Gelu).function(gelu, g).find("tanh"), std::string::npos);
 }
 
-// A model with float input X [2, 3] and the nodes `build` adds, output Y.
-onnx::ModelProto model(const std::function<void(onnx::GraphProto&)>& build, std::int64_t batch = 2) {
+// A model with float input X [batch, width] (a non-positive size: dynamic, named "batch" and
+// "seq") and the nodes `build` adds, output Y.
+onnx::ModelProto model(const std::function<void(onnx::GraphProto&)>& build, std::int64_t batch = 2, std::int64_t width = 3) {
   onnx::ModelProto m;
   m.set_ir_version(8);
   m.add_opset_import()->set_version(17);
@@ -65,7 +66,8 @@ onnx::ModelProto model(const std::function<void(onnx::GraphProto&)>& build, std:
   t->set_elem_type(onnx::TensorProto::FLOAT);
   if (batch > 0) t->mutable_shape()->add_dim()->set_dim_value(batch);
   else t->mutable_shape()->add_dim()->set_dim_param("batch");
-  t->mutable_shape()->add_dim()->set_dim_value(3);
+  if (width > 0) t->mutable_shape()->add_dim()->set_dim_value(width);
+  else t->mutable_shape()->add_dim()->set_dim_param("seq");
   build(*g);
   auto* y = g->add_output();
   y->set_name("Y");
@@ -114,7 +116,7 @@ TEST(OnnxImportAll, EveryUnsupportedNodeIsListedAtOnce) {
 }
 
 // x.squeeze(1)-style exports: If (dim 1 of X == 3) then Relu else Neg.
-onnx::ModelProto if_model(std::int64_t batch, std::int64_t index) {
+onnx::ModelProto if_model(std::int64_t batch, std::int64_t index, std::int64_t width = 3) {
   return model(
       [index](onnx::GraphProto& g) {
         add_node(g, "Shape", {"X"}, "shape");
@@ -136,7 +138,7 @@ onnx::ModelProto if_model(std::int64_t batch, std::int64_t index) {
           out->mutable_type()->mutable_tensor_type()->mutable_shape();
         }
       },
-      batch);
+      batch, width);
 }
 
 TEST(OnnxImportFolding, IfWithAStaticConditionInlinesTheTakenBranch) {
@@ -157,6 +159,21 @@ TEST(OnnxImportFolding, IfOnADynamicDimensionIsReportedAsFoldableIfStatic) {
     EXPECT_NE(std::string(e.what()).find("If ×1"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("would be folded if its inputs were static"), std::string::npos) << e.what();
   }
+}
+
+// An If on a dimension that only --dim or --seq fixes folds when the import is given it.
+TEST(OnnxImportFolding, IfOnADimensionSetAtImportTakesItsBranch) {
+  const std::string bytes = if_model(-1, 1, -1).SerializeAsString();
+  EXPECT_THROW(import_onnx_bytes(bytes, "tiny.onnx"), Error);
+  const Graph by_name = import_onnx_bytes(bytes, "tiny.onnx", {.dims = {{"seq", 3}}});
+  ASSERT_EQ(by_name.nodes.size(), 1u);
+  EXPECT_EQ(by_name.nodes[0].op, OpType::Relu);
+  EXPECT_EQ(by_name.values.at("X").shape, (Shape{-1, 3}));
+  const Graph by_length = import_onnx_bytes(bytes, "tiny.onnx", {.sequence_length = 5});
+  ASSERT_EQ(by_length.nodes.size(), 1u);
+  EXPECT_EQ(by_length.nodes[0].op, OpType::Neg);
+  // Another name leaves "seq" dynamic.
+  EXPECT_THROW(import_onnx_bytes(bytes, "tiny.onnx", {.dims = {{"width", 3}}}), Error);
 }
 
 TEST(OnnxImportFolding, RangeAndShapeArithmeticFoldAroundADynamicBatch) {

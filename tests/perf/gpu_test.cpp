@@ -53,14 +53,17 @@ TEST(GpuRoofline, HandDerivedKernels) {
   const double dynamic = mm * power(2.0 * 2 * 32 * 64, 2 * 64 + 2 * 32 + 64 * 32) + act * power(8.0 * 2 * 32, 2 * 32 + 2 * 32) +
                          sm * power(5.0 * 2 * 32, 2 * 32 + 2 * 32);
 
-  // graph: three kernels, one gap each; energy = idle over the latency + dynamic over the busy time.
+  // graph: three kernels, one gap each, and the GEMM's fixed time (latency, not busy time);
+  // energy = idle over the latency + dynamic over the busy time.
   const GpuEstimate e = estimate_gpu(tiny_graph(), graph, o);
   ASSERT_EQ(e.ops.size(), 3u);
   EXPECT_EQ(e.kernels, 3);
   EXPECT_EQ(e.software, GpuSoftware::Graph);
   EXPECT_DOUBLE_EQ(e.ops[0].bytes, 2 * 64 + 2 * 32 + 64 * 32);
   EXPECT_NEAR(e.busy, mm + act + sm, 1e-18);
-  EXPECT_NEAR(e.latency, mm + act + sm + 3 * g.launch_graph, 1e-15);
+  EXPECT_TRUE(e.ops[0].tensor_core);
+  EXPECT_FALSE(e.ops[1].tensor_core);
+  EXPECT_NEAR(e.latency, mm + act + sm + 3 * g.launch_graph + g.matmul_latency, 1e-15);
   EXPECT_EQ(e.ops[0].bound, "launch");  // tiny kernels at batch 2 are all overhead
   EXPECT_NEAR(e.energy, g.idle_power * e.latency + dynamic, 1e-15);
 
@@ -69,7 +72,7 @@ TEST(GpuRoofline, HandDerivedKernels) {
   EXPECT_EQ(fused.kernels, 2);
   EXPECT_EQ(fused.ops[1].bound, "fused");
   EXPECT_DOUBLE_EQ(fused.ops[0].ops, 2.0 * 2 * 32 * 64 + 8.0 * 2 * 32);
-  EXPECT_NEAR(fused.latency, busy(fused.ops[0].ops, fused.ops[0].bytes) + sm + 2 * g.launch_fused, 1e-15);
+  EXPECT_NEAR(fused.latency, busy(fused.ops[0].ops, fused.ops[0].bytes) + sm + 2 * g.launch_fused + g.matmul_latency, 1e-15);
 
   // eager: the CPU's launches bound it.
   const GpuEstimate eager = estimate_gpu(tiny_graph(), load_arch(arch_path("h100"), {"gpu.software=eager"}), o);

@@ -99,6 +99,7 @@ struct GpuSpec {
   double compute_efficiency_eager = 0;  // … with kernels launched eagerly
   double bandwidth_efficiency = 0;      // achievable fraction of peak memory bandwidth
   double launch_graph = 0;              // s per kernel replayed from a CUDA graph
+  double matmul_latency = 0;            // s of fixed time per tensor-core kernel (GEMM, attention)
   double launch_eager = 0;              // s of CPU time per kernel launched from Python
   double launch_fused = 0;              // s per kernel of a TensorRT engine
   double idle_power = 0;                // W the board draws with no kernel running

@@ -20,9 +20,11 @@ void fold_constants(Graph& graph);
 // operators; a Cast to the type its input has is bypassed.
 void canonicalise(Graph& graph);
 
-// Needs value info: Conv with group 1 and weights (with data or shape-only) becomes Im2Col, a
-// WeightMatMul with the weight as a [C·kh·kw, M] matrix, and a Transpose/Reshape back to NCHW,
-// so that convolutions run on crossbars. Grouped convolutions stay Conv.
+// Needs value info: Conv with weights (with data or shape-only) becomes Im2Col, a WeightMatMul
+// with the weight as a [C·kh·kw, M] matrix, and a Transpose/Reshape back to NCHW, so that
+// convolutions run on crossbars. A grouped (or depthwise) Conv packs as many groups as fit 128
+// crossbar rows into one block-diagonal matrix (zeros off the blocks); each block is its own
+// WeightMatMul on its slice of the patches (Split), joined by a Concat.
 void lower_convolutions(Graph& graph);
 
 // Rewrites exported subgraphs into semantic operators:

@@ -15,9 +15,11 @@
 //   busy(kernel) = max(ops / (peak · compute_efficiency), bytes / (bandwidth · bandwidth_efficiency))
 //                  (compute_efficiency_eager in eager mode: the measured eager kernels ran faster
 //                  than the same forward replayed as a graph at batch 64)
-//   graph:  latency = Σ (busy + launch_graph)          CUDA graph replay, one gap per kernel
-//   fused:  latency = Σ (busy + launch_fused)
-//   eager:  latency = max(kernels · launch_eager, Σ (busy + launch_graph))
+//   fixed(kernel) = matmul_latency for a GEMM or the fused attention (tensor-core kernels: at
+//                  small batches a few output tiles on a few SMs), else 0; latency, not busy time
+//   graph:  latency = Σ (busy + fixed + launch_graph)  CUDA graph replay, one gap per kernel
+//   fused:  latency = Σ (busy + fixed + launch_fused)
+//   eager:  latency = max(kernels · launch_eager, Σ (busy + fixed + launch_graph))
 //           the CPU issues one kernel per launch_eager; the GPU runs them as they come
 //   energy  = idle_power · latency + Σ busy · (dynamic_power, or dynamic_power_memory for a
 //           memory-bound kernel): the board draws idle power throughout and more while kernels
@@ -54,6 +56,7 @@ struct GpuOpCost {
   double ops = 0, bytes = 0;
   double time = 0;        // s, busy time plus the per-kernel overhead (0 for fused and free nodes)
   bool kernel = false;    // launched as its own kernel
+  bool tensor_core = false;  // a GEMM or fused attention (gpu.matmul_latency)
   int launches = 0;       // kernels the software runs for it (a tanh GELU in PyTorch: 8)
   std::string bound;      // "compute", "memory", "launch" (overhead dominates), "fused", "free"
 };

@@ -7,7 +7,8 @@ namespace raceit::compiler {
 std::string unmapped_reason(Tag<CrossbarOp>, const Lowering& l, std::size_t node) {
   const model::Node& n = l.graph.nodes[node];
   if (n.op == model::OpType::WeightMatMul && float_activation(l.graph, n.inputs.at(0))) return "";
-  return "not lowered onto crossbars (a grouped Conv; the importer lowers group 1 to Im2Col + WeightMatMul): FP32";
+  return "not lowered onto crossbars (a Conv whose weight is computed or whose output height and width are both dynamic; "
+         "the importer lowers the others to Im2Col + WeightMatMul): FP32";
 }
 
 bool lower_detail(CrossbarOp& x, const Lowering& l, std::size_t i, LoweredOp& op) {
