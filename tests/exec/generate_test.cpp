@@ -1,7 +1,8 @@
 // Generation with the shipped causal LM (models/char-lm, trained by tools/train_lm.py): its
 // tokenizer by hand, its FP32 logits and greedy continuation against PyTorch's goldens, and the
-// KV cache: every decode step's logits equal the whole prefix run at once, bit for bit, on the FP32
-// executor and through RACE-IT in ideal mode (include/raceit/exec/generate.hpp says why).
+// KV cache: every decode step's logits equal the whole prefix run at once, bit for bit through
+// RACE-IT in ideal mode, to float rounding on the FP32 executor (include/raceit/exec/generate.hpp
+// says why).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -42,19 +43,35 @@ std::vector<float> position(const Tensor& logits, std::int64_t row) {
   return {f.begin(), f.end()};
 }
 
+// max |a − b| / max |b| over one position's logits.
+double relative_max_error(const std::vector<float>& a, const std::vector<float>& b) {
+  double diff = 0, scale = 0;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    diff = std::max(diff, std::abs(static_cast<double>(a[i]) - b[i]));
+    scale = std::max(scale, std::abs(static_cast<double>(b[i])));
+  }
+  return diff / scale;
+}
+
 // A prefill of `prompt` tokens, then one token per step (the golden sample's own next tokens):
-// the prefill's positions and every step's logits must equal the whole prefix run at once.
-void expect_cache_exact(const GraphRunner& runner, std::int64_t prompt, std::int64_t steps) {
+// the prefill's positions and every step's logits must equal the whole prefix run at once — bit
+// for bit when `tolerance` is 0, else to that relative max error.
+void expect_cache_exact(const GraphRunner& runner, std::int64_t prompt, std::int64_t steps, double tolerance = 0) {
+  auto expect_equal = [tolerance](const std::vector<float>& a, const std::vector<float>& b, const std::string& what) {
+    if (tolerance == 0) ASSERT_EQ(a, b) << what;
+    else ASSERT_LE(relative_max_error(a, b), tolerance) << what;
+  };
   const Tensor ids = golden_prefix(0, prompt + steps);
   IncrementalDecoder decoder(lm(), runner);
   const Tensor prefill = decoder.feed(golden_prefix(0, prompt));
   const Tensor whole_prompt = run_sequence(lm(), runner, golden_prefix(0, prompt));
-  for (std::int64_t p = 0; p < prompt; ++p) ASSERT_EQ(position(prefill, p), position(whole_prompt, p)) << "prefill position " << p;
+  for (std::int64_t p = 0; p < prompt; ++p)
+    expect_equal(position(prefill, p), position(whole_prompt, p), "prefill position " + std::to_string(p));
   for (std::int64_t s = 0; s < steps; ++s) {
     const std::int64_t t = prompt + s;
     const Tensor step = decoder.feed(Tensor::from_ints({1, 1}, {ids.ints()[static_cast<std::size_t>(t)]}));
     const Tensor whole = run_sequence(lm(), runner, golden_prefix(0, t + 1));
-    ASSERT_EQ(position(step, 0), position(whole, t)) << "decode step " << s << " (position " << t << ")";
+    expect_equal(position(step, 0), position(whole, t), "decode step " + std::to_string(s) + " (position " + std::to_string(t) + ")");
   }
   EXPECT_EQ(decoder.cache().tokens(), prompt + steps);
   // Keys and values of 2 layers × 2 KV heads × 32 dimensions, float32, per token.
@@ -99,7 +116,9 @@ TEST(CausalLm, GreedyContinuationWithCacheMatchesPyTorch) {
   EXPECT_EQ(generate_greedy(lm(), fp32_runner(), prompt, static_cast<std::int64_t>(expected.size())), expected);
 }
 
-TEST(KvCache, Fp32StepsEqualWholePrefixBitForBit) { expect_cache_exact(fp32_runner(), 9, 6); }
+// FP32 is exact up to the BLAS's summation order, which OpenBLAS's sgemm chooses by the row count
+// (a 1-token step against a 12-token prefix differs in the last bits).
+TEST(KvCache, Fp32StepsEqualWholePrefixToRounding) { expect_cache_exact(fp32_runner(), 9, 6, 1e-5); }
 
 TEST(KvCache, IdealRaceitStepsEqualWholePrefixBitForBit) {
   const RaceitExecutor executor(compiled().program, compiled().graph, {.mode = device::NoiseMode::Ideal});

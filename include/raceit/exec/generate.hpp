@@ -4,13 +4,13 @@
 // and every further token is one step over the cache, on the FP32 executor or the RACE-IT
 // functional executor; and greedy decoding on it.
 //
-// Exactness. A step's logits equal those of the whole prefix run at once, bit for bit, in FP32
-// (where the BLAS gives one row the same sums whatever the other rows) and in ideal mode: every
-// operator computes each position from that position's inputs and the cached keys and values
-// alone, with the program's static quantisers (calibrated once on whole sequences, never on the
-// step's data), and the RACE-IT engines sum in integers (crossbar bit planes on integer levels,
-// sign-magnitude products) or per row in a fixed order (softmax, norms). docs/compiler.md,
-// "Incremental decoding".
+// Exactness. In ideal mode a step's logits equal those of the whole prefix run at once, bit for
+// bit: every operator computes each position from that position's inputs and the cached keys and
+// values alone, with the program's static quantisers (calibrated once on whole sequences, never
+// on the step's data), and the RACE-IT engines sum in integers (crossbar bit planes on integer
+// levels, sign-magnitude products) or per row in a fixed order (softmax, norms). In FP32 they
+// agree to rounding only: OpenBLAS's sgemm sums in an order that depends on the row count.
+// docs/compiler.md, "Incremental decoding".
 #include <cstdint>
 #include <functional>
 #include <map>
