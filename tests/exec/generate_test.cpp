@@ -129,7 +129,7 @@ TEST(KvCache, IdealRaceitStepsEqualWholePrefixBitForBit) {
 // variant reproduces run() bit for bit under frozen noise.
 TEST(KvCache, VariantRunsOnTheSameFrozenChip) {
   const RaceitExecutor executor(compiled().program, compiled().graph, {.mode = device::NoiseMode::Frozen, .seed = 3});
-  const Tensor ids = read_npy(kLm + "golden_ids.npy");
+  const Tensor ids = slice_batch(read_npy(kLm + "golden_ids.npy"), 0, 2);
   const auto direct = executor.run({{"ids", ids}}).at(0);
   const auto variant = executor.run_variant(lm().sequence_graph(lm().context()), {{"ids", ids}}).at(0);
   ASSERT_EQ(direct.shape(), variant.shape());
