@@ -12,13 +12,10 @@
 
 namespace raceit::acam {
 
-const char* to_string(OutputEncoding encoding) {
-  return encoding == OutputEncoding::Gray ? "gray" : "binary";
-}
+const char* to_string(OutputEncoding encoding) { return kOutputEncodingNames.name(encoding); }
 
 OutputEncoding parse_output_encoding(std::string_view text) {
-  if (text == "gray") return OutputEncoding::Gray;
-  if (text == "binary") return OutputEncoding::Binary;
+  if (const OutputEncoding* e = kOutputEncodingNames.find(text)) return *e;
   throw Error(ErrorKind::InvalidArgument,
               "output encoding must be 'gray' or 'binary', got '" + std::string(text) + "'");
 }

@@ -36,133 +36,288 @@ double GpuSpec::launch() const {
 
 namespace {
 
-// The six keys every component has: per-event energy and busy time, per-instance area and
-// leakage, and the technology its numbers come from.
-void add_component(std::vector<ParamSpec>& specs, const std::string& name, const std::string& event,
-                   const std::string& instance) {
-  const std::string p = "components." + name + ".";
-  specs.push_back({p + "energy", Dimension::Energy, "", "energy per " + event + " (the source's own figure; or give power)"});
-  specs.push_back({p + "power", Dimension::Power, "",
-                   "power while busy, where the source gives power: energy per event = power x the event's duration "
-                   "(give energy or power, not both)"});
-  specs.push_back({p + "latency", Dimension::Time, "",
-                   "time one " + instance + " is busy per " + event + " (its initiation interval)"});
-  specs.push_back({p + "area", Dimension::Area, "", "area of one " + instance});
-  specs.push_back({p + "leakage", Dimension::Power, "", "static power of one " + instance});
-  specs.push_back({p + "node", Dimension::Length, "", "technology node of these numbers"});
-  specs.push_back({p + "vdd", Dimension::Voltage, "", "supply voltage of these numbers"});
+using Field = ParamField<ArchSpec>;
+constexpr Dimension kNumber = Dimension::Dimensionless;
+
+// Bindings to members of ArchSpec::imc, ::imc.acam and ::gpu.
+template <class... Args>
+Binding<ArchSpec> imc(Args... member) {
+  return bind(&ArchSpec::imc, bind(member...));
+}
+template <class T>
+Binding<ArchSpec> acam(T AcamSpec::*member) {
+  return imc(&ImcSpec::acam, bind(member));
+}
+template <class... Args>
+Binding<ArchSpec> gpu(Args... member) {
+  return bind(&ArchSpec::gpu, bind(member...));
+}
+Binding<ArchSpec> cost(ComponentSpec ImcSpec::*component, double ComponentSpec::*member) {
+  return imc(component, bind(member));
 }
 
-std::vector<ParamSpec> make_specs() {
-  std::vector<ParamSpec> s{
-      {"kind", Dimension::Dimensionless, "", "imc: in-memory-computing chip; gpu: roofline GPU",
-       kArchKindNames.words()},
-      {"technology.node", Dimension::Length, "", "CMOS technology node of the chip"},
-      {"technology.clock", Dimension::Frequency, "", "digital clock"},
-      {"technology.vdd", Dimension::Voltage, "", "supply voltage (imc)"},
-      {"chip.tiles", Dimension::Dimensionless, "", "tiles per chip"},
-      {"chip.links", Dimension::Dimensionless, "", "chip-to-chip links per chip"},
-      {"noc.topology", Dimension::Dimensionless, "", "on-chip network between tiles", {"mesh"}},
-      {"noc.tiles_per_router", Dimension::Dimensionless, "", "tiles sharing one router"},
-      {"noc.flit_bits", Dimension::Dimensionless, "", "bits per counted network transfer (noc_flit_hops)"},
-      {"tile.crossbars", Dimension::Dimensionless, "", "RRAM crossbar arrays per tile"},
-      {"tile.race_units", Dimension::Dimensionless, "", "RACE units (Compute-ACAM array groups) per tile"},
-      {"tile.adders", Dimension::Dimensionless, "", "digital adders per tile"},
-      {"tile.shift_adds", Dimension::Dimensionless, "", "shift-and-add units per tile"},
-      {"tile.vector_units", Dimension::Dimensionless, "", "digital vector-unit lanes per tile"},
-      {"tile.sfus", Dimension::Dimensionless, "", "digital special-function units per tile"},
-      {"tile.register_bytes", Dimension::Bytes, "", "register capacity per tile"},
-      {"tile.buffer_bytes", Dimension::Bytes, "", "buffer capacity per tile"},
-      {"tile.buffer_kind", Dimension::Dimensionless, "", "buffer memory technology", kBufferKindNames.words()},
-      {"crossbar.rows", Dimension::Dimensionless, "", "rows (inputs) per crossbar"},
-      {"crossbar.cols", Dimension::Dimensionless, "", "columns (outputs) per crossbar"},
-      {"crossbar.bits_per_cell", Dimension::Dimensionless, "", "weight bits one RRAM cell stores"},
-      {"crossbar.dac_bits", Dimension::Dimensionless, "", "input DAC resolution (1 = bit-serial)"},
-      {"crossbar.readout", Dimension::Dimensionless, "", "column readout", kReadoutNames.words()},
-      {"crossbar.converters", Dimension::Dimensionless, "",
-       "readout converters per crossbar: ADCs (adc) or Compute-ACAM columns (acam), time-shared by the columns"},
-      {"crossbar.readout_bits", Dimension::Dimensionless, "", "bits per column conversion"},
-      {"crossbar.acam_spare_ranges", Dimension::Dimensionless, "",
-       "ranges an ACAM readout column holds beyond the 2^(bits-1) of a Gray identity"},
-      {"race.arrays", Dimension::Dimensionless, "", "ACAM arrays per RACE unit"},
-      {"race.rows", Dimension::Dimensionless, "", "rows per RACE array (one output bit each)"},
-      {"race.cells", Dimension::Dimensionless, "", "cells per RACE array row (ranges or rectangles)"},
+// The seven keys every component has: per-event energy (or power) and busy time, per-instance
+// area and leakage, and the technology its numbers come from.
+void add_component(std::vector<Field>& f, const std::string& name, const std::string& event,
+                   ComponentSpec ImcSpec::*member, const std::string& instance) {
+  const std::string p = "components." + name + ".";
+  f.insert(f.end(), {
+      {{.key = p + "energy", .dimension = Dimension::Energy,
+        .description = "energy per " + event + " (the source's own figure; or give power)",
+        .bounds = Bounds::non_negative()}, cost(member, &ComponentSpec::energy)},
+      {{.key = p + "power", .dimension = Dimension::Power,
+        .description = "power while busy, where the source gives power: energy per event = power x the event's "
+                       "duration (give energy or power, not both)",
+        .bounds = Bounds::non_negative()}, cost(member, &ComponentSpec::power)},
+      {{.key = p + "latency", .dimension = Dimension::Time,
+        .description = "time one " + instance + " is busy per " + event + " (its initiation interval)",
+        .bounds = Bounds::positive()}, cost(member, &ComponentSpec::latency)},
+      {{.key = p + "area", .dimension = Dimension::Area, .description = "area of one " + instance,
+        .bounds = Bounds::non_negative()}, cost(member, &ComponentSpec::area)},
+      {{.key = p + "leakage", .dimension = Dimension::Power, .description = "static power of one " + instance,
+        .bounds = Bounds::non_negative()}, cost(member, &ComponentSpec::leakage)},
+      {{.key = p + "node", .dimension = Dimension::Length, .description = "technology node of these numbers",
+        .bounds = Bounds::positive()}, cost(member, &ComponentSpec::node)},
+      {{.key = p + "vdd", .dimension = Dimension::Voltage, .description = "supply voltage of these numbers",
+        .bounds = Bounds::positive()}, cost(member, &ComponentSpec::vdd)},
+  });
+}
+
+// The size a component's costs are for (ComponentSpec::size).
+Field size_key(const std::string& key, Dimension dimension, const std::string& description,
+               ComponentSpec ImcSpec::*member) {
+  return {{.key = key, .dimension = dimension, .description = description, .bounds = Bounds::positive()},
+          cost(member, &ComponentSpec::size)};
+}
+
+std::vector<Field> organisation_fields() {
+  return {
+      {{.key = "kind", .dimension = kNumber, .description = "imc: in-memory-computing chip; gpu: roofline GPU"},
+       bind(&ArchSpec::kind, kArchKindNames)},
+      {{.key = "technology.node", .dimension = Dimension::Length, .description = "CMOS technology node of the chip",
+        .bounds = Bounds::positive()}, bind(&ArchSpec::node)},
+      {{.key = "technology.clock", .dimension = Dimension::Frequency, .description = "digital clock",
+        .bounds = Bounds::positive()}, bind(&ArchSpec::clock)},
+      {{.key = "technology.vdd", .dimension = Dimension::Voltage, .description = "supply voltage (imc)",
+        .bounds = Bounds::positive()}, bind(&ArchSpec::vdd)},
+      {{.key = "chip.tiles", .dimension = kNumber, .description = "tiles per chip", .bounds = Bounds::whole(1)},
+       imc(&ImcSpec::tiles)},
+      {{.key = "chip.links", .dimension = kNumber, .description = "chip-to-chip links per chip",
+        .bounds = Bounds::whole(0)}, imc(&ImcSpec::links)},
+      // One topology so far: the key documents it and rejects others; nothing reads it.
+      {{.key = "noc.topology", .dimension = kNumber, .description = "on-chip network between tiles",
+        .choices = {"mesh"}}},
+      {{.key = "noc.tiles_per_router", .dimension = kNumber, .description = "tiles sharing one router",
+        .bounds = Bounds::whole(1)}, imc(&ImcSpec::tiles_per_router)},
+      {{.key = "noc.flit_bits", .dimension = kNumber,
+        .description = "bits per counted network transfer (noc_flit_hops)", .bounds = Bounds::whole(1)},
+       imc(&ImcSpec::flit_bits)},
+      {{.key = "tile.crossbars", .dimension = kNumber, .description = "RRAM crossbar arrays per tile",
+        .bounds = Bounds::whole(0)}, imc(&ImcSpec::crossbars)},
+      {{.key = "tile.race_units", .dimension = kNumber,
+        .description = "RACE units (Compute-ACAM array groups) per tile", .bounds = Bounds::whole(0)},
+       imc(&ImcSpec::race_units)},
+      {{.key = "tile.adders", .dimension = kNumber, .description = "digital adders per tile",
+        .bounds = Bounds::whole(0)}, imc(&ImcSpec::adders)},
+      {{.key = "tile.shift_adds", .dimension = kNumber, .description = "shift-and-add units per tile",
+        .bounds = Bounds::whole(0)}, imc(&ImcSpec::shift_adds)},
+      {{.key = "tile.vector_units", .dimension = kNumber, .description = "digital vector-unit lanes per tile",
+        .bounds = Bounds::whole(0)}, imc(&ImcSpec::vector_units)},
+      {{.key = "tile.sfus", .dimension = kNumber, .description = "digital special-function units per tile",
+        .bounds = Bounds::whole(0)}, imc(&ImcSpec::sfus)},
+      {{.key = "tile.register_bytes", .dimension = Dimension::Bytes, .description = "register capacity per tile",
+        .bounds = Bounds::non_negative()}, imc(&ImcSpec::register_bytes)},
+      {{.key = "tile.buffer_bytes", .dimension = Dimension::Bytes, .description = "buffer capacity per tile",
+        .bounds = Bounds::non_negative()}, imc(&ImcSpec::buffer_bytes)},
+      {{.key = "tile.buffer_kind", .dimension = kNumber, .description = "buffer memory technology"},
+       imc(&ImcSpec::buffer_kind, kBufferKindNames)},
+      {{.key = "crossbar.rows", .dimension = kNumber, .description = "rows (inputs) per crossbar",
+        .bounds = Bounds::whole(1)}, imc(&ImcSpec::rows)},
+      {{.key = "crossbar.cols", .dimension = kNumber, .description = "columns (outputs) per crossbar",
+        .bounds = Bounds::whole(1)}, imc(&ImcSpec::cols)},
+      {{.key = "crossbar.bits_per_cell", .dimension = kNumber, .description = "weight bits one RRAM cell stores",
+        .bounds = Bounds::whole(1)}, imc(&ImcSpec::bits_per_cell)},
+      {{.key = "crossbar.dac_bits", .dimension = kNumber, .description = "input DAC resolution (1 = bit-serial)",
+        .bounds = Bounds::whole(1)}, imc(&ImcSpec::dac_bits)},
+      {{.key = "crossbar.readout", .dimension = kNumber, .description = "column readout"},
+       imc(&ImcSpec::readout, kReadoutNames)},
+      {{.key = "crossbar.converters", .dimension = kNumber,
+        .description = "readout converters per crossbar: ADCs (adc) or Compute-ACAM columns (acam), time-shared by "
+                       "the columns",
+        .bounds = Bounds::whole(1)}, imc(&ImcSpec::converters)},
+      {{.key = "crossbar.readout_bits", .dimension = kNumber, .description = "bits per column conversion",
+        .bounds = Bounds::whole(1, 16)}, imc(&ImcSpec::readout_bits)},
+      {{.key = "crossbar.acam_spare_ranges", .dimension = kNumber,
+        .description = "ranges an ACAM readout column holds beyond the 2^(bits-1) of a Gray identity",
+        .bounds = Bounds::whole(0)}, imc(&ImcSpec::acam_spare_ranges)},
+      {{.key = "race.arrays", .dimension = kNumber, .description = "ACAM arrays per RACE unit",
+        .bounds = Bounds::whole(1)}, imc(&ImcSpec::race_arrays)},
+      {{.key = "race.rows", .dimension = kNumber, .description = "rows per RACE array (one output bit each)",
+        .bounds = Bounds::whole(1)}, imc(&ImcSpec::race_rows)},
+      {{.key = "race.cells", .dimension = kNumber,
+        .description = "cells per RACE array row (ranges or rectangles)", .bounds = Bounds::whole(1)},
+       imc(&ImcSpec::race_cells)},
   };
-  add_component(s, "crossbar", "array read (one input bit plane)", "array");
-  s.push_back({"components.crossbar.rows", Dimension::Dimensionless, "", "rows of the array these costs are for"});
-  s.push_back({"components.crossbar.cols", Dimension::Dimensionless, "", "columns of the array these costs are for"});
-  s.push_back({"components.crossbar.write_energy", Dimension::Energy, "", "energy to program one RRAM cell"});
-  s.push_back({"components.crossbar.write_latency", Dimension::Time, "",
-               "time to program one column (its cells in parallel)"});
-  add_component(s, "dac", "conversion (one row driven for one read)", "DAC");
-  s.push_back({"components.dac.bits", Dimension::Dimensionless, "", "resolution these costs are for"});
-  add_component(s, "adc", "column conversion", "ADC");
-  s.push_back({"components.adc.bits", Dimension::Dimensionless, "", "resolution these costs are for"});
-  s.insert(s.end(), {
-      {"components.acam.model", Dimension::Dimensionless, "",
-       "search energy and area: lumped (per cell, periphery included) or detailed (cells + rows + data lines)",
-       kAcamModelNames.words()},
-      {"components.acam.lumped_energy", Dimension::Energy, "", "energy of one search over lumped_cells cells"},
-      {"components.acam.lumped_area", Dimension::Area, "", "area of lumped_cells cells with their periphery"},
-      {"components.acam.lumped_cells", Dimension::Dimensionless, "", "cells the lumped figures are for"},
-      {"components.acam.cell_energy", Dimension::Energy, "", "detailed: energy per cell per search"},
-      {"components.acam.row_energy", Dimension::Energy, "",
-       "detailed: sense amplifier and match-line precharge energy per row per search"},
-      {"components.acam.line_energy", Dimension::Energy, "", "detailed: data-line drive energy per input per search"},
-      {"components.acam.cell_area", Dimension::Area, "", "detailed: area of one cell"},
-      {"components.acam.row_area", Dimension::Area, "", "detailed: sense amplifier and precharge area per row"},
-      {"components.acam.two_var_factor", Dimension::Dimensionless, "",
-       "energy and area of a 2-input RACE cell over a 1-input cell"},
-      {"components.acam.latency", Dimension::Time, "", "time an array or column is busy per search"},
-      {"components.acam.leakage", Dimension::Power, "", "static power per cell"},
-      {"components.acam.node", Dimension::Length, "", "technology node of these numbers"},
-      {"components.acam.vdd", Dimension::Voltage, "", "supply voltage of these numbers"},
+}
+
+std::vector<Field> acam_fields() {
+  const auto energy = [](const std::string& key, const std::string& description, double AcamSpec::*member) {
+    return Field{{.key = "components.acam." + key, .dimension = Dimension::Energy, .description = description,
+                  .bounds = Bounds::non_negative()}, acam(member)};
+  };
+  const auto area = [](const std::string& key, const std::string& description, double AcamSpec::*member) {
+    return Field{{.key = "components.acam." + key, .dimension = Dimension::Area, .description = description,
+                  .bounds = Bounds::non_negative()}, acam(member)};
+  };
+  return {
+      {{.key = "components.acam.model", .dimension = kNumber,
+        .description = "search energy and area: lumped (per cell, periphery included) or detailed (cells + rows + "
+                       "data lines)"},
+       imc(&ImcSpec::acam, bind(&AcamSpec::model, kAcamModelNames))},
+      energy("lumped_energy", "energy of one search over lumped_cells cells", &AcamSpec::lumped_energy),
+      area("lumped_area", "area of lumped_cells cells with their periphery", &AcamSpec::lumped_area),
+      {{.key = "components.acam.lumped_cells", .dimension = kNumber, .description = "cells the lumped figures are for",
+        .bounds = Bounds::positive()}, acam(&AcamSpec::lumped_cells)},
+      energy("cell_energy", "detailed: energy per cell per search", &AcamSpec::cell_energy),
+      energy("row_energy", "detailed: sense amplifier and match-line precharge energy per row per search",
+             &AcamSpec::row_energy),
+      energy("line_energy", "detailed: data-line drive energy per input per search", &AcamSpec::line_energy),
+      area("cell_area", "detailed: area of one cell", &AcamSpec::cell_area),
+      area("row_area", "detailed: sense amplifier and precharge area per row", &AcamSpec::row_area),
+      {{.key = "components.acam.two_var_factor", .dimension = kNumber,
+        .description = "energy and area of a 2-input RACE cell over a 1-input cell", .bounds = Bounds::positive()},
+       acam(&AcamSpec::two_var_factor)},
+      {{.key = "components.acam.latency", .dimension = Dimension::Time,
+        .description = "time an array or column is busy per search", .bounds = Bounds::positive()},
+       acam(&AcamSpec::latency)},
+      {{.key = "components.acam.leakage", .dimension = Dimension::Power, .description = "static power per cell",
+        .bounds = Bounds::non_negative()}, acam(&AcamSpec::leakage)},
+      {{.key = "components.acam.node", .dimension = Dimension::Length,
+        .description = "technology node of these numbers", .bounds = Bounds::positive()}, acam(&AcamSpec::node)},
+      {{.key = "components.acam.vdd", .dimension = Dimension::Voltage,
+        .description = "supply voltage of these numbers", .bounds = Bounds::positive()}, acam(&AcamSpec::vdd)},
+  };
+}
+
+std::vector<Field> component_fields() {
+  std::vector<Field> f;
+  add_component(f, "crossbar", "array read (one input bit plane)", &ImcSpec::crossbar, "array");
+  f.insert(f.end(), {
+      // The crossbar's size is rows x cols (arch_from_params derives it).
+      {{.key = "components.crossbar.rows", .dimension = kNumber, .description = "rows of the array these costs are for",
+        .bounds = Bounds::positive()}},
+      {{.key = "components.crossbar.cols", .dimension = kNumber,
+        .description = "columns of the array these costs are for", .bounds = Bounds::positive()}},
+      {{.key = "components.crossbar.write_energy", .dimension = Dimension::Energy,
+        .description = "energy to program one RRAM cell", .bounds = Bounds::non_negative()},
+       imc(&ImcSpec::write_energy)},
+      {{.key = "components.crossbar.write_latency", .dimension = Dimension::Time,
+        .description = "time to program one column (its cells in parallel)", .bounds = Bounds::positive()},
+       imc(&ImcSpec::write_latency)},
   });
-  add_component(s, "xor", "XOR evaluation (Gray decoding: bits-1 per output)", "XOR gate");
-  add_component(s, "shift_add", "shift-and-accumulate of one converted value", "shift-add unit");
-  add_component(s, "adder", "addition", "adder");
-  add_component(s, "register", "256-bit access", "register file of `capacity`");
-  s.push_back({"components.register.capacity", Dimension::Bytes, "", "capacity these costs are for"});
-  add_component(s, "sram", "256-bit access", "SRAM buffer of `capacity`");
-  s.push_back({"components.sram.capacity", Dimension::Bytes, "", "capacity these costs are for"});
-  add_component(s, "edram", "256-bit access", "eDRAM buffer of `capacity`");
-  s.push_back({"components.edram.capacity", Dimension::Bytes, "", "capacity these costs are for"});
-  add_component(s, "tile_bus", "256-bit transfer between the buffer and the crossbars", "tile bus");
-  add_component(s, "vector_unit", "lane operation", "vector-unit lane");
-  add_component(s, "sfu", "function evaluation", "special-function unit");
-  add_component(s, "router", "flit hop (noc.flit_bits bits through one router)", "router");
-  s.insert(s.end(), {
-      {"components.link.energy_per_bit", Dimension::EnergyPerBit, "", "energy per bit sent"},
-      {"components.link.bandwidth", Dimension::DataRate, "", "bandwidth of one link"},
-      {"components.link.area", Dimension::Area, "", "area of one link (PHY and controller)"},
-      {"components.link.leakage", Dimension::Power, "", "static power of one link"},
-      {"components.link.node", Dimension::Length, "", "technology node of these numbers"},
-      {"components.link.vdd", Dimension::Voltage, "", "supply voltage of these numbers"},
-      {"gpu.peak_fp16", Dimension::OpRate, "", "dense FP16/BF16 tensor throughput"},
-      {"gpu.peak_int8", Dimension::OpRate, "", "dense INT8 tensor throughput"},
-      {"gpu.peak_tf32", Dimension::OpRate, "", "dense TF32 tensor throughput (FP32 matmuls)"},
-      {"gpu.software", Dimension::Dimensionless, "graph",
-       "how kernels are launched: graph (PyTorch replaying a CUDA graph), eager (PyTorch from Python), fused "
-       "(TensorRT engine: element-wise operators and norms fused into the kernel before them)",
-       kGpuSoftwareNames.words()},
-      {"gpu.memory_bandwidth", Dimension::DataRate, "", "peak memory bandwidth"},
-      {"gpu.memory_capacity", Dimension::Bytes, "", "device memory"},
-      {"gpu.tdp", Dimension::Power, "", "thermal design power"},
-      {"gpu.die_area", Dimension::Area, "", "die area"},
-      {"gpu.compute_efficiency", Dimension::Dimensionless, "",
-       "achievable fraction of peak throughput, kernels replayed from a CUDA graph or a TensorRT engine"},
-      {"gpu.compute_efficiency_eager", Dimension::Dimensionless, "",
-       "achievable fraction of peak throughput, kernels launched eagerly from Python"},
-      {"gpu.bandwidth_efficiency", Dimension::Dimensionless, "", "achievable fraction of peak bandwidth"},
-      {"gpu.launch_graph", Dimension::Time, "", "overhead per kernel replayed from a CUDA graph (GPU-side gap)"},
-      {"gpu.launch_eager", Dimension::Time, "", "CPU time per kernel launched from Python (eager PyTorch)"},
-      {"gpu.launch_fused", Dimension::Time, "", "overhead per kernel of a TensorRT engine"},
-      {"gpu.idle_power", Dimension::Power, "", "board power with no kernel running"},
-      {"gpu.dynamic_power", Dimension::Power, "", "board power above idle while compute-bound kernels run"},
-      {"gpu.dynamic_power_memory", Dimension::Power, "",
-       "board power above idle while memory-bound kernels run (streaming HBM draws less than the tensor cores)"},
+  add_component(f, "dac", "conversion (one row driven for one read)", &ImcSpec::dac, "DAC");
+  f.push_back(size_key("components.dac.bits", kNumber, "resolution these costs are for", &ImcSpec::dac));
+  add_component(f, "adc", "column conversion", &ImcSpec::adc, "ADC");
+  f.push_back(size_key("components.adc.bits", kNumber, "resolution these costs are for", &ImcSpec::adc));
+  const std::vector<Field> acam_rows = acam_fields();
+  f.insert(f.end(), acam_rows.begin(), acam_rows.end());
+  add_component(f, "xor", "XOR evaluation (Gray decoding: bits-1 per output)", &ImcSpec::xor_gate, "XOR gate");
+  add_component(f, "shift_add", "shift-and-accumulate of one converted value", &ImcSpec::shift_add, "shift-add unit");
+  add_component(f, "adder", "addition", &ImcSpec::adder, "adder");
+  add_component(f, "register", "256-bit access", &ImcSpec::register_file, "register file of `capacity`");
+  f.push_back(size_key("components.register.capacity", Dimension::Bytes, "capacity these costs are for",
+                       &ImcSpec::register_file));
+  // Both buffer technologies describe ImcSpec::buffer; tile.buffer_kind says which group is read.
+  add_component(f, "sram", "256-bit access", &ImcSpec::buffer, "SRAM buffer of `capacity`");
+  f.push_back(size_key("components.sram.capacity", Dimension::Bytes, "capacity these costs are for", &ImcSpec::buffer));
+  add_component(f, "edram", "256-bit access", &ImcSpec::buffer, "eDRAM buffer of `capacity`");
+  f.push_back(size_key("components.edram.capacity", Dimension::Bytes, "capacity these costs are for", &ImcSpec::buffer));
+  add_component(f, "tile_bus", "256-bit transfer between the buffer and the crossbars", &ImcSpec::tile_bus, "tile bus");
+  add_component(f, "vector_unit", "lane operation", &ImcSpec::vector_unit, "vector-unit lane");
+  add_component(f, "sfu", "function evaluation", &ImcSpec::sfu, "special-function unit");
+  add_component(f, "router", "flit hop (noc.flit_bits bits through one router)", &ImcSpec::router, "router");
+  f.insert(f.end(), {
+      {{.key = "components.link.energy_per_bit", .dimension = Dimension::EnergyPerBit,
+        .description = "energy per bit sent", .bounds = Bounds::non_negative()},
+       cost(&ImcSpec::link, &ComponentSpec::energy)},
+      // Its latency per bit is 1 / bandwidth (arch_from_params derives it).
+      {{.key = "components.link.bandwidth", .dimension = Dimension::DataRate, .description = "bandwidth of one link",
+        .bounds = Bounds::positive()}},
+      {{.key = "components.link.area", .dimension = Dimension::Area,
+        .description = "area of one link (PHY and controller)", .bounds = Bounds::non_negative()},
+       cost(&ImcSpec::link, &ComponentSpec::area)},
+      {{.key = "components.link.leakage", .dimension = Dimension::Power, .description = "static power of one link",
+        .bounds = Bounds::non_negative()}, cost(&ImcSpec::link, &ComponentSpec::leakage)},
+      {{.key = "components.link.node", .dimension = Dimension::Length,
+        .description = "technology node of these numbers", .bounds = Bounds::positive()},
+       cost(&ImcSpec::link, &ComponentSpec::node)},
+      {{.key = "components.link.vdd", .dimension = Dimension::Voltage,
+        .description = "supply voltage of these numbers", .bounds = Bounds::positive()},
+       cost(&ImcSpec::link, &ComponentSpec::vdd)},
   });
-  return s;
+  return f;
+}
+
+std::vector<Field> gpu_fields() {
+  const auto positive = [](const std::string& key, Dimension dimension, const std::string& description,
+                           double GpuSpec::*member, double scale = 1.0) {
+    return Field{{.key = key, .dimension = dimension, .description = description, .bounds = Bounds::positive()},
+                 gpu(member, scale)};
+  };
+  const auto fraction = [](const std::string& key, const std::string& description, double GpuSpec::*member) {
+    return Field{{.key = key, .dimension = kNumber, .description = description, .bounds = Bounds::fraction()},
+                 gpu(member)};
+  };
+  const auto non_negative = [](const std::string& key, Dimension dimension, const std::string& description,
+                               double GpuSpec::*member) {
+    return Field{{.key = key, .dimension = dimension, .description = description, .bounds = Bounds::non_negative()},
+                 gpu(member)};
+  };
+  return {
+      positive("gpu.peak_fp16", Dimension::OpRate, "dense FP16/BF16 tensor throughput", &GpuSpec::peak_fp16),
+      positive("gpu.peak_int8", Dimension::OpRate, "dense INT8 tensor throughput", &GpuSpec::peak_int8),
+      positive("gpu.peak_tf32", Dimension::OpRate, "dense TF32 tensor throughput (FP32 matmuls)", &GpuSpec::peak_tf32),
+      {{.key = "gpu.software", .dimension = kNumber, .default_text = "graph",
+        .description = "how kernels are launched: graph (PyTorch replaying a CUDA graph), eager (PyTorch from "
+                       "Python), fused (TensorRT engine: element-wise operators and norms fused into the kernel "
+                       "before them)"},
+       gpu(&GpuSpec::software, kGpuSoftwareNames)},
+      positive("gpu.memory_bandwidth", Dimension::DataRate, "peak memory bandwidth", &GpuSpec::memory_bandwidth,
+               1.0 / 8),  // bits/s → bytes/s
+      positive("gpu.memory_capacity", Dimension::Bytes, "device memory", &GpuSpec::memory_capacity),
+      positive("gpu.tdp", Dimension::Power, "thermal design power", &GpuSpec::tdp),
+      positive("gpu.die_area", Dimension::Area, "die area", &GpuSpec::die_area),
+      fraction("gpu.compute_efficiency",
+               "achievable fraction of peak throughput, kernels replayed from a CUDA graph or a TensorRT engine",
+               &GpuSpec::compute_efficiency),
+      fraction("gpu.compute_efficiency_eager",
+               "achievable fraction of peak throughput, kernels launched eagerly from Python",
+               &GpuSpec::compute_efficiency_eager),
+      fraction("gpu.bandwidth_efficiency", "achievable fraction of peak bandwidth", &GpuSpec::bandwidth_efficiency),
+      non_negative("gpu.launch_graph", Dimension::Time, "overhead per kernel replayed from a CUDA graph (GPU-side gap)",
+                   &GpuSpec::launch_graph),
+      non_negative("gpu.launch_eager", Dimension::Time, "CPU time per kernel launched from Python (eager PyTorch)",
+                   &GpuSpec::launch_eager),
+      non_negative("gpu.launch_fused", Dimension::Time, "overhead per kernel of a TensorRT engine",
+                   &GpuSpec::launch_fused),
+      non_negative("gpu.idle_power", Dimension::Power, "board power with no kernel running", &GpuSpec::idle_power),
+      non_negative("gpu.dynamic_power", Dimension::Power,
+                   "board power above idle while compute-bound kernels run", &GpuSpec::dynamic_power),
+      non_negative("gpu.dynamic_power_memory", Dimension::Power,
+                   "board power above idle while memory-bound kernels run (streaming HBM draws less than the tensor "
+                   "cores)",
+                   &GpuSpec::dynamic_power_memory),
+  };
+}
+
+// Every hardware key, once: its documentation, bounds and the member it sets.
+const std::vector<Field>& fields() {
+  static const std::vector<Field> all = [] {
+    std::vector<Field> f = organisation_fields();
+    for (const auto& part : {component_fields(), gpu_fields()}) f.insert(f.end(), part.begin(), part.end());
+    return f;
+  }();
+  return all;
 }
 
 bool starts_with(const std::string& key, const std::string& prefix) {
@@ -175,57 +330,9 @@ bool key_of_kind(const std::string& key, ArchKind kind) {
   return starts_with(key, "gpu.") == (kind == ArchKind::Gpu);
 }
 
-double positive(const ParamSet& p, const std::string& key) {
-  const double v = p.number(key);
-  if (!(v > 0)) fail(p, key, fmt::format("must be > 0, got {}", p.word(key)));
-  return v;
-}
-double non_negative(const ParamSet& p, const std::string& key) {
-  const double v = p.number(key);
-  if (!(v >= 0)) fail(p, key, fmt::format("must be >= 0, got {}", p.word(key)));
-  return v;
-}
-double fraction(const ParamSet& p, const std::string& key) {
-  const double v = p.number(key);
-  if (!(v > 0 && v <= 1)) fail(p, key, fmt::format("must be in (0, 1], got {}", p.word(key)));
-  return v;
-}
-int whole(const ParamSet& p, const std::string& key, int min) {
-  const double v = p.number(key);
-  if (v != std::floor(v) || v < min || v > 1e9)
-    fail(p, key, fmt::format("must be a whole number >= {}, got {}", min, p.word(key)));
-  return static_cast<int>(v);
-}
-
 // A component's energy or power key: the source gives one of them (configs/arch/README.md).
 bool is_energy_or_power(const std::string& key) {
   return starts_with(key, "components.") && (key.ends_with(".energy") || key.ends_with(".power"));
-}
-
-ComponentSpec component(const ParamSet& p, const std::string& name) {
-  const std::string k = "components." + name + ".";
-  ComponentSpec c;
-  const bool energy = p.has(k + "energy"), power = p.has(k + "power");
-  if (energy == power)
-    throw Error(ErrorKind::Config,
-                fmt::format("{}: component '{}' needs exactly one of '{}energy' (per event) and '{}power' (while busy); "
-                            "it has {}",
-                            p.has(k + "latency") ? p.value(k + "latency").source : std::string("architecture"), name, k,
-                            k, energy ? "both" : "neither"));
-  if (energy) c.energy = non_negative(p, k + "energy");
-  if (power) c.power = non_negative(p, k + "power");
-  c.latency = positive(p, k + "latency");
-  c.area = non_negative(p, k + "area");
-  c.leakage = non_negative(p, k + "leakage");
-  c.node = positive(p, k + "node");
-  c.vdd = positive(p, k + "vdd");
-  return c;
-}
-
-ComponentSpec sized_component(const ParamSet& p, const std::string& name, const std::string& size_key) {
-  ComponentSpec c = component(p, name);
-  c.size = positive(p, "components." + name + "." + size_key);
-  return c;
 }
 
 // The groups an IMC design may leave out, and when it needs them.
@@ -277,101 +384,27 @@ void require(const ParamSet& p, const std::string& path, const std::string& key,
                           who));
 }
 
-// The design's shape: counts, geometry and choices, which decide what else it needs.
-void read_organisation(const ParamSet& p, ImcSpec& c) {
-  c.tiles = whole(p, "chip.tiles", 1);
-  c.links = whole(p, "chip.links", 0);
-  c.tiles_per_router = whole(p, "noc.tiles_per_router", 1);
-  c.flit_bits = whole(p, "noc.flit_bits", 1);
-  c.crossbars = whole(p, "tile.crossbars", 0);
-  c.race_units = whole(p, "tile.race_units", 0);
-  c.adders = whole(p, "tile.adders", 0);
-  c.shift_adds = whole(p, "tile.shift_adds", 0);
-  c.vector_units = whole(p, "tile.vector_units", 0);
-  c.sfus = whole(p, "tile.sfus", 0);
-  c.register_bytes = non_negative(p, "tile.register_bytes");
-  c.buffer_bytes = non_negative(p, "tile.buffer_bytes");
-  c.buffer_kind = kBufferKindNames.parse(p.word("tile.buffer_kind"));
-  c.rows = whole(p, "crossbar.rows", 1);
-  c.cols = whole(p, "crossbar.cols", 1);
-  c.bits_per_cell = whole(p, "crossbar.bits_per_cell", 1);
-  c.dac_bits = whole(p, "crossbar.dac_bits", 1);
-  c.readout = kReadoutNames.parse(p.word("crossbar.readout"));
-  c.converters = whole(p, "crossbar.converters", 1);
-  c.readout_bits = whole(p, "crossbar.readout_bits", 1);
-  if (c.readout_bits > 16) fail(p, "crossbar.readout_bits", "must be at most 16");
+// A used component gives exactly one of energy (per event) and power (while busy).
+void check_energy_or_power(const ParamSet& p, const std::string& name) {
+  const std::string k = "components." + name + ".";
+  const bool energy = p.has(k + "energy"), power = p.has(k + "power");
+  if (energy != power) return;
+  throw Error(ErrorKind::Config,
+              fmt::format("{}: component '{}' needs exactly one of '{}energy' (per event) and '{}power' (while busy); "
+                          "it has {}",
+                          p.has(k + "latency") ? p.value(k + "latency").source : std::string("architecture"), name, k,
+                          k, energy ? "both" : "neither"));
 }
 
-void read_costs(const ParamSet& p, ImcSpec& c) {
-  c.crossbar = component(p, "crossbar");
-  c.crossbar.size = positive(p, "components.crossbar.rows") * positive(p, "components.crossbar.cols");
-  c.write_energy = non_negative(p, "components.crossbar.write_energy");
-  c.write_latency = positive(p, "components.crossbar.write_latency");
-  c.dac = sized_component(p, "dac", "bits");
-  c.tile_bus = component(p, "tile_bus");
-  c.router = component(p, "router");
-  if (c.readout == Readout::Adc) c.adc = sized_component(p, "adc", "bits");
-  if (c.readout == Readout::Acam) c.acam_spare_ranges = whole(p, "crossbar.acam_spare_ranges", 0);
-  if (c.race_units > 0) {
-    c.race_arrays = whole(p, "race.arrays", 1);
-    c.race_rows = whole(p, "race.rows", 1);
-    c.race_cells = whole(p, "race.cells", 1);
+// What several keys give: the crossbar's size, a link's time per bit; and the energy-or-power rule.
+void derive_costs(const ParamSet& p, const std::vector<Group>& groups, ImcSpec& c) {
+  for (const auto& s : p.specs()) {
+    if (!starts_with(s.key, "components.") || !s.key.ends_with(".energy")) continue;
+    const Group* g = optional_group(groups, s.key);
+    if (!g || g->used(c)) check_energy_or_power(p, s.key.substr(11, s.key.size() - 11 - 7));
   }
-  if (c.readout == Readout::Acam || c.race_units > 0) {
-    AcamSpec& a = c.acam;
-    a.model = kAcamModelNames.parse(p.word("components.acam.model"));
-    a.lumped_energy = non_negative(p, "components.acam.lumped_energy");
-    a.lumped_area = non_negative(p, "components.acam.lumped_area");
-    a.lumped_cells = positive(p, "components.acam.lumped_cells");
-    a.cell_energy = non_negative(p, "components.acam.cell_energy");
-    a.row_energy = non_negative(p, "components.acam.row_energy");
-    a.line_energy = non_negative(p, "components.acam.line_energy");
-    a.cell_area = non_negative(p, "components.acam.cell_area");
-    a.row_area = non_negative(p, "components.acam.row_area");
-    a.two_var_factor = positive(p, "components.acam.two_var_factor");
-    a.latency = positive(p, "components.acam.latency");
-    a.leakage = non_negative(p, "components.acam.leakage");
-    a.node = positive(p, "components.acam.node");
-    a.vdd = positive(p, "components.acam.vdd");
-    c.xor_gate = component(p, "xor");
-  }
-  if (c.shift_adds > 0) c.shift_add = component(p, "shift_add");
-  if (c.adders > 0) c.adder = component(p, "adder");
-  if (c.vector_units > 0) c.vector_unit = component(p, "vector_unit");
-  if (c.sfus > 0) c.sfu = component(p, "sfu");
-  if (c.register_bytes > 0) c.register_file = sized_component(p, "register", "capacity");
-  if (c.buffer_bytes > 0)
-    c.buffer = sized_component(p, c.buffer_kind == BufferKind::Sram ? "sram" : "edram", "capacity");
-  if (c.links > 0) {
-    c.link.energy = non_negative(p, "components.link.energy_per_bit");
-    c.link.latency = 1.0 / positive(p, "components.link.bandwidth");
-    c.link.area = non_negative(p, "components.link.area");
-    c.link.leakage = non_negative(p, "components.link.leakage");
-    c.link.node = positive(p, "components.link.node");
-    c.link.vdd = positive(p, "components.link.vdd");
-  }
-}
-
-GpuSpec read_gpu(const ParamSet& p) {
-  GpuSpec g;
-  g.peak_fp16 = positive(p, "gpu.peak_fp16");
-  g.peak_int8 = positive(p, "gpu.peak_int8");
-  g.peak_tf32 = positive(p, "gpu.peak_tf32");
-  g.software = kGpuSoftwareNames.parse(p.word("gpu.software"));
-  g.memory_bandwidth = positive(p, "gpu.memory_bandwidth") / 8;  // bits/s → bytes/s
-  g.memory_capacity = positive(p, "gpu.memory_capacity");
-  g.tdp = positive(p, "gpu.tdp");
-  g.die_area = positive(p, "gpu.die_area");
-  g.compute_efficiency = fraction(p, "gpu.compute_efficiency");
-  g.compute_efficiency_eager = fraction(p, "gpu.compute_efficiency_eager");
-  g.bandwidth_efficiency = fraction(p, "gpu.bandwidth_efficiency");
-  g.launch_graph = non_negative(p, "gpu.launch_graph");
-  g.launch_eager = non_negative(p, "gpu.launch_eager");
-  g.launch_fused = non_negative(p, "gpu.launch_fused");
-  g.idle_power = non_negative(p, "gpu.idle_power");
-  g.dynamic_power = non_negative(p, "gpu.dynamic_power");
-  g.dynamic_power_memory = non_negative(p, "gpu.dynamic_power_memory");
-  return g;
+  c.crossbar.size = p.number("components.crossbar.rows") * p.number("components.crossbar.cols");
+  if (c.links > 0) c.link.latency = 1.0 / p.number("components.link.bandwidth");
 }
 
 }  // namespace
@@ -387,7 +420,7 @@ std::vector<Assumption> assumptions_of(const ArchSpec& spec, const std::vector<s
 }
 
 const std::vector<ParamSpec>& hardware_param_specs() {
-  static const std::vector<ParamSpec> specs = make_specs();
+  static const std::vector<ParamSpec> specs = specs_of(fields());
   return specs;
 }
 
@@ -410,19 +443,18 @@ ArchSpec arch_from_params(ParamSet params, const std::string& path) {
   for (const auto& s : p.specs())
     if (key_of_kind(s.key, a.kind) && !optional_group(groups, s.key) && !is_energy_or_power(s.key))
       require(p, path, s.key, "every " + kind + " architecture");
-  a.node = positive(p, "technology.node");
-  a.clock = positive(p, "technology.clock");
-  if (a.kind == ArchKind::Gpu) {
-    a.gpu = read_gpu(p);
-    return a;
-  }
-  a.vdd = positive(p, "technology.vdd");
-  read_organisation(p, a.imc);
+  read_fields(p, fields(), a,
+              [&](const std::string& key) { return key_of_kind(key, a.kind) && !optional_group(groups, key); });
+  if (a.kind == ArchKind::Gpu) return a;
   for (const auto& s : p.specs()) {
     const Group* g = optional_group(groups, s.key);
     if (g && g->used(a.imc) && !is_energy_or_power(s.key)) require(p, path, s.key, "an imc architecture " + g->when);
   }
-  read_costs(p, a.imc);
+  read_fields(p, fields(), a, [&](const std::string& key) {
+    const Group* g = optional_group(groups, key);
+    return g && g->used(a.imc);
+  });
+  derive_costs(p, groups, a.imc);
   return a;
 }
 

@@ -83,9 +83,7 @@ void print_info(const std::string& name, bool json, bool dump, std::int64_t sequ
   std::cout << format_table({"class", "operators", "MACs", "share"}, class_rows, 1);
 }
 
-}  // namespace
-
-void register_model_commands(CLI::App& app) {
+void register_info_command(CLI::App& app) {
   struct InfoArgs {
     std::string model;
     bool json = false, dump = false;
@@ -109,7 +107,9 @@ void register_model_commands(CLI::App& app) {
     if (info_args->model.empty()) throw Error(ErrorKind::InvalidArgument, "info: give a model (MODEL or --model)");
     print_info(info_args->model, info_args->json, info_args->dump, info_args->sequence_length);
   });
+}
 
+void register_infer_command(CLI::App& app) {
   struct InferArgs {
     std::string model, output;
     std::vector<std::string> inputs;
@@ -146,13 +146,33 @@ void register_model_commands(CLI::App& app) {
     const exec::Executor executor(graph, exec::OpTable::fp32(), {infer_args->threads});
     write_outputs(graph, executor.run(inputs), infer_args->output);
   });
+}
 
-  struct EvalArgs {
-    std::string model, data, labels, task = "classify";
-    bool fp32 = false, json = false, quiet = false;
-    std::int64_t limit = 0;
-    int threads = 0;
-  };
+struct EvalArgs {
+  std::string model, data, labels, task = "classify";
+  bool fp32 = false, json = false, quiet = false;
+  std::int64_t limit = 0;
+  int threads = 0;
+};
+
+// `raceit eval --fp32`: the FP32 reference executor's accuracy.
+void run_fp32_eval(const EvalArgs& a) {
+  if (a.model.empty()) throw Error(ErrorKind::InvalidArgument, "eval --fp32: give --model");
+  if (a.task == "lm") throw Error(ErrorKind::InvalidArgument, "--task lm: perplexity is reported without --fp32");
+  const auto e = exec::evaluate(a.model, a.data, a.limit, {a.threads}, model::default_data_paths(), a.labels);
+  if (a.json) {
+    nlohmann::json out = {{"model", e.model},       {"dataset", e.dataset},         {"n", e.n},
+                          {"correct", e.correct},   {"accuracy", e.accuracy},       {"executor", "fp32"},
+                          {"data_source", e.data_source}, {"seconds", e.seconds}, {"provenance", provenance(invocation())}};
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  std::cout << fmt::format("{} on {} (fp32): accuracy {:.4f} ({} of {})  [{:.2f} s, {:.0f} samples/s]\ndata: {}\n", e.model,
+                           e.dataset, e.accuracy, e.correct, e.n, e.seconds, static_cast<double>(e.n) / e.seconds,
+                           e.data_source);
+}
+
+void register_eval_command(CLI::App& app) {
   auto eval_args = std::make_shared<EvalArgs>();
   auto* eval = app.add_subcommand("eval", "A model on data under RACE-IT: every output's fidelity against FP32 (NMSE, SNR, "
                                           "cosine, top-1 agreement), accuracy with labels, perplexity with --task lm");
@@ -189,21 +209,16 @@ void register_model_commands(CLI::App& app) {
                       *raceit_args);
       return;
     }
-    if (eval_args->model.empty()) throw Error(ErrorKind::InvalidArgument, "eval --fp32: give --model");
-    if (eval_args->task == "lm") throw Error(ErrorKind::InvalidArgument, "--task lm: perplexity is reported without --fp32");
-    const auto e = exec::evaluate(eval_args->model, eval_args->data, eval_args->limit, {eval_args->threads},
-                                  model::default_data_paths(), eval_args->labels);
-    if (eval_args->json) {
-      nlohmann::json out = {{"model", e.model},       {"dataset", e.dataset},         {"n", e.n},
-                            {"correct", e.correct},   {"accuracy", e.accuracy},       {"executor", "fp32"},
-                            {"data_source", e.data_source}, {"seconds", e.seconds}, {"provenance", provenance(invocation())}};
-      std::cout << out.dump(2) << "\n";
-      return;
-    }
-    std::cout << fmt::format("{} on {} (fp32): accuracy {:.4f} ({} of {})  [{:.2f} s, {:.0f} samples/s]\ndata: {}\n", e.model,
-                             e.dataset, e.accuracy, e.correct, e.n, e.seconds, static_cast<double>(e.n) / e.seconds,
-                             e.data_source);
+    run_fp32_eval(*eval_args);
   });
+}
+
+}  // namespace
+
+void register_model_commands(CLI::App& app) {
+  register_info_command(app);
+  register_infer_command(app);
+  register_eval_command(app);
 }
 
 }  // namespace raceit::cli

@@ -1,4 +1,4 @@
-// `raceit params`: every configuration key with its unit, default and description.
+// `raceit params`: every configuration key with its unit, default, range and description.
 #include <fmt/format.h>
 
 #include <iostream>
@@ -24,15 +24,15 @@ void print_group(const ParamGroup& g) {
   for (const auto& s : g.specs) {
     std::string unit = s.choices.empty() ? base_unit(s.dimension) : fmt::format("{}", fmt::join(s.choices, "|"));
     rows.push_back({s.key, unit.empty() ? "-" : unit, s.default_text.empty() ? "(required)" : s.default_text,
-                     s.description});
+                    s.choices.empty() && !s.bounds.unbounded() ? s.bounds.text() : "-", s.description});
   }
-  std::cout << format_table({"key", "unit", "default", "description"}, rows, 4) << "\n";
+  std::cout << format_table({"key", "unit", "default", "range", "description"}, rows, 5) << "\n";
 }
 }  // namespace
 
 void register_params_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "params", "List every configuration key with its unit, default and description");
+      "params", "List every configuration key with its unit, default, range and description");
   cmd->callback([] {
     print_group({"device preset", "configs/devices/*.yaml; nested YAML keys join with '.'",
                  device::rram_param_specs()});

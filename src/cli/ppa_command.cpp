@@ -153,9 +153,7 @@ void register_sensitivity_command(CLI::App& app) {
   });
 }
 
-}  // namespace
-
-void register_ppa_commands(CLI::App& app) {
+void register_ppa_command(CLI::App& app) {
   struct PpaArgs {
     CostArgs cost;
     std::string arch = "raceit";
@@ -202,7 +200,9 @@ void register_ppa_commands(CLI::App& app) {
       std::cout << report::to_text(r);
     }
   });
+}
 
+void register_compare_command(CLI::App& app) {
   struct CompareArgs {
     CostArgs cost;
     std::string archs = "raceit,raceit-nldpe,isaac,puma,retransformer,h100";
@@ -239,7 +239,13 @@ void register_ppa_commands(CLI::App& app) {
       std::cout << report::comparison_text(results);
     }
   });
+}
 
+}  // namespace
+
+void register_ppa_commands(CLI::App& app) {
+  register_ppa_command(app);
+  register_compare_command(app);
   register_sensitivity_command(app);
 }
 

@@ -145,26 +145,31 @@ void write_outputs(const model::Graph& graph, const std::vector<Tensor>& outputs
   }
 }
 
-void run_raceit_eval(const EvalTarget& target, const RaceitEvalArgs& args) {
-  exec::CompiledModel compiled;
+namespace {
+
+// The program to evaluate: compiled now from --model, or read from a compiled --program.
+exec::CompiledModel load_or_compile(const EvalTarget& target, const RaceitEvalArgs& args) {
   if (args.program.empty()) {
     if (target.model.empty()) throw Error(ErrorKind::InvalidArgument, "eval: give --model (or a compiled --program)");
-    compiled = exec::compile_model({.model = target.model,
-                                    .dataset = target.data,
-                                    .arch = args.arch,
-                                    .overrides = args.overrides,
-                                    .calibration_samples = args.calibration,
-                                    .threads = target.threads,
-                                    .calibration_data = args.calibration_data,
-                                    .dims = {},
-                                    .progress = target.progress});
-  } else {
-    if (!args.calibration_data.empty())
-      throw Error(ErrorKind::InvalidArgument, "--calibration-data: a compiled --program is already calibrated");
-    compiled.program = compiler::read_program(args.program);
-    compiled.graph = program_graph(args.program, compiled.program, target.model);
+    return exec::compile_model({.model = target.model,
+                                .dataset = target.data,
+                                .arch = args.arch,
+                                .overrides = args.overrides,
+                                .calibration_samples = args.calibration,
+                                .threads = target.threads,
+                                .calibration_data = args.calibration_data,
+                                .dims = {},
+                                .progress = target.progress});
   }
-  const compiler::Program& program = compiled.program;
+  if (!args.calibration_data.empty())
+    throw Error(ErrorKind::InvalidArgument, "--calibration-data: a compiled --program is already calibrated");
+  exec::CompiledModel compiled;
+  compiled.program = compiler::read_program(args.program);
+  compiled.graph = program_graph(args.program, compiled.program, target.model);
+  return compiled;
+}
+
+exec::RaceitEvalOptions eval_options(const EvalTarget& target, const RaceitEvalArgs& args, std::string& device_path) {
   exec::RaceitEvalOptions options;
   options.dataset = target.data;
   options.labels = target.labels;
@@ -173,74 +178,88 @@ void run_raceit_eval(const EvalTarget& target, const RaceitEvalArgs& args) {
   options.mode = device::parse_noise_mode(args.mode);
   options.seeds = args.seeds;
   options.base_seed = args.seed;
-  std::string device_path;
   options.device = device_of(args, device_path);
   options.exec.threads = target.threads;
   options.error_samples = args.error_samples;
   options.progress = target.progress;
-  const auto r = exec::evaluate_raceit(program, compiled.graph, options);
-  const bool noisy = !r.seeds.empty();
+  return options;
+}
 
-  if (target.json) {
-    nlohmann::json ops = nlohmann::json::array();
-    for (const auto& e : r.ops) {
-      const auto& op = program.ops[e.node];
-      nlohmann::json events = nlohmann::json::object();
-      for (const auto& [name, count] : r.events[e.node].fields())
-        if (count) events[std::string(name)] = count;
-      nlohmann::json o = {{"index", e.node}, {"node", op.node}, {"op", model::to_string(op.op)},
-                          {"engine", compiler::to_string(op.engine())}, {"note", op.note}, {"compared", e.compared},
-                          {"events_per_sample", events}};
-      if (e.compared) {
-        o["ideal"] = stats_json(e.ideal);
-        if (noisy) o["noisy"] = stats_json(e.noisy);
-      }
-      ops.push_back(std::move(o));
+nlohmann::json operators_json(const compiler::Program& program, const exec::RaceitEvaluation& r) {
+  const bool noisy = !r.seeds.empty();
+  nlohmann::json ops = nlohmann::json::array();
+  for (const auto& e : r.ops) {
+    const auto& op = program.ops[e.node];
+    nlohmann::json events = nlohmann::json::object();
+    for (const auto& [name, count] : r.events[e.node].fields())
+      if (count) events[std::string(name)] = count;
+    nlohmann::json o = {{"index", e.node}, {"node", op.node}, {"op", model::to_string(op.op)},
+                        {"engine", compiler::to_string(op.engine())}, {"note", op.note}, {"compared", e.compared},
+                        {"events_per_sample", events}};
+    if (e.compared) {
+      o["ideal"] = stats_json(e.ideal);
+      if (noisy) o["noisy"] = stats_json(e.noisy);
     }
-    nlohmann::json fidelity = nlohmann::json::array();
-    for (const auto& f : r.fidelity) {
-      nlohmann::json o = fidelity_json(f.mean);
-      o["output"] = f.output;
-      o["shape"] = f.shape;
-      o["ideal"] = fidelity_json(f.ideal);
-      if (noisy) {
-        o["std"] = fidelity_json(f.std);
-        nlohmann::json per_seed = nlohmann::json::array();
-        for (const auto& s : f.noisy) per_seed.push_back(fidelity_json(s));
-        o["per_seed"] = per_seed;
-      }
-      fidelity.push_back(std::move(o));
-    }
-    nlohmann::json config = nlohmann::json::object();
-    for (const auto& c : program.config) config[c.key] = {{"value", c.value}, {"source", c.source}};
-    nlohmann::json out = {{"model", program.model.name},
-                          {"dataset", target.data},
-                          {"data_source", r.data_source},
-                          {"n", r.n},
-                          {"arch", program.arch_name},
-                          {"mode", args.mode},
-                          {"std_scale", options.device.std_scale},
-                          {"stuck_probability", options.device.stuck_probability},
-                          {"device", device_path},
-                          {"seeds", r.seeds},
-                          {"fidelity", fidelity},
-                          {"error_samples", r.error_samples},
-                          {"seconds", {{"fp32", r.seconds_fp32}, {"ideal", r.seconds_ideal}, {"noisy", r.seconds_noisy}}},
-                          {"calibration", {{"dataset", program.calibration.dataset}, {"split", program.calibration.split},
-                                           {"samples", program.calibration.samples}, {"method", program.calibration.method}}},
-                          {"config", config},
-                          {"ops", ops},
-                          {"provenance", provenance(invocation())}};
-    if (r.has_accuracy) {
-      out["labelled"] = r.labelled;
-      add_score(out, "accuracy", {r.accuracy_fp32, r.accuracy_ideal, r.accuracy_mean, r.accuracy_std, r.accuracy_noisy});
-    }
-    if (r.has_perplexity)
-      add_score(out, "perplexity",
-                {r.perplexity_fp32, r.perplexity_ideal, r.perplexity_mean, r.perplexity_std, r.perplexity_noisy});
-    std::cout << out.dump(2) << "\n";
-    return;
+    ops.push_back(std::move(o));
   }
+  return ops;
+}
+
+nlohmann::json outputs_json(const exec::RaceitEvaluation& r) {
+  nlohmann::json fidelity = nlohmann::json::array();
+  for (const auto& f : r.fidelity) {
+    nlohmann::json o = fidelity_json(f.mean);
+    o["output"] = f.output;
+    o["shape"] = f.shape;
+    o["ideal"] = fidelity_json(f.ideal);
+    if (!r.seeds.empty()) {
+      o["std"] = fidelity_json(f.std);
+      nlohmann::json per_seed = nlohmann::json::array();
+      for (const auto& s : f.noisy) per_seed.push_back(fidelity_json(s));
+      o["per_seed"] = per_seed;
+    }
+    fidelity.push_back(std::move(o));
+  }
+  return fidelity;
+}
+
+void print_eval_json(const EvalTarget& target, const RaceitEvalArgs& args, const compiler::Program& program,
+                     const exec::RaceitEvalOptions& options, const std::string& device_path,
+                     const exec::RaceitEvaluation& r) {
+  nlohmann::json config = nlohmann::json::object();
+  for (const auto& c : program.config) config[c.key] = {{"value", c.value}, {"source", c.source}};
+  nlohmann::json out = {{"model", program.model.name},
+                        {"dataset", target.data},
+                        {"data_source", r.data_source},
+                        {"n", r.n},
+                        {"arch", program.arch_name},
+                        {"mode", args.mode},
+                        {"std_scale", options.device.std_scale},
+                        {"stuck_probability", options.device.stuck_probability},
+                        {"device", device_path},
+                        {"seeds", r.seeds},
+                        {"fidelity", outputs_json(r)},
+                        {"error_samples", r.error_samples},
+                        {"seconds", {{"fp32", r.seconds_fp32}, {"ideal", r.seconds_ideal}, {"noisy", r.seconds_noisy}}},
+                        {"calibration", {{"dataset", program.calibration.dataset}, {"split", program.calibration.split},
+                                         {"samples", program.calibration.samples}, {"method", program.calibration.method}}},
+                        {"config", config},
+                        {"ops", operators_json(program, r)},
+                        {"provenance", provenance(invocation())}};
+  if (r.has_accuracy) {
+    out["labelled"] = r.labelled;
+    add_score(out, "accuracy", {r.accuracy_fp32, r.accuracy_ideal, r.accuracy_mean, r.accuracy_std, r.accuracy_noisy});
+  }
+  if (r.has_perplexity)
+    add_score(out, "perplexity",
+              {r.perplexity_fp32, r.perplexity_ideal, r.perplexity_mean, r.perplexity_std, r.perplexity_noisy});
+  std::cout << out.dump(2) << "\n";
+}
+
+// The header: what ran, its scores and times.
+void print_eval_summary(const EvalTarget& target, const RaceitEvalArgs& args, const compiler::Program& program,
+                        const exec::RaceitEvalOptions& options, const exec::RaceitEvaluation& r) {
+  const bool noisy = !r.seeds.empty();
   const std::string calibration =
       program.calibration.samples > 0
           ? fmt::format("calibrated on {} {} samples of {}", program.calibration.samples, program.calibration.split,
@@ -263,6 +282,10 @@ void run_raceit_eval(const EvalTarget& target, const RaceitEvalArgs& args) {
               << "\n";
   std::cout << fmt::format("time        fp32 {:.2f} s, ideal {:.2f} s{}\n\n", r.seconds_fp32, r.seconds_ideal,
                            noisy ? fmt::format(", {} {:.2f} s over {} seed(s)", args.mode, r.seconds_noisy, r.seeds.size()) : "");
+}
+
+void print_fidelity_table(const RaceitEvalArgs& args, const exec::RaceitEvaluation& r) {
+  const bool noisy = !r.seeds.empty();
   std::vector<std::string> fidelity_header{"output", "shape", "ideal NMSE", "SNR dB", "cosine", "top-1"};
   if (noisy) fidelity_header.insert(fidelity_header.end(), {args.mode + " NMSE", "SNR dB", "cosine", "top-1"});
   std::vector<std::vector<std::string>> fidelity_rows;
@@ -276,6 +299,10 @@ void run_raceit_eval(const EvalTarget& target, const RaceitEvalArgs& args) {
   std::cout << fmt::format("fidelity of every output against FP32{} (top-1: argmax over the last axis agrees)\n",
                            noisy ? fmt::format(", {} mean over seeds", args.mode) : "");
   std::cout << format_table(fidelity_header, fidelity_rows, 2) << "\n";
+}
+
+void print_operator_table(const RaceitEvalArgs& args, const compiler::Program& program, const exec::RaceitEvaluation& r) {
+  const bool noisy = !r.seeds.empty();
   std::vector<std::string> header{"#", "node", "op", "engine", "ideal NMSE", "SNR dB", "max|err|"};
   if (noisy) header.insert(header.end(), {args.mode + " NMSE", "SNR dB", "max|err|"});
   std::vector<std::vector<std::string>> rows;
@@ -294,6 +321,23 @@ void run_raceit_eval(const EvalTarget& target, const RaceitEvalArgs& args) {
                            "through the network)\n",
                            r.error_samples);
   std::cout << format_table(header, rows, 4);
+}
+
+}  // namespace
+
+void run_raceit_eval(const EvalTarget& target, const RaceitEvalArgs& args) {
+  const exec::CompiledModel compiled = load_or_compile(target, args);
+  const compiler::Program& program = compiled.program;
+  std::string device_path;
+  const exec::RaceitEvalOptions options = eval_options(target, args, device_path);
+  const auto r = exec::evaluate_raceit(program, compiled.graph, options);
+  if (target.json) {
+    print_eval_json(target, args, program, options, device_path, r);
+    return;
+  }
+  print_eval_summary(target, args, program, options, r);
+  print_fidelity_table(args, r);
+  print_operator_table(args, program, r);
 }
 
 void run_raceit_infer(const std::string& model, const std::vector<std::string>& inputs, const std::string& output,

@@ -1,17 +1,18 @@
 #include "raceit/core/error.hpp"
 
+#include "raceit/core/enum_names.hpp"
+
 namespace raceit {
 
-const char* to_string(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::InvalidArgument: return "invalid argument";
-    case ErrorKind::Parse: return "parse error";
-    case ErrorKind::Io: return "I/O error";
-    case ErrorKind::Config: return "configuration error";
-    case ErrorKind::Unsupported: return "unsupported";
-    case ErrorKind::Internal: return "internal error";
-  }
-  return "error";
-}
+namespace {
+constexpr EnumNames<ErrorKind, 6> kErrorKindNames{{{{ErrorKind::InvalidArgument, "invalid argument"},
+                                                    {ErrorKind::Parse, "parse error"},
+                                                    {ErrorKind::Io, "I/O error"},
+                                                    {ErrorKind::Config, "configuration error"},
+                                                    {ErrorKind::Unsupported, "unsupported"},
+                                                    {ErrorKind::Internal, "internal error"}}}};
+}  // namespace
+
+const char* to_string(ErrorKind kind) { return kErrorKindNames.name(kind); }
 
 }  // namespace raceit

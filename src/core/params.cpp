@@ -11,6 +11,26 @@
 
 namespace raceit {
 
+bool Bounds::admits(double v) const {
+  if (integer && (v != std::floor(v) || std::abs(v) > 1e9)) return false;
+  return (min_open ? v > min : v >= min) && (max_open ? v < max : v <= max);
+}
+
+bool Bounds::unbounded() const { return !integer && std::isinf(min) && std::isinf(max); }
+
+std::string Bounds::text() const {
+  const std::string lo = fmt::format("{}{}", min_open ? "> " : ">= ", min);
+  const std::string hi = fmt::format("{}{}", max_open ? "< " : "<= ", max);
+  const bool has_min = !std::isinf(min), has_max = !std::isinf(max);
+  if (integer) {
+    if (has_min && has_max) return fmt::format("a whole number {}…{}", min, max);
+    return "a whole number" + (has_min ? " " + lo : has_max ? " " + hi : std::string());
+  }
+  if (has_min && has_max)
+    return fmt::format("in {}{}, {}{}", min_open ? '(' : '[', min, max, max_open ? ')' : ']');
+  return has_min ? lo : has_max ? hi : "any";
+}
+
 ParamSet::ParamSet(std::vector<ParamSpec> specs) : specs_(std::move(specs)) {
   for (const auto& s : specs_)
     if (!s.default_text.empty()) set(s.key, s.default_text, "default");
@@ -47,6 +67,8 @@ void ParamSet::set(const std::string& key, const std::string& text, const std::s
     // No physical quantity is infinite or undefined; a NaN would also slip past every range check.
     if (!std::isfinite(v.number))
       throw Error(ErrorKind::Config, fmt::format("{}: key '{}': '{}' is not a finite number", origin, key, text));
+    if (!s.bounds.admits(v.number))
+      throw Error(ErrorKind::Config, fmt::format("{}: key '{}': must be {}, got {}", origin, key, s.bounds.text(), text));
   }
   values_[key] = std::move(v);
 }

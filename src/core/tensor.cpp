@@ -5,19 +5,17 @@
 #include <cmath>
 #include <limits>
 
+#include "raceit/core/enum_names.hpp"
 #include "raceit/core/error.hpp"
 #include "raceit/core/tensor_size_limit.hpp"
 
 namespace raceit {
 
-const char* to_string(DType dtype) {
-  switch (dtype) {
-    case DType::Float32: return "float32";
-    case DType::Int64: return "int64";
-    case DType::Bool: return "bool";
-  }
-  return "?";
-}
+namespace {
+constexpr EnumNames<DType, 3> kDTypeNames{{{{DType::Float32, "float32"}, {DType::Int64, "int64"}, {DType::Bool, "bool"}}}};
+}  // namespace
+
+const char* to_string(DType dtype) { return kDTypeNames.name(dtype); }
 
 std::int64_t element_count(const Shape& shape) {
   std::int64_t n = 1;

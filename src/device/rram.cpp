@@ -9,77 +9,88 @@
 
 namespace raceit::device {
 
-const char* to_string(NoiseMode mode) {
-  switch (mode) {
-    case NoiseMode::Ideal: return "ideal";
-    case NoiseMode::Frozen: return "frozen";
-    case NoiseMode::PerRead: return "per_read";
-  }
-  return "?";
-}
+namespace {
+
+constexpr EnumNames<NoiseMode, 3> kNoiseModeNames{
+    {{{NoiseMode::Ideal, "ideal"}, {NoiseMode::Frozen, "frozen"}, {NoiseMode::PerRead, "per_read"}}}};
+
+}  // namespace
+
+const char* to_string(NoiseMode mode) { return kNoiseModeNames.name(mode); }
 
 NoiseMode parse_noise_mode(const std::string& text) {
-  if (text == "ideal") return NoiseMode::Ideal;
-  if (text == "frozen") return NoiseMode::Frozen;
-  if (text == "per_read") return NoiseMode::PerRead;
+  if (const NoiseMode* mode = kNoiseModeNames.find(text)) return *mode;
   throw Error(ErrorKind::InvalidArgument,
               "unknown noise mode '" + text + "' (expected ideal, frozen or per_read)");
 }
 
-const std::vector<ParamSpec>& rram_param_specs() {
-  static const std::vector<ParamSpec> specs{
-      {"conductance.g_min", Dimension::Conductance, "0.1uS", "lowest programmable conductance"},
-      {"conductance.g_max", Dimension::Conductance, "150uS", "highest programmable conductance"},
-      {"write_noise.exponent", Dimension::Dimensionless, "0.95",
-       "a in sigma_w(G) = exp(a*ln(min(G,g_cap)) + b), G and sigma in uS"},
-      {"write_noise.log_offset", Dimension::Dimensionless, "-1.86", "b in sigma_w(G)"},
-      {"write_noise.g_cap", Dimension::Conductance, "2uS",
-       "conductance above which programming noise stops growing"},
-      {"read_noise.exponent", Dimension::Dimensionless, "0.98",
-       "a in sigma_r(G) = exp(a*ln(min(G,g_cap)) + b), G and sigma in uS"},
-      {"read_noise.log_offset", Dimension::Dimensionless, "-3.1", "b in sigma_r(G)"},
-      {"read_noise.g_cap", Dimension::Conductance, "10uS",
-       "conductance above which read noise stops growing"},
-      {"std_scale", Dimension::Dimensionless, "1", "multiplies every noise sigma (0 = no noise)"},
-      {"stuck_probability", Dimension::Dimensionless, "0",
-       "probability that a cell is stuck (a stuck ACAM range never matches)"},
-      {"acam_threshold.exponent", Dimension::Dimensionless, "0.5007",
-       "a in V_th(G) = exp(a*ln G + b) + v_offset, G in uS"},
-      {"acam_threshold.log_offset", Dimension::Dimensionless, "-3.7561", "b in V_th(G)"},
-      {"acam_threshold.v_offset", Dimension::Voltage, "0.6836V", "V_th at G = 0"},
-      {"acam_threshold.v_min", Dimension::Voltage, "0.6V", "lower clamp of V_th"},
-      {"acam_threshold.v_max", Dimension::Voltage, "1.0V", "upper clamp of V_th"},
+namespace {
+
+using Field = ParamField<RramModel>;
+constexpr double kMicro = 1e6;  // the fits work in µS and the presets in S
+
+Field conductance(const std::string& key, const std::string& default_text, const std::string& description,
+                  double RramModel::*member, Bounds bounds = {}) {
+  return {{.key = key, .dimension = Dimension::Conductance, .default_text = default_text, .description = description,
+           .bounds = bounds},
+          bind(member, kMicro)};
+}
+Field number(const std::string& key, const std::string& default_text, const std::string& description,
+             double RramModel::*member, Bounds bounds = {}) {
+  return {{.key = key, .dimension = Dimension::Dimensionless, .default_text = default_text,
+           .description = description, .bounds = bounds},
+          bind(member)};
+}
+Field voltage(const std::string& key, const std::string& default_text, const std::string& description,
+              double RramModel::*member) {
+  return {{.key = key, .dimension = Dimension::Voltage, .default_text = default_text, .description = description},
+          bind(member)};
+}
+
+// Every key of a device preset, once: documentation, bounds and the member it sets.
+const std::vector<Field>& fields() {
+  static const std::vector<Field> rows{
+      conductance("conductance.g_min", "0.1uS", "lowest programmable conductance", &RramModel::g_min_us,
+                  Bounds::non_negative()),
+      conductance("conductance.g_max", "150uS", "highest programmable conductance", &RramModel::g_max_us),
+      number("write_noise.exponent", "0.95", "a in sigma_w(G) = exp(a*ln(min(G,g_cap)) + b), G and sigma in uS",
+             &RramModel::write_exponent),
+      number("write_noise.log_offset", "-1.86", "b in sigma_w(G)", &RramModel::write_log_offset),
+      conductance("write_noise.g_cap", "2uS", "conductance above which programming noise stops growing",
+                  &RramModel::write_g_cap_us, Bounds::positive()),
+      number("read_noise.exponent", "0.98", "a in sigma_r(G) = exp(a*ln(min(G,g_cap)) + b), G and sigma in uS",
+             &RramModel::read_exponent),
+      number("read_noise.log_offset", "-3.1", "b in sigma_r(G)", &RramModel::read_log_offset),
+      conductance("read_noise.g_cap", "10uS", "conductance above which read noise stops growing",
+                  &RramModel::read_g_cap_us, Bounds::positive()),
+      // Beyond 100x the measured noise, conductances overflow and every result is NaN.
+      number("std_scale", "1", "multiplies every noise sigma (0 = no noise)", &RramModel::std_scale,
+             Bounds::closed(0, 100)),
+      number("stuck_probability", "0", "probability that a cell is stuck (a stuck ACAM range never matches)",
+             &RramModel::stuck_probability, Bounds::closed(0, 1)),
+      // V_th rises with G.
+      number("acam_threshold.exponent", "0.5007", "a in V_th(G) = exp(a*ln G + b) + v_offset, G in uS",
+             &RramModel::vth_exponent, Bounds::positive()),
+      number("acam_threshold.log_offset", "-3.7561", "b in V_th(G)", &RramModel::vth_log_offset),
+      voltage("acam_threshold.v_offset", "0.6836V", "V_th at G = 0", &RramModel::vth_offset_v),
+      voltage("acam_threshold.v_min", "0.6V", "lower clamp of V_th", &RramModel::vth_min_v),
+      voltage("acam_threshold.v_max", "1.0V", "upper clamp of V_th", &RramModel::vth_max_v),
   };
+  return rows;
+}
+
+}  // namespace
+
+const std::vector<ParamSpec>& rram_param_specs() {
+  static const std::vector<ParamSpec> specs = specs_of(fields());
   return specs;
 }
 
 RramModel RramModel::from_params(const ParamSet& p) {
   RramModel m;
-  m.g_min_us = p.number("conductance.g_min") * 1e6;
-  m.g_max_us = p.number("conductance.g_max") * 1e6;
-  m.write_exponent = p.number("write_noise.exponent");
-  m.write_log_offset = p.number("write_noise.log_offset");
-  m.write_g_cap_us = p.number("write_noise.g_cap") * 1e6;
-  m.read_exponent = p.number("read_noise.exponent");
-  m.read_log_offset = p.number("read_noise.log_offset");
-  m.read_g_cap_us = p.number("read_noise.g_cap") * 1e6;
-  m.std_scale = p.number("std_scale");
-  m.stuck_probability = p.number("stuck_probability");
-  m.vth_exponent = p.number("acam_threshold.exponent");
-  m.vth_log_offset = p.number("acam_threshold.log_offset");
-  m.vth_offset_v = p.number("acam_threshold.v_offset");
-  m.vth_min_v = p.number("acam_threshold.v_min");
-  m.vth_max_v = p.number("acam_threshold.v_max");
-  if (!(m.g_min_us >= 0 && m.g_min_us < m.g_max_us))
-    fail(p, "conductance.g_max", "must exceed conductance.g_min (which must be >= 0)");
-  // Beyond 100× the measured noise, conductances overflow and every result is NaN.
-  if (!(m.std_scale >= 0 && m.std_scale <= 100)) fail(p, "std_scale", "must be in [0, 100] (a multiple of the measured noise)");
-  if (m.stuck_probability < 0 || m.stuck_probability > 1)
-    fail(p, "stuck_probability", "must be a probability in [0, 1]");
-  if (m.write_g_cap_us <= 0) fail(p, "write_noise.g_cap", "must be > 0");
-  if (m.read_g_cap_us <= 0) fail(p, "read_noise.g_cap", "must be > 0");
+  read_fields(p, fields(), m);
+  if (!(m.g_min_us < m.g_max_us)) fail(p, "conductance.g_max", "must exceed conductance.g_min");
   if (!(m.vth_min_v < m.vth_max_v)) fail(p, "acam_threshold.v_max", "must exceed v_min");
-  if (m.vth_exponent <= 0) fail(p, "acam_threshold.exponent", "must be > 0 (V_th rises with G)");
   return m;
 }
 

@@ -153,62 +153,83 @@ double perplexity(const Tensor& logits, const std::vector<std::int64_t>& targets
   return counted ? std::exp(nll / static_cast<double>(counted)) : std::numeric_limits<double>::quiet_NaN();
 }
 
-RaceitEvaluation evaluate_raceit(const compiler::Program& program, const model::Graph& graph, const RaceitEvalOptions& options,
-                                 const model::DataPaths& paths) {
-  compiler::check_model(program, graph);
-  const Samples samples = load_samples(graph, options.dataset, Split::Test, options.limit, paths, options.labels);
-  check_task(graph, samples, options.lm);
-  const std::vector<std::int64_t> targets = options.lm ? lm_targets(graph, samples) : std::vector<std::int64_t>{};
+namespace {
+
+// One evaluation: the samples, the FP32 reference of the compared operators on the first chunks,
+// and the RACE-IT runs (ideal, then each noisy seed) scored and compared against it.
+struct RaceitRuns {
+  const compiler::Program& program;
+  const model::Graph& graph;
+  const RaceitEvalOptions& options;
+  Samples samples;
+  std::vector<std::int64_t> targets;  // next-token targets (options.lm)
   RaceitEvaluation r;
-  r.data_source = samples.source;
-  r.n = model::sample_count(samples);
-  r.has_accuracy = !samples.labels.empty();
-  r.has_perplexity = options.lm;
+  std::size_t error_chunks = 0, nodes = 0;
+  Outputs reference;
+  std::vector<Tensor> fp32_outputs;
+
+  void start() {
+    check_task(graph, samples, options.lm);
+    if (options.lm) targets = lm_targets(graph, samples);
+    r.data_source = samples.source;
+    r.n = model::sample_count(samples);
+    r.has_accuracy = !samples.labels.empty();
+    r.has_perplexity = options.lm;
+    const std::int64_t chunk = options.exec.chunk_samples > 0 ? options.exec.chunk_samples : r.n;
+    r.error_samples = std::min(r.n, (options.error_samples + chunk - 1) / chunk * chunk);
+    error_chunks = static_cast<std::size_t>((r.error_samples + chunk - 1) / chunk);
+    nodes = graph.nodes.size();
+    reference = Outputs(nodes, std::vector<Tensor>(error_chunks));
+  }
+
   // Task scores of one run's outputs.
-  auto accuracy = [&](const std::vector<Tensor>& outputs) {
+  double accuracy(const std::vector<Tensor>& outputs) {
     if (!r.has_accuracy) return 0.0;
     const LabelScore score = score_labels(outputs.at(0), samples.labels, samples.label_shape);
     r.labelled = score.total;
     return score.accuracy();
-  };
-  auto lm_perplexity = [&](const std::vector<Tensor>& outputs) { return options.lm ? perplexity(outputs.at(0), targets) : 0.0; };
-  const std::int64_t chunk = options.exec.chunk_samples > 0 ? options.exec.chunk_samples : r.n;
-  r.error_samples = std::min(r.n, (options.error_samples + chunk - 1) / chunk * chunk);
-  const auto error_chunks = static_cast<std::size_t>((r.error_samples + chunk - 1) / chunk);
-  const std::size_t nodes = graph.nodes.size();
-
-  Outputs reference(nodes, std::vector<Tensor>(error_chunks));
-  const Executor fp32(graph, OpTable::fp32(), options.exec);
-  const Timed f = timed([&] {
-    return fp32.run(samples.inputs, with_progress(graph,
-                                                  [&](std::size_t c, const model::Node& node, std::span<const Tensor* const>,
-                                                      std::span<const Tensor> out) {
-                                                    const auto i = static_cast<std::size_t>(&node - graph.nodes.data());
-                                                    if (c < error_chunks && compared(program, i) && out[0].is_float())
-                                                      reference[i][c] = out[0];
-                                                  },
-                                                  options.progress, "fp32", r.n, options.exec.chunk_samples));
-  });
-  r.seconds_fp32 = f.seconds;
-  r.accuracy_fp32 = accuracy(f.outputs);
-  r.perplexity_fp32 = lm_perplexity(f.outputs);
-  for (std::size_t o = 0; o < graph.outputs.size(); ++o)
-    if (f.outputs[o].is_float()) {
-      OutputFidelity out;
-      out.output = graph.outputs[o];
-      out.shape = f.outputs[o].shape();
-      r.fidelity.push_back(std::move(out));
-    }
+  }
+  double lm_perplexity(const std::vector<Tensor>& outputs) const {
+    return options.lm ? perplexity(outputs.at(0), targets) : 0.0;
+  }
   // Fidelity of one run's float outputs against FP32.
-  auto fidelities = [&](const std::vector<Tensor>& outputs) {
+  std::vector<Fidelity> fidelities(const std::vector<Tensor>& outputs) const {
     std::vector<Fidelity> v;
     for (std::size_t o = 0; o < outputs.size(); ++o)
-      if (f.outputs[o].is_float()) v.push_back(output_fidelity(outputs[o], f.outputs[o]));
+      if (fp32_outputs[o].is_float()) v.push_back(output_fidelity(outputs[o], fp32_outputs[o]));
     return v;
-  };
+  }
+  Errors fresh() const {
+    return Errors{std::vector<std::vector<ErrorAccumulator>>(nodes, std::vector<ErrorAccumulator>(error_chunks))};
+  }
+
+  void run_fp32() {
+    const Executor fp32(graph, OpTable::fp32(), options.exec);
+    Timed f = timed([&] {
+      return fp32.run(samples.inputs, with_progress(graph,
+                                                    [&](std::size_t c, const model::Node& node, std::span<const Tensor* const>,
+                                                        std::span<const Tensor> out) {
+                                                      const auto i = static_cast<std::size_t>(&node - graph.nodes.data());
+                                                      if (c < error_chunks && compared(program, i) && out[0].is_float())
+                                                        reference[i][c] = out[0];
+                                                    },
+                                                    options.progress, "fp32", r.n, options.exec.chunk_samples));
+    });
+    r.seconds_fp32 = f.seconds;
+    r.accuracy_fp32 = accuracy(f.outputs);
+    r.perplexity_fp32 = lm_perplexity(f.outputs);
+    for (std::size_t o = 0; o < graph.outputs.size(); ++o)
+      if (f.outputs[o].is_float()) {
+        OutputFidelity out;
+        out.output = graph.outputs[o];
+        out.shape = f.outputs[o].shape();
+        r.fidelity.push_back(std::move(out));
+      }
+    fp32_outputs = std::move(f.outputs);
+  }
 
   // One RACE-IT run, comparing every compared operator with the FP32 reference on the first chunks.
-  auto run = [&](device::NoiseMode mode, std::uint64_t seed, Errors& errors, std::vector<EventCounts>* events) {
+  Timed run(device::NoiseMode mode, std::uint64_t seed, Errors& errors, std::vector<EventCounts>* events) const {
     RunOptions run_options{mode, seed, options.device, options.exec};
     const RaceitExecutor executor(program, graph, run_options);
     const std::string stage =
@@ -226,25 +247,26 @@ RaceitEvaluation evaluate_raceit(const compiler::Program& program, const model::
     });
     if (events) *events = executor.events();
     return t;
-  };
-  auto fresh = [&] { return Errors{std::vector<std::vector<ErrorAccumulator>>(nodes, std::vector<ErrorAccumulator>(error_chunks))}; };
-
-  Errors ideal = fresh();
-  std::vector<EventCounts> events;
-  const Timed i = run(device::NoiseMode::Ideal, options.base_seed, ideal, &events);
-  r.seconds_ideal = i.seconds;
-  r.accuracy_ideal = accuracy(i.outputs);
-  r.perplexity_ideal = lm_perplexity(i.outputs);
-  const std::vector<Fidelity> ideal_fidelity = fidelities(i.outputs);
-  for (std::size_t o = 0; o < r.fidelity.size(); ++o) r.fidelity[o].ideal = ideal_fidelity[o];
-  for (auto& e : events) {
-    e.cells_programmed = 0;
-    for (const auto& [name, member] : kEventFields) e.*member /= static_cast<std::uint64_t>(std::max<std::int64_t>(r.n, 1));
   }
-  r.events = std::move(events);
 
-  std::vector<ErrorAccumulator> noisy(nodes);
-  if (options.mode != device::NoiseMode::Ideal) {
+  // The ideal run: scores, fidelity and the events per sample.
+  void run_ideal(Errors& ideal) {
+    std::vector<EventCounts> events;
+    const Timed i = run(device::NoiseMode::Ideal, options.base_seed, ideal, &events);
+    r.seconds_ideal = i.seconds;
+    r.accuracy_ideal = accuracy(i.outputs);
+    r.perplexity_ideal = lm_perplexity(i.outputs);
+    const std::vector<Fidelity> ideal_fidelity = fidelities(i.outputs);
+    for (std::size_t o = 0; o < r.fidelity.size(); ++o) r.fidelity[o].ideal = ideal_fidelity[o];
+    for (auto& e : events) {
+      e.cells_programmed = 0;
+      for (const auto& [name, member] : kEventFields) e.*member /= static_cast<std::uint64_t>(std::max<std::int64_t>(r.n, 1));
+    }
+    r.events = std::move(events);
+  }
+
+  void run_noisy(std::vector<ErrorAccumulator>& noisy) {
+    if (options.mode == device::NoiseMode::Ideal) return;
     for (int s = 0; s < options.seeds; ++s) {
       const std::uint64_t seed = options.base_seed + static_cast<std::uint64_t>(s);
       Errors errors = fresh();
@@ -258,31 +280,57 @@ RaceitEvaluation evaluate_raceit(const compiler::Program& program, const model::
       for (std::size_t k = 0; k < nodes; ++k) noisy[k].merge(errors.merged(k));
     }
   }
-  const MeanStd a = mean_std(r.accuracy_noisy, r.accuracy_ideal);
-  r.accuracy_mean = a.mean;
-  r.accuracy_std = a.std;
-  const MeanStd p = mean_std(r.perplexity_noisy, r.perplexity_ideal);
-  r.perplexity_mean = p.mean;
-  r.perplexity_std = p.std;
-  for (auto& out : r.fidelity)
-    for (double Fidelity::*metric : {&Fidelity::nmse, &Fidelity::snr_db, &Fidelity::cosine, &Fidelity::top1_agreement}) {
-      std::vector<double> per_seed;
-      for (const auto& seed : out.noisy) per_seed.push_back(seed.*metric);
-      const MeanStd m = mean_std(per_seed, out.ideal.*metric);
-      out.mean.*metric = m.mean;
-      out.std.*metric = m.std;
-    }
-  for (std::size_t k = 0; k < nodes; ++k) {
-    const auto& op = program.ops[k];
-    if (op.engine() == Engine::None) continue;
-    OpError e;
-    e.node = k;
-    e.compared = compared(program, k);
-    e.ideal = ideal.merged(k).stats();
-    e.noisy = noisy[k].stats();
-    r.ops.push_back(e);
+
+  // Means and standard deviations over the seeds (the ideal values without seeds).
+  void summarise_seeds() {
+    const MeanStd a = mean_std(r.accuracy_noisy, r.accuracy_ideal);
+    r.accuracy_mean = a.mean;
+    r.accuracy_std = a.std;
+    const MeanStd p = mean_std(r.perplexity_noisy, r.perplexity_ideal);
+    r.perplexity_mean = p.mean;
+    r.perplexity_std = p.std;
+    for (auto& out : r.fidelity)
+      for (double Fidelity::*metric : {&Fidelity::nmse, &Fidelity::snr_db, &Fidelity::cosine, &Fidelity::top1_agreement}) {
+        std::vector<double> per_seed;
+        for (const auto& seed : out.noisy) per_seed.push_back(seed.*metric);
+        const MeanStd m = mean_std(per_seed, out.ideal.*metric);
+        out.mean.*metric = m.mean;
+        out.std.*metric = m.std;
+      }
   }
-  return r;
+
+  void add_operator_errors(const Errors& ideal, const std::vector<ErrorAccumulator>& noisy) {
+    for (std::size_t k = 0; k < nodes; ++k) {
+      const auto& op = program.ops[k];
+      if (op.engine() == Engine::None) continue;
+      OpError e;
+      e.node = k;
+      e.compared = compared(program, k);
+      e.ideal = ideal.merged(k).stats();
+      e.noisy = noisy[k].stats();
+      r.ops.push_back(e);
+    }
+  }
+};
+
+}  // namespace
+
+RaceitEvaluation evaluate_raceit(const compiler::Program& program, const model::Graph& graph, const RaceitEvalOptions& options,
+                                 const model::DataPaths& paths) {
+  compiler::check_model(program, graph);
+  RaceitRuns e{.program = program,
+             .graph = graph,
+             .options = options,
+             .samples = load_samples(graph, options.dataset, Split::Test, options.limit, paths, options.labels)};
+  e.start();
+  e.run_fp32();
+  Errors ideal = e.fresh();
+  e.run_ideal(ideal);
+  std::vector<ErrorAccumulator> noisy(e.nodes);
+  e.run_noisy(noisy);
+  e.summarise_seeds();
+  e.add_operator_errors(ideal, noisy);
+  return std::move(e.r);
 }
 
 }  // namespace raceit::exec

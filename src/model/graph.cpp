@@ -8,6 +8,7 @@
 #include <set>
 #include <utility>
 
+#include "raceit/core/enum_names.hpp"
 #include "raceit/core/error.hpp"
 #include "raceit/model/op_traits.hpp"
 
@@ -44,16 +45,15 @@ OpType op_type_from_string(const std::string& name) {
   throw Error(ErrorKind::Parse, "unknown operator type '" + name + "'");
 }
 
-const char* to_string(OpClass c) {
-  switch (c) {
-    case OpClass::WeightMatMul: return "weight matmul";
-    case OpClass::DataMatMul: return "data-dependent matmul";
-    case OpClass::Function: return "function";
-    case OpClass::Arithmetic: return "arithmetic";
-    case OpClass::DataMovement: return "data movement";
-  }
-  return "?";
-}
+namespace {
+constexpr EnumNames<OpClass, 5> kOpClassNames{{{{OpClass::WeightMatMul, "weight matmul"},
+                                                {OpClass::DataMatMul, "data-dependent matmul"},
+                                                {OpClass::Function, "function"},
+                                                {OpClass::Arithmetic, "arithmetic"},
+                                                {OpClass::DataMovement, "data movement"}}}};
+}  // namespace
+
+const char* to_string(OpClass c) { return kOpClassNames.name(c); }
 
 OpClass op_class(OpType op) { return op_traits(op).op_class; }
 

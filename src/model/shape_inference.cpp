@@ -90,6 +90,54 @@ OutputType weight_matmul_type(const Node& node, const NodeInputs& in) {
   return {DType::Float32, matmul_shape(x, stored, node)};
 }
 
+OutputType where_type(const Node& node, const NodeInputs& in) {
+  if ((in.dtype(1) == DType::Float32) != (in.dtype(2) == DType::Float32)) throw fail(node, "branch types differ");
+  return {in.dtype(1), broadcast_shape(broadcast_shape(in.shape(0), in.shape(1), node), in.shape(2), node)};
+}
+
+OutputType transpose_type(const Node& node, const NodeInputs& in) {
+  const Shape& x = in.shape(0);
+  Shape out;
+  for (auto p : transpose_perm(node, static_cast<std::int64_t>(x.size()))) out.push_back(x[static_cast<std::size_t>(p)]);
+  return {in.dtype(0), out};
+}
+
+std::vector<OutputType> split_types(const Node& node, const NodeInputs& in) {
+  const auto axis = normalize_axis(node.attributes.get_int("axis", 0), static_cast<std::int64_t>(in.shape(0).size()), node);
+  std::vector<OutputType> out;
+  for (auto size : split_sizes(node, in.shape(0))) {
+    out.push_back(same_as(in, 0));
+    out.back().shape[axis] = size;
+  }
+  return out;
+}
+
+OutputType concat_type(const Node& node, const NodeInputs& in) {
+  std::vector<const Shape*> shapes;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in.dtype(i) != in.dtype(0)) throw fail(node, "inputs differ in rank or type");
+    shapes.push_back(&in.shape(i));
+  }
+  return {in.dtype(0), concat_shape(node, shapes)};
+}
+
+OutputType constant_of_shape_type(const Node& node, const NodeInputs& in) {
+  const auto dtype = static_cast<DType>(node.attributes.get_int("dtype", static_cast<std::int64_t>(DType::Float32)));
+  Shape shape = in.ints(0);
+  for (auto d : shape)
+    if (d < 0) throw fail(node, fmt::format("negative dimension {} in its shape", d));
+  return {dtype, std::move(shape)};
+}
+
+OutputType batch_norm_type(const Node& node, const NodeInputs& in) {
+  const Shape& x = in.float_shape(0);
+  if (x.size() < 2) throw fail(node, "input needs a channel axis (rank 2 or more)");
+  for (std::size_t i = 1; i < 5; ++i)
+    if (element_count(in.shape(i)) != x[1])
+      throw fail(node, fmt::format("per-channel input {} has {} values for {} channels", i, element_count(in.shape(i)), x[1]));
+  return same_as(in, 0);
+}
+
 // Every output's dtype and shape by the operator's rules, without touching any data but the
 // shape arguments.
 std::vector<OutputType> rule_types(const Node& node, const NodeInputs& in) {
@@ -108,10 +156,7 @@ std::vector<OutputType> rule_types(const Node& node, const NodeInputs& in) {
     case OpType::Pow: return {{DType::Float32, broadcast_shape(in.float_shape(0), in.shape(1), node)}};
     case OpType::Equal: case OpType::Less: case OpType::Greater:
       return {{DType::Bool, arithmetic_type(node, in).shape}};
-    case OpType::Where: {
-      if ((in.dtype(1) == DType::Float32) != (in.dtype(2) == DType::Float32)) throw fail(node, "branch types differ");
-      return {{in.dtype(1), broadcast_shape(broadcast_shape(in.shape(0), in.shape(1), node), in.shape(2), node)}};
-    }
+    case OpType::Where: return {where_type(node, in)};
     case OpType::Neg: case OpType::Clip: case OpType::Identity: return {same_as(in, 0)};
     case OpType::Not:
       if (in.dtype(0) != DType::Bool) throw fail(node, "expects a bool input");
@@ -120,29 +165,9 @@ std::vector<OutputType> rule_types(const Node& node, const NodeInputs& in) {
     case OpType::ReduceMean: case OpType::ReduceSum: case OpType::ReduceMax:
       return {{in.dtype(0), reduce_shape(node, in.shape(0))}};
     case OpType::Reshape: return {{in.dtype(0), reshape_shape(node, in.shape(0), in.ints(1))}};
-    case OpType::Transpose: {
-      const Shape& x = in.shape(0);
-      Shape out;
-      for (auto p : transpose_perm(node, static_cast<std::int64_t>(x.size()))) out.push_back(x[static_cast<std::size_t>(p)]);
-      return {{in.dtype(0), out}};
-    }
-    case OpType::Split: {
-      const auto axis = normalize_axis(node.attributes.get_int("axis", 0), static_cast<std::int64_t>(in.shape(0).size()), node);
-      std::vector<OutputType> out;
-      for (auto size : split_sizes(node, in.shape(0))) {
-        out.push_back(same_as(in, 0));
-        out.back().shape[axis] = size;
-      }
-      return out;
-    }
-    case OpType::Concat: {
-      std::vector<const Shape*> shapes;
-      for (std::size_t i = 0; i < in.size(); ++i) {
-        if (in.dtype(i) != in.dtype(0)) throw fail(node, "inputs differ in rank or type");
-        shapes.push_back(&in.shape(i));
-      }
-      return {{in.dtype(0), concat_shape(node, shapes)}};
-    }
+    case OpType::Transpose: return {transpose_type(node, in)};
+    case OpType::Split: return split_types(node, in);
+    case OpType::Concat: return {concat_type(node, in)};
     case OpType::Gather: return {{in.dtype(0), gather_shape(node, in.shape(0), in.shape(1))}};
     case OpType::Unsqueeze: return {{in.dtype(0), unsqueeze_shape(node, in.shape(0))}};
     case OpType::Squeeze: return {{in.dtype(0), squeeze_shape(node, in.shape(0))}};
@@ -150,27 +175,14 @@ std::vector<OutputType> rule_types(const Node& node, const NodeInputs& in) {
       const auto dims = shape_operator_dims(node, in.shape(0));
       return {{DType::Int64, Shape{static_cast<std::int64_t>(dims.size())}}};
     }
-    case OpType::ConstantOfShape: {
-      const auto dtype = static_cast<DType>(node.attributes.get_int("dtype", static_cast<std::int64_t>(DType::Float32)));
-      Shape shape = in.ints(0);
-      for (auto d : shape)
-        if (d < 0) throw fail(node, fmt::format("negative dimension {} in its shape", d));
-      return {{dtype, std::move(shape)}};
-    }
+    case OpType::ConstantOfShape: return {constant_of_shape_type(node, in)};
     case OpType::Expand: return {{in.dtype(0), broadcast_shape(in.shape(0), in.ints(1), node)}};
     case OpType::Slice: return {{in.dtype(0), slice_shape(node, in.shape(0), in.values())}};
     case OpType::HardSigmoid: case OpType::HardSwish: case OpType::Softplus: case OpType::Cos: case OpType::Sin: return {{DType::Float32, in.float_shape(0)}};
     case OpType::LogSoftmax:
       normalize_axis(node.attributes.get_int("axis", -1), static_cast<std::int64_t>(in.float_shape(0).size()), node);
       return {same_as(in, 0)};
-    case OpType::BatchNorm: {
-      const Shape& x = in.float_shape(0);
-      if (x.size() < 2) throw fail(node, "input needs a channel axis (rank 2 or more)");
-      for (std::size_t i = 1; i < 5; ++i)
-        if (element_count(in.shape(i)) != x[1])
-          throw fail(node, fmt::format("per-channel input {} has {} values for {} channels", i, element_count(in.shape(i)), x[1]));
-      return {same_as(in, 0)};
-    }
+    case OpType::BatchNorm: return {batch_norm_type(node, in)};
     case OpType::MaxPool: case OpType::AveragePool: return {{DType::Float32, pool_shape(node, in.float_shape(0))}};
     case OpType::Range: {
       const auto values = in.values();

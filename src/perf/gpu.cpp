@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 
+#include "raceit/core/enum_names.hpp"
 #include "raceit/core/error.hpp"
 #include "raceit/core/units.hpp"
 #include "raceit/model/op_traits.hpp"
@@ -13,14 +14,18 @@ namespace raceit::perf {
 using model::OpClass;
 using model::OpType;
 
-const char* to_string(GpuPrecision p) {
-  return p == GpuPrecision::Int8 ? "int8" : p == GpuPrecision::Fp16 ? "fp16" : "fp32";
-}
+namespace {
+// bf16 prices as fp16 (the same tensor-core throughput).
+constexpr EnumNames<GpuPrecision, 4> kGpuPrecisionNames{{{{GpuPrecision::Int8, "int8"},
+                                                          {GpuPrecision::Fp16, "fp16"},
+                                                          {GpuPrecision::Fp16, "bf16"},
+                                                          {GpuPrecision::Fp32, "fp32"}}}};
+}  // namespace
+
+const char* to_string(GpuPrecision p) { return kGpuPrecisionNames.name(p); }
 
 GpuPrecision parse_gpu_precision(const std::string& text) {
-  if (text == "int8") return GpuPrecision::Int8;
-  if (text == "fp16" || text == "bf16") return GpuPrecision::Fp16;
-  if (text == "fp32") return GpuPrecision::Fp32;
+  if (const GpuPrecision* p = kGpuPrecisionNames.find(text)) return *p;
   throw Error(ErrorKind::InvalidArgument, "unknown GPU precision '" + text + "' (expected int8, fp16, bf16 or fp32)");
 }
 

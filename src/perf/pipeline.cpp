@@ -190,49 +190,46 @@ std::vector<std::string> hardware_keys(const arch::ArchSpec& spec, const Resolve
   return keys;
 }
 
-}  // namespace
+// Weight-matmul stages: each weight matmul with the operators that follow it, packed in order
+// onto chips.
+struct Stages {
+  std::vector<std::vector<std::size_t>> ops;
+  std::vector<std::int64_t> crossbars;
+  std::vector<int> chip, last_chip;
+  std::vector<double> fraction;  // of its chip's tied resources the stage owns
+  int chips = 0;
+};
 
-PerfReport evaluate_pipeline(const Workload& w, const arch::ArchSpec& spec) {
-  if (spec.kind != arch::ArchKind::Imc)
-    throw Error(ErrorKind::Unsupported, "'" + spec.name + "' is a GPU: use the roofline estimate (perf/gpu.hpp)");
-  if (w.ops.empty()) throw Error(ErrorKind::InvalidArgument, "workload '" + w.model + "' has no operators");
-  if (w.batch < 1 || w.tokens < 1)
-    throw Error(ErrorKind::InvalidArgument, fmt::format("workload '{}': batch and tokens must be at least 1", w.model));
-  const ResolvedArch arch = resolve(spec);
-  const double chip_crossbars = static_cast<double>(arch.crossbars);
-  PerfReport r;
-  r.arch = spec.name;
-
-  // Stages and their operators.
-  std::vector<std::vector<std::size_t>> stage_ops;
-  std::vector<std::int64_t> stage_crossbars;
+Stages form_stages(const Workload& w) {
+  Stages st;
   for (std::size_t i = 0; i < w.ops.size(); ++i) {
     const OpDemand& op = w.ops[i];
-    if (op.crossbars > 0 || stage_ops.empty()) {
-      if (op.crossbars > 0 && !stage_ops.empty() && stage_crossbars.back() == 0) {
-        stage_crossbars.back() = op.crossbars;  // leading weight-free operators join the first stage
+    if (op.crossbars > 0 || st.ops.empty()) {
+      if (op.crossbars > 0 && !st.ops.empty() && st.crossbars.back() == 0) {
+        st.crossbars.back() = op.crossbars;  // leading weight-free operators join the first stage
       } else {
-        stage_ops.emplace_back();
-        stage_crossbars.push_back(op.crossbars);
+        st.ops.emplace_back();
+        st.crossbars.push_back(op.crossbars);
       }
     }
-    stage_ops.back().push_back(i);
+    st.ops.back().push_back(i);
   }
-  if (stage_crossbars.front() == 0)
+  if (st.crossbars.front() == 0)
     throw Error(ErrorKind::InvalidArgument, "workload '" + w.model + "' has no weight matmul to place on crossbars");
+  return st;
+}
 
-  // Layer-contiguous packing onto chips.
+// Layer-contiguous packing onto chips.
+void pack_onto_chips(Stages& st, double chip_crossbars) {
   double used = 0;
   int chip = 0;
-  std::vector<int> stage_chip, stage_last_chip;
-  std::vector<double> stage_fraction;
-  for (std::int64_t c : stage_crossbars) {
+  for (std::int64_t c : st.crossbars) {
     const double need = static_cast<double>(c);
     if (used > 0 && used + need > chip_crossbars) {
       ++chip;
       used = 0;
     }
-    stage_chip.push_back(chip);
+    st.chip.push_back(chip);
     const int spans = static_cast<int>(std::ceil(need / chip_crossbars));
     if (spans > 1) {
       chip += spans - 1;
@@ -240,148 +237,177 @@ PerfReport evaluate_pipeline(const Workload& w, const arch::ArchSpec& spec) {
     } else {
       used += need;
     }
-    stage_last_chip.push_back(chip);
+    st.last_chip.push_back(chip);
     // A stage spanning chips owns all of each; otherwise its share of one chip.
-    stage_fraction.push_back(std::max(1.0, std::ceil(need / chip_crossbars)) * std::min(1.0, need / chip_crossbars));
+    st.fraction.push_back(std::max(1.0, std::ceil(need / chip_crossbars)) * std::min(1.0, need / chip_crossbars));
   }
-  r.chips = chip + 1;
+  st.chips = chip + 1;
+}
 
-  // Price every operator once; pooled busy time per chip (steady state) and per
-  // segment (latency).
+// Every operator priced once, with its busy time pooled per chip (steady state) and per segment
+// (latency).
+struct PricedOps {
   std::vector<EventPricing> priced;
-  std::vector<int> op_stage(w.ops.size()), op_segment(w.ops.size());
+  std::vector<int> stage, segment;
   std::map<int, BusyMap> chip_pool;
   std::map<std::pair<int, int>, BusyMap> segment_pool;  // (segment, chip)
   std::map<std::string, double> component_energy;
-  std::vector<double> race_time(w.ops.size(), 0.0);
-  std::vector<double> pool_time(w.race_pools.size(), 0.0);   // every operator's lookups per copy × interval
-  std::map<std::pair<int, int>, double> segment_pool_time;    // (segment, pool) → the same, its operators'
+  std::vector<double> race_time;
+  std::vector<double> pool_time;                          // every operator's lookups per copy × interval
+  std::map<std::pair<int, int>, double> segment_pool_time;  // (segment, pool) → the same, its operators'
   std::set<int> race_segments;  // segments with RACE work (mapping.race_reprogram)
+  std::uint64_t cells_programmed = 0;
+  int segments = 0;
+  double energy = 0;
+};
+
+// Operator i's traffic: operands travel from its input tile to its pools; its output, from the
+// last pool (or its own tile) to the next operator's tile. The traffic within its own tiles goes
+// into `events`; the returned traffic to and from pools is priced as the pooled "mesh".
+EventCounts route_traffic(const Workload& w, const arch::ImcSpec& c, std::size_t i, int tile, EventCounts& events) {
+  const OpDemand& op = w.ops[i];
+  int next = tile;
+  for (std::size_t j = i + 1; j < w.ops.size(); ++j)
+    if (w.ops[j].tile >= 0) {
+      next = w.ops[j].tile;
+      break;
+    }
+  EventCounts pool_traffic;
+  for (const PoolUse& u : op.race)
+    pool_traffic.noc_flit_hops +=
+        pool_hops(c, w.race_pools[static_cast<std::size_t>(u.pool)], tile, flits_of(c, u.operand_bits));
+  if (op.output_bits > 0 && op.race.empty())
+    events.noc_flit_hops += mesh_hops(c, tile, next, flits_of(c, op.output_bits));
+  else if (op.output_bits > 0)
+    pool_traffic.noc_flit_hops +=
+        pool_hops(c, w.race_pools[static_cast<std::size_t>(op.race.back().pool)], next, flits_of(c, op.output_bits));
+  return pool_traffic;
+}
+
+// Operator i's time on its RACE pools: its lookups per copy × the array's interval.
+void add_race_time(const Workload& w, const ResolvedComponent& race_array, std::size_t i, int segment, PricedOps& p) {
+  for (const PoolUse& u : w.ops[i].race) {
+    const double t = static_cast<double>(u.lookups) / w.race_pools[static_cast<std::size_t>(u.pool)].copies *
+                     race_array.actions.front().interval;
+    p.race_time[i] = std::max(p.race_time[i], t);
+    p.pool_time[static_cast<std::size_t>(u.pool)] += t;
+    p.segment_pool_time[{segment, u.pool}] += t;
+  }
+}
+
+PricedOps price_operators(const Workload& w, const arch::ArchSpec& spec, const ResolvedArch& arch, const Stages& st) {
+  PricedOps p{.stage = std::vector<int>(w.ops.size()),
+              .segment = std::vector<int>(w.ops.size()),
+              .race_time = std::vector<double>(w.ops.size(), 0.0),
+              .pool_time = std::vector<double>(w.race_pools.size(), 0.0)};
   const ResolvedComponent* race_array = arch.find("race_array");
   int segment = 0;
-  std::uint64_t cells_programmed = 0;
   int tile = 0;
-  for (std::size_t s = 0; s < stage_ops.size(); ++s)
-    for (std::size_t i : stage_ops[s]) {
+  for (std::size_t s = 0; s < st.ops.size(); ++s)
+    for (std::size_t i : st.ops[s]) {
       const OpDemand& op = w.ops[i];
       check_pools(w, op);
       EventCounts events = op.events;
-      cells_programmed += events.cells_programmed;
+      p.cells_programmed += events.cells_programmed;
       events.cells_programmed = 0;
-      if (w.ops[i].whole_sequence && i > 0) ++segment;
-      // Operands travel from its input tile to its pools; its output, from the last pool (or its
-      // own tile) to the next operator's tile.
+      if (op.whole_sequence && i > 0) ++segment;
       if (op.tile >= 0) tile = op.tile;
-      int next = tile;
-      for (std::size_t j = i + 1; j < w.ops.size(); ++j)
-        if (w.ops[j].tile >= 0) {
-          next = w.ops[j].tile;
-          break;
-        }
-      EventCounts pool_traffic;
-      for (const PoolUse& u : op.race)
-        pool_traffic.noc_flit_hops += pool_hops(spec.imc, w.race_pools[static_cast<std::size_t>(u.pool)], tile,
-                                                flits_of(spec.imc, u.operand_bits));
-      if (op.output_bits > 0 && op.race.empty())
-        events.noc_flit_hops += mesh_hops(spec.imc, tile, next, flits_of(spec.imc, op.output_bits));
-      else if (op.output_bits > 0)
-        pool_traffic.noc_flit_hops += pool_hops(spec.imc, w.race_pools[static_cast<std::size_t>(op.race.back().pool)],
-                                                next, flits_of(spec.imc, op.output_bits));
+      const EventCounts pool_traffic = route_traffic(w, spec.imc, i, tile, events);
       const bool looks_up = events.race_1var_lookups + events.race_2var_lookups > 0;
       if ((looks_up && op.race.empty() && !spec.imc.race_reprogram) || (!op.race.empty() && !race_array))
         throw Error(ErrorKind::InvalidArgument,
                     fmt::format("workload '{}': operator '{}' looks up RACE arrays but holds none", w.model, op.name));
-      for (const PoolUse& u : op.race) {
-        const double t = static_cast<double>(u.lookups) / w.race_pools[static_cast<std::size_t>(u.pool)].copies *
-                         race_array->actions.front().interval;
-        race_time[i] = std::max(race_time[i], t);
-        pool_time[static_cast<std::size_t>(u.pool)] += t;
-        segment_pool_time[{segment, u.pool}] += t;
-      }
-      if (spec.imc.race_reprogram) race_time[i] = -1;  // pooled: each segment rewrites the arrays with its programs
-      priced.push_back(price_events(spec, arch, events));
-      if (pool_traffic.noc_flit_hops > 0) add_pool_traffic(priced.back(), price_events(spec, arch, pool_traffic));
-      op_stage[i] = static_cast<int>(s);
-      op_segment[i] = segment;
-      if (looks_up) race_segments.insert(segment);
-      add_busy(chip_pool[stage_chip[s]], priced.back());
-      add_busy(segment_pool[{segment, stage_chip[s]}], priced.back());
-      r.energy += priced.back().total_energy;
-      for (const ComponentCost& c : priced.back().components) component_energy[c.component] += c.energy;
+      if (race_array) add_race_time(w, *race_array, i, segment, p);
+      if (spec.imc.race_reprogram) p.race_time[i] = -1;  // pooled: each segment rewrites the arrays with its programs
+      p.priced.push_back(price_events(spec, arch, events));
+      if (pool_traffic.noc_flit_hops > 0) add_pool_traffic(p.priced.back(), price_events(spec, arch, pool_traffic));
+      p.stage[i] = static_cast<int>(s);
+      p.segment[i] = segment;
+      if (looks_up) p.race_segments.insert(segment);
+      add_busy(p.chip_pool[st.chip[s]], p.priced.back());
+      add_busy(p.segment_pool[{segment, st.chip[s]}], p.priced.back());
+      p.energy += p.priced.back().total_energy;
+      for (const ComponentCost& c : p.priced.back().components) p.component_energy[c.component] += c.energy;
     }
-  r.segments = segment + 1;
-  r.programming_energy = price_events(spec, arch, EventCounts{.cells_programmed = cells_programmed}).total_energy;
+  p.segments = segment + 1;
+  return p;
+}
 
-  // Steady state: stage times and link transfers.
+// Steady state: stage times and link transfers; returns the slowest stage or transfer.
+double steady_state(const Workload& w, const arch::ArchSpec& spec, const ResolvedArch& arch, const Stages& st,
+                    PricedOps& p, PerfReport& r) {
   double slowest = 0;
-  for (std::size_t s = 0; s < stage_ops.size(); ++s) {
+  for (std::size_t s = 0; s < st.ops.size(); ++s) {
     StageReport stage;
-    stage.chip = stage_chip[s];
-    stage.last_chip = stage_last_chip[s];
-    stage.crossbars = stage_crossbars[s];
+    stage.chip = st.chip[s];
+    stage.last_chip = st.last_chip[s];
+    stage.crossbars = st.crossbars[s];
     EventPricing total;
     BusyMap busy;
-    for (std::size_t i : stage_ops[s]) {
-      add_busy(busy, priced[i]);
+    for (std::size_t i : st.ops[s]) {
+      add_busy(busy, p.priced[i]);
       stage.ops.push_back(w.ops[i].name);
     }
     // Every stage runs at once: a pool's copies serve all the operators using it.
     double race = spec.imc.race_reprogram ? -1 : 0;
     if (!spec.imc.race_reprogram)
-      for (std::size_t i : stage_ops[s])
-        for (const PoolUse& u : w.ops[i].race) race = std::max(race, pool_time[static_cast<std::size_t>(u.pool)]);
+      for (std::size_t i : st.ops[s])
+        for (const PoolUse& u : w.ops[i].race) race = std::max(race, p.pool_time[static_cast<std::size_t>(u.pool)]);
     for (const auto& [component, time] : busy) total.resources.push_back({component, 0, time});
-    const Bound b = bound_of(total, stage_fraction[s], race, &chip_pool.at(stage.chip));
+    const Bound b = bound_of(total, st.fraction[s], race, &p.chip_pool.at(stage.chip));
     stage.time = b.time;
     stage.bottleneck = b.resource;
     slowest = std::max(slowest, stage.time);
     // Activations leaving the chip cross a link before the next stage.
-    if (s + 1 < stage_ops.size() && stage_chip[s + 1] != stage_last_chip[s]) {
-      const auto bits = static_cast<std::uint64_t>(w.ops[stage_ops[s].back()].output_bits);
+    if (s + 1 < st.ops.size() && st.chip[s + 1] != st.last_chip[s]) {
+      const auto bits = static_cast<std::uint64_t>(w.ops[st.ops[s].back()].output_bits);
       const EventPricing link = price_events(spec, arch, EventCounts{.link_bits = bits});
       const double link_time = link.latency_lower_bound;
       r.link_energy += link.total_energy;
       r.link_time += link_time;
       r.link_bits += bits;
       slowest = std::max(slowest, link_time);
-      component_energy["link"] += link.total_energy;
+      p.component_energy["link"] += link.total_energy;
     }
     r.stages.push_back(std::move(stage));
   }
-  // Run-time reprogramming (mapping.race_reprogram): before each segment with RACE work every
-  // RACE array is rewritten with that segment's programs, two thresholds per cell, one cell
-  // position (all rows at once) per write; the arrays are shared by every stage, so a batch
-  // rewrites them once per such segment.
-  double rewrite_time = 0;
-  if (spec.imc.race_reprogram && race_array && !race_segments.empty()) {
-    const double n = static_cast<double>(race_segments.size());
-    const double cells = static_cast<double>(arch.race_arrays) * r.chips * spec.imc.race_rows * spec.imc.race_cells * 2;
-    rewrite_time = n * 2 * spec.imc.race_cells * spec.imc.write_latency;
-    r.reprogramming_energy = n * cells * spec.imc.write_energy;
-    r.energy += r.reprogramming_energy;
-    component_energy["race_array"] += r.reprogramming_energy;
-    slowest += rewrite_time;
-  }
-  r.throughput = slowest > 0 ? static_cast<double>(w.batch) / slowest : 0;
+  return slowest;
+}
 
-  // Latency: rows stream through each segment; segments follow one another.
+// Run-time reprogramming (mapping.race_reprogram): before each segment with RACE work every
+// RACE array is rewritten with that segment's programs, two thresholds per cell, one cell
+// position (all rows at once) per write; the arrays are shared by every stage, so a batch
+// rewrites them once per such segment. Returns the time the rewrites take per batch.
+double rewrite_race_arrays(const arch::ArchSpec& spec, const ResolvedArch& arch, PricedOps& p, PerfReport& r) {
+  if (!spec.imc.race_reprogram || !arch.find("race_array") || p.race_segments.empty()) return 0;
+  const double n = static_cast<double>(p.race_segments.size());
+  const double cells = static_cast<double>(arch.race_arrays) * r.chips * spec.imc.race_rows * spec.imc.race_cells * 2;
+  r.reprogramming_energy = n * cells * spec.imc.write_energy;
+  r.energy += r.reprogramming_energy;
+  p.component_energy["race_array"] += r.reprogramming_energy;
+  return n * 2 * spec.imc.race_cells * spec.imc.write_latency;
+}
+
+// Latency: rows stream through each segment; segments follow one another. An operator's own work
+// fills the pipeline; the row interval is its slowest operator or the segment's pooled work on
+// one chip, whichever is longer.
+void add_latency(const Workload& w, const arch::ArchSpec& spec, const Stages& st, const PricedOps& p,
+                 double rewrite_time, PerfReport& r) {
   const double rows = static_cast<double>(w.batch * w.tokens);
-  // An operator's own work fills the pipeline; the row interval is its slowest operator or the
-  // segment's pooled work on one chip, whichever is longer.
   std::vector<double> fill(static_cast<std::size_t>(r.segments), 0.0), row_bottleneck(fill);
   for (std::size_t i = 0; i < w.ops.size(); ++i) {
-    const int s = op_stage[i];
-    const Bound b = bound_of(priced[i], stage_fraction[static_cast<std::size_t>(s)], race_time[i], nullptr);
-    r.ops.push_back({w.ops[i].name, w.ops[i].kind, s, op_segment[i], b.time, priced[i].total_energy, b.resource});
-    const auto k = static_cast<std::size_t>(op_segment[i]);
+    const int s = p.stage[i];
+    const Bound b = bound_of(p.priced[i], st.fraction[static_cast<std::size_t>(s)], p.race_time[i], nullptr);
+    r.ops.push_back({w.ops[i].name, w.ops[i].kind, s, p.segment[i], b.time, p.priced[i].total_energy, b.resource});
+    const auto k = static_cast<std::size_t>(p.segment[i]);
     fill[k] += b.time / rows;
     row_bottleneck[k] = std::max(row_bottleneck[k], b.time / rows);
   }
   if (!spec.imc.race_reprogram)
-    for (const auto& [where, time] : segment_pool_time)
+    for (const auto& [where, time] : p.segment_pool_time)
       row_bottleneck[static_cast<std::size_t>(where.first)] =
           std::max(row_bottleneck[static_cast<std::size_t>(where.first)], time / rows);
-  for (const auto& [where, busy] : segment_pool)
+  for (const auto& [where, busy] : p.segment_pool)
     for (const auto& [component, time] : busy)
       if (is_pooled(component) || (spec.imc.race_reprogram && component == "race_array"))
         row_bottleneck[static_cast<std::size_t>(where.first)] =
@@ -390,14 +416,18 @@ PerfReport evaluate_pipeline(const Workload& w, const arch::ArchSpec& spec) {
     r.sample_latency += fill[k] + static_cast<double>(w.tokens - 1) * row_bottleneck[k];
   r.sample_latency += r.link_time / static_cast<double>(w.batch) + rewrite_time;
   r.latency = r.sample_latency + (r.throughput > 0 ? static_cast<double>(w.batch - 1) / r.throughput : 0.0);
+}
 
+// Chip-level totals and the hardware keys the result depends on.
+void add_totals(const Workload& w, const arch::ArchSpec& spec, const ResolvedArch& arch, const PricedOps& p,
+                PerfReport& r) {
   r.leakage_energy = arch.leakage_power * r.chips * r.latency;
   r.energy += r.link_energy + r.leakage_energy;
   r.power = r.latency > 0 ? r.energy / r.latency : 0;
   r.area = arch.area * r.chips;
   for (const ResolvedComponent& c : arch.components) {
-    const auto it = component_energy.find(c.name);
-    if (it != component_energy.end()) r.by_component.push_back({c.name, it->second});
+    const auto it = p.component_energy.find(c.name);
+    if (it != p.component_energy.end()) r.by_component.push_back({c.name, it->second});
   }
   std::set<std::string> bottlenecks;
   for (const auto& op : r.ops) bottlenecks.insert(op.bottleneck);
@@ -407,15 +437,20 @@ PerfReport evaluate_pipeline(const Workload& w, const arch::ArchSpec& spec) {
   if (slowest_stage != r.stages.end()) bottlenecks.insert(slowest_stage->bottleneck);
   bool run_time_writes = false;
   for (const auto& op : w.ops) run_time_writes = run_time_writes || op.events.cell_writes > 0;
-  r.assumptions = arch::assumptions_of(spec, hardware_keys(spec, arch, component_energy, bottlenecks, r, run_time_writes));
-  r.notes = {
+  r.assumptions =
+      arch::assumptions_of(spec, hardware_keys(spec, arch, p.component_energy, bottlenecks, r, run_time_writes));
+}
+
+std::vector<std::string> pipeline_notes(const Workload& w, const arch::ArchSpec& spec, const PricedOps& p,
+                                        const PerfReport& r) {
+  return {
       "stages: one per weight matmul with the operators that follow it; no replication of stages",
       "tied resources (crossbars, DACs, converters, shift-adds, buffers, buses, registers, routers): a stage owns "
       "the fraction of each that its crossbars fill",
       spec.imc.race_reprogram
           ? fmt::format("RACE arrays: rewritten with each segment's programs at run time and shared by its operators "
                         "({} rewrites per batch, priced as RRAM writes)",
-                        race_segments.size())
+                        p.race_segments.size())
           : "RACE arrays: partitioned into pools of identical ACAM programs, replicated in proportion to demand at "
             "compile time; operators using a pool at once share it, and reach it over the mesh; no run-time "
             "reprogramming",
@@ -425,6 +460,33 @@ PerfReport evaluate_pipeline(const Workload& w, const arch::ArchSpec& spec) {
                   "row); throughput: every stage busy",
                   w.tokens, r.segments),
       "chips: stages packed in order; weight programming excluded from inference energy"};
+}
+
+}  // namespace
+
+PerfReport evaluate_pipeline(const Workload& w, const arch::ArchSpec& spec) {
+  if (spec.kind != arch::ArchKind::Imc)
+    throw Error(ErrorKind::Unsupported, "'" + spec.name + "' is a GPU: use the roofline estimate (perf/gpu.hpp)");
+  if (w.ops.empty()) throw Error(ErrorKind::InvalidArgument, "workload '" + w.model + "' has no operators");
+  if (w.batch < 1 || w.tokens < 1)
+    throw Error(ErrorKind::InvalidArgument, fmt::format("workload '{}': batch and tokens must be at least 1", w.model));
+  const ResolvedArch arch = resolve(spec);
+  PerfReport r;
+  r.arch = spec.name;
+  Stages stages = form_stages(w);
+  pack_onto_chips(stages, static_cast<double>(arch.crossbars));
+  r.chips = stages.chips;
+  PricedOps priced = price_operators(w, spec, arch, stages);
+  r.segments = priced.segments;
+  r.energy = priced.energy;
+  r.programming_energy = price_events(spec, arch, EventCounts{.cells_programmed = priced.cells_programmed}).total_energy;
+  double slowest = steady_state(w, spec, arch, stages, priced, r);
+  const double rewrite_time = rewrite_race_arrays(spec, arch, priced, r);
+  slowest += rewrite_time;
+  r.throughput = slowest > 0 ? static_cast<double>(w.batch) / slowest : 0;
+  add_latency(w, spec, stages, priced, rewrite_time, r);
+  add_totals(w, spec, arch, priced, r);
+  r.notes = pipeline_notes(w, spec, priced, r);
   return r;
 }
 

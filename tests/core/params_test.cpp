@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "raceit/core/error.hpp"
+#include "raceit/core/param_rules.hpp"
 
 namespace raceit {
 
@@ -108,6 +109,88 @@ TEST(Params, ParsesTextInMemoryNamingTheSource) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("text.yaml:"), std::string::npos) << e.what();
   }
+}
+
+namespace {
+enum class Shade { Light, Dark };
+constexpr EnumNames<Shade, 2> kShadeNames{{{{Shade::Light, "light"}, {Shade::Dark, "dark"}}}};
+struct Panel {
+  int tiles = 0;
+  double width_um = 0;
+  double gain = 0;
+  Shade shade = Shade::Light;
+  bool fast = false;
+};
+std::vector<ParamField<Panel>> panel_fields() {
+  return {
+      {{.key = "tiles", .dimension = Dimension::Dimensionless, .default_text = "4", .description = "tiles",
+        .bounds = Bounds::whole(1, 64)},
+       bind(&Panel::tiles)},
+      {{.key = "width", .dimension = Dimension::Length, .default_text = "2um", .description = "width",
+        .bounds = Bounds::positive()},
+       bind(&Panel::width_um, 1e6)},
+      {{.key = "gain", .dimension = Dimension::Dimensionless, .default_text = "0.5", .description = "gain",
+        .bounds = Bounds::fraction()},
+       bind(&Panel::gain)},
+      {{.key = "shade", .dimension = Dimension::Dimensionless, .default_text = "dark", .description = "shade"},
+       bind(&Panel::shade, kShadeNames)},
+      {{.key = "fast", .dimension = Dimension::Dimensionless, .default_text = "off", .description = "fast"},
+       bind(&Panel::fast, kOffOn)},
+  };
+}
+std::string set_error(const std::string& key, const std::string& text) {
+  try {
+    ParamSet(specs_of(panel_fields())).set(key, text, "panel.yaml:7");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(Params, BoundsAreCheckedWhereTheValueIsSet) {
+  EXPECT_EQ(set_error("tiles", "64"), "");
+  EXPECT_EQ(set_error("tiles", "1"), "");
+  EXPECT_NE(set_error("tiles", "65").find("panel.yaml:7: key 'tiles': must be a whole number 1…64, got 65"),
+            std::string::npos);
+  EXPECT_NE(set_error("tiles", "2.5").find("a whole number 1…64, got 2.5"), std::string::npos);
+  EXPECT_NE(set_error("tiles", "0").find("got 0"), std::string::npos);
+  EXPECT_NE(set_error("width", "0um").find("key 'width': must be > 0, got 0um"), std::string::npos);
+  EXPECT_EQ(set_error("gain", "1"), "");
+  EXPECT_NE(set_error("gain", "0").find("must be in (0, 1], got 0"), std::string::npos);
+  EXPECT_NE(set_error("gain", "1.01").find("must be in (0, 1]"), std::string::npos);
+  EXPECT_NE(set_error("shade", "grey").find("'grey' is not one of light, dark"), std::string::npos);
+  EXPECT_NE(set_error("fast", "yes").find("'yes' is not one of off, on"), std::string::npos);
+  EXPECT_EQ(Bounds::whole(0).text(), "a whole number >= 0");
+  EXPECT_EQ(Bounds::negative().text(), "< 0");
+  EXPECT_EQ(Bounds::closed(0, 100).text(), "in [0, 100]");
+  EXPECT_TRUE(Bounds{}.unbounded());
+  EXPECT_FALSE(Bounds::whole(1).admits(2e9));  // an integer key fits an int
+}
+
+TEST(Params, RowsBindKeysToMembers) {
+  const auto specs = specs_of(panel_fields());
+  // The member's type completes the spec: an int is a whole number, an enum or bool its words.
+  EXPECT_TRUE(specs[0].bounds.integer);
+  EXPECT_FALSE(specs[1].bounds.integer);
+  EXPECT_EQ(specs[3].choices, (std::vector<std::string>{"light", "dark"}));
+  EXPECT_EQ(specs[4].choices, (std::vector<std::string>{"off", "on"}));
+  Panel defaults;
+  read_fields(ParamSet(specs), panel_fields(), defaults);
+  EXPECT_EQ(defaults.tiles, 4);
+  EXPECT_DOUBLE_EQ(defaults.width_um, 2.0);
+  EXPECT_DOUBLE_EQ(defaults.gain, 0.5);
+  EXPECT_EQ(defaults.shade, Shade::Dark);
+  EXPECT_FALSE(defaults.fast);
+  const ParamSet p = parse_params(specs, "tiles: 9\nwidth: 3mm\nshade: light\nfast: on\n", "panel.yaml");
+  Panel set;
+  read_fields(p, panel_fields(), set);
+  EXPECT_EQ(set.tiles, 9);
+  EXPECT_DOUBLE_EQ(set.width_um, 3000.0);
+  EXPECT_EQ(set.shade, Shade::Light);
+  EXPECT_TRUE(set.fast);
+  EXPECT_STREQ(kShadeNames.name(Shade::Dark), "dark");
+  EXPECT_THROW(kShadeNames.parse("grey"), Error);
 }
 
 }  // namespace raceit

@@ -15,11 +15,14 @@
 #include <vector>
 
 #include "raceit/acam/functions.hpp"
+#include "raceit/core/enum_names.hpp"
 #include "raceit/core/quantiser.hpp"
 
 namespace raceit::acam {
 
 enum class OutputEncoding { Gray, Binary };
+inline constexpr EnumNames<OutputEncoding, 2> kOutputEncodingNames{
+    {{{OutputEncoding::Gray, "gray"}, {OutputEncoding::Binary, "binary"}}}};
 const char* to_string(OutputEncoding encoding);
 // "gray" or "binary"; anything else is an Error(InvalidArgument).
 OutputEncoding parse_output_encoding(std::string_view text);

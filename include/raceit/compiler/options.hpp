@@ -45,6 +45,7 @@ struct MappingOptions {
   int tiles_per_chip = 0;
   bool race_replication = true;  // spare RACE arrays take copies of the busiest programs
   bool race_share = true;        // operators with identical ACAM programs share one pool of copies
+  bool race_reprogram = false;   // RACE arrays rewritten per segment at run time (the cost model's: ImcSpec)
 };
 
 // The mapping group's keys, with defaults: the RACE-IT mapping of DESIGN §2.3.

@@ -1,19 +1,25 @@
 #pragma once
 // What every module's parameter reader shares (architecture, mapping, device): the one fail()
-// that names the key and where its value came from, and one name table per enum, which gives the
-// enum's to_string, parses configuration words into it and lists the words a parameter accepts
-// (ParamSpec::choices), so the three cannot drift apart.
+// that names the key and where its value came from, and the row table that declares each key once.
 //
-//   constexpr EnumNames<Readout, 2> kReadoutNames{{{Readout::Adc, "adc"}, {Readout::Acam, "acam"}}};
-//   const char* to_string(Readout r) { return kReadoutNames.name(r); }
-//   … {"crossbar.readout", …, kReadoutNames.words()} … kReadoutNames.parse(p.word("crossbar.readout"))
-#include <array>
+// A module declares its keys as rows {ParamSpec, Binding}: the spec documents the key (unit,
+// default, description, bounds) and the binding names the struct member the value goes to. The
+// member's type supplies the rest: an int member makes the key a whole number, an enum or bool
+// member bound with its EnumNames makes the key accept those words. ParamSet::set validates every
+// value against its row (errors name file:line or --set), read_fields() copies the values into
+// the struct, so no key is written twice. What remains hand-written is what involves several keys
+// (g_min < g_max, cells wide enough for the weight encoding, …).
+//
+//   const std::vector<ParamField<RramModel>> rows{
+//       {{"std_scale", Dimension::Dimensionless, "1", "multiplies every noise sigma",
+//         .bounds = Bounds::closed(0, 100)}, bind(&RramModel::std_scale)}, …};
 #include <cstddef>
+#include <functional>
 #include <string>
-#include <string_view>
-#include <utility>
+#include <type_traits>
 #include <vector>
 
+#include "raceit/core/enum_names.hpp"
 #include "raceit/core/error.hpp"
 #include "raceit/core/params.hpp"
 
@@ -24,26 +30,69 @@ namespace raceit {
   throw Error(ErrorKind::Config, p.value(key).source + ": key '" + key + "': " + why);
 }
 
-template <class E, std::size_t N>
-struct EnumNames {
-  std::array<std::pair<E, const char*>, N> entries;
-
-  const char* name(E value) const {
-    for (const auto& [e, name] : entries)
-      if (e == value) return name;
-    return "?";
-  }
-  // Error(Parse) for a word that names no value (a ParamSpec with these choices has checked it).
-  E parse(std::string_view word) const {
-    for (const auto& [e, name] : entries)
-      if (word == name) return e;
-    throw Error(ErrorKind::Parse, "unknown name '" + std::string(word) + "'");
-  }
-  std::vector<std::string> words() const {
-    std::vector<std::string> w;
-    for (const auto& entry : entries) w.emplace_back(entry.second);
-    return w;
-  }
+// Where a key's value goes in a struct S; built by bind().
+template <class S>
+struct Binding {
+  std::function<void(S&, const ParamValue&)> assign;  // empty: the reader derives it (several keys)
+  std::vector<std::string> choices = {};              // the words of an enum or bool member
+  bool integer = false;                               // an integer member
 };
+
+template <class S>
+struct ParamField {
+  ParamSpec spec;
+  Binding<S> binding = {};
+};
+
+// A number member; `scale` converts from the key's SI unit (1e6: siemens to microsiemens).
+template <class S, class T>
+  requires(std::is_arithmetic_v<T> && !std::is_same_v<T, bool>)
+Binding<S> bind(T S::*member, double scale = 1.0) {
+  return {.assign = [member, scale](S& s, const ParamValue& v) { s.*member = static_cast<T>(v.number * scale); },
+          .integer = std::is_integral_v<T>};
+}
+
+// An enum or bool member named by `names`.
+template <class S, class E, std::size_t N>
+Binding<S> bind(E S::*member, const EnumNames<E, N>& names) {
+  return {.assign = [member, names](S& s, const ParamValue& v) { s.*member = names.parse(v.text); },
+          .choices = names.words()};
+}
+
+// A member of the member `outer` (ImcSpec::crossbar's ComponentSpec::energy, …).
+template <class S, class M>
+Binding<S> bind(M S::*outer, Binding<M> inner) {
+  return {.assign = [outer, assign = std::move(inner.assign)](S& s, const ParamValue& v) { assign(s.*outer, v); },
+          .choices = std::move(inner.choices),
+          .integer = inner.integer};
+}
+
+// The specs of the rows, completed by their bindings (choices, integer).
+template <class S>
+std::vector<ParamSpec> specs_of(const std::vector<ParamField<S>>& fields) {
+  std::vector<ParamSpec> specs;
+  for (const auto& f : fields) {
+    ParamSpec s = f.spec;
+    if (s.choices.empty()) s.choices = f.binding.choices;
+    s.bounds.integer = s.bounds.integer || f.binding.integer;
+    specs.push_back(std::move(s));
+  }
+  return specs;
+}
+
+// Copies every bound key that has a value and passes `wanted(key)` into `s`.
+template <class S, class Wanted>
+void read_fields(const ParamSet& p, const std::vector<ParamField<S>>& fields, S& s, Wanted wanted) {
+  for (const auto& f : fields)
+    if (f.binding.assign && wanted(f.spec.key) && p.has(f.spec.key)) f.binding.assign(s, p.value(f.spec.key));
+}
+template <class S>
+void read_fields(const ParamSet& p, const std::vector<ParamField<S>>& fields, S& s) {
+  read_fields(p, fields, s, [](const std::string&) { return true; });
+}
+
+// on/off words for a bool member, in the order `raceit params` lists them.
+inline constexpr EnumNames<bool, 2> kOnOff{{{{true, "on"}, {false, "off"}}}};
+inline constexpr EnumNames<bool, 2> kOffOn{{{{false, "off"}, {true, "on"}}}};
 
 }  // namespace raceit
