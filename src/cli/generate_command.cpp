@@ -2,6 +2,7 @@
 // and through RACE-IT, both with a KV cache (exec/generate.hpp), side by side.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <optional>
@@ -75,6 +76,86 @@ std::optional<std::size_t> first_divergence(const std::vector<std::int64_t>& a, 
   return std::nullopt;
 }
 
+// Both continuations of one prompt, and how they compare.
+struct Generation {
+  model::CausalLm lm;
+  std::vector<std::int64_t> prompt;
+  compiler::Program program;
+  Continuation fp32, analog;
+  std::optional<std::size_t> divergence;
+  std::int64_t agree = 0, kv_bytes = 0;
+};
+
+void print_json(const Generation& g, const GenerateArgs& args, const RaceitEvalArgs& device) {
+  auto continuation = [](const Continuation& c) {
+    return nlohmann::json{{"ids", c.ids}, {"text", model::CharTokenizer::decode(c.ids)}, {"seconds", c.seconds}};
+  };
+  const nlohmann::json out = {{"model", g.lm.name}, {"arch", g.program.arch_name}, {"mode", device.mode}, {"seed", device.seed},
+                              {"calibration", {{"dataset", g.program.calibration.dataset}, {"samples", g.program.calibration.samples}}},
+                              {"prompt", model::CharTokenizer::decode(g.prompt)}, {"prompt_ids", g.prompt}, {"tokens", args.tokens},
+                              {"fp32", continuation(g.fp32)}, {"raceit", continuation(g.analog)},
+                              {"first_divergence", g.divergence ? nlohmann::json(*g.divergence) : nlohmann::json(nullptr)},
+                              {"agreement", static_cast<double>(g.agree) / static_cast<double>(args.tokens)},
+                              {"kv_cache_bytes", g.kv_bytes}, {"provenance", provenance(invocation())}};
+  std::cout << out.dump(2) << "\n";
+}
+
+void print_text(const Generation& g, const GenerateArgs& args, const RaceitEvalArgs& device) {
+  const auto& p = g.program;
+  const auto length = static_cast<std::int64_t>(g.prompt.size());
+  const std::string text = model::CharTokenizer::decode(g.prompt);
+  const std::string label = fmt::format("{} {}", p.arch_name, device.mode);
+  const std::size_t width = std::max<std::size_t>(label.size(), 6) + 2;
+  std::cout << fmt::format("{} through RACE-IT ({}, {} mode, seed {}; calibrated on {} {} samples of {}): {}-token prompt, "
+                           "{} tokens, greedy, KV cache of {} tokens ({:.1f} KiB)\n",
+                           g.lm.name, p.arch_name, device.mode, device.seed, p.calibration.samples, p.calibration.split,
+                           p.calibration.dataset, length, args.tokens, length + args.tokens - 1, g.kv_bytes / 1024.0);
+  std::cout << fmt::format("{:<{}}{}\n", "prompt", width, text);
+  std::cout << fmt::format("{:<{}}{}{}\n", "fp32", width, text, model::CharTokenizer::decode(g.fp32.ids));
+  std::cout << fmt::format("{:<{}}{}{}\n", label, width, text, model::CharTokenizer::decode(g.analog.ids));
+  if (g.divergence)
+    std::cout << fmt::format("{:<{}}{}^ first divergence at generated token {} ({} of {} tokens agree)\n", "", width,
+                             std::string(static_cast<std::size_t>(length) + *g.divergence, ' '), *g.divergence, g.agree,
+                             args.tokens);
+  else
+    std::cout << fmt::format("{:<{}}all {} tokens agree\n", "", width, args.tokens);
+  std::cout << fmt::format("time     fp32 {:.2f} s, {} {:.2f} s\n", g.fp32.seconds, device.mode, g.analog.seconds);
+}
+
+// Checks the request, compiles the model, generates on FP32 and through RACE-IT, prints both.
+void run_generate(const GenerateArgs& args, const RaceitEvalArgs& device) {
+  check_generative(args.model);
+  Generation g{.lm = model::load_causal_lm(args.model)};
+  g.prompt = prompt_ids(args, g.lm);
+  if (g.prompt.empty()) throw Error(ErrorKind::InvalidArgument, "generate: the prompt has no tokens (only whitespace?)");
+  const auto length = static_cast<std::int64_t>(g.prompt.size());
+  if (length + args.tokens - 1 > g.lm.context())
+    throw Error(ErrorKind::InvalidArgument,
+                fmt::format("generate: a {}-token prompt and {} new tokens need {} positions; {} has a context of {}", length,
+                            args.tokens, length + args.tokens - 1, g.lm.name, g.lm.context()));
+  const ProgressFn progress = progress_reporter(args.quiet);
+  const auto mode = device::parse_noise_mode(device.mode);
+  exec::CompiledModel compiled = exec::compile_model({.model = args.model,
+                                                      .arch = device.arch,
+                                                      .overrides = device.overrides,
+                                                      .calibration_samples = device.calibration,
+                                                      .threads = args.threads,
+                                                      .sequence_length = 0,
+                                                      .calibration_data = "",
+                                                      .dims = {},
+                                                      .progress = progress});
+  const exec::RunOptions run{.mode = mode, .seed = device.seed, .device = device_model(device), .exec = {.threads = args.threads}};
+  const exec::RaceitExecutor executor(compiled.program, compiled.graph, run);
+  g.fp32 = timed([&] { return exec::generate_greedy(g.lm, exec::fp32_runner(run.exec), g.prompt, args.tokens, progress, "fp32"); });
+  g.analog = timed([&] { return exec::generate_greedy(g.lm, exec::raceit_runner(executor), g.prompt, args.tokens, progress, device.mode); });
+  g.divergence = first_divergence(g.fp32.ids, g.analog.ids);
+  for (std::size_t k = 0; k < g.fp32.ids.size(); ++k) g.agree += g.fp32.ids[k] == g.analog.ids[k];
+  g.kv_bytes = 2 * g.lm.layers() * g.lm.config.kv_heads * g.lm.config.head_dim * 4 * (length + args.tokens - 1);
+  g.program = std::move(compiled.program);
+  if (args.json) print_json(g, args, device);
+  else print_text(g, args, device);
+}
+
 }  // namespace
 
 void register_generate_command(CLI::App& app) {
@@ -97,69 +178,7 @@ void register_generate_command(CLI::App& app) {
       ->check(CLI::Range(0, kMaxThreads));
   generate->add_flag("--json", args->json, "Print JSON");
   add_quiet_flag(generate, args->quiet);
-  generate->callback([args, device] {
-    check_generative(args->model);
-    const model::CausalLm lm = model::load_causal_lm(args->model);
-    const std::vector<std::int64_t> prompt = prompt_ids(*args, lm);
-    if (prompt.empty()) throw Error(ErrorKind::InvalidArgument, "generate: the prompt has no tokens (only whitespace?)");
-    const auto length = static_cast<std::int64_t>(prompt.size());
-    if (length + args->tokens - 1 > lm.context())
-      throw Error(ErrorKind::InvalidArgument,
-                  fmt::format("generate: a {}-token prompt and {} new tokens need {} positions; {} has a context of {}", length,
-                              args->tokens, length + args->tokens - 1, lm.name, lm.context()));
-    const ProgressFn progress = progress_reporter(args->quiet);
-    const auto mode = device::parse_noise_mode(device->mode);
-    const exec::CompiledModel compiled = exec::compile_model({.model = args->model,
-                                                              .arch = device->arch,
-                                                              .overrides = device->overrides,
-                                                              .calibration_samples = device->calibration,
-                                                              .threads = args->threads,
-                                                              .sequence_length = 0,
-                                                              .calibration_data = "",
-                                                              .dims = {},
-                                                              .progress = progress});
-    exec::RunOptions run{.mode = mode, .seed = device->seed, .device = device_model(*device), .exec = {.threads = args->threads}};
-    const exec::RaceitExecutor executor(compiled.program, compiled.graph, run);
-    const auto fp32 = timed([&] { return exec::generate_greedy(lm, exec::fp32_runner(run.exec), prompt, args->tokens, progress, "fp32"); });
-    const auto analog = timed([&] {
-      return exec::generate_greedy(lm, exec::raceit_runner(executor), prompt, args->tokens, progress, device->mode);
-    });
-    const auto diverge = first_divergence(fp32.ids, analog.ids);
-    std::int64_t agree = 0;
-    for (std::size_t k = 0; k < fp32.ids.size(); ++k) agree += fp32.ids[k] == analog.ids[k];
-    const std::int64_t kv_bytes = 2 * lm.layers() * lm.config.kv_heads * lm.config.head_dim * 4 * (length + args->tokens - 1);
-    const auto& p = compiled.program;
-    const std::string text = model::CharTokenizer::decode(prompt);
-    if (args->json) {
-      auto continuation = [](const Continuation& c) {
-        return nlohmann::json{{"ids", c.ids}, {"text", model::CharTokenizer::decode(c.ids)}, {"seconds", c.seconds}};
-      };
-      nlohmann::json out = {{"model", lm.name}, {"arch", p.arch_name}, {"mode", device->mode}, {"seed", device->seed},
-                            {"calibration", {{"dataset", p.calibration.dataset}, {"samples", p.calibration.samples}}},
-                            {"prompt", text}, {"prompt_ids", prompt}, {"tokens", args->tokens},
-                            {"fp32", continuation(fp32)}, {"raceit", continuation(analog)},
-                            {"first_divergence", diverge ? nlohmann::json(*diverge) : nlohmann::json(nullptr)},
-                            {"agreement", static_cast<double>(agree) / static_cast<double>(args->tokens)},
-                            {"kv_cache_bytes", kv_bytes}, {"provenance", provenance(invocation())}};
-      std::cout << out.dump(2) << "\n";
-      return;
-    }
-    const std::string label = fmt::format("{} {}", p.arch_name, device->mode);
-    const std::size_t width = std::max<std::size_t>(label.size(), 6) + 2;
-    std::cout << fmt::format("{} through RACE-IT ({}, {} mode, seed {}; calibrated on {} {} samples of {}): {}-token prompt, "
-                             "{} tokens, greedy, KV cache of {} tokens ({:.1f} KiB)\n",
-                             lm.name, p.arch_name, device->mode, device->seed, p.calibration.samples, p.calibration.split,
-                             p.calibration.dataset, length, args->tokens, length + args->tokens - 1, kv_bytes / 1024.0);
-    std::cout << fmt::format("{:<{}}{}\n", "prompt", width, text);
-    std::cout << fmt::format("{:<{}}{}{}\n", "fp32", width, text, model::CharTokenizer::decode(fp32.ids));
-    std::cout << fmt::format("{:<{}}{}{}\n", label, width, text, model::CharTokenizer::decode(analog.ids));
-    if (diverge)
-      std::cout << fmt::format("{:<{}}{}^ first divergence at generated token {} ({} of {} tokens agree)\n", "", width,
-                               std::string(static_cast<std::size_t>(length) + *diverge, ' '), *diverge, agree, args->tokens);
-    else
-      std::cout << fmt::format("{:<{}}all {} tokens agree\n", "", width, args->tokens);
-    std::cout << fmt::format("time     fp32 {:.2f} s, {} {:.2f} s\n", fp32.seconds, device->mode, analog.seconds);
-  });
+  generate->callback([args, device] { run_generate(*args, *device); });
 }
 
 }  // namespace raceit::cli
