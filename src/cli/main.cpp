@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "output.hpp"
+#include "raceit_eval.hpp"
 #include "raceit/core/error.hpp"
 
 int main(int argc, char** argv) {
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   raceit::cli::register_arch_command(app);
   raceit::cli::register_compile_commands(app);
   raceit::cli::register_ppa_commands(app);
+  raceit::cli::register_generate_command(app);
   raceit::cli::register_sweep_commands(app);
   try {
     app.parse(argc, argv);

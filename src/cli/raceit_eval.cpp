@@ -76,6 +76,11 @@ model::Graph program_graph(const std::string& program_path, const compiler::Prog
 
 }  // namespace
 
+device::RramModel device_model(const RaceitEvalArgs& args) {
+  std::string path;
+  return device_of(args, path);
+}
+
 void add_device_options(CLI::App* command, const std::shared_ptr<RaceitEvalArgs>& args, const std::string& mode_help) {
   command->add_option("--mode", args->mode, mode_help)->capture_default_str();
   command->add_option("--seed", args->seed, "Seed of the device noise (eval: the first)")->capture_default_str();

@@ -10,6 +10,7 @@
 
 #include "raceit/core/progress.hpp"
 #include "raceit/core/tensor.hpp"
+#include "raceit/device/rram.hpp"
 #include "raceit/model/graph.hpp"
 
 namespace raceit::cli {
@@ -40,9 +41,14 @@ struct EvalTarget {
 
 // --mode, --seed, --std-scale, --stuck, --device (infer --program and eval share them).
 void add_device_options(CLI::App* command, const std::shared_ptr<RaceitEvalArgs>& args, const std::string& mode_help);
+// The device model of --device, --std-scale and --stuck.
+device::RramModel device_model(const RaceitEvalArgs& args);
 void add_raceit_eval_options(CLI::App* eval, const std::shared_ptr<RaceitEvalArgs>& args);
 
 void run_raceit_eval(const EvalTarget& target, const RaceitEvalArgs& args);
+
+// `raceit generate` (generate_command.cpp), which shares the device options.
+void register_generate_command(CLI::App& app);
 
 // The graph inputs from --input arguments, FILE.npy (a single-input model) or NAME=FILE.npy,
 // checked against the graph (model::read_inputs).

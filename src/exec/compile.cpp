@@ -89,6 +89,7 @@ std::string default_dataset(const std::string& model) {
   if (model == "vit-digits") return "digits";
   if (model == "vit-fmnist") return "fashion-mnist";
   if (model == "spam-transformer" || model == "use-lite") return "spamassassin";
+  if (model == "char-lm") return "spamassassin-text";
   return "";
 }
 

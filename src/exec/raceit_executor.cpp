@@ -70,6 +70,39 @@ std::vector<Tensor> RaceitExecutor::run(const std::map<std::string, Tensor>& inp
   return executor_->run(inputs, observer);
 }
 
+std::vector<Tensor> RaceitExecutor::run_variant(const model::Graph& variant, const std::map<std::string, Tensor>& inputs,
+                                                std::uint64_t reads) const {
+  std::map<std::string, std::int64_t> index;
+  for (std::size_t i = 0; i < program_.ops.size(); ++i) index[program_.ops[i].node] = static_cast<std::int64_t>(i);
+  // The program's operator of each variant node; -1: an added Concat.
+  std::vector<std::int64_t> op_of(variant.nodes.size(), -1);
+  for (std::size_t i = 0; i < variant.nodes.size(); ++i) {
+    const model::Node& node = variant.nodes[i];
+    const auto it = index.find(node.name);
+    if (it == index.end()) {
+      if (node.op == model::OpType::Concat) continue;
+      throw Error(ErrorKind::InvalidArgument, fmt::format("graph '{}': node '{}' ({}) is not in the program of {} and is not "
+                                                          "a Concat a decode step adds", variant.name, node.name,
+                                                          model::to_string(node.op), program_.model.name));
+    }
+    if (program_.ops[static_cast<std::size_t>(it->second)].op != node.op)
+      throw Error(ErrorKind::InvalidArgument,
+                  fmt::format("graph '{}': node '{}' is a {}; the program of {} has a {} of that name", variant.name, node.name,
+                              model::to_string(node.op), program_.model.name,
+                              model::to_string(program_.ops[static_cast<std::size_t>(it->second)].op)));
+    op_of[i] = it->second;
+  }
+  OpTable table = OpTable::fp32();
+  Engines* engines = engines_.get();
+  for (const auto& node : variant.nodes)
+    table.set(node.op, [engines, &op_of, reads](const model::Node& n, std::span<const Tensor* const> in, const OpContext& context) {
+      const std::int64_t op = op_of[context.node];
+      if (op < 0) return engines->fp32.at(n.op)(n, in, context);
+      return engines->run(n, in, OpContext{.node = static_cast<std::size_t>(op), .chunk = reads + context.chunk});
+    });
+  return Executor(variant, std::move(table), engines_->options.exec).run(inputs);
+}
+
 std::vector<EventCounts> RaceitExecutor::events() const {
   const std::lock_guard lock(engines_->mutex);
   return engines_->events;

@@ -55,14 +55,24 @@ std::vector<ArchitectureConfig> known_architectures() {
 
 class Builder : public GraphBuilder {
  public:
-  Builder(Graph& g, const ArchitectureConfig& c, bool with_weights, std::uint64_t seed)
-      : GraphBuilder(g, "built-in " + c.name), g_(g), c_(c), with_weights_(with_weights), rng_(seed) {}
+  Builder(Graph& g, const ArchitectureConfig& c, bool with_weights, std::uint64_t seed,
+          const std::map<std::string, Tensor>* trained = nullptr)
+      : GraphBuilder(g, "built-in " + c.name), g_(g), c_(c), with_weights_(with_weights || trained), rng_(seed), trained_(trained) {}
 
-  // A weight: N(0, 0.02²) entries, or `fill` when given (norm scales, biases).
+  // A weight: the trained one, or N(0, 0.02²) entries, or `fill` when given (norm scales, biases).
   std::string weight(const std::string& name, Shape shape, std::optional<float> fill = std::nullopt) {
     g_.values[name] = ValueInfo{DType::Float32, shape};
     g_.weight_names.push_back(name);
-    if (with_weights_) {
+    if (trained_) {
+      const auto it = trained_->find(name);
+      if (it == trained_->end())
+        throw Error(ErrorKind::InvalidArgument, fmt::format("{}: weight '{}' {} not given", c_.name, name, to_string(shape)));
+      if (it->second.shape() != shape || !it->second.is_float())
+        throw Error(ErrorKind::InvalidArgument, fmt::format("{}: weight '{}' is {}{}, the architecture needs float32{}", c_.name,
+                                                            name, to_string(it->second.dtype()), to_string(it->second.shape()),
+                                                            to_string(shape)));
+      g_.initializers[name] = it->second;
+    } else if (with_weights_) {
       std::vector<float> v(static_cast<std::size_t>(element_count(shape)));
       for (auto& x : v) x = fill ? *fill : static_cast<float>(0.02 * rng_.normal(streams::kData, drawn_++));
       g_.initializers[name] = Tensor::from_floats(shape, std::move(v));
@@ -172,6 +182,10 @@ class Builder : public GraphBuilder {
       q = rope(q, p + ".q");
       k = rope(k, p + ".k");
     }
+    if (c_.cache_outputs) {
+      cache_values_.push_back(k);
+      cache_values_.push_back(v);
+    }
     k = repeat_kv(append_to_cache(k, p + ".k"), p + ".k");
     v = repeat_kv(append_to_cache(v, p + ".v"), p + ".v");
     const auto kt = node(OpType::Transpose, p + ".k_t", {k}, attr("perm", std::vector<std::int64_t>{0, 1, 3, 2}));
@@ -264,13 +278,15 @@ class Builder : public GraphBuilder {
         break;
       case Family::Gpt2Decoder:
       case Family::LlamaDecoder: {
-        const auto last = pick_token(norm(x, "final_norm"), t - 1, "last_token");
+        const auto normed = norm(x, "final_norm");
+        const auto h = c_.logits_at_every_position ? normed : pick_token(normed, t - 1, "last_token");
         // Tied embeddings: the LM head reads the token table transposed.
-        out = node(OpType::WeightMatMul, "lm_head", {last, "token_embeddings"}, attr("transpose_weight", std::int64_t{1}));
+        out = node(OpType::WeightMatMul, "lm_head", {h, "token_embeddings"}, attr("transpose_weight", std::int64_t{1}));
         break;
       }
     }
     g_.outputs = {out};
+    g_.outputs.insert(g_.outputs.end(), cache_values_.begin(), cache_values_.end());
   }
 
  private:
@@ -279,7 +295,11 @@ class Builder : public GraphBuilder {
   bool with_weights_;
   CounterRng rng_;
   std::uint64_t drawn_ = 0;
+  const std::map<std::string, Tensor>* trained_;
+  std::vector<std::string> cache_values_;  // cache_outputs: keys and values of each layer
 };
+
+Graph build(const ArchitectureConfig& config, bool with_weights, std::uint64_t seed, const std::map<std::string, Tensor>* trained);
 
 }  // namespace
 
@@ -297,10 +317,23 @@ ArchitectureConfig architecture_config(const std::string& name) {
 }
 
 Graph build_architecture(const ArchitectureConfig& config, bool with_weights, std::uint64_t seed) {
+  return build(config, with_weights, seed, nullptr);
+}
+
+Graph build_architecture(const ArchitectureConfig& config, const std::map<std::string, Tensor>& weights) {
+  return build(config, true, 0, &weights);
+}
+
+namespace {
+
+Graph build(const ArchitectureConfig& config, bool with_weights, std::uint64_t seed, const std::map<std::string, Tensor>* trained) {
   if (config.heads % config.kv_heads != 0 || config.head_dim % 2 != 0)
     throw Error(ErrorKind::InvalidArgument, fmt::format("architecture '{}': heads must be a multiple of kv_heads and "
                                                         "head_dim even", config.name));
   const bool decoder = config.family == Family::Gpt2Decoder || config.family == Family::LlamaDecoder;
+  if (!decoder && (config.logits_at_every_position || config.cache_outputs))
+    throw Error(ErrorKind::InvalidArgument,
+                fmt::format("architecture '{}': logits at every position and cache outputs need a decoder", config.name));
   if (config.past_tokens < 0 || (config.past_tokens > 0 && !decoder))
     throw Error(ErrorKind::InvalidArgument,
                 fmt::format("architecture '{}': a KV cache ({} past tokens) needs a decoder (gpt2, llama-3.2-1b, "
@@ -311,8 +344,10 @@ Graph build_architecture(const ArchitectureConfig& config, bool with_weights, st
                             config.past_tokens + config.seq_len, config.max_positions));
   Graph g;
   g.name = config.name;
-  g.source = fmt::format("built-in architecture {}{}", config.name, with_weights ? fmt::format(" (synthetic weights, seed {})", seed) : " (shape only)");
-  Builder(g, config, with_weights, seed).build();
+  g.source = trained ? fmt::format("decoder {} (trained weights)", config.name)
+                     : fmt::format("built-in architecture {}{}", config.name,
+                                   with_weights ? fmt::format(" (synthetic weights, seed {})", seed) : " (shape only)");
+  Builder(g, config, with_weights, seed, trained).build();
   infer_value_info(g);
   // The patch embedding on crossbars, as an imported ViT's.
   lower_convolutions(g);
@@ -321,5 +356,7 @@ Graph build_architecture(const ArchitectureConfig& config, bool with_weights, st
   g.validate();
   return g;
 }
+
+}  // namespace
 
 }  // namespace raceit::model

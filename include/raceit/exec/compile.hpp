@@ -24,7 +24,7 @@ compiler::CalibrationRuns fp32_runs(const model::Graph& graph, const std::map<st
 void set_input_dims(model::Graph& graph, const std::map<std::string, std::int64_t>& dims);
 
 // The data set a shipped model was trained for: vit-digits → digits, vit-fmnist → fashion-mnist,
-// spam-transformer and use-lite → spamassassin; "" for anything else.
+// spam-transformer and use-lite → spamassassin, char-lm → spamassassin-text; "" for anything else.
 std::string default_dataset(const std::string& model);
 
 struct CompileRequest {

@@ -45,6 +45,17 @@ class RaceitExecutor {
   // As Executor::run. The observer sees every node's outputs as the engines produced them.
   std::vector<Tensor> run(const std::map<std::string, Tensor>& inputs, const NodeObserver& observer = {}) const;
 
+  // Runs `variant`, another graph of the same model that shares its node names and weights: a
+  // decode step of a causal language model (model::CausalLm::step_graph), whose constants (mask,
+  // positions) differ and whose added Concat nodes append the cached keys and values. Its nodes
+  // run on this executor's programmed crossbars and realised ACAMs, matched by name (the added
+  // Concat nodes on the FP32 kernel: data movement), so every run sees the same chip. Chunk c of
+  // the run draws per-read noise as chunk `reads` + c: successive runs given different `reads`
+  // see fresh read noise. Error(InvalidArgument) for a node whose name the program has with
+  // another operator, or that it lacks and that is not a Concat.
+  std::vector<Tensor> run_variant(const model::Graph& variant, const std::map<std::string, Tensor>& inputs,
+                                  std::uint64_t reads = 0) const;
+
   // Events of every run so far, per operator in graph order (cells_programmed: the one-off
   // programming of the crossbars, counted once).
   std::vector<EventCounts> events() const;

@@ -5,6 +5,7 @@
 // build); with weights they get seeded synthetic values (N(0, 0.02²) from CounterRng stream
 // kData; norm scales 1, biases 0) and run on the executor.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,12 @@ struct ArchitectureConfig {
   // the cached ones, read from the graph inputs layerN.attn.{k,v}.past [batch, kv_heads,
   // past_tokens, head_dim], so attention runs over past_tokens + seq_len positions.
   std::int64_t past_tokens = 0;
+  // Decoders only, for functional runs of a trained decoder (model/causal_lm.hpp): the logits of
+  // every position [batch, seq_len, vocab] instead of the last token's; with cache_outputs, the
+  // new tokens' keys and values [batch, kv_heads, seq_len, head_dim] (after RoPE) follow them as
+  // graph outputs, layer by layer, keys before values.
+  bool logits_at_every_position = false;
+  bool cache_outputs = false;
   std::int64_t image = 224, patch = 16, channels = 3, classes = 1000;  // vision only
   double norm_epsilon = 1e-12;
   double rope_theta = 500000.0;  // Llama only
@@ -40,5 +47,8 @@ std::vector<std::string> architecture_names();
 ArchitectureConfig architecture_config(const std::string& name);
 
 Graph build_architecture(const ArchitectureConfig& config, bool with_weights = false, std::uint64_t seed = 0);
+// The same graph with the given weights (a trained model), by the builder's weight names.
+// Error(InvalidArgument) naming the weight for a missing one or a shape that differs.
+Graph build_architecture(const ArchitectureConfig& config, const std::map<std::string, Tensor>& weights);
 
 }  // namespace raceit::model

@@ -7,6 +7,7 @@ namespace raceit::model {
 DatasetEntry digits_dataset();
 DatasetEntry fashion_mnist_dataset();
 DatasetEntry spamassassin_dataset();
+DatasetEntry spamassassin_text_dataset();
 
 // The given rows (first axis) of a batch-first tensor, in that order.
 Tensor take_rows(const Tensor& t, const std::vector<std::int64_t>& rows);

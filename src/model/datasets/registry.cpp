@@ -13,6 +13,7 @@ const std::vector<DatasetEntry>& dataset_registry() {
       digits_dataset(),
       fashion_mnist_dataset(),
       spamassassin_dataset(),
+      spamassassin_text_dataset(),
   };
   return entries;
 }
