@@ -76,6 +76,11 @@ std::vector<Field> engine_fields() {
         .description = "element-wise functions (GELU, SiLU, tanh, sigmoid, exp, ...): 1-var RACE lookups, or a "
                        "digital unit in FP32"},
        bind(&MappingOptions::function, kFunctionEngineNames)},
+      {{.key = "mapping.function_bits", .dimension = kNumber, .default_text = "0",
+        .description = "output bits of element-wise function lookups on RACE (0: mapping.activation_bits); more bits "
+                       "resolve the function's output more finely and take more RACE rows per program",
+        .bounds = Bounds::whole(0, 12)},
+       bind(&MappingOptions::function_bits)},
       {{.key = "mapping.softmax", .dimension = kNumber, .default_text = "acam",
         .description = "softmax: max/subtract/sum with adders, exp and reciprocal on 1-var RACE, multiply on 2-var "
                        "RACE; or digital FP32"},
@@ -160,6 +165,7 @@ MappingOptions read_mapping(const ParamSet& p) {
   read_fields(p, fields(), m);
   m.crossbar.acam_encoding = m.acam_encoding;
   m.crossbar.a_bits = m.activation_bits;
+  if (m.function_bits == 0) m.function_bits = m.activation_bits;
   return m;
 }
 

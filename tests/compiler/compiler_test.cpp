@@ -119,6 +119,38 @@ TEST(Compiler, LowersTheDigitsVitAsDesignSays) {
   EXPECT_EQ(p.calibration.split, "train");
 }
 
+// mapping.function_bits: the output bits of every element-wise lookup, the activation bits by default.
+TEST(Compiler, FunctionBitsSetTheLookupOutput) {
+  EXPECT_EQ(options_with({}).function_bits, 8);
+  EXPECT_EQ(options_with({"mapping.activation_bits=6"}).function_bits, 6);
+  EXPECT_EQ(options_with({"mapping.function_bits=5"}).function_bits, 5);
+  const std::string range = error_of([] { options_with({"mapping.function_bits=13"}); });
+  EXPECT_NE(range.find("--set: key 'mapping.function_bits': must be a whole number 0…12, got 13"), std::string::npos)
+      << range;
+  if (!have_digits()) GTEST_SKIP();
+  const auto output_bits = [](const Program& p) {
+    std::vector<int> bits;
+    for (const auto& op : p.ops)
+      if (const auto* f = std::get_if<FunctionOp>(&op.detail)) {
+        EXPECT_EQ(f->program.x.bits, 8);  // the input stays an activation
+        bits.push_back(f->program.out_bits);
+      }
+    return bits;
+  };
+  EXPECT_EQ(output_bits(digits().program), (std::vector<int>{8, 8}));  // the two GELUs
+  const exec::CompiledModel five = exec::compile_model({.model = "vit-digits",
+                                                        .dataset = "digits",
+                                                        .arch = "raceit",
+                                                        .overrides = {"mapping.function_bits=5"},
+                                                        .calibration_samples = 8,
+                                                        .threads = 0,
+                                                        .sequence_length = 0,
+                                                        .calibration_data = "",
+                                                        .dims = {},
+                                                        .progress = {}});
+  EXPECT_EQ(output_bits(five.program), (std::vector<int>{5, 5}));
+}
+
 TEST(Compiler, PlacementCountsEveryArray) {
   if (!have_digits()) GTEST_SKIP();
   const Program& p = digits().program;

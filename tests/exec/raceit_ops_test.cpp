@@ -117,6 +117,13 @@ std::vector<OpCase> cases() {
       // 1-var functions over the calibrated input range: half an input step times the slope plus
       // half an output step.
       unary("gelu", OpType::Gelu, x, 2e-4, 0.05),
+      // mapping.function_bits=4: 16 output codes over GELU's calibrated range, about [-0.17, 6]: half an
+      // output step (0.2) plus half an input step times the slope (0.03).
+      [&] {
+        OpCase c = unary("gelu_4bit_output", OpType::Gelu, x, 1.5e-2, 0.23);
+        c.overrides = {"mapping.function_bits=4"};
+        return c;
+      }(),
       unary("silu", OpType::Silu, x, 2e-4, 0.05),
       unary("tanh", OpType::Tanh, x, 2e-4, 0.03),
       unary("sigmoid", OpType::Sigmoid, x, 2e-4, 0.02),

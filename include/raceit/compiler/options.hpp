@@ -27,6 +27,7 @@ struct MappingOptions {
   xbar::CrossbarConfig crossbar;
   int activation_bits = 8;
   FunctionEngine function = FunctionEngine::Acam;
+  int function_bits = 8;  // output bits of an element-wise function's lookups (mapping.function_bits)
   FunctionEngine softmax = FunctionEngine::Acam;
   FunctionEngine layernorm = FunctionEngine::Acam;
   DataMatMulEngine data_matmul = DataMatMulEngine::Acam;

@@ -17,7 +17,8 @@ bool lower_detail(FunctionOp& op, const Lowering& l, std::size_t i, LoweredOp& l
   const model::Node& node = l.graph.nodes[i];
   const std::string f = elementwise_function(node, l.graph);
   try {
-    op.program = l.compile_function(f, l.range(node.inputs[0]));
+    op.program = acam::compile_1var(acam::resolve_function(f), acam::InputAxis{.bits = l.bits(), .range = widened(l.range(node.inputs[0]))},
+                                    acam::OutputSpec{.bits = l.options.function_bits, .range = std::nullopt, .encoding = l.options.acam_encoding});
   } catch (const Error& e) {
     lowered.note = fmt::format("{} on the calibrated range [{}, {}]: {}; FP32", f, l.range(node.inputs[0]).lo,
                                l.range(node.inputs[0]).hi, e.what());
