@@ -69,26 +69,29 @@ double kv_cache_update(const model::Graph& graph, const model::Node& node, const
   return bytes_per_value * fresh * all;
 }
 
-}  // namespace
+// What one value costs on this GPU in this precision and software mode.
+struct GpuRates {
+  double peak = 0;             // achievable operations/s
+  double bandwidth = 0;        // achievable bytes/s
+  double bytes_per_value = 0;  // per element in this precision
+};
 
-GpuEstimate estimate_gpu(const model::Graph& graph, const arch::ArchSpec& spec, const GpuOptions& o) {
-  if (spec.kind != arch::ArchKind::Gpu)
-    throw Error(ErrorKind::InvalidArgument, "architecture '" + spec.name + "' is not a GPU (kind: gpu)");
-  if (o.batch < 1 || o.sequence_length < 1)
-    throw Error(ErrorKind::InvalidArgument, "batch and sequence length must be >= 1");
-  const arch::GpuSpec& g = spec.gpu;
+GpuRates gpu_rates(const arch::GpuSpec& g, GpuPrecision precision) {
   const bool eager = g.software == arch::GpuSoftware::Eager;
-  const double peak = (o.precision == GpuPrecision::Int8   ? g.peak_int8
-                       : o.precision == GpuPrecision::Fp16 ? g.peak_fp16
-                                                           : g.peak_tf32) *
-                      (eager ? g.compute_efficiency_eager : g.compute_efficiency);
-  const double bandwidth = g.memory_bandwidth * g.bandwidth_efficiency;
-  const double bytes_per_value = o.precision == GpuPrecision::Int8 ? 1.0 : o.precision == GpuPrecision::Fp16 ? 2.0 : 4.0;
-  const bool fuse_elementwise = g.software == arch::GpuSoftware::Fused;
+  const double peak = precision == GpuPrecision::Int8   ? g.peak_int8
+                      : precision == GpuPrecision::Fp16 ? g.peak_fp16
+                                                        : g.peak_tf32;
+  return {.peak = peak * (eager ? g.compute_efficiency_eager : g.compute_efficiency),
+          .bandwidth = g.memory_bandwidth * g.bandwidth_efficiency,
+          .bytes_per_value = precision == GpuPrecision::Int8 ? 1.0 : precision == GpuPrecision::Fp16 ? 2.0 : 4.0};
+}
 
-  GpuEstimate e;
-  e.software = g.software;
-  e.ops.reserve(graph.nodes.size());
+// Phase 1: each node's operations and bytes, joined to the kernel it fuses into (the software mode).
+std::vector<GpuOpCost> gpu_kernels(const model::Graph& graph, const arch::GpuSpec& g, const GpuOptions& o,
+                                   double bytes_per_value) {
+  const bool fuse_elementwise = g.software == arch::GpuSoftware::Fused;
+  std::vector<GpuOpCost> ops;
+  ops.reserve(graph.nodes.size());
   GpuOpCost* open_kernel = nullptr;  // the kernel a following node may fuse into
   bool attention = false;            // inside a fused attention kernel, after its Q·Kᵀ
   for (const model::NodeWork& w : model::node_work(graph, o.sequence_length, o.batch)) {
@@ -101,13 +104,13 @@ GpuEstimate estimate_gpu(const model::Graph& graph, const arch::ArchSpec& spec, 
       c.kernel = true;
       c.launches = 1;
       c.bytes = cache_bytes;
-      e.ops.push_back(c);
+      ops.push_back(c);
       open_kernel = nullptr;
       continue;
     }
     if (cls == OpClass::DataMovement) {
       c.bound = "free";
-      e.ops.push_back(c);
+      ops.push_back(c);
       continue;
     }
     const bool matmul = cls == OpClass::WeightMatMul || cls == OpClass::DataMatMul;
@@ -125,7 +128,7 @@ GpuEstimate estimate_gpu(const model::Graph& graph, const arch::ArchSpec& spec, 
         open_kernel->bytes += bytes_per_value * (static_cast<double>(w.macs) / rows + static_cast<double>(w.output_elements));
         attention = false;
       }
-      e.ops.push_back(c);
+      ops.push_back(c);
       continue;
     }
     c.kernel = true;
@@ -137,17 +140,21 @@ GpuEstimate estimate_gpu(const model::Graph& graph, const arch::ArchSpec& spec, 
       attention = true;
       c.bytes = bytes_per_value * static_cast<double>(w.input_elements);
     }
-    e.ops.push_back(c);
-    open_kernel = &e.ops.back();
+    ops.push_back(c);
+    open_kernel = &ops.back();
   }
-  // Times once fusion has settled each kernel's operations.
+  return ops;
+}
+
+// Phase 2: times once fusion has settled each kernel's operations; latency, energy and power.
+void price_kernels(GpuEstimate& e, const arch::GpuSpec& g, const GpuRates& r) {
   const double launch = g.software == arch::GpuSoftware::Eager ? g.launch_graph : g.launch();
   double gpu_time = 0, dynamic_energy = 0;
   for (GpuOpCost& c : e.ops) {
     if (!c.kernel) continue;
     // A tensor-core kernel's fixed time (gpu.matmul_latency) is spent on the few SMs its tiles
     // occupy at small batches: latency, not busy time, so it draws no dynamic power.
-    const double compute = c.ops / peak, memory = c.bytes / bandwidth, busy = std::max(compute, memory);
+    const double compute = c.ops / r.peak, memory = c.bytes / r.bandwidth, busy = std::max(compute, memory);
     const double overhead = c.launches * launch + (c.tensor_core ? g.matmul_latency : 0.0);
     c.time = busy + overhead;
     c.bound = overhead > busy ? "launch" : (compute >= memory ? "compute" : "memory");
@@ -160,6 +167,12 @@ GpuEstimate estimate_gpu(const model::Graph& graph, const arch::ArchSpec& spec, 
                                                : gpu_time;
   e.energy = g.idle_power * e.latency + dynamic_energy;
   e.power = e.latency > 0 ? e.energy / e.latency : 0;
+}
+
+// Phase 3: the keys the estimate used and what it assumed.
+void describe_estimate(GpuEstimate& e, const arch::ArchSpec& spec, const GpuOptions& o, double bytes_per_value) {
+  const arch::GpuSpec& g = spec.gpu;
+  const bool eager = g.software == arch::GpuSoftware::Eager;
   const std::string peak_key = o.precision == GpuPrecision::Int8   ? "gpu.peak_int8"
                                : o.precision == GpuPrecision::Fp16 ? "gpu.peak_fp16"
                                                                    : "gpu.peak_tf32";
@@ -168,7 +181,7 @@ GpuEstimate estimate_gpu(const model::Graph& graph, const arch::ArchSpec& spec, 
                                    "gpu.bandwidth_efficiency"};
   keys.push_back(g.software == arch::GpuSoftware::Fused ? "gpu.launch_fused" : "gpu.launch_graph");
   keys.push_back("gpu.matmul_latency");
-  if (g.software == arch::GpuSoftware::Eager) keys.push_back("gpu.launch_eager");
+  if (eager) keys.push_back("gpu.launch_eager");
   keys.insert(keys.end(), {"gpu.idle_power", "gpu.dynamic_power", "gpu.dynamic_power_memory"});
   e.assumptions = arch::assumptions_of(spec, keys);
   e.notes = {
@@ -181,6 +194,21 @@ GpuEstimate estimate_gpu(const model::Graph& graph, const arch::ArchSpec& spec, 
       fmt::format("{} kernels; utilisation {:.0f}% (kernels busy over the latency)", e.kernels,
                   e.latency > 0 ? 100 * e.busy / e.latency : 0.0),
       fmt::format("batch = {}, sequence length = {}", o.batch, o.sequence_length)};
+}
+
+}  // namespace
+
+GpuEstimate estimate_gpu(const model::Graph& graph, const arch::ArchSpec& spec, const GpuOptions& o) {
+  if (spec.kind != arch::ArchKind::Gpu)
+    throw Error(ErrorKind::InvalidArgument, "architecture '" + spec.name + "' is not a GPU (kind: gpu)");
+  if (o.batch < 1 || o.sequence_length < 1)
+    throw Error(ErrorKind::InvalidArgument, "batch and sequence length must be >= 1");
+  const GpuRates rates = gpu_rates(spec.gpu, o.precision);
+  GpuEstimate e;
+  e.software = spec.gpu.software;
+  e.ops = gpu_kernels(graph, spec.gpu, o, rates.bytes_per_value);
+  price_kernels(e, spec.gpu, rates);
+  describe_estimate(e, spec, o, rates.bytes_per_value);
   return e;
 }
 
