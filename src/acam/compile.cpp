@@ -67,7 +67,7 @@ void check_range(const char* what, const ValueRange& r) {
 // The interval of input codes [first, last] on an axis of `count` codes, open by half a code
 // on each side and unbounded at the ends of the grid.
 AcamRange code_interval(std::uint32_t first, std::uint32_t last, std::uint32_t count) {
-  return {first == 0 ? -kInf : first - 0.5, last + 1 == count ? kInf : last + 0.5};
+  return {.lo = first == 0 ? -kInf : first - 0.5, .hi = last + 1 == count ? kInf : last + 0.5};
 }
 
 // Fills everything but the cells: reference values, output quantisation and the table.
@@ -100,7 +100,7 @@ AcamProgram quantise(const AcamFunction& f, const InputAxis& x, const InputAxis&
     }
   }
   const auto [min_it, max_it] = std::minmax_element(p.reference.begin(), p.reference.end());
-  p.out_range = out.range.value_or(ValueRange{*min_it, *max_it});
+  p.out_range = out.range.value_or(ValueRange{.lo = *min_it, .hi = *max_it});
   const double max_code = static_cast<double>((std::uint32_t{1} << out.bits) - 1);
   p.out_step = (p.out_range.hi - p.out_range.lo) / max_code;
   p.table.reserve(p.reference.size());
@@ -154,7 +154,7 @@ std::vector<CellBlock> greedy_rectangle_cover(const std::vector<std::uint64_t>& 
           for (; c < cols && ((band >> c) & 1u); ++c) fresh += column_uncovered[c];
           const int area = (r2 - r1 + 1) * (c - c1);
           if (fresh > best_new || (fresh == best_new && fresh > 0 && area > best_area)) {
-            best = {r1, r2, c1, c - 1};
+            best = {.r1 = r1, .r2 = r2, .c1 = c1, .c2 = c - 1};
             best_new = fresh;
             best_area = area;
           }
@@ -191,7 +191,7 @@ AcamProgram compile_1var(const AcamFunction& f, const InputAxis& x, const Output
                 "function '" + f.name + "' uses y: compile it as a 2-var function");
   check_bits("input bits", x.bits, 12);
   check_range("input range", x.range);
-  AcamProgram p = quantise(f, x, InputAxis{0, {}}, out);
+  AcamProgram p = quantise(f, x, InputAxis{.bits = 0, .range = {}}, out);
   for (int k = 0; k < p.out_bits; ++k) {
     const auto bit = encoded_bit(p, k);
     auto& ranges = p.cells.ranges_per_bit.emplace_back();

@@ -27,7 +27,10 @@ ErrorMetrics in_lsb(const AcamProgram& p, const std::vector<double>& y,
                     const std::vector<double>& reference) {
   const ErrorStats s = compare(std::span<const double>(y), std::span<const double>(reference));
   const double lsb = p.out_step > 0 ? p.out_step : 1.0;
-  return {s.max_abs / lsb, s.rms / lsb, s.wrong_fraction, s.nmse};
+  return {.max_abs_err_lsb = s.max_abs / lsb,
+          .rms_err_lsb = s.rms / lsb,
+          .wrong_code_fraction = s.wrong_fraction,
+          .nmse = s.nmse};
 }
 }  // namespace
 

@@ -18,11 +18,15 @@ struct FunctionName {
   int arity;
 };
 constexpr std::array kFunctions{
-    FunctionName{"exp", Expression::Op::Exp, 1},   FunctionName{"log", Expression::Op::Log, 1},
-    FunctionName{"sqrt", Expression::Op::Sqrt, 1}, FunctionName{"tanh", Expression::Op::Tanh, 1},
-    FunctionName{"erf", Expression::Op::Erf, 1},   FunctionName{"sigmoid", Expression::Op::Sigmoid, 1},
-    FunctionName{"abs", Expression::Op::Abs, 1},   FunctionName{"min", Expression::Op::Min, 2},
-    FunctionName{"max", Expression::Op::Max, 2},
+    FunctionName{.name = "exp", .op = Expression::Op::Exp, .arity = 1},
+    FunctionName{.name = "log", .op = Expression::Op::Log, .arity = 1},
+    FunctionName{.name = "sqrt", .op = Expression::Op::Sqrt, .arity = 1},
+    FunctionName{.name = "tanh", .op = Expression::Op::Tanh, .arity = 1},
+    FunctionName{.name = "erf", .op = Expression::Op::Erf, .arity = 1},
+    FunctionName{.name = "sigmoid", .op = Expression::Op::Sigmoid, .arity = 1},
+    FunctionName{.name = "abs", .op = Expression::Op::Abs, .arity = 1},
+    FunctionName{.name = "min", .op = Expression::Op::Min, .arity = 2},
+    FunctionName{.name = "max", .op = Expression::Op::Max, .arity = 2},
 };
 }  // namespace
 

@@ -33,12 +33,12 @@ class ThresholdNoise {
     return realise(r, p_.x, 2 * cell);
   }
   AcamRect realise(const AcamRect& r, std::uint64_t cell) const {
-    return {realise(r.x, p_.x, 4 * cell), realise(r.y, p_.y, 4 * cell + 2)};
+    return {.x = realise(r.x, p_.x, 4 * cell), .y = realise(r.y, p_.y, 4 * cell + 2)};
   }
 
  private:
   AcamRange realise(const AcamRange& r, const InputAxis& axis, std::uint64_t id) const {
-    return {threshold(r.lo, axis, id), threshold(r.hi, axis, id + 1)};
+    return {.lo = threshold(r.lo, axis, id), .hi = threshold(r.hi, axis, id + 1)};
   }
   double threshold(double t, const InputAxis& axis, std::uint64_t id) const {
     if (std::isinf(t)) return t;
@@ -101,8 +101,8 @@ void require_vars(const AcamProgram& p, int vars, const char* what) {
 AcamCells realise(const AcamProgram& program, const device::RramModel& model, std::uint64_t seed,
                   std::uint64_t search) {
   const ThresholdNoise noise(program, model, seed, search);
-  return {realise_bits(program.cells.ranges_per_bit, noise),
-          realise_bits(program.cells.rects_per_bit, noise)};
+  return {.ranges_per_bit = realise_bits(program.cells.ranges_per_bit, noise),
+          .rects_per_bit = realise_bits(program.cells.rects_per_bit, noise)};
 }
 
 std::uint32_t scan_cells(const AcamProgram& program, const AcamCells& cells, double x, double y) {

@@ -23,9 +23,9 @@ const AcamProgram& checked(const AcamProgram& p) {
 }  // namespace
 
 AcamProgram compile_nibble_product(OutputEncoding encoding) {
-  const InputAxis nibble{4, {0, 15}};
+  const InputAxis nibble{.bits = 4, .range = {.lo = 0, .hi = 15}};
   return compile_2var(resolve_function("mul"), nibble, nibble,
-                      {8, ValueRange{0, 255}, encoding});
+                      {.bits = 8, .range = ValueRange{.lo = 0, .hi = 255}, .encoding = encoding});
 }
 
 NibbleMultiplier::NibbleMultiplier(const AcamProgram& nibble_product)

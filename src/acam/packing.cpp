@@ -28,8 +28,8 @@ ArrayShape parse_array_shape(std::string_view text) {
   for (std::string_view sep : {"x", "X", "×"}) {
     const auto at = text.find(sep);
     if (at != std::string_view::npos)
-      return {positive_int(text.substr(0, at), text),
-              positive_int(text.substr(at + sep.size()), text)};
+      return {.rows = positive_int(text.substr(0, at), text),
+              .cells = positive_int(text.substr(at + sep.size()), text)};
   }
   bad_shape(text);
 }

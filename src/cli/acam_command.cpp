@@ -106,14 +106,15 @@ AcamProgram build_program(const FunctionArgs& a) {
     return fallback;
   };
   const ValueRange x_range = input_range("--range", a.range, builtin ? builtin->range : ValueRange{});
-  OutputSpec out{a.out_bits, std::nullopt, parse_output_encoding(a.encoding)};
+  OutputSpec out{.bits = a.out_bits, .range = std::nullopt, .encoding = parse_output_encoding(a.encoding)};
   // A built-in's default output range belongs to its default input ranges.
   if (!a.out_range.empty()) out.range = parse_range("--out-range", a.out_range);
   else if (builtin && a.range.empty() && a.range2.empty()) out.range = builtin->out_range;
   const int bits = a.bits > 0 ? a.bits : (vars == 1 ? 8 : 4);
-  if (vars == 1) return compile_1var(f, {bits, x_range}, out);
+  if (vars == 1) return compile_1var(f, {.bits = bits, .range = x_range}, out);
   const ValueRange y_range = input_range("--range2", a.range2, builtin ? builtin->range2 : ValueRange{});
-  return compile_2var(f, {bits, x_range}, {a.bits2 > 0 ? a.bits2 : bits, y_range}, out);
+  return compile_2var(f, {.bits = bits, .range = x_range}, {.bits = a.bits2 > 0 ? a.bits2 : bits, .range = y_range},
+                      out);
 }
 
 device::RramModel load_model(const NoiseArgs& a) {
@@ -219,7 +220,7 @@ Compiled compile_from(const FunctionArgs& a) {
   AcamProgram p = build_program(a);
   ArrayPacking packing = pack(p, parse_array_shape(a.array));
   const int columns = readout_columns(p, a.column);
-  return {std::move(p), std::move(packing), columns};
+  return {.program = std::move(p), .packing = std::move(packing), .columns = columns};
 }
 
 void run_compile(const FunctionArgs& a) {
@@ -241,7 +242,8 @@ std::string seeds_text(const EvalResult& r) {
 void run_eval(const FunctionArgs& a, const NoiseArgs& n) {
   const Compiled c = compile_from(a);
   const device::RramModel model = load_model(n);
-  const EvalOptions options{device::parse_noise_mode(n.mode), n.seeds, n.seed, n.threads};
+  const EvalOptions options{
+      .mode = device::parse_noise_mode(n.mode), .seeds = n.seeds, .base_seed = n.seed, .threads = n.threads};
   const EvalResult r = evaluate(c.program, model, options);
   if (a.json) {
     json j = program_json(c.program, c.packing, c.columns, a.column);
@@ -282,7 +284,8 @@ void run_eval(const FunctionArgs& a, const NoiseArgs& n) {
 // multiply and the 8×8 multiply built from it.
 void run_tour(const NoiseArgs& n) {
   const device::RramModel model = load_model(n);
-  const EvalOptions frozen{device::NoiseMode::Frozen, n.seeds, n.seed, n.threads};
+  const EvalOptions frozen{
+      .mode = device::NoiseMode::Frozen, .seeds = n.seeds, .base_seed = n.seed, .threads = n.threads};
   const ArrayShape shape{};
   std::cout << fmt::format(
       "raceit acam tour: built-in functions on Compute-ACAMs (8-bit in, 8-bit out, output range = "
@@ -294,8 +297,10 @@ void run_tour(const NoiseArgs& n) {
   for (const auto& b : builtin_functions()) {
     const AcamFunction f = resolve_function(b.name);
     if (f.vars() != 1) continue;
-    const AcamProgram gray = compile_1var(f, {8, b.range}, {8, b.out_range, OutputEncoding::Gray});
-    const AcamProgram binary = compile_1var(f, {8, b.range}, {8, b.out_range, OutputEncoding::Binary});
+    const AcamProgram gray = compile_1var(f, {.bits = 8, .range = b.range},
+                                          {.bits = 8, .range = b.out_range, .encoding = OutputEncoding::Gray});
+    const AcamProgram binary = compile_1var(f, {.bits = 8, .range = b.range},
+                                            {.bits = 8, .range = b.out_range, .encoding = OutputEncoding::Binary});
     const ArrayPacking packing = pack(gray, shape);
     const auto counts = gray.cells.count_per_bit();
     const EvalResult r = evaluate(gray, model, frozen);

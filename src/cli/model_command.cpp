@@ -143,7 +143,7 @@ void register_infer_command(CLI::App& app) {
     if (infer_args->model.empty()) throw Error(ErrorKind::InvalidArgument, "infer: give --model (or a compiled --program)");
     const model::Graph graph = model::load_model(infer_args->model);
     const auto inputs = read_input_arguments(graph, infer_args->inputs);
-    const exec::Executor executor(graph, exec::OpTable::fp32(), {infer_args->threads});
+    const exec::Executor executor(graph, exec::OpTable::fp32(), {.threads = infer_args->threads});
     write_outputs(graph, executor.run(inputs), infer_args->output);
   });
 }
@@ -159,7 +159,8 @@ struct EvalArgs {
 void run_fp32_eval(const EvalArgs& a) {
   if (a.model.empty()) throw Error(ErrorKind::InvalidArgument, "eval --fp32: give --model");
   if (a.task == "lm") throw Error(ErrorKind::InvalidArgument, "--task lm: perplexity is reported without --fp32");
-  const auto e = exec::evaluate(a.model, a.data, a.limit, {a.threads}, model::default_data_paths(), a.labels);
+  const auto e =
+      exec::evaluate(a.model, a.data, a.limit, {.threads = a.threads}, model::default_data_paths(), a.labels);
   if (a.json) {
     nlohmann::json out = {{"model", e.model},       {"dataset", e.dataset},         {"n", e.n},
                           {"correct", e.correct},   {"accuracy", e.accuracy},       {"executor", "fp32"},

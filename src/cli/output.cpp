@@ -9,6 +9,12 @@ std::string& invocation_storage() {
   static std::string s;
   return s;
 }
+
+// Columns a cell takes on a terminal: its UTF-8 code points ("…", "²" and "µ" are one each).
+std::size_t display_width(const std::string& text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
 }  // namespace
 
 void set_invocation(int argc, char** argv) {
@@ -26,15 +32,15 @@ std::string format_table(const std::vector<std::string>& header,
                          const std::vector<std::vector<std::string>>& rows,
                          std::size_t left_columns) {
   std::vector<std::size_t> width(header.size());
-  for (std::size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+  for (std::size_t c = 0; c < header.size(); ++c) width[c] = display_width(header[c]);
   for (const auto& r : rows)
     for (std::size_t c = 0; c < r.size() && c < width.size(); ++c)
-      width[c] = std::max(width[c], r[c].size());
+      width[c] = std::max(width[c], display_width(r[c]));
   auto line = [&](const std::vector<std::string>& cells) {
     std::string out;
     for (std::size_t c = 0; c < width.size(); ++c) {
       const std::string cell = c < cells.size() ? cells[c] : "";
-      const std::string pad(width[c] - cell.size(), ' ');
+      const std::string pad(width[c] - display_width(cell), ' ');
       out += (c == 0 ? "" : "  ") + (c < left_columns ? cell + pad : pad + cell);
     }
     while (!out.empty() && out.back() == ' ') out.pop_back();

@@ -34,12 +34,14 @@ void register_params_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "params", "List every configuration key with its unit, default, range and description");
   cmd->callback([] {
-    print_group({"device preset", "configs/devices/*.yaml; nested YAML keys join with '.'",
-                 device::rram_param_specs()});
-    print_group({"architecture", "configs/arch/*.yaml; kind imc sets all but gpu.*, kind gpu sets kind, "
-                                 "technology.node, technology.clock and gpu.*; mapping.* (how the compiler maps "
-                                 "operators, docs/compiler.md) have defaults; see configs/arch/README.md",
-                 compiler::arch_param_specs()});
+    print_group({.name = "device preset",
+                 .file_hint = "configs/devices/*.yaml; nested YAML keys join with '.'",
+                 .specs = device::rram_param_specs()});
+    print_group({.name = "architecture",
+                 .file_hint = "configs/arch/*.yaml; kind imc sets all but gpu.*, kind gpu sets kind, "
+                              "technology.node, technology.clock and gpu.*; mapping.* (how the compiler maps "
+                              "operators, docs/compiler.md) have defaults; see configs/arch/README.md",
+                 .specs = compiler::arch_param_specs()});
   });
 }
 

@@ -248,11 +248,20 @@ void print_eval_json(const EvalTarget& target, const RaceitEvalArgs& args, const
                         {"provenance", provenance(invocation())}};
   if (r.has_accuracy) {
     out["labelled"] = r.labelled;
-    add_score(out, "accuracy", {r.accuracy_fp32, r.accuracy_ideal, r.accuracy_mean, r.accuracy_std, r.accuracy_noisy});
+    add_score(out, "accuracy",
+              {.fp32 = r.accuracy_fp32,
+               .ideal = r.accuracy_ideal,
+               .mean = r.accuracy_mean,
+               .std = r.accuracy_std,
+               .per_seed = r.accuracy_noisy});
   }
   if (r.has_perplexity)
     add_score(out, "perplexity",
-              {r.perplexity_fp32, r.perplexity_ideal, r.perplexity_mean, r.perplexity_std, r.perplexity_noisy});
+              {.fp32 = r.perplexity_fp32,
+               .ideal = r.perplexity_ideal,
+               .mean = r.perplexity_mean,
+               .std = r.perplexity_std,
+               .per_seed = r.perplexity_noisy});
   std::cout << out.dump(2) << "\n";
 }
 
@@ -272,12 +281,21 @@ void print_eval_summary(const EvalTarget& target, const RaceitEvalArgs& args, co
                           options.device.std_scale, options.device.stuck_probability)
             : "";
   if (r.has_accuracy)
-    std::cout << score_line("accuracy", {r.accuracy_fp32, r.accuracy_ideal, r.accuracy_mean, r.accuracy_std, r.accuracy_noisy},
+    std::cout << score_line("accuracy",
+                            {.fp32 = r.accuracy_fp32,
+                             .ideal = r.accuracy_ideal,
+                             .mean = r.accuracy_mean,
+                             .std = r.accuracy_std,
+                             .per_seed = r.accuracy_noisy},
                             args.mode, seeds)
               << fmt::format("   ({} labels)\n", r.labelled);
   if (r.has_perplexity)
     std::cout << score_line("perplexity",
-                            {r.perplexity_fp32, r.perplexity_ideal, r.perplexity_mean, r.perplexity_std, r.perplexity_noisy},
+                            {.fp32 = r.perplexity_fp32,
+                             .ideal = r.perplexity_ideal,
+                             .mean = r.perplexity_mean,
+                             .std = r.perplexity_std,
+                             .per_seed = r.perplexity_noisy},
                             args.mode, seeds)
               << "\n";
   std::cout << fmt::format("time        fp32 {:.2f} s, ideal {:.2f} s{}\n\n", r.seconds_fp32, r.seconds_ideal,

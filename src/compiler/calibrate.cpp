@@ -27,7 +27,7 @@ struct Extremes {
     hi = std::max(hi, o.hi);
   }
   // A tensor with no finite value reads as [0, 0].
-  ValueRange range() const { return lo <= hi ? ValueRange{lo, hi} : ValueRange{0, 0}; }
+  ValueRange range() const { return lo <= hi ? ValueRange{.lo = lo, .hi = hi} : ValueRange{.lo = 0, .hi = 0}; }
 };
 
 // Rows of the last axis of a float tensor.
@@ -37,7 +37,7 @@ struct Rows {
   std::int64_t count() const { return length ? static_cast<std::int64_t>(data.size()) / length : 0; }
   std::span<const float> row(std::int64_t r) const { return data.subspan(static_cast<std::size_t>(r * length), static_cast<std::size_t>(length)); }
 };
-Rows rows_of(const Tensor& t) { return {t.floats(), t.rank() ? t.dim(-1) : 1}; }
+Rows rows_of(const Tensor& t) { return {.data = t.floats(), .length = t.rank() ? t.dim(-1) : 1}; }
 
 // Σ exp(x − row max) per row, the quantity the softmax's reciprocal sees.
 void softmax_sums(const Tensor& x, Extremes& sums) {
@@ -122,7 +122,9 @@ Calibration calibrate(const model::Graph& graph, const CalibrationRuns& runs, co
   });
   for (const auto& [name, e] : extremes) c.ranges[name] = e.range();
   for (const auto& [i, e] : sums) c.softmax_sums[i] = e.range();
-  for (const auto& [i, n] : norms) c.norms[i] = {n.variance.range(), n.centred.range().hi, n.normalised.range().hi};
+  for (const auto& [i, n] : norms)
+    c.norms[i] = {
+        .variance = n.variance.range(), .centred_max = n.centred.range().hi, .normalised_max = n.normalised.range().hi};
 
   if (options.calibration == CalibrationMethod::Percentile) {
     // Histograms over [min, max]; counts add in any order.
@@ -155,7 +157,7 @@ Calibration calibrate(const model::Graph& graph, const CalibrationRuns& runs, co
       std::size_t lo_bin = 0, hi_bin = h.size() - 1;
       for (std::uint64_t below = 0; lo_bin + 1 < h.size() && below + h[lo_bin] <= cut; ++lo_bin) below += h[lo_bin];
       for (std::uint64_t above = 0; hi_bin > 0 && above + h[hi_bin] <= cut; --hi_bin) above += h[hi_bin];
-      r = {r.lo + static_cast<double>(lo_bin) * width, r.lo + static_cast<double>(hi_bin + 1) * width};
+      r = {.lo = r.lo + static_cast<double>(lo_bin) * width, .hi = r.lo + static_cast<double>(hi_bin + 1) * width};
     }
   }
   c.shapes.resize(graph.nodes.size());
@@ -183,7 +185,7 @@ Calibration nominal_calibration(const model::Graph& graph, const std::map<std::s
       const auto it = values.find(name);
       if (it == values.end()) throw Error(ErrorKind::InvalidArgument, "no shape was resolved for value '" + name + "'");
       shapes.push_back(it->second.shape);
-      if (it->second.dtype == DType::Float32 && !graph.is_weight(name)) c.ranges[name] = {-range, range};
+      if (it->second.dtype == DType::Float32 && !graph.is_weight(name)) c.ranges[name] = {.lo = -range, .hi = range};
     }
   };
   for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
@@ -193,10 +195,12 @@ Calibration nominal_calibration(const model::Graph& graph, const std::map<std::s
     collect(node.outputs, shapes.outputs);
     const Shape& x = shapes.inputs.empty() ? Shape{} : shapes.inputs[0];
     const double length = x.empty() ? 1.0 : static_cast<double>(x.back());
-    if (node.op == model::OpType::Softmax) c.softmax_sums[i] = {1.0, length};
+    if (node.op == model::OpType::Softmax) c.softmax_sums[i] = {.lo = 1.0, .hi = length};
     if (is_norm(node.op)) {
       const double epsilon = node.attributes.get_float("epsilon", 1e-5);
-      c.norms[i] = {{range * range * 1e-4 + epsilon, range * range + epsilon}, range, std::sqrt(std::max(length - 1, 1.0))};
+      c.norms[i] = {.variance = {.lo = range * range * 1e-4 + epsilon, .hi = range * range + epsilon},
+                    .centred_max = range,
+                    .normalised_max = std::sqrt(std::max(length - 1, 1.0))};
     }
   }
   return c;

@@ -51,7 +51,9 @@ Program compile_nominal(const model::Graph& graph, const ModelRef& model, const 
   const Calibration calibration = nominal_calibration(graph, sample_shapes, options.nominal_range);
   std::vector<LoweredOp> ops = lower(graph, calibration, options);
   PlacementResult placement = place(ops, options);
-  return emit(graph, model, arch, options, {"", "", 0, "nominal", 0}, calibration, std::move(ops), std::move(placement));
+  return emit(graph, model, arch, options,
+              {.dataset = "", .split = "", .samples = 0, .method = "nominal", .percentile = 0}, calibration,
+              std::move(ops), std::move(placement));
 }
 
 }  // namespace raceit::compiler

@@ -64,7 +64,7 @@ std::string number(double v) { return fmt::format("{:.17g}", v); }
 ValueRange widened(ValueRange r) {
   if (r.hi > r.lo) return r;
   const double d = std::max(std::abs(r.lo), 1.0) * 1e-3;
-  return {r.lo - d, r.hi + d};
+  return {.lo = r.lo - d, .hi = r.hi + d};
 }
 
 // Shapes of weights come from the graph's value info: shape-only graphs have no initializers for them.
@@ -105,8 +105,8 @@ std::string Lowering::activation_input(const model::Node& node) const {
 }
 
 acam::AcamProgram Lowering::compile_function(const std::string& f, ValueRange in, std::optional<ValueRange> out) const {
-  return acam::compile_1var(acam::resolve_function(f), acam::InputAxis{bits(), widened(in)},
-                            acam::OutputSpec{bits(), out, options.acam_encoding});
+  return acam::compile_1var(acam::resolve_function(f), acam::InputAxis{.bits = bits(), .range = widened(in)},
+                            acam::OutputSpec{.bits = bits(), .range = out, .encoding = options.acam_encoding});
 }
 
 // Pass 1: the engine of every node: the one its class and the mapping options ask for, or FP32
@@ -203,7 +203,14 @@ std::vector<LoweredOp> lower(const model::Graph& graph, const Calibration& calib
                                                         graph.name));
   if (calibration.shapes.size() != graph.nodes.size())
     throw Error(ErrorKind::InvalidArgument, "the calibration is not of this graph");
-  Lowering l{graph, calibration, options, std::vector<LoweredOp>(graph.nodes.size()), {}, {}, {}, {}};
+  Lowering l{.graph = graph,
+             .calibration = calibration,
+             .options = options,
+             .ops = std::vector<LoweredOp>(graph.nodes.size()),
+             .readers = {},
+             .producer = {},
+             .graph_outputs = {},
+             .multiply = {}};
   l.graph_outputs.insert(graph.outputs.begin(), graph.outputs.end());
   for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
     for (const auto& in : graph.nodes[i].inputs) l.readers[in].push_back(i);

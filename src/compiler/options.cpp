@@ -261,7 +261,7 @@ MappingOptions mapping_options(const arch::ArchSpec& arch) {
          fmt::format("the 2-var RACE multiply takes 8-bit magnitudes (two nibbles each), got {} bits; map softmax, "
                      "norms and data matmuls digitally to use more",
                      m.activation_bits));
-  m.race_array = {c.race_rows, c.race_cells};
+  m.race_array = {.rows = c.race_rows, .cells = c.race_cells};
   m.race_arrays_per_unit = c.race_arrays;
   m.race_units_per_tile = c.race_units;
   m.crossbars_per_tile = c.crossbars;

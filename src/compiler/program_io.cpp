@@ -24,7 +24,7 @@ json bound(double v) { return std::isinf(v) ? json(nullptr) : json(v); }
 
 // An ACAM range, open where the file has null; lo < hi, as the compiler programs them.
 acam::AcamRange read_cell_range(const ProgramField& lo, const ProgramField& hi) {
-  const acam::AcamRange r{lo.bound(-kInf), hi.bound(kInf)};
+  const acam::AcamRange r{.lo = lo.bound(-kInf), .hi = hi.bound(kInf)};
   lo.require(r.lo < r.hi, fmt::format("ACAM range ({}, {}) is empty or inverted", r.lo, r.hi));
   return r;
 }
@@ -46,7 +46,7 @@ EventCounts read_events(const ProgramField& f) {
 
 json range_json(acam::ValueRange r) { return {r.lo, r.hi}; }
 acam::ValueRange read_range(const ProgramField& f, bool may_be_empty) {
-  const acam::ValueRange r{f.at(std::size_t{0}).finite(), f.at(1).finite()};
+  const acam::ValueRange r{.lo = f.at(std::size_t{0}).finite(), .hi = f.at(1).finite()};
   f.require(r.lo < r.hi || (may_be_empty && r.lo == r.hi), fmt::format("range [{}, {}] is not ordered", r.lo, r.hi));
   return r;
 }
@@ -54,7 +54,7 @@ acam::ValueRange read_range(const ProgramField& f, bool may_be_empty) {
 json quantiser_json(const AffineQuantiser& q) { return {{"scale", q.scale}, {"zero", q.zero}, {"bits", q.bits}}; }
 AffineQuantiser read_quantiser(const ProgramField& f) {
   const int bits = f.at("bits").integer(1, 16);
-  const AffineQuantiser q{f.at("scale").positive(), f.at("zero").as<std::int64_t>(), bits};
+  const AffineQuantiser q{.scale = f.at("scale").positive(), .zero = f.at("zero").as<std::int64_t>(), .bits = bits};
   f.at("zero").require(q.zero >= 0 && q.zero <= q.max_code(), fmt::format("must be 0…{}, got {}", q.max_code(), q.zero));
   return q;
 }
@@ -93,8 +93,9 @@ acam::AcamProgram read_acam_program(const ProgramField& f) {
   p.vars = f.at("vars").integer(1, 2);
   // The compiler's limits: 1–12 input bits for a 1-var program, 1–6 per input for a 2-var one.
   const int max_bits = p.vars == 1 ? 12 : 6;
-  p.x = {f.at("x").at("bits").integer(1, max_bits), read_range(f.at("x").at("range"))};
-  p.y = {f.at("y").at("bits").integer(p.vars == 1 ? 0 : 1, p.vars == 1 ? 0 : max_bits), read_range(f.at("y").at("range"))};
+  p.x = {.bits = f.at("x").at("bits").integer(1, max_bits), .range = read_range(f.at("x").at("range"))};
+  p.y = {.bits = f.at("y").at("bits").integer(p.vars == 1 ? 0 : 1, p.vars == 1 ? 0 : max_bits),
+         .range = read_range(f.at("y").at("range"))};
   p.out_bits = f.at("out_bits").integer(1, 12);
   try {
     p.encoding = acam::parse_output_encoding(f.at("encoding").text());
@@ -311,7 +312,7 @@ json to_json(const Program& p) {
 }
 
 Program program_from_json(const json& document) {
-  const ProgramField root{document, "$"};
+  const ProgramField root{.j = document, .path = "$"};
   if (!document.is_object() || !document.contains("format") || document.at("format") != kFormat)
     throw Error(ErrorKind::Parse, fmt::format("not a raceit program (expected \"format\": \"{}\")", kFormat));
   Program p;
@@ -321,8 +322,11 @@ Program program_from_json(const json& document) {
                                               p.version, kProgramVersion));
   p.tool_version = root.at("tool").at("version").text();
   const ProgramField m = root.at("model");
-  p.model = {m.at("name").text(), m.at("dataset").text(), m.at("graph").text(), m.at("source").text(),
-             m.at("weights_checksum").text()};
+  p.model = {.name = m.at("name").text(),
+             .dataset = m.at("dataset").text(),
+             .graph_name = m.at("graph").text(),
+             .source = m.at("source").text(),
+             .weights_checksum = m.at("weights_checksum").text()};
   const ProgramField arch = root.at("arch");
   p.arch_name = arch.at("name").text();
   p.arch_path = arch.at("path").text();
@@ -331,8 +335,11 @@ Program program_from_json(const json& document) {
     p.config.push_back({config.at(k).at("key").text(), config.at(k).at("value").text(), config.at(k).at("source").text()});
   p.activation_bits = root.at("activation_bits").integer(1, 16);
   const ProgramField c = root.at("calibration");
-  p.calibration = {c.at("dataset").text(), c.at("split").text(), c.at("samples").integer(0, kMaxCount),
-                   c.at("method").text(), c.at("percentile").finite()};
+  p.calibration = {.dataset = c.at("dataset").text(),
+                   .split = c.at("split").text(),
+                   .samples = c.at("samples").integer(0, kMaxCount),
+                   .method = c.at("method").text(),
+                   .percentile = c.at("percentile").finite()};
   c.at("percentile").require(p.calibration.percentile >= 0 && p.calibration.percentile <= 100, "must be 0…100");
   const ProgramField ranges = c.at("ranges");
   for (std::size_t k = 0; k < ranges.size(); ++k)

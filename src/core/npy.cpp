@@ -120,7 +120,9 @@ Tensor parse_npy(std::string_view bytes, const std::string& path) {
   const Shape shape = parse_shape(header_field(header, "shape", path), path);
 
   struct Kind { const char* descr; std::size_t width; };
-  static const Kind kinds[] = {{"'<f4'", 4}, {"'<f8'", 8}, {"'<i4'", 4}, {"'<i8'", 8}, {"'|b1'", 1}, {"'|u1'", 1}};
+  static const Kind kinds[] = {{.descr = "'<f4'", .width = 4}, {.descr = "'<f8'", .width = 8},
+                               {.descr = "'<i4'", .width = 4}, {.descr = "'<i8'", .width = 8},
+                               {.descr = "'|b1'", .width = 1}, {.descr = "'|u1'", .width = 1}};
   const Kind* kind = nullptr;
   for (const auto& k : kinds)
     if (descr == k.descr) kind = &k;

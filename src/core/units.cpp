@@ -14,35 +14,35 @@ namespace {
 struct UnitSymbol {
   std::string_view symbol;
   Dimension dimension;
-  double factor;      // to SI base units, before any prefix
-  int prefix_power;   // a prefix of 10^k scales the value by 10^(k·prefix_power) (2 for areas)
-  bool binary;        // byte prefixes K/M/G/T mean powers of 1024
+  double factor = 1.0;     // to SI base units, before any prefix
+  int prefix_power = 1;    // a prefix of 10^k scales the value by 10^(k·prefix_power) (2 for areas)
+  bool binary = false;     // byte prefixes K/M/G/T mean powers of 1024
 };
 
 // Longest symbols first so that "bps" is tried before "s" and "m2" before "m".
 constexpr std::array kUnits{
-    UnitSymbol{"FLOPS", Dimension::OpRate, 1.0, 1, false},
-    UnitSymbol{"J/bit", Dimension::EnergyPerBit, 1.0, 1, false},
-    UnitSymbol{"OPS", Dimension::OpRate, 1.0, 1, false},
+    UnitSymbol{.symbol = "FLOPS", .dimension = Dimension::OpRate},
+    UnitSymbol{.symbol = "J/bit", .dimension = Dimension::EnergyPerBit},
+    UnitSymbol{.symbol = "OPS", .dimension = Dimension::OpRate},
     // Bandwidths in bytes per second use decimal prefixes, as vendors quote them (3.35 TB/s).
-    UnitSymbol{"B/s", Dimension::DataRate, 8.0, 1, false},
-    UnitSymbol{"J/b", Dimension::EnergyPerBit, 1.0, 1, false},
-    UnitSymbol{"bps", Dimension::DataRate, 1.0, 1, false},
-    UnitSymbol{"b/s", Dimension::DataRate, 1.0, 1, false},
-    UnitSymbol{"Ohm", Dimension::Resistance, 1.0, 1, false},
-    UnitSymbol{"ohm", Dimension::Resistance, 1.0, 1, false},
-    UnitSymbol{"Hz", Dimension::Frequency, 1.0, 1, false},
-    UnitSymbol{"m2", Dimension::Area, 1.0, 2, false},
-    UnitSymbol{"iB", Dimension::Bytes, 1.0, 1, true},
-    UnitSymbol{"S", Dimension::Conductance, 1.0, 1, false},
-    UnitSymbol{"V", Dimension::Voltage, 1.0, 1, false},
-    UnitSymbol{"A", Dimension::Current, 1.0, 1, false},
-    UnitSymbol{"s", Dimension::Time, 1.0, 1, false},
-    UnitSymbol{"J", Dimension::Energy, 1.0, 1, false},
-    UnitSymbol{"W", Dimension::Power, 1.0, 1, false},
-    UnitSymbol{"m", Dimension::Length, 1.0, 1, false},
-    UnitSymbol{"F", Dimension::Capacitance, 1.0, 1, false},
-    UnitSymbol{"B", Dimension::Bytes, 1.0, 1, true},
+    UnitSymbol{.symbol = "B/s", .dimension = Dimension::DataRate, .factor = 8.0},
+    UnitSymbol{.symbol = "J/b", .dimension = Dimension::EnergyPerBit},
+    UnitSymbol{.symbol = "bps", .dimension = Dimension::DataRate},
+    UnitSymbol{.symbol = "b/s", .dimension = Dimension::DataRate},
+    UnitSymbol{.symbol = "Ohm", .dimension = Dimension::Resistance},
+    UnitSymbol{.symbol = "ohm", .dimension = Dimension::Resistance},
+    UnitSymbol{.symbol = "Hz", .dimension = Dimension::Frequency},
+    UnitSymbol{.symbol = "m2", .dimension = Dimension::Area, .prefix_power = 2},
+    UnitSymbol{.symbol = "iB", .dimension = Dimension::Bytes, .binary = true},
+    UnitSymbol{.symbol = "S", .dimension = Dimension::Conductance},
+    UnitSymbol{.symbol = "V", .dimension = Dimension::Voltage},
+    UnitSymbol{.symbol = "A", .dimension = Dimension::Current},
+    UnitSymbol{.symbol = "s", .dimension = Dimension::Time},
+    UnitSymbol{.symbol = "J", .dimension = Dimension::Energy},
+    UnitSymbol{.symbol = "W", .dimension = Dimension::Power},
+    UnitSymbol{.symbol = "m", .dimension = Dimension::Length},
+    UnitSymbol{.symbol = "F", .dimension = Dimension::Capacitance},
+    UnitSymbol{.symbol = "B", .dimension = Dimension::Bytes, .binary = true},
 };
 
 struct Prefix {
@@ -50,9 +50,12 @@ struct Prefix {
   int exponent;  // power of ten (power of 1024 / 3 for byte units)
 };
 constexpr std::array kPrefixes{
-    Prefix{"a", -18}, Prefix{"f", -15}, Prefix{"p", -12}, Prefix{"n", -9}, Prefix{"u", -6},
-    Prefix{"\xC2\xB5", -6}, Prefix{"m", -3}, Prefix{"k", 3}, Prefix{"K", 3}, Prefix{"M", 6},
-    Prefix{"G", 9}, Prefix{"T", 12},
+    Prefix{.text = "a", .exponent = -18}, Prefix{.text = "f", .exponent = -15},
+    Prefix{.text = "p", .exponent = -12}, Prefix{.text = "n", .exponent = -9},
+    Prefix{.text = "u", .exponent = -6},  Prefix{.text = "\xC2\xB5", .exponent = -6},
+    Prefix{.text = "m", .exponent = -3},  Prefix{.text = "k", .exponent = 3},
+    Prefix{.text = "K", .exponent = 3},   Prefix{.text = "M", .exponent = 6},
+    Prefix{.text = "G", .exponent = 9},   Prefix{.text = "T", .exponent = 12},
 };
 
 std::string_view trim(std::string_view s) {
@@ -128,12 +131,12 @@ Quantity parse_quantity_any(std::string_view text) {
   if (ec != std::errc() || !std::isfinite(number))
     throw Error(ErrorKind::Parse, fmt::format("'{}' does not start with a number", text));
   const std::string_view unit = trim(std::string_view(end, s.data() + s.size() - end));
-  if (unit.empty()) return {number, Dimension::Dimensionless};
+  if (unit.empty()) return {.value = number, .dimension = Dimension::Dimensionless};
   for (const auto& u : kUnits) {
     if (unit.size() < u.symbol.size() || !unit.ends_with(u.symbol)) continue;
     const double scale = prefix_scale(unit.substr(0, unit.size() - u.symbol.size()), u);
     if (std::isnan(scale)) continue;
-    return {number * scale * u.factor, u.dimension};
+    return {.value = number * scale * u.factor, .dimension = u.dimension};
   }
   throw Error(ErrorKind::Parse,
               fmt::format("unknown unit '{}' in '{}' (known: S V A Ohm Hz s J W m m2 F bps B/s J/b B "

@@ -81,8 +81,9 @@ compiler::CalibrationRuns fp32_runs(const model::Graph& graph, const std::map<st
     throw Error(ErrorKind::InvalidArgument, "calibration inputs must be batch-first tensors");
   std::map<std::string, Tensor> first;
   for (const auto& [name, t] : inputs) first[name] = slice_batch(t, 0, 1);
-  return {run_of(graph, inputs, {threads}, progress, "calibration"), run_of(graph, std::move(first), {1}, {}, ""),
-          inputs.begin()->second.dim(0)};
+  return {.all = run_of(graph, inputs, {.threads = threads}, progress, "calibration"),
+          .first_sample = run_of(graph, std::move(first), {.threads = 1}, {}, ""),
+          .samples = inputs.begin()->second.dim(0)};
 }
 
 std::string default_dataset(const std::string& model) {
@@ -167,14 +168,18 @@ compiler::Program compile_loaded(const LoadedModel& m, const arch::ArchSpec& arc
   if (m.shape_only) return compiler::compile_nominal(m.graph, m.ref, arch, m.sample_shapes);
   const bool user = model::is_user_data(m.calibration_source);
   return compiler::compile(m.graph, m.ref, arch, fp32_runs(m.graph, m.calibration_inputs, m.threads, m.progress),
-                           {m.calibration_source, user ? "given" : "train", m.calibration_samples, "", 0});
+                           {.dataset = m.calibration_source,
+                            .split = user ? "given" : "train",
+                            .samples = m.calibration_samples,
+                            .method = "",
+                            .percentile = 0});
 }
 
 CompiledModel compile_model(const CompileRequest& request, const model::DataPaths& paths) {
   LoadedModel m = load_for_compile(request, paths);
   const arch::ArchSpec arch = compiler::load_arch(arch::arch_path(request.arch), request.overrides);
   compiler::Program program = compile_loaded(m, arch);
-  return {std::move(m.graph), std::move(program)};
+  return {.graph = std::move(m.graph), .program = std::move(program)};
 }
 
 }  // namespace raceit::exec

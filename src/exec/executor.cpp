@@ -175,7 +175,7 @@ std::vector<Tensor> Executor::run_chunk(const std::map<std::string, Tensor>& inp
         throw Error(ErrorKind::Internal, fmt::format("node '{}' reads '{}' before it is computed", node.name, name));
       }
     }
-    auto outputs = table_.at(node.op)(node, args, OpContext{i, chunk});
+    auto outputs = table_.at(node.op)(node, args, OpContext{.node = i, .chunk = chunk});
     if (outputs.size() < node.outputs.size())
       throw Error(ErrorKind::Internal, fmt::format("node '{}' ({}): implementation returned {} outputs, expected {}",
                                                    node.name, model::to_string(node.op), outputs.size(), node.outputs.size()));

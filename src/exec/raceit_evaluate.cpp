@@ -23,9 +23,9 @@ struct MeanStd {
 
 // Mean and sample standard deviation; `fallback` and 0 for no values.
 MeanStd mean_std(const std::vector<double>& values, double fallback) {
-  if (values.empty()) return {fallback, 0};
+  if (values.empty()) return {.mean = fallback, .std = 0};
   const double n = static_cast<double>(values.size());
-  MeanStd m{std::accumulate(values.begin(), values.end(), 0.0) / n, 0};
+  MeanStd m{.mean = std::accumulate(values.begin(), values.end(), 0.0) / n, .std = 0};
   double var = 0;
   for (double v : values) var += (v - m.mean) * (v - m.mean);
   m.std = values.size() > 1 ? std::sqrt(var / (n - 1)) : 0.0;
@@ -230,7 +230,7 @@ struct RaceitRuns {
 
   // One RACE-IT run, comparing every compared operator with the FP32 reference on the first chunks.
   Timed run(device::NoiseMode mode, std::uint64_t seed, Errors& errors, std::vector<EventCounts>* events) const {
-    RunOptions run_options{mode, seed, options.device, options.exec};
+    RunOptions run_options{.mode = mode, .seed = seed, .device = options.device, .exec = options.exec};
     const RaceitExecutor executor(program, graph, run_options);
     const std::string stage =
         mode == device::NoiseMode::Ideal ? "ideal" : fmt::format("{} seed {}", device::to_string(mode), seed);

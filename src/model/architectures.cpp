@@ -61,7 +61,7 @@ class Builder : public GraphBuilder {
 
   // A weight: the trained one, or N(0, 0.02²) entries, or `fill` when given (norm scales, biases).
   std::string weight(const std::string& name, Shape shape, std::optional<float> fill = std::nullopt) {
-    g_.values[name] = ValueInfo{DType::Float32, shape};
+    g_.values[name] = ValueInfo{.dtype = DType::Float32, .shape = shape};
     g_.weight_names.push_back(name);
     if (trained_) {
       const auto it = trained_->find(name);
@@ -100,7 +100,7 @@ class Builder : public GraphBuilder {
   void causal_mask(const std::string& name) {
     const std::int64_t t = c_.seq_len, past = c_.past_tokens, n = context();
     if (!with_weights_) {
-      g_.values[name] = ValueInfo{DType::Float32, {t, n}};
+      g_.values[name] = ValueInfo{.dtype = DType::Float32, .shape = {t, n}};
       g_.weight_names.push_back(name);
       g_.constants.insert(name);
       return;
@@ -117,7 +117,7 @@ class Builder : public GraphBuilder {
     if (c_.past_tokens == 0) return x;
     const std::string past = name + ".past";
     g_.inputs.push_back(past);
-    g_.values[past] = ValueInfo{DType::Float32, {-1, c_.kv_heads, c_.past_tokens, c_.head_dim}};
+    g_.values[past] = ValueInfo{.dtype = DType::Float32, .shape = {-1, c_.kv_heads, c_.past_tokens, c_.head_dim}};
     return node(OpType::Concat, name + ".cache", {past, x}, attr("axis", std::int64_t{2}));
   }
   std::string split_heads(const std::string& x, std::int64_t heads, const std::string& name) {
@@ -238,7 +238,7 @@ class Builder : public GraphBuilder {
     if (c_.family == Family::VisionTransformer) {
       const std::int64_t grid = c_.image / c_.patch;
       g_.inputs = {"image"};
-      g_.values["image"] = ValueInfo{DType::Float32, {-1, c_.channels, c_.image, c_.image}};
+      g_.values["image"] = ValueInfo{.dtype = DType::Float32, .shape = {-1, c_.channels, c_.image, c_.image}};
       Attributes conv = attr("strides", std::vector<std::int64_t>{c_.patch, c_.patch});
       const auto patches = node(OpType::Conv, "patch_embed",
                                 {"image", weight("patch_embed.weight", {d, c_.channels, c_.patch, c_.patch}),
@@ -253,7 +253,7 @@ class Builder : public GraphBuilder {
       x = node(OpType::Add, "embeddings", {seq, weight("position_embeddings", {1, t, d})});
     } else {
       g_.inputs = {"ids"};
-      g_.values["ids"] = ValueInfo{DType::Int64, {-1, t}};
+      g_.values["ids"] = ValueInfo{.dtype = DType::Int64, .shape = {-1, t}};
       x = node(OpType::Gather, "token_embed", {weight("token_embeddings", {c_.vocab, d}), "ids"});
       if (c_.family != Family::LlamaDecoder) {
         const auto positions = node(OpType::Slice, "positions",

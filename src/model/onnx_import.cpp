@@ -111,7 +111,8 @@ DType to_dtype(int onnx_type, const std::string& where) {
 
 ValueInfo to_value_info(const onnx::ValueInfoProto& v, const std::string& where) {
   if (!v.type().has_tensor_type()) throw Error(ErrorKind::Unsupported, fmt::format("{}: '{}' is not a tensor", where, v.name()));
-  ValueInfo info{to_dtype(v.type().tensor_type().elem_type(), where + ": value '" + v.name() + "'"), {}};
+  ValueInfo info{.dtype = to_dtype(v.type().tensor_type().elem_type(), where + ": value '" + v.name() + "'"),
+                 .shape = {}};
   for (const auto& d : v.type().tensor_type().shape().dim()) info.shape.push_back(d.has_dim_value() ? d.dim_value() : -1);
   return info;
 }
@@ -407,7 +408,12 @@ class Importer {
       if (std::is_sorted(perm.begin(), perm.end())) return input;
       Attributes attrs;
       attrs.set("perm", perm);
-      graph_.nodes.push_back(Node{node.name + suffix, OpType::Transpose, {input}, {node.name + suffix}, attrs, "Einsum"});
+      graph_.nodes.push_back(Node{.name = node.name + suffix,
+                                  .op = OpType::Transpose,
+                                  .inputs = {input},
+                                  .outputs = {node.name + suffix},
+                                  .attributes = attrs,
+                                  .origin = "Einsum"});
       return node.name + suffix;
     };
     std::string lhs = permuted(node.inputs[0], a, batch + left + contracted, "/lhs");
@@ -416,7 +422,12 @@ class Importer {
       auto unsqueezed = [&](const std::string& input, std::int64_t axis, const std::string& suffix) {
         Attributes attrs;
         attrs.set("axes", std::vector<std::int64_t>{axis});
-        graph_.nodes.push_back(Node{node.name + suffix, OpType::Unsqueeze, {input}, {node.name + suffix}, attrs, "Einsum"});
+        graph_.nodes.push_back(Node{.name = node.name + suffix,
+                                    .op = OpType::Unsqueeze,
+                                    .inputs = {input},
+                                    .outputs = {node.name + suffix},
+                                    .attributes = attrs,
+                                    .origin = "Einsum"});
         return node.name + suffix;
       };
       lhs = unsqueezed(lhs, -1, "/lhs_column");
@@ -425,13 +436,23 @@ class Importer {
     const std::string product_order = batch + left + right;
     const bool reorder = product_order != out;
     const std::string product = reorder ? node.name + "/product" : node.outputs.at(0);
-    graph_.nodes.push_back(Node{node.name, OpType::DataMatMul, {lhs, rhs}, {product}, {}, "Einsum"});
+    graph_.nodes.push_back(Node{.name = node.name,
+                                .op = OpType::DataMatMul,
+                                .inputs = {lhs, rhs},
+                                .outputs = {product},
+                                .attributes = {},
+                                .origin = "Einsum"});
     if (!reorder) return;
     std::vector<std::int64_t> perm;
     for (char c : out) perm.push_back(static_cast<std::int64_t>(product_order.find(c)));
     Attributes attrs;
     attrs.set("perm", perm);
-    graph_.nodes.push_back(Node{node.name + "/order", OpType::Transpose, {product}, {node.outputs.at(0)}, attrs, "Einsum"});
+    graph_.nodes.push_back(Node{.name = node.name + "/order",
+                                .op = OpType::Transpose,
+                                .inputs = {product},
+                                .outputs = {node.outputs.at(0)},
+                                .attributes = attrs,
+                                .origin = "Einsum"});
   }
 
   // Bring opset-dependent forms to the IR's one form.
@@ -574,7 +595,12 @@ class Importer {
   }
 
   std::string add_node(OpType op, const std::string& name, std::vector<std::string> inputs, Attributes attributes = {}) {
-    Node node{name, op, std::move(inputs), {name}, std::move(attributes), "Gemm"};
+    Node node{.name = name,
+              .op = op,
+              .inputs = std::move(inputs),
+              .outputs = {name},
+              .attributes = std::move(attributes),
+              .origin = "Gemm"};
     graph_.nodes.push_back(std::move(node));
     return name;
   }
@@ -611,15 +637,30 @@ class Importer {
         add_constant(graph_, node.name + "/bias", Tensor::from_floats({m}, std::move(bias)), parameter);
         inputs.push_back(node.name + "/bias");
       }
-      graph_.nodes.push_back(Node{node.name, OpType::WeightMatMul, inputs, {product}, {}, "Gemm"});
+      graph_.nodes.push_back(Node{.name = node.name,
+                                  .op = OpType::WeightMatMul,
+                                  .inputs = inputs,
+                                  .outputs = {product},
+                                  .attributes = {},
+                                  .origin = "Gemm"});
     } else {
       std::string bm = node.inputs[1];
       if (trans_b) bm = add_node(OpType::Transpose, node.name + "/transpose_b", {bm});
       std::string p = alpha == 1.0 ? product : node.name + "/unscaled";
-      graph_.nodes.push_back(Node{node.name, OpType::DataMatMul, {a, bm}, {p}, {}, "Gemm"});
+      graph_.nodes.push_back(Node{.name = node.name,
+                                  .op = OpType::DataMatMul,
+                                  .inputs = {a, bm},
+                                  .outputs = {p},
+                                  .attributes = {},
+                                  .origin = "Gemm"});
       if (alpha != 1.0) {
         add_constant(graph_, node.name + "/alpha", Tensor::scalar(static_cast<float>(alpha)));
-        graph_.nodes.push_back(Node{node.name + "/scale", OpType::Mul, {p, node.name + "/alpha"}, {product}, {}, "Gemm"});
+        graph_.nodes.push_back(Node{.name = node.name + "/scale",
+                                    .op = OpType::Mul,
+                                    .inputs = {p, node.name + "/alpha"},
+                                    .outputs = {product},
+                                    .attributes = {},
+                                    .origin = "Gemm"});
       }
     }
     if (has_c && !c_is_bias) {
@@ -628,7 +669,12 @@ class Importer {
         add_constant(graph_, node.name + "/beta", Tensor::scalar(static_cast<float>(beta)));
         cv = add_node(OpType::Mul, node.name + "/scale_c", {cv, node.name + "/beta"});
       }
-      graph_.nodes.push_back(Node{node.name + "/add_c", OpType::Add, {product, cv}, {out}, {}, "Gemm"});
+      graph_.nodes.push_back(Node{.name = node.name + "/add_c",
+                                  .op = OpType::Add,
+                                  .inputs = {product, cv},
+                                  .outputs = {out},
+                                  .attributes = {},
+                                  .origin = "Gemm"});
     }
   }
 

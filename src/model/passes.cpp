@@ -529,7 +529,7 @@ std::vector<Tensor> evaluate_node_named(const Node& node, const std::vector<cons
 }  // namespace
 
 void add_constant(Graph& graph, const std::string& name, Tensor value, bool parameter) {
-  graph.values[name] = ValueInfo{value.dtype(), value.shape()};
+  graph.values[name] = ValueInfo{.dtype = value.dtype(), .shape = value.shape()};
   if (!graph.is_weight(name)) {
     graph.weight_names.push_back(name);
     if (!parameter) graph.constants.insert(name);
@@ -596,7 +596,7 @@ void add_parameter(Graph& graph, const std::string& name, const Shape& shape, st
     add_constant(graph, name, Tensor::from_floats(shape, std::move(*values)), parameter);
     return;
   }
-  graph.values[name] = ValueInfo{DType::Float32, shape};
+  graph.values[name] = ValueInfo{.dtype = DType::Float32, .shape = shape};
   graph.weight_names.push_back(name);
 }
 
@@ -641,7 +641,12 @@ void lower_convolutions(Graph& graph) {
     window.set("kernel_shape", std::vector<std::int64_t>{w[2], w[3]});
     for (const char* a : {"strides", "pads", "dilations"})
       if (n.attributes.has(a)) window.set(a, n.attributes.get_ints(a));
-    nodes.push_back(Node{n.name + "/im2col", OpType::Im2Col, {n.inputs[0]}, {n.name + "/patches"}, window, origin});
+    nodes.push_back(Node{.name = n.name + "/im2col",
+                         .op = OpType::Im2Col,
+                         .inputs = {n.inputs[0]},
+                         .outputs = {n.name + "/patches"},
+                         .attributes = window,
+                         .origin = origin});
     // One WeightMatMul per block of groups, on its slice of the patches ([C·kh·kw] in channel
     // order, so a block's rows are contiguous); group 1 is one block of the whole matrix.
     std::vector<std::int64_t> block_rows;
@@ -664,25 +669,50 @@ void lower_convolutions(Graph& graph) {
       block_rows.push_back(b * group_rows);
       block_patches.push_back(inputs[0]);
       block_outputs.push_back(whole ? n.name + "/rows" : name + "/rows");
-      nodes.push_back(Node{name, OpType::WeightMatMul, inputs, {block_outputs.back()}, {}, origin});
+      nodes.push_back(Node{.name = name,
+                           .op = OpType::WeightMatMul,
+                           .inputs = inputs,
+                           .outputs = {block_outputs.back()},
+                           .attributes = {},
+                           .origin = origin});
     }
     if (block_outputs.size() > 1) {
       Attributes split;
       split.set("axis", std::int64_t{-1});
       split.set("split", block_rows);
       const auto first_matmul = nodes.end() - static_cast<std::ptrdiff_t>(block_outputs.size());
-      nodes.insert(first_matmul, Node{n.name + "/split", OpType::Split, {n.name + "/patches"}, block_patches, split, origin});
+      nodes.insert(first_matmul, Node{.name = n.name + "/split",
+                                      .op = OpType::Split,
+                                      .inputs = {n.name + "/patches"},
+                                      .outputs = block_patches,
+                                      .attributes = split,
+                                      .origin = origin});
       Attributes last_axis;
       last_axis.set("axis", std::int64_t{-1});
-      nodes.push_back(Node{n.name + "/concat", OpType::Concat, block_outputs, {n.name + "/rows"}, last_axis, origin});
+      nodes.push_back(Node{.name = n.name + "/concat",
+                           .op = OpType::Concat,
+                           .inputs = block_outputs,
+                           .outputs = {n.name + "/rows"},
+                           .attributes = last_axis,
+                           .origin = origin});
     }
     Attributes channels_first;
     channels_first.set("perm", std::vector<std::int64_t>{0, 2, 1});
     const Shape& ys = y->second.shape;
     const std::string shape = n.name + "/output_shape";
     add_constant(graph, shape, Tensor::from_ints({4}, {0, m, ys[2] < 0 ? -1 : ys[2], ys[3] < 0 ? -1 : ys[3]}));
-    nodes.push_back(Node{n.name + "/channels_first", OpType::Transpose, {n.name + "/rows"}, {n.name + "/columns"}, channels_first, origin});
-    nodes.push_back(Node{n.name + "/output", OpType::Reshape, {n.name + "/columns", shape}, n.outputs, {}, origin});
+    nodes.push_back(Node{.name = n.name + "/channels_first",
+                         .op = OpType::Transpose,
+                         .inputs = {n.name + "/rows"},
+                         .outputs = {n.name + "/columns"},
+                         .attributes = channels_first,
+                         .origin = origin});
+    nodes.push_back(Node{.name = n.name + "/output",
+                         .op = OpType::Reshape,
+                         .inputs = {n.name + "/columns", shape},
+                         .outputs = n.outputs,
+                         .attributes = {},
+                         .origin = origin});
   }
   graph.nodes = std::move(nodes);
 }

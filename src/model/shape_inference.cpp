@@ -54,13 +54,13 @@ class NodeInputs {
   const std::vector<const ResolvedValue*>& in_;
 };
 
-OutputType same_as(const NodeInputs& in, std::size_t i) { return {in.dtype(i), in.shape(i)}; }
+OutputType same_as(const NodeInputs& in, std::size_t i) { return {.dtype = in.dtype(i), .shape = in.shape(i)}; }
 
 OutputType arithmetic_type(const Node& node, const NodeInputs& in) {
   const bool a_float = in.dtype(0) == DType::Float32, b_float = in.dtype(1) == DType::Float32;
   if (a_float != b_float)
     throw fail(node, fmt::format("operand types differ ({} and {})", to_string(in.dtype(0)), to_string(in.dtype(1))));
-  return {in.dtype(0), broadcast_shape(in.shape(0), in.shape(1), node)};
+  return {.dtype = in.dtype(0), .shape = broadcast_shape(in.shape(0), in.shape(1), node)};
 }
 
 std::vector<OutputType> norm_types(const Node& node, const NodeInputs& in) {
@@ -73,7 +73,7 @@ std::vector<OutputType> norm_types(const Node& node, const NodeInputs& in) {
                                    element_count(in.shape(i)), width));
   Shape stats = x;
   std::fill(stats.begin() + axis, stats.end(), 1);
-  std::vector<OutputType> out{{DType::Float32, x}};
+  std::vector<OutputType> out{{.dtype = DType::Float32, .shape = x}};
   for (std::size_t k = 1; k < node.outputs.size() && k < 3; ++k) out.push_back({DType::Float32, stats});
   return out;
 }
@@ -87,19 +87,20 @@ OutputType weight_matmul_type(const Node& node, const NodeInputs& in) {
   if (x.empty() || x.back() != stored[0])
     throw fail(node, fmt::format("input {} does not match weight {}", to_string(x), to_string(stored)));
   if (in.has(2) && element_count(in.shape(2)) != stored[1]) throw fail(node, "bias length differs from the weight's columns");
-  return {DType::Float32, matmul_shape(x, stored, node)};
+  return {.dtype = DType::Float32, .shape = matmul_shape(x, stored, node)};
 }
 
 OutputType where_type(const Node& node, const NodeInputs& in) {
   if ((in.dtype(1) == DType::Float32) != (in.dtype(2) == DType::Float32)) throw fail(node, "branch types differ");
-  return {in.dtype(1), broadcast_shape(broadcast_shape(in.shape(0), in.shape(1), node), in.shape(2), node)};
+  return {.dtype = in.dtype(1),
+          .shape = broadcast_shape(broadcast_shape(in.shape(0), in.shape(1), node), in.shape(2), node)};
 }
 
 OutputType transpose_type(const Node& node, const NodeInputs& in) {
   const Shape& x = in.shape(0);
   Shape out;
   for (auto p : transpose_perm(node, static_cast<std::int64_t>(x.size()))) out.push_back(x[static_cast<std::size_t>(p)]);
-  return {in.dtype(0), out};
+  return {.dtype = in.dtype(0), .shape = out};
 }
 
 std::vector<OutputType> split_types(const Node& node, const NodeInputs& in) {
@@ -118,7 +119,7 @@ OutputType concat_type(const Node& node, const NodeInputs& in) {
     if (in.dtype(i) != in.dtype(0)) throw fail(node, "inputs differ in rank or type");
     shapes.push_back(&in.shape(i));
   }
-  return {in.dtype(0), concat_shape(node, shapes)};
+  return {.dtype = in.dtype(0), .shape = concat_shape(node, shapes)};
 }
 
 OutputType constant_of_shape_type(const Node& node, const NodeInputs& in) {
@@ -126,7 +127,7 @@ OutputType constant_of_shape_type(const Node& node, const NodeInputs& in) {
   Shape shape = in.ints(0);
   for (auto d : shape)
     if (d < 0) throw fail(node, fmt::format("negative dimension {} in its shape", d));
-  return {dtype, std::move(shape)};
+  return {.dtype = dtype, .shape = std::move(shape)};
 }
 
 OutputType batch_norm_type(const Node& node, const NodeInputs& in) {
@@ -143,55 +144,68 @@ OutputType batch_norm_type(const Node& node, const NodeInputs& in) {
 std::vector<OutputType> rule_types(const Node& node, const NodeInputs& in) {
   switch (node.op) {
     case OpType::WeightMatMul: return {weight_matmul_type(node, in)};
-    case OpType::DataMatMul: return {{DType::Float32, matmul_shape(in.float_shape(0), in.float_shape(1), node)}};
-    case OpType::Conv: return {{DType::Float32, conv_shape(node, in.float_shape(0), in.shape(1))}};
+    case OpType::DataMatMul:
+      return {{.dtype = DType::Float32, .shape = matmul_shape(in.float_shape(0), in.float_shape(1), node)}};
+    case OpType::Conv:
+      return {{.dtype = DType::Float32, .shape = conv_shape(node, in.float_shape(0), in.shape(1))}};
     case OpType::Softmax:
       normalize_axis(node.attributes.get_int("axis", -1), static_cast<std::int64_t>(in.float_shape(0).size()), node);
       return {same_as(in, 0)};
     case OpType::Gelu: case OpType::Silu: case OpType::Sqrt: case OpType::Reciprocal: case OpType::Exp:
     case OpType::Erf: case OpType::Relu: case OpType::Tanh: case OpType::Sigmoid:
-      return {{DType::Float32, in.float_shape(0)}};
+      return {{.dtype = DType::Float32, .shape = in.float_shape(0)}};
     case OpType::LayerNorm: case OpType::RmsNorm: return norm_types(node, in);
     case OpType::Add: case OpType::Sub: case OpType::Mul: case OpType::Div: return {arithmetic_type(node, in)};
-    case OpType::Pow: return {{DType::Float32, broadcast_shape(in.float_shape(0), in.shape(1), node)}};
+    case OpType::Pow:
+      return {{.dtype = DType::Float32, .shape = broadcast_shape(in.float_shape(0), in.shape(1), node)}};
     case OpType::Equal: case OpType::Less: case OpType::Greater:
-      return {{DType::Bool, arithmetic_type(node, in).shape}};
+      return {{.dtype = DType::Bool, .shape = arithmetic_type(node, in).shape}};
     case OpType::Where: return {where_type(node, in)};
     case OpType::Neg: case OpType::Clip: case OpType::Identity: return {same_as(in, 0)};
     case OpType::Not:
       if (in.dtype(0) != DType::Bool) throw fail(node, "expects a bool input");
       return {same_as(in, 0)};
-    case OpType::Cast: return {{cast_target(node), in.shape(0)}};
+    case OpType::Cast:
+      return {{.dtype = cast_target(node), .shape = in.shape(0)}};
     case OpType::ReduceMean: case OpType::ReduceSum: case OpType::ReduceMax:
-      return {{in.dtype(0), reduce_shape(node, in.shape(0))}};
-    case OpType::Reshape: return {{in.dtype(0), reshape_shape(node, in.shape(0), in.ints(1))}};
+      return {{.dtype = in.dtype(0), .shape = reduce_shape(node, in.shape(0))}};
+    case OpType::Reshape:
+      return {{.dtype = in.dtype(0), .shape = reshape_shape(node, in.shape(0), in.ints(1))}};
     case OpType::Transpose: return {transpose_type(node, in)};
     case OpType::Split: return split_types(node, in);
     case OpType::Concat: return {concat_type(node, in)};
-    case OpType::Gather: return {{in.dtype(0), gather_shape(node, in.shape(0), in.shape(1))}};
-    case OpType::Unsqueeze: return {{in.dtype(0), unsqueeze_shape(node, in.shape(0))}};
-    case OpType::Squeeze: return {{in.dtype(0), squeeze_shape(node, in.shape(0))}};
+    case OpType::Gather:
+      return {{.dtype = in.dtype(0), .shape = gather_shape(node, in.shape(0), in.shape(1))}};
+    case OpType::Unsqueeze:
+      return {{.dtype = in.dtype(0), .shape = unsqueeze_shape(node, in.shape(0))}};
+    case OpType::Squeeze:
+      return {{.dtype = in.dtype(0), .shape = squeeze_shape(node, in.shape(0))}};
     case OpType::Shape: {
       const auto dims = shape_operator_dims(node, in.shape(0));
-      return {{DType::Int64, Shape{static_cast<std::int64_t>(dims.size())}}};
+      return {{.dtype = DType::Int64, .shape = Shape{static_cast<std::int64_t>(dims.size())}}};
     }
     case OpType::ConstantOfShape: return {constant_of_shape_type(node, in)};
-    case OpType::Expand: return {{in.dtype(0), broadcast_shape(in.shape(0), in.ints(1), node)}};
-    case OpType::Slice: return {{in.dtype(0), slice_shape(node, in.shape(0), in.values())}};
-    case OpType::HardSigmoid: case OpType::HardSwish: case OpType::Softplus: case OpType::Cos: case OpType::Sin: return {{DType::Float32, in.float_shape(0)}};
+    case OpType::Expand:
+      return {{.dtype = in.dtype(0), .shape = broadcast_shape(in.shape(0), in.ints(1), node)}};
+    case OpType::Slice:
+      return {{.dtype = in.dtype(0), .shape = slice_shape(node, in.shape(0), in.values())}};
+    case OpType::HardSigmoid: case OpType::HardSwish: case OpType::Softplus: case OpType::Cos: case OpType::Sin:
+      return {{.dtype = DType::Float32, .shape = in.float_shape(0)}};
     case OpType::LogSoftmax:
       normalize_axis(node.attributes.get_int("axis", -1), static_cast<std::int64_t>(in.float_shape(0).size()), node);
       return {same_as(in, 0)};
     case OpType::BatchNorm: return {batch_norm_type(node, in)};
-    case OpType::MaxPool: case OpType::AveragePool: return {{DType::Float32, pool_shape(node, in.float_shape(0))}};
+    case OpType::MaxPool: case OpType::AveragePool:
+      return {{.dtype = DType::Float32, .shape = pool_shape(node, in.float_shape(0))}};
     case OpType::Range: {
       const auto values = in.values();
-      return {{in.dtype(0), Shape{range_length(node, *values[0], *values[1], *values[2])}}};
+      return {{.dtype = in.dtype(0), .shape = Shape{range_length(node, *values[0], *values[1], *values[2])}}};
     }
     case OpType::Trilu:
       if (in.shape(0).size() < 2) throw fail(node, "input needs rank 2 or more");
       return {same_as(in, 0)};
-    case OpType::Im2Col: return {{DType::Float32, im2col_shape(node, in.float_shape(0))}};
+    case OpType::Im2Col:
+      return {{.dtype = DType::Float32, .shape = im2col_shape(node, in.float_shape(0))}};
     case OpType::OpTypeCount: break;
   }
   throw fail(node, "operator has no shape rule");
@@ -227,18 +241,21 @@ void resolve_node(const Node& node, const std::vector<const ResolvedValue*>& in,
   for (const auto& t : types) elements += element_count(t.shape);
   if (node.op == OpType::Shape) {  // the shape of a value is known even when its data is not
     const auto dims = shape_operator_dims(node, inputs.shape(0));
-    env[node.outputs[0]] = ResolvedValue{DType::Int64, types[0].shape, Tensor::from_ints(types[0].shape, dims)};
+    env[node.outputs[0]] =
+        ResolvedValue{.dtype = DType::Int64, .shape = types[0].shape, .value = Tensor::from_ints(types[0].shape, dims)};
     return;
   }
   if (all_known && elements <= kFoldLimit) {
     const auto values = inputs.values();
     auto outputs = evaluate_node(node, values);
     for (std::size_t i = 0; i < node.outputs.size(); ++i)
-      env[node.outputs[i]] = ResolvedValue{outputs[i].dtype(), outputs[i].shape(), std::move(outputs[i])};
+      env[node.outputs[i]] =
+          ResolvedValue{.dtype = outputs[i].dtype(), .shape = outputs[i].shape(), .value = std::move(outputs[i])};
     return;
   }
   for (std::size_t i = 0; i < node.outputs.size(); ++i)
-    env[node.outputs[i]] = ResolvedValue{types[i].dtype, std::move(types[i].shape), std::nullopt};
+    env[node.outputs[i]] =
+        ResolvedValue{.dtype = types[i].dtype, .shape = std::move(types[i].shape), .value = std::nullopt};
 }
 
 }  // namespace
@@ -258,7 +275,7 @@ std::map<std::string, ResolvedValue> resolve_shapes(const Graph& graph, const st
   std::map<std::string, ResolvedValue> env;
   for (const auto& name : graph.weight_names) {
     const auto& info = graph.values.at(name);
-    ResolvedValue v{info.dtype, info.shape, std::nullopt};
+    ResolvedValue v{.dtype = info.dtype, .shape = info.shape, .value = std::nullopt};
     if (const auto it = graph.initializers.find(name); it != graph.initializers.end()) v.value = it->second;
     env[name] = std::move(v);
   }
@@ -266,7 +283,7 @@ std::map<std::string, ResolvedValue> resolve_shapes(const Graph& graph, const st
     const auto it = input_shapes.find(name);
     if (it == input_shapes.end())
       throw Error(ErrorKind::InvalidArgument, fmt::format("graph '{}': no shape given for input '{}'", graph.name, name));
-    env[name] = ResolvedValue{graph.values.at(name).dtype, it->second, std::nullopt};
+    env[name] = ResolvedValue{.dtype = graph.values.at(name).dtype, .shape = it->second, .value = std::nullopt};
   }
   std::vector<const ResolvedValue*> in;
   for (const auto& node : graph.nodes) {
@@ -324,7 +341,7 @@ void infer_value_info(Graph& graph) {
     for (const auto& name : node.outputs) {
       const auto& a = small.at(name);
       const auto& b = large.at(name);
-      ValueInfo info{a.dtype, a.shape};
+      ValueInfo info{.dtype = a.dtype, .shape = a.shape};
       if (a.shape.size() == b.shape.size())
         for (std::size_t d = 0; d < a.shape.size(); ++d)
           if (a.shape[d] != b.shape[d]) info.shape[d] = -1;

@@ -49,7 +49,7 @@ GraphStats graph_statistics(const Graph& graph, std::int64_t sequence_length) {
   bool tokens_found = false;
   for (const NodeWork& w : work) {
     const Node& node = *w.node;
-    const OperatorStats s{1, w.macs, w.output_elements};
+    const OperatorStats s{.count = 1, .macs = w.macs, .output_elements = w.output_elements};
     if (node.op == OpType::DataMatMul && !tokens_found && w.output_shape.size() >= 2) {
       stats.tokens = w.output_shape[w.output_shape.size() - 2];  // query rows of Q·Kᵀ
       tokens_found = true;

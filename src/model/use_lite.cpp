@@ -109,8 +109,8 @@ class UseLiteBuilder : public GraphBuilder {
 
   void build(const std::string& probe_dir) {
     g_.inputs = {"ids", "mask"};
-    g_.values["ids"] = ValueInfo{DType::Int64, {-1, -1}};
-    g_.values["mask"] = ValueInfo{DType::Float32, {-1, -1}};
+    g_.values["ids"] = ValueInfo{.dtype = DType::Int64, .shape = {-1, -1}};
+    g_.values["mask"] = ValueInfo{.dtype = DType::Float32, .shape = {-1, -1}};
     // Sinusoidal timing signal: position t → [sin(t·inv), cos(t·inv)], computed in double.
     const Tensor& inv = by_suffix(weights_, "AddTimingSignal/TimingSignal/ExpandDims_1", file_);
     const std::int64_t half = inv.size();

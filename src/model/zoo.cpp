@@ -20,9 +20,13 @@ struct ShippedModel {
   const char* description;
 };
 constexpr ShippedModel kShipped[] = {
-    {"vit-digits", "ViT trained on sklearn digits 8×8 (d=32, 2 layers, 18k params), models/vit-digits"},
-    {"vit-fmnist", "ViT trained on Fashion-MNIST 28×28 (d=64, 4 layers, 139k params), models/vit-fmnist"},
-    {"spam-transformer", "text Transformer trained on SpamAssassin (d=64, 2 layers, word vocab 8000), models/spam-transformer"},
+    {.name = "vit-digits",
+     .description = "ViT trained on sklearn digits 8×8 (d=32, 2 layers, 18k params), models/vit-digits"},
+    {.name = "vit-fmnist",
+     .description = "ViT trained on Fashion-MNIST 28×28 (d=64, 4 layers, 139k params), models/vit-fmnist"},
+    {.name = "spam-transformer",
+     .description =
+         "text Transformer trained on SpamAssassin (d=64, 2 layers, word vocab 8000), models/spam-transformer"},
 };
 
 }  // namespace

@@ -11,7 +11,7 @@ namespace raceit::perf {
 
 TechnologyScale technology_scale(double node_from, double vdd_from, double node_to, double vdd_to) {
   const double l = node_to / node_from, v = vdd_to / vdd_from;
-  return {l * v * v, l * l, l * v};
+  return {.energy = l * v * v, .area = l * l, .leakage = l * v};
 }
 
 const Action& ResolvedComponent::action(const std::string& action_name) const {
@@ -127,8 +127,12 @@ class Builder {
   void add_for(const std::string& name, const std::string& description, double instances, const arch::ComponentSpec& s,
                const std::string& action, double busy, double factor) {
     const TechnologyScale t = technology_scale(s.node, s.vdd, spec_.node, spec_.vdd);
-    out_.push_back({name, description, instances, {{action, event_energy(s, busy) * factor * t.energy, busy}},
-                    s.area * factor * t.area, s.leakage * factor * t.leakage});
+    out_.push_back({name,
+                    description,
+                    instances,
+                    {{.name = action, .energy = event_energy(s, busy) * factor * t.energy, .interval = busy}},
+                    s.area * factor * t.area,
+                    s.leakage * factor * t.leakage});
   }
 
   void add_crossbars(double crossbars) {
@@ -139,13 +143,14 @@ class Builder {
     // A read lasts until the converters have taken every column (read_time).
     const double read = read_time(c_);
     out_.push_back({"crossbar",
-                    fmt::format("{}x{} RRAM array, {} bit(s) per cell, {} per read", c_.rows, c_.cols,
-                                c_.bits_per_cell, format_quantity(read, Dimension::Time)),
+                    fmt::format("{}x{} RRAM array, {} bit(s) per cell, {} per read", c_.rows, c_.cols, c_.bits_per_cell,
+                                format_quantity(read, Dimension::Time)),
                     crossbars,
-                    {{"read", event_energy(s, read) * g * t.energy, read},
+                    {{.name = "read", .energy = event_energy(s, read) * g * t.energy, .interval = read},
                      // A column's cells are programmed together.
-                     {"write", c_.write_energy, c_.write_latency / c_.rows}},
-                    s.area * g * t.area, s.leakage * g * t.leakage});
+                     {.name = "write", .energy = c_.write_energy, .interval = c_.write_latency / c_.rows}},
+                    s.area * g * t.area,
+                    s.leakage * g * t.leakage});
   }
 
   // An ACAM column used as an ADC: a Gray identity needs 2^(bits−1) ranges (binary 2^bits − 1), one
@@ -155,12 +160,14 @@ class Builder {
     const double ranges =
         (c_.gray_readout ? std::exp2(c_.readout_bits - 1) : std::exp2(c_.readout_bits) - 1) + c_.acam_spare_ranges;
     const TechnologyScale t = technology_scale(a.node, a.vdd, spec_.node, spec_.vdd);
-    out_.push_back({"acam_readout",
-                    fmt::format("{}-bit Compute-ACAM readout column ({} ranges), {} per crossbar",
-                                c_.readout_bits, ranges, c_.converters),
-                    columns,
-                    {{"search", acam_search_energy(a, ranges, ranges, 1, 1) * t.energy, a.latency}},
-                    acam_area(a, ranges, ranges, 1) * t.area, ranges * a.leakage * t.leakage});
+    out_.push_back(
+        {"acam_readout",
+         fmt::format("{}-bit Compute-ACAM readout column ({} ranges), {} per crossbar", c_.readout_bits, ranges,
+                     c_.converters),
+         columns,
+         {{.name = "search", .energy = acam_search_energy(a, ranges, ranges, 1, 1) * t.energy, .interval = a.latency}},
+         acam_area(a, ranges, ranges, 1) * t.area,
+         ranges * a.leakage * t.leakage});
   }
 
   // RACE arrays are built of 2-input cells; a 1-variable lookup drives one of the two inputs.
@@ -171,10 +178,14 @@ class Builder {
     out_.push_back({"race_array",
                     fmt::format("{}x{} RACE array, {} per RACE unit", c_.race_rows, c_.race_cells, c_.race_arrays),
                     arrays,
-                    {{"lookup_2var", acam_search_energy(a, cells, c_.race_rows, 2, a.two_var_factor) * t.energy,
-                      a.latency},
-                     {"lookup_1var", acam_search_energy(a, cells, c_.race_rows, 1, 1) * t.energy, a.latency}},
-                    acam_area(a, cells, c_.race_rows, a.two_var_factor) * t.area, cells * a.leakage * t.leakage});
+                    {{.name = "lookup_2var",
+                      .energy = acam_search_energy(a, cells, c_.race_rows, 2, a.two_var_factor) * t.energy,
+                      .interval = a.latency},
+                     {.name = "lookup_1var",
+                      .energy = acam_search_energy(a, cells, c_.race_rows, 1, 1) * t.energy,
+                      .interval = a.latency}},
+                    acam_area(a, cells, c_.race_rows, a.two_var_factor) * t.area,
+                    cells * a.leakage * t.leakage});
   }
 
   const arch::ArchSpec& spec_;

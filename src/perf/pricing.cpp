@@ -21,23 +21,34 @@ struct Charge {
 // The component actions one event of each kind charges (see pricing.hpp).
 std::vector<Charge> charges(std::string_view event, const arch::ImcSpec& c) {
   const double readout_xors = c.readout_bits - 1, race_xors = c.race_rows - 1;
-  if (event == "array_reads") return {{"crossbar", "read", 1}};
-  if (event == "dac_conversions") return {{"dac", "convert", 1}};
-  if (event == "adc_conversions") return {{"adc", "convert", 1}};
+  if (event == "array_reads") return {{.component = "crossbar", .action = "read", .per_event = 1}};
+  if (event == "dac_conversions") return {{.component = "dac", .action = "convert", .per_event = 1}};
+  if (event == "adc_conversions") return {{.component = "adc", .action = "convert", .per_event = 1}};
   if (event == "adc_clipped") return {};
-  if (event == "acam_searches") return {{"acam_readout", "search", 1}, {"gray_decoder", "xor", readout_xors}};
-  if (event == "shift_adds") return {{"shift_add", "add", 1}};
+  if (event == "acam_searches")
+    return {{.component = "acam_readout", .action = "search", .per_event = 1},
+            {.component = "gray_decoder", .action = "xor", .per_event = readout_xors}};
+  if (event == "shift_adds") return {{.component = "shift_add", .action = "add", .per_event = 1}};
   // A design without dedicated adders (PUMA) adds on its vector units.
-  if (event == "digital_adds") return {c.adders == 0 && c.vector_units > 0 ? Charge{"vector_unit", "op", 1} : Charge{"adder", "add", 1}};
-  if (event == "cells_programmed" || event == "cell_writes") return {{"crossbar", "write", 1}};
-  if (event == "race_1var_lookups") return {{"race_array", "lookup_1var", 1}, {"gray_decoder", "xor", race_xors}};
-  if (event == "race_2var_lookups") return {{"race_array", "lookup_2var", 1}, {"gray_decoder", "xor", race_xors}};
-  if (event == "buffer_accesses") return {{"buffer", "access", 1}, {"tile_bus", "transfer", 1}};
-  if (event == "register_accesses") return {{"register", "access", 1}};
-  if (event == "noc_flit_hops") return {{"router", "hop", 1}};
-  if (event == "link_bits") return {{"link", "bit", 1}};
-  if (event == "vector_ops") return {{"vector_unit", "op", 1}};
-  if (event == "sfu_ops") return {{"sfu", "evaluate", 1}};
+  if (event == "digital_adds")
+    return {c.adders == 0 && c.vector_units > 0 ? Charge{.component = "vector_unit", .action = "op", .per_event = 1}
+                                                : Charge{.component = "adder", .action = "add", .per_event = 1}};
+  if (event == "cells_programmed" || event == "cell_writes")
+    return {{.component = "crossbar", .action = "write", .per_event = 1}};
+  if (event == "race_1var_lookups")
+    return {{.component = "race_array", .action = "lookup_1var", .per_event = 1},
+            {.component = "gray_decoder", .action = "xor", .per_event = race_xors}};
+  if (event == "race_2var_lookups")
+    return {{.component = "race_array", .action = "lookup_2var", .per_event = 1},
+            {.component = "gray_decoder", .action = "xor", .per_event = race_xors}};
+  if (event == "buffer_accesses")
+    return {{.component = "buffer", .action = "access", .per_event = 1},
+            {.component = "tile_bus", .action = "transfer", .per_event = 1}};
+  if (event == "register_accesses") return {{.component = "register", .action = "access", .per_event = 1}};
+  if (event == "noc_flit_hops") return {{.component = "router", .action = "hop", .per_event = 1}};
+  if (event == "link_bits") return {{.component = "link", .action = "bit", .per_event = 1}};
+  if (event == "vector_ops") return {{.component = "vector_unit", .action = "op", .per_event = 1}};
+  if (event == "sfu_ops") return {{.component = "sfu", .action = "evaluate", .per_event = 1}};
   throw Error(ErrorKind::Internal, fmt::format("no pricing for event kind '{}'", event));
 }
 
@@ -55,7 +66,7 @@ EventPricing price_events(const arch::ArchSpec& spec, const ResolvedArch& arch, 
   EventPricing p;
   for (const auto& [event, count] : counts.fields()) {
     if (count == 0) continue;
-    EventCost cost{std::string(event), count, 0, 0};
+    EventCost cost{.event = std::string(event), .count = count, .energy_per_event = 0, .energy = 0};
     for (const Charge& charge : charges(event, spec.imc)) {
       const ResolvedComponent* c = arch.find(charge.component);
       if (!c)

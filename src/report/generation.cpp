@@ -12,14 +12,15 @@
 #include "raceit/model/architectures.hpp"
 #include "raceit/perf/components.hpp"
 #include "raceit/perf/pricing.hpp"
+#include "comparison.hpp"
 
 namespace raceit::report {
 
 namespace {
 
-std::string seconds(double v) { return format_quantity(v, Dimension::Time); }
-std::string joules(double v) { return format_quantity(v, Dimension::Energy); }
-std::string bytes(double v) { return format_quantity(v, Dimension::Bytes); }
+using comparison::seconds;
+using comparison::joules;
+using comparison::bytes;
 
 model::ArchitectureConfig decoder_config(const std::string& model) {
   const auto names = model::architecture_names();
@@ -284,15 +285,7 @@ std::string to_text(const Generation& g) {
 }
 
 nlohmann::json generation_comparison_json(const std::vector<Generation>& results) {
-  if (results.empty()) throw Error(ErrorKind::InvalidArgument, "nothing to compare");
-  const Generation& ref = results.front();
-  nlohmann::json archs = nlohmann::json::array();
-  for (const Generation& g : results) {
-    nlohmann::json j = to_json(g);
-    j["speedup_per_token"] = g.latency_per_token / ref.latency_per_token;
-    j["energy_ratio_per_token"] = g.energy_per_token / ref.energy_per_token;
-    archs.push_back(std::move(j));
-  }
+  const Generation& ref = comparison::reference(results);
   return {{"model", ref.model},
           {"prefill_tokens", ref.prefill_tokens},
           {"decode_tokens", ref.decode_tokens},
@@ -301,12 +294,19 @@ nlohmann::json generation_comparison_json(const std::vector<Generation>& results
           {"ratios",
            "speedup_per_token = latency per token / the reference's; energy_ratio_per_token = energy per token / the "
            "reference's (> 1: the reference is better)"},
-          {"archs", archs}};
+          {"archs", comparison::with_ratios<Generation>(
+                        results, {{.key = "speedup_per_token",
+                                   .of = [](const Generation& g, const Generation& ref) {
+                                     return g.latency_per_token / ref.latency_per_token;
+                                   }},
+                                  {.key = "energy_ratio_per_token",
+                                   .of = [](const Generation& g, const Generation& ref) {
+                                     return g.energy_per_token / ref.energy_per_token;
+                                   }}})}};
 }
 
 std::string generation_comparison_text(const std::vector<Generation>& results) {
-  if (results.empty()) throw Error(ErrorKind::InvalidArgument, "nothing to compare");
-  const Generation& ref = results.front();
+  const Generation& ref = comparison::reference(results);
   std::string s = fmt::format("{}: {}-token prompt, {} generated tokens, {} sequence{} in flight; ratios: the other design "
                               "over {} (> 1: {} is better)\n\n",
                               ref.model, ref.prefill_tokens, ref.decode_tokens, ref.batch, ref.batch == 1 ? "" : "s",
@@ -316,7 +316,7 @@ std::string generation_comparison_text(const std::vector<Generation>& results) {
                    "speed-up", "energy");
   for (const Generation& g : results)
     s += fmt::format("{:<22} {:>10} {:>11} {:>10.4g} {:>11.4g} {:>11} {:>10} {:>6} {:>6} {:>9.3g} {:>9.3g}\n",
-                     g.mode.empty() ? g.arch : g.arch + " [" + g.mode + "]", seconds(g.ttft), seconds(g.latency_per_token),
+                     comparison::arch_label(g.arch, g.mode), seconds(g.ttft), seconds(g.latency_per_token),
                      g.tokens_per_s, g.tokens_per_s_in_flight, joules(g.energy_per_token), bytes(static_cast<double>(g.kv.bytes)),
                      g.kind == "imc" ? fmt::format("{}", g.decode.chips) : "-",
                      g.kind == "imc" ? fmt::format("{:.1f}", 100 * g.link_energy_share) : "-",

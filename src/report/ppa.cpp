@@ -12,10 +12,14 @@
 #include "raceit/core/units.hpp"
 #include "raceit/exec/compile.hpp"
 #include "raceit/model/statistics.hpp"
+#include "comparison.hpp"
 
 namespace raceit::report {
 
 namespace {
+
+using comparison::seconds;
+using comparison::joules;
 
 std::string calibration_of(const compiler::Program& p) {
   if (p.calibration.samples == 0)
@@ -24,9 +28,6 @@ std::string calibration_of(const compiler::Program& p) {
   return fmt::format("{} {} samples of {}, {}", p.calibration.samples, p.calibration.split, p.calibration.dataset,
                      p.calibration.method);
 }
-
-std::string seconds(double v) { return format_quantity(v, Dimension::Time); }
-std::string joules(double v) { return format_quantity(v, Dimension::Energy); }
 
 // The layer an operator belongs to: its name up to the first number that follows a letter or a
 // dot and ends a name component ("layer3.attn.q" → "layer3", "/blocks.0/attn/MatMul" → "blocks.0");
@@ -59,7 +60,7 @@ std::vector<Group> grouped(const std::vector<OpCost>& ops, Key&& key) {
   for (const auto& op : ops) {
     const std::string k = key(op);
     auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.name == k; });
-    if (it == groups.end()) it = groups.insert(groups.end(), Group{k});
+    if (it == groups.end()) it = groups.insert(groups.end(), Group{.name = k});
     ++it->ops;
     it->time += op.time;
     it->energy += op.energy;
@@ -112,7 +113,8 @@ perf::Workload workload_of(const compiler::Program& program, std::int64_t batch,
   w.batch = batch;
   w.tokens = tokens;
   const auto b = static_cast<std::uint64_t>(batch);
-  const acam::ArrayShape race_shape{config_int(program, "race.rows"), config_int(program, "race.cells")};
+  const acam::ArrayShape race_shape{.rows = config_int(program, "race.rows"),
+                                    .cells = config_int(program, "race.cells")};
   bool waited = false;  // a data matmul since the last weight matmul already waited for the sequence
   for (const compiler::LoweredOp& op : program.ops) {
     if (op.engine() == compiler::Engine::None || op.engine() == compiler::Engine::Folded ||
@@ -206,7 +208,7 @@ Ppa CostStudy::estimate(const std::string& arch, const std::vector<std::string>&
     r.power = g.power;
     r.area = spec.gpu.die_area;
     r.calibration = "not needed (roofline of the graph)";
-    r.by_component = {{"gpu", r.energy}};
+    r.by_component = {{.component = "gpu", .energy = r.energy}};
     for (const perf::GpuOpCost& op : g.ops)
       if (op.time > 0) r.by_op.push_back({op.node, model::to_string(op.op), -1, op.time, 0.0, op.bound});
     r.assumptions = g.assumptions;
@@ -349,16 +351,7 @@ std::string to_text(const Ppa& r) {
 }
 
 nlohmann::json comparison_json(const std::vector<Ppa>& results) {
-  if (results.empty()) throw Error(ErrorKind::InvalidArgument, "nothing to compare");
-  const Ppa& ref = results.front();
-  nlohmann::json archs = nlohmann::json::array();
-  for (const Ppa& r : results) {
-    nlohmann::json j = to_json(r);
-    j["speedup"] = r.latency / ref.latency;
-    j["throughput_gain"] = ref.throughput / r.throughput;
-    j["energy_ratio"] = r.energy / ref.energy;
-    archs.push_back(std::move(j));
-  }
+  const Ppa& ref = comparison::reference(results);
   return {{"model", ref.model},
           {"batch", ref.batch},
           {"tokens", ref.tokens},
@@ -368,12 +361,15 @@ nlohmann::json comparison_json(const std::vector<Ppa>& results) {
            "throughput_gain = the reference's throughput / "
            "throughput; energy_ratio = energy / the reference's "
            "energy (all > 1: the reference is better)"},
-          {"archs", archs}};
+          {"archs", comparison::with_ratios<Ppa>(
+                        results, {{.key = "speedup", .of = [](const Ppa& r, const Ppa& ref) { return r.latency / ref.latency; }},
+                                  {.key = "throughput_gain",
+                                   .of = [](const Ppa& r, const Ppa& ref) { return ref.throughput / r.throughput; }},
+                                  {.key = "energy_ratio", .of = [](const Ppa& r, const Ppa& ref) { return r.energy / ref.energy; }}})}};
 }
 
 std::string comparison_text(const std::vector<Ppa>& results) {
-  if (results.empty()) throw Error(ErrorKind::InvalidArgument, "nothing to compare");
-  const Ppa& ref = results.front();
+  const Ppa& ref = comparison::reference(results);
   std::string s = fmt::format(
       "{}, batch {}, {} tokens per sample; ratios: the other "
       "design over {} (> 1: {} is better)\n\n",
@@ -387,7 +383,7 @@ std::string comparison_text(const std::vector<Ppa>& results) {
     s += fmt::format(
         "{:<20} {:>5} {:>11} {:>13.4g} {:>11} {:>9.4g} {:>11.4g} {:>8} {:>11} "
         "{:>11} {:>11}\n",
-        r.mode.empty() ? r.arch : r.arch + " [" + r.mode + "]", r.kind, seconds(r.latency), r.throughput, joules(r.energy), r.power, r.area * 1e6, r.chips,
+        comparison::arch_label(r.arch, r.mode), r.kind, seconds(r.latency), r.throughput, joules(r.energy), r.power, r.area * 1e6, r.chips,
         ratio(r.latency / ref.latency), ratio(ref.throughput / r.throughput), ratio(r.energy / ref.energy));
   return s;
 }

@@ -198,8 +198,16 @@ std::string sensitivity_html(const Sensitivity& s) {
   auto bars = [&](bool latency) {
     std::vector<svg::TornadoBar> out;
     for (const SensitivityKey& k : s.keys)
-      out.push_back(latency ? svg::TornadoBar{k.key, k.latency_low, k.latency_high, k.latency_low_at, k.latency_high_at}
-                            : svg::TornadoBar{k.key, k.energy_low, k.energy_high, k.energy_low_at, k.energy_high_at});
+      out.push_back(latency ? svg::TornadoBar{.label = k.key,
+                                              .low = k.latency_low,
+                                              .high = k.latency_high,
+                                              .low_text = k.latency_low_at,
+                                              .high_text = k.latency_high_at}
+                            : svg::TornadoBar{.label = k.key,
+                                              .low = k.energy_low,
+                                              .high = k.energy_high,
+                                              .low_text = k.energy_low_at,
+                                              .high_text = k.energy_high_at});
     std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.high - a.low > b.high - b.low; });
     return out;
   };

@@ -184,8 +184,9 @@ FusedReadout fused_readout(const ProgrammedCrossbar& x, const AffineQuantiser& x
     auto value = [&](double code) {
       return scale * ((code + static_cast<double>(x.scale.cmin)) * x.scale.step - zero_term) + offset;
     };
-    fused.programs.push_back(acam::compile_1var(f, acam::InputAxis{c.readout_bits, acam::ValueRange{value(0), value(top)}},
-                                                acam::OutputSpec{c.readout_bits, std::nullopt, c.acam_encoding}));
+    fused.programs.push_back(acam::compile_1var(
+        f, acam::InputAxis{.bits = c.readout_bits, .range = acam::ValueRange{.lo = value(0), .hi = value(top)}},
+        acam::OutputSpec{.bits = c.readout_bits, .range = std::nullopt, .encoding = c.acam_encoding}));
     const acam::AcamProgram& program = fused.programs.back();
     if (c.mode == NoiseMode::Ideal)
       fused.acams.emplace_back(program);
@@ -226,8 +227,9 @@ Matrix dequantise(const ProgrammedCrossbar& x, const std::vector<double>& acc, c
 // caller) and the conversions' tallies.
 MvmResult finish(const ProgrammedCrossbar& x, const AffineQuantiser& xq, int batch, const std::vector<double>& acc,
                  const std::vector<ReadoutTally>& tally) {
-  MvmResult r{acc.empty() ? Matrix{} : dequantise(x, acc, xq, batch), mvm_events(x.config, x.layout, x.in, x.out, static_cast<std::uint64_t>(batch)),
-              0.0};
+  MvmResult r{.output = acc.empty() ? Matrix{} : dequantise(x, acc, xq, batch),
+              .events = mvm_events(x.config, x.layout, x.in, x.out, static_cast<std::uint64_t>(batch)),
+              .peak_column = 0.0};
   for (const auto& t : tally) {
     if (x.config.readout == ReadoutKind::Adc) r.events.adc_clipped += t.clipped;
     r.peak_column = std::max(r.peak_column, t.peak);

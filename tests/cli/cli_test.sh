@@ -32,6 +32,14 @@ printf 'include: %s/configs/arch/isaac.yaml\ncomponents:\n  adc:\n    energy: 2p
 check help 0 "Compute-ACAM" -- "$RACEIT" --help
 check no-command 2 "subcommand is required" -- "$RACEIT"
 check params 0 "conductance.g_max +S +150uS" -- "$RACEIT" params
+# Columns line up in characters, not bytes: a range with "…" starts its description where the header's does.
+check params-aligned 0 "" -- python3 -c '
+import subprocess, sys
+lines = subprocess.run([sys.argv[1], "params"], capture_output=True, text=True, check=True).stdout.splitlines()
+header = [l for l in lines if l.startswith("key ")][-1]
+row = next(l for l in lines if l.startswith("mapping.weight_bits "))
+assert "…" in row and row.index("bits of signed") == header.index("description"), (header, row)
+' "$RACEIT"
 check xbar-ideal-exact 0 '"exact_vs_integer": true' -- \
   "$RACEIT" xbar --in 100 --out 40 --batch 4 --mode ideal --readout adc:16 --full-scale 1 --json
 check xbar-json-keys 0 '"snr_db"' -- "$RACEIT" xbar --in 64 --out 16 --batch 2 --json

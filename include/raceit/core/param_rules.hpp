@@ -17,6 +17,7 @@
 #include <functional>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "raceit/core/enum_names.hpp"
@@ -38,10 +39,13 @@ struct Binding {
   bool integer = false;                               // an integer member
 };
 
+// A row {spec, binding}. A constructor, not an aggregate: its two fields have different types, so
+// a positional row cannot swap them, and the row tables stay one key per line or two.
 template <class S>
 struct ParamField {
+  ParamField(ParamSpec spec_, Binding<S> binding_ = {}) : spec(std::move(spec_)), binding(std::move(binding_)) {}
   ParamSpec spec;
-  Binding<S> binding = {};
+  Binding<S> binding;
 };
 
 // A number member; `scale` converts from the key's SI unit (1e6: siemens to microsiemens).
