@@ -45,6 +45,23 @@ int pytorch_kernels(const model::Node& node) {
   return 1;
 }
 
+// Eager PyTorch reaches these operators through an nn.Module (Linear, a convolution, attention, a
+// norm, an activation, softmax, pooling): its call, its Python forward and then the kernel launch.
+// Element-wise arithmetic written inline in a forward (a residual add, RoPE's products, a gated
+// product) is the operator call and launch alone (gpu.launch_eager against launch_eager_inline).
+bool module_operator(OpType op) {
+  switch (op) {
+    case OpType::WeightMatMul: case OpType::DataMatMul: case OpType::Conv: case OpType::LayerNorm:
+    case OpType::RmsNorm: case OpType::BatchNorm: case OpType::Gelu: case OpType::Silu: case OpType::Relu:
+    case OpType::Tanh: case OpType::Sigmoid: case OpType::HardSigmoid: case OpType::HardSwish:
+    case OpType::Softplus: case OpType::Softmax: case OpType::LogSoftmax: case OpType::MaxPool:
+    case OpType::AveragePool:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Between Q·Kᵀ and ·V, the operators a fused attention kernel computes.
 bool in_attention(const model::Node& node) {
   return node.op == OpType::Mul || node.op == OpType::Add || node.op == OpType::Softmax || node.op == OpType::Div ||
@@ -132,6 +149,7 @@ std::vector<GpuOpCost> gpu_kernels(const model::Graph& graph, const arch::GpuSpe
       continue;
     }
     c.kernel = true;
+    c.module = module_operator(node.op);
     c.launches = g.software == arch::GpuSoftware::Fused ? 1 : pytorch_kernels(node);
     c.bytes = c.launches * bytes_per_value * static_cast<double>(w.input_elements + w.output_elements + w.weight_elements);
     c.tensor_core = matmul;
@@ -149,9 +167,12 @@ std::vector<GpuOpCost> gpu_kernels(const model::Graph& graph, const arch::GpuSpe
 // Phase 2: times once fusion has settled each kernel's operations; latency, energy and power.
 void price_kernels(GpuEstimate& e, const arch::GpuSpec& g, const GpuRates& r) {
   const double launch = g.software == arch::GpuSoftware::Eager ? g.launch_graph : g.launch();
-  double gpu_time = 0, dynamic_energy = 0;
+  double gpu_time = 0, dynamic_energy = 0, cpu_time = 0;
   for (GpuOpCost& c : e.ops) {
     if (!c.kernel) continue;
+    if (g.software == arch::GpuSoftware::Eager)
+      c.cpu = (c.module ? g.launch_eager + (c.launches - 1) * g.launch_eager_inline : c.launches * g.launch_eager_inline);
+    cpu_time += c.cpu;
     // A tensor-core kernel's fixed time (gpu.matmul_latency) is spent on the few SMs its tiles
     // occupy at small batches: latency, not busy time, so it draws no dynamic power.
     const double compute = c.ops / r.peak, memory = c.bytes / r.bandwidth, busy = std::max(compute, memory);
@@ -163,8 +184,7 @@ void price_kernels(GpuEstimate& e, const arch::GpuSpec& g, const GpuRates& r) {
     gpu_time += c.time;
     e.kernels += c.launches;
   }
-  e.latency = g.software == arch::GpuSoftware::Eager ? std::max(gpu_time, static_cast<double>(e.kernels) * g.launch_eager)
-                                               : gpu_time;
+  e.latency = std::max(gpu_time, cpu_time);  // eager: the CPU issues the kernels as the GPU runs them
   e.energy = g.idle_power * e.latency + dynamic_energy;
   e.power = e.latency > 0 ? e.energy / e.latency : 0;
 }
@@ -181,7 +201,7 @@ void describe_estimate(GpuEstimate& e, const arch::ArchSpec& spec, const GpuOpti
                                    "gpu.bandwidth_efficiency"};
   keys.push_back(g.software == arch::GpuSoftware::Fused ? "gpu.launch_fused" : "gpu.launch_graph");
   keys.push_back("gpu.matmul_latency");
-  if (eager) keys.push_back("gpu.launch_eager");
+  if (eager) keys.insert(keys.end(), {"gpu.launch_eager", "gpu.launch_eager_inline"});
   keys.insert(keys.end(), {"gpu.idle_power", "gpu.dynamic_power", "gpu.dynamic_power_memory"});
   e.assumptions = arch::assumptions_of(spec, keys);
   e.notes = {
