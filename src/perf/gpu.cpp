@@ -214,6 +214,18 @@ void describe_estimate(GpuEstimate& e, const arch::ArchSpec& spec, const GpuOpti
       fmt::format("{} kernels; utilisation {:.0f}% (kernels busy over the latency)", e.kernels,
                   e.latency > 0 ? 100 * e.busy / e.latency : 0.0),
       fmt::format("batch = {}, sequence length = {}", o.batch, o.sequence_length)};
+  if (eager) {
+    std::int64_t modules = 0, inline_kernels = 0;
+    double cpu = 0;
+    for (const GpuOpCost& c : e.ops) {
+      modules += c.kernel && c.module ? 1 : 0;
+      inline_kernels += c.kernel ? c.launches - (c.module ? 1 : 0) : 0;
+      cpu += c.cpu;
+    }
+    e.notes.push_back(fmt::format("eager CPU: {} module operators at gpu.launch_eager, {} inline kernels at "
+                                  "gpu.launch_eager_inline: {:.4g} ms",
+                                  modules, inline_kernels, cpu * 1e3));
+  }
 }
 
 }  // namespace
