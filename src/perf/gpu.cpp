@@ -189,19 +189,46 @@ void price_kernels(GpuEstimate& e, const arch::GpuSpec& g, const GpuRates& r) {
   e.power = e.latency > 0 ? e.energy / e.latency : 0;
 }
 
+// Eager PyTorch's CPU work: module operators and inline kernels (gpu.launch_eager, launch_eager_inline).
+struct EagerCpu {
+  std::int64_t modules = 0, inline_kernels = 0;
+  double time = 0;  // s
+};
+
+EagerCpu eager_cpu(const GpuEstimate& e) {
+  EagerCpu cpu;
+  for (const GpuOpCost& c : e.ops) {
+    if (!c.kernel) continue;
+    cpu.modules += c.module ? 1 : 0;
+    cpu.inline_kernels += c.launches - (c.module ? 1 : 0);
+    cpu.time += c.cpu;
+  }
+  return cpu;
+}
+
+// The per-kernel keys the latency depends on: the CPU's when it bounds an eager run, else the GPU's.
+std::vector<std::string> overhead_keys(const arch::GpuSpec& g, const EagerCpu& cpu, double latency) {
+  if (g.software == arch::GpuSoftware::Eager && cpu.time >= latency) {
+    std::vector<std::string> keys;
+    if (cpu.modules > 0) keys.push_back("gpu.launch_eager");
+    if (cpu.inline_kernels > 0) keys.push_back("gpu.launch_eager_inline");
+    return keys;
+  }
+  return {g.software == arch::GpuSoftware::Fused ? "gpu.launch_fused" : "gpu.launch_graph", "gpu.matmul_latency"};
+}
+
 // Phase 3: the keys the estimate used and what it assumed.
 void describe_estimate(GpuEstimate& e, const arch::ArchSpec& spec, const GpuOptions& o, double bytes_per_value) {
   const arch::GpuSpec& g = spec.gpu;
   const bool eager = g.software == arch::GpuSoftware::Eager;
+  const EagerCpu cpu = eager_cpu(e);
   const std::string peak_key = o.precision == GpuPrecision::Int8   ? "gpu.peak_int8"
                                : o.precision == GpuPrecision::Fp16 ? "gpu.peak_fp16"
                                                                    : "gpu.peak_tf32";
   std::vector<std::string> keys = {"gpu.software", peak_key, "gpu.memory_bandwidth",
                                    eager ? "gpu.compute_efficiency_eager" : "gpu.compute_efficiency",
                                    "gpu.bandwidth_efficiency"};
-  keys.push_back(g.software == arch::GpuSoftware::Fused ? "gpu.launch_fused" : "gpu.launch_graph");
-  keys.push_back("gpu.matmul_latency");
-  if (eager) keys.insert(keys.end(), {"gpu.launch_eager", "gpu.launch_eager_inline"});
+  for (std::string& key : overhead_keys(g, cpu, e.latency)) keys.push_back(std::move(key));
   keys.insert(keys.end(), {"gpu.idle_power", "gpu.dynamic_power", "gpu.dynamic_power_memory"});
   e.assumptions = arch::assumptions_of(spec, keys);
   e.notes = {
@@ -214,18 +241,11 @@ void describe_estimate(GpuEstimate& e, const arch::ArchSpec& spec, const GpuOpti
       fmt::format("{} kernels; utilisation {:.0f}% (kernels busy over the latency)", e.kernels,
                   e.latency > 0 ? 100 * e.busy / e.latency : 0.0),
       fmt::format("batch = {}, sequence length = {}", o.batch, o.sequence_length)};
-  if (eager) {
-    std::int64_t modules = 0, inline_kernels = 0;
-    double cpu = 0;
-    for (const GpuOpCost& c : e.ops) {
-      modules += c.kernel && c.module ? 1 : 0;
-      inline_kernels += c.kernel ? c.launches - (c.module ? 1 : 0) : 0;
-      cpu += c.cpu;
-    }
+  if (eager)
     e.notes.push_back(fmt::format("eager CPU: {} module operators at gpu.launch_eager, {} inline kernels at "
-                                  "gpu.launch_eager_inline: {:.4g} ms",
-                                  modules, inline_kernels, cpu * 1e3));
-  }
+                                  "gpu.launch_eager_inline: {:.4g} ms ({})",
+                                  cpu.modules, cpu.inline_kernels, cpu.time * 1e3,
+                                  cpu.time >= e.latency ? "the CPU bounds the latency" : "the GPU bounds the latency"));
 }
 
 }  // namespace

@@ -116,6 +116,30 @@ TEST(GpuRoofline, EagerCpuPerModuleOperatorAndInlineKernel) {
   EXPECT_LT(graph.latency, e.latency);
 }
 
+// Eager BERT-base lists the overhead keys that bound it: the CPU's at batch 1 (raising either to
+// 87 µs lengthens the run), the GPU's at batch 64 in FP32 (the kernels outlast the 9 ms of launches).
+TEST(GpuRoofline, EagerAssumptionsFollowTheBound) {
+  const model::Graph bert = model::build_architecture(model::architecture_config("bert-base"));
+  const auto listed = [](const GpuEstimate& e, const std::string& key) {
+    return std::any_of(e.assumptions.begin(), e.assumptions.end(), [&](const arch::Assumption& a) { return a.key == key; });
+  };
+  const GpuOptions one{.sequence_length = 128, .batch = 1, .precision = GpuPrecision::Fp16};
+  const GpuEstimate cpu_bound = estimate_gpu(bert, load_arch(arch_path("h100"), {"gpu.software=eager"}), one);
+  for (const char* key : {"gpu.launch_eager", "gpu.launch_eager_inline"}) {
+    EXPECT_TRUE(listed(cpu_bound, key)) << key;
+    const ArchSpec tripled = load_arch(arch_path("h100"), {"gpu.software=eager", std::string(key) + "=87us"});
+    EXPECT_GT(estimate_gpu(bert, tripled, one).latency, cpu_bound.latency) << key;
+  }
+  EXPECT_FALSE(listed(cpu_bound, "gpu.launch_graph"));
+  EXPECT_FALSE(listed(cpu_bound, "gpu.matmul_latency"));
+  const GpuOptions many{.sequence_length = 128, .batch = 64, .precision = GpuPrecision::Fp32};
+  const GpuEstimate gpu_bound = estimate_gpu(bert, load_arch(arch_path("h100"), {"gpu.software=eager"}), many);
+  EXPECT_TRUE(listed(gpu_bound, "gpu.launch_graph"));
+  EXPECT_TRUE(listed(gpu_bound, "gpu.matmul_latency"));
+  EXPECT_FALSE(listed(gpu_bound, "gpu.launch_eager"));
+  EXPECT_FALSE(listed(gpu_bound, "gpu.launch_eager_inline"));
+}
+
 // Fused attention: Q·Kᵀ, its scale, softmax and ·V are one kernel in every mode; the scores never
 // reach memory.
 TEST(GpuRoofline, AttentionIsOneKernel) {
