@@ -228,7 +228,8 @@ void describe_estimate(GpuEstimate& e, const arch::ArchSpec& spec, const GpuOpti
   std::vector<std::string> keys = {"gpu.software", peak_key, "gpu.memory_bandwidth",
                                    eager ? "gpu.compute_efficiency_eager" : "gpu.compute_efficiency",
                                    "gpu.bandwidth_efficiency"};
-  for (std::string& key : overhead_keys(g, cpu, e.latency)) keys.push_back(std::move(key));
+  const std::vector<std::string> overhead = overhead_keys(g, cpu, e.latency);
+  keys.insert(keys.end(), overhead.begin(), overhead.end());
   keys.insert(keys.end(), {"gpu.idle_power", "gpu.dynamic_power", "gpu.dynamic_power_memory"});
   e.assumptions = arch::assumptions_of(spec, keys);
   e.notes = {
