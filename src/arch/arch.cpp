@@ -299,8 +299,14 @@ std::vector<Field> gpu_fields() {
       non_negative("gpu.matmul_latency", Dimension::Time,
                    "fixed time of a tensor-core kernel (GEMM, fused attention): pipeline fill and drain of its tiles",
                    &GpuSpec::matmul_latency),
-      non_negative("gpu.launch_eager", Dimension::Time, "CPU time per kernel launched from Python (eager PyTorch)",
+      non_negative("gpu.launch_eager", Dimension::Time,
+                   "CPU time per module operator launched from Python (eager PyTorch: a matmul, attention, norm or "
+                   "activation: the nn.Module call, its forward and the kernel launch)",
                    &GpuSpec::launch_eager),
+      non_negative("gpu.launch_eager_inline", Dimension::Time,
+                   "CPU time per kernel an eager forward launches inline (element-wise arithmetic, the further kernels "
+                   "of an expanded operator, a KV-cache append): the operator call and the launch alone",
+                   &GpuSpec::launch_eager_inline),
       non_negative("gpu.launch_fused", Dimension::Time, "overhead per kernel of a TensorRT engine",
                    &GpuSpec::launch_fused),
       non_negative("gpu.idle_power", Dimension::Power, "board power with no kernel running", &GpuSpec::idle_power),

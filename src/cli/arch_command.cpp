@@ -50,6 +50,7 @@ nlohmann::json gpu_summary(const arch::GpuSpec& g, const perf::ResolvedArch& r) 
           {"bandwidth_efficiency", g.bandwidth_efficiency},
           {"launch_graph_s", g.launch_graph},
           {"launch_eager_s", g.launch_eager},
+          {"launch_eager_inline_s", g.launch_eager_inline},
           {"launch_fused_s", g.launch_fused},
           {"idle_power_w", g.idle_power},
           {"dynamic_power_w", g.dynamic_power}};
@@ -135,8 +136,10 @@ void print_gpu(const arch::ArchSpec& spec) {
                            format_quantity(g.tdp, Dimension::Power), format_quantity(g.idle_power, Dimension::Power),
                            format_quantity(g.dynamic_power, Dimension::Power));
   std::cout << fmt::format("area        {:.0f} mm2\n", g.die_area * 1e6);
-  std::cout << fmt::format("software    {} (per kernel: graph {}, eager {}, fused {})\n", arch::to_string(g.software),
-                           format_quantity(g.launch_graph, Dimension::Time), format_quantity(g.launch_eager, Dimension::Time),
+  std::cout << fmt::format("software    {} (per kernel: graph {}, eager {} per module operator and {} inline, fused {})\n",
+                           arch::to_string(g.software), format_quantity(g.launch_graph, Dimension::Time),
+                           format_quantity(g.launch_eager, Dimension::Time),
+                           format_quantity(g.launch_eager_inline, Dimension::Time),
                            format_quantity(g.launch_fused, Dimension::Time));
 }
 

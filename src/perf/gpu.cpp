@@ -45,6 +45,23 @@ int pytorch_kernels(const model::Node& node) {
   return 1;
 }
 
+// Eager PyTorch reaches these operators through an nn.Module (Linear, a convolution, attention, a
+// norm, an activation, softmax, pooling): its call, its Python forward and then the kernel launch.
+// Element-wise arithmetic written inline in a forward (a residual add, RoPE's products, a gated
+// product) is the operator call and launch alone (gpu.launch_eager against launch_eager_inline).
+bool module_operator(OpType op) {
+  switch (op) {
+    case OpType::WeightMatMul: case OpType::DataMatMul: case OpType::Conv: case OpType::LayerNorm:
+    case OpType::RmsNorm: case OpType::BatchNorm: case OpType::Gelu: case OpType::Silu: case OpType::Relu:
+    case OpType::Tanh: case OpType::Sigmoid: case OpType::HardSigmoid: case OpType::HardSwish:
+    case OpType::Softplus: case OpType::Softmax: case OpType::LogSoftmax: case OpType::MaxPool:
+    case OpType::AveragePool:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Between Q·Kᵀ and ·V, the operators a fused attention kernel computes.
 bool in_attention(const model::Node& node) {
   return node.op == OpType::Mul || node.op == OpType::Add || node.op == OpType::Softmax || node.op == OpType::Div ||
@@ -132,6 +149,7 @@ std::vector<GpuOpCost> gpu_kernels(const model::Graph& graph, const arch::GpuSpe
       continue;
     }
     c.kernel = true;
+    c.module = module_operator(node.op);
     c.launches = g.software == arch::GpuSoftware::Fused ? 1 : pytorch_kernels(node);
     c.bytes = c.launches * bytes_per_value * static_cast<double>(w.input_elements + w.output_elements + w.weight_elements);
     c.tensor_core = matmul;
@@ -149,9 +167,12 @@ std::vector<GpuOpCost> gpu_kernels(const model::Graph& graph, const arch::GpuSpe
 // Phase 2: times once fusion has settled each kernel's operations; latency, energy and power.
 void price_kernels(GpuEstimate& e, const arch::GpuSpec& g, const GpuRates& r) {
   const double launch = g.software == arch::GpuSoftware::Eager ? g.launch_graph : g.launch();
-  double gpu_time = 0, dynamic_energy = 0;
+  double gpu_time = 0, dynamic_energy = 0, cpu_time = 0;
   for (GpuOpCost& c : e.ops) {
     if (!c.kernel) continue;
+    if (g.software == arch::GpuSoftware::Eager)
+      c.cpu = (c.module ? g.launch_eager + (c.launches - 1) * g.launch_eager_inline : c.launches * g.launch_eager_inline);
+    cpu_time += c.cpu;
     // A tensor-core kernel's fixed time (gpu.matmul_latency) is spent on the few SMs its tiles
     // occupy at small batches: latency, not busy time, so it draws no dynamic power.
     const double compute = c.ops / r.peak, memory = c.bytes / r.bandwidth, busy = std::max(compute, memory);
@@ -163,25 +184,52 @@ void price_kernels(GpuEstimate& e, const arch::GpuSpec& g, const GpuRates& r) {
     gpu_time += c.time;
     e.kernels += c.launches;
   }
-  e.latency = g.software == arch::GpuSoftware::Eager ? std::max(gpu_time, static_cast<double>(e.kernels) * g.launch_eager)
-                                               : gpu_time;
+  e.latency = std::max(gpu_time, cpu_time);  // eager: the CPU issues the kernels as the GPU runs them
   e.energy = g.idle_power * e.latency + dynamic_energy;
   e.power = e.latency > 0 ? e.energy / e.latency : 0;
+}
+
+// Eager PyTorch's CPU work: module operators and inline kernels (gpu.launch_eager, launch_eager_inline).
+struct EagerCpu {
+  std::int64_t modules = 0, inline_kernels = 0;
+  double time = 0;  // s
+};
+
+EagerCpu eager_cpu(const GpuEstimate& e) {
+  EagerCpu cpu;
+  for (const GpuOpCost& c : e.ops) {
+    if (!c.kernel) continue;
+    cpu.modules += c.module ? 1 : 0;
+    cpu.inline_kernels += c.launches - (c.module ? 1 : 0);
+    cpu.time += c.cpu;
+  }
+  return cpu;
+}
+
+// The per-kernel keys the latency depends on: the CPU's when it bounds an eager run, else the GPU's.
+std::vector<std::string> overhead_keys(const arch::GpuSpec& g, const EagerCpu& cpu, double latency) {
+  if (g.software == arch::GpuSoftware::Eager && cpu.time >= latency) {
+    std::vector<std::string> keys;
+    if (cpu.modules > 0) keys.push_back("gpu.launch_eager");
+    if (cpu.inline_kernels > 0) keys.push_back("gpu.launch_eager_inline");
+    return keys;
+  }
+  return {g.software == arch::GpuSoftware::Fused ? "gpu.launch_fused" : "gpu.launch_graph", "gpu.matmul_latency"};
 }
 
 // Phase 3: the keys the estimate used and what it assumed.
 void describe_estimate(GpuEstimate& e, const arch::ArchSpec& spec, const GpuOptions& o, double bytes_per_value) {
   const arch::GpuSpec& g = spec.gpu;
   const bool eager = g.software == arch::GpuSoftware::Eager;
+  const EagerCpu cpu = eager_cpu(e);
   const std::string peak_key = o.precision == GpuPrecision::Int8   ? "gpu.peak_int8"
                                : o.precision == GpuPrecision::Fp16 ? "gpu.peak_fp16"
                                                                    : "gpu.peak_tf32";
   std::vector<std::string> keys = {"gpu.software", peak_key, "gpu.memory_bandwidth",
                                    eager ? "gpu.compute_efficiency_eager" : "gpu.compute_efficiency",
                                    "gpu.bandwidth_efficiency"};
-  keys.push_back(g.software == arch::GpuSoftware::Fused ? "gpu.launch_fused" : "gpu.launch_graph");
-  keys.push_back("gpu.matmul_latency");
-  if (eager) keys.push_back("gpu.launch_eager");
+  const std::vector<std::string> overhead = overhead_keys(g, cpu, e.latency);
+  keys.insert(keys.end(), overhead.begin(), overhead.end());
   keys.insert(keys.end(), {"gpu.idle_power", "gpu.dynamic_power", "gpu.dynamic_power_memory"});
   e.assumptions = arch::assumptions_of(spec, keys);
   e.notes = {
@@ -194,6 +242,11 @@ void describe_estimate(GpuEstimate& e, const arch::ArchSpec& spec, const GpuOpti
       fmt::format("{} kernels; utilisation {:.0f}% (kernels busy over the latency)", e.kernels,
                   e.latency > 0 ? 100 * e.busy / e.latency : 0.0),
       fmt::format("batch = {}, sequence length = {}", o.batch, o.sequence_length)};
+  if (eager)
+    e.notes.push_back(fmt::format("eager CPU: {} module operators at gpu.launch_eager, {} inline kernels at "
+                                  "gpu.launch_eager_inline: {:.4g} ms ({})",
+                                  cpu.modules, cpu.inline_kernels, cpu.time * 1e3,
+                                  cpu.time >= e.latency ? "the CPU bounds the latency" : "the GPU bounds the latency"));
 }
 
 }  // namespace

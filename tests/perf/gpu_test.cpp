@@ -74,11 +74,70 @@ TEST(GpuRoofline, HandDerivedKernels) {
   EXPECT_DOUBLE_EQ(fused.ops[0].ops, 2.0 * 2 * 32 * 64 + 8.0 * 2 * 32);
   EXPECT_NEAR(fused.latency, busy(fused.ops[0].ops, fused.ops[0].bytes) + sm + 2 * g.launch_fused + g.matmul_latency, 1e-15);
 
-  // eager: the CPU's launches bound it.
+  // eager: the CPU's launches bound it (three module operators: matmul, GELU, softmax).
   const GpuEstimate eager = estimate_gpu(tiny_graph(), load_arch(arch_path("h100"), {"gpu.software=eager"}), o);
   EXPECT_EQ(eager.kernels, 3);
   EXPECT_NEAR(eager.latency, 3 * g.launch_eager, 1e-15);
   EXPECT_NEAR(eager.energy, g.idle_power * eager.latency + dynamic, 1e-15);
+}
+
+// Eager CPU, hand-derived: x[2, 32] · W → + x (a residual add written inline) → tanh GELU (Hugging
+// Face's NewGELUActivation: one module, eight kernels). The matmul and the GELU are module
+// operators (launch_eager each); the add and the GELU's seven further kernels are inline
+// (launch_eager_inline each). At batch 2 the CPU bounds the latency; graph mode spends no CPU.
+TEST(GpuRoofline, EagerCpuPerModuleOperatorAndInlineKernel) {
+  model::Graph g;
+  g.name = "residual";
+  g.inputs = {"x"};
+  g.outputs = {"z"};
+  for (const char* v : {"x", "y", "r", "z"}) g.values[v] = {DType::Float32, {-1, 32}};
+  g.values["W"] = {DType::Float32, {32, 32}};
+  g.weight_names = {"W"};
+  g.nodes.push_back({"mm", model::OpType::WeightMatMul, {"x", "W"}, {"y"}, {}, ""});
+  g.nodes.push_back({"residual", model::OpType::Add, {"y", "x"}, {"r"}, {}, ""});
+  model::Attributes tanh;
+  tanh.set("approximate", std::string("tanh"));
+  g.nodes.push_back({"gelu", model::OpType::Gelu, {"r"}, {"z"}, tanh, ""});
+  const GpuOptions o{.sequence_length = 1, .batch = 2, .precision = GpuPrecision::Fp16};
+  const ArchSpec h100 = load_arch(arch_path("h100"), {"gpu.software=eager"});
+  const GpuSpec& s = h100.gpu;
+  const GpuEstimate e = estimate_gpu(g, h100, o);
+  EXPECT_EQ(e.kernels, 1 + 1 + 8);
+  EXPECT_TRUE(e.ops[0].module);
+  EXPECT_FALSE(e.ops[1].module);
+  EXPECT_TRUE(e.ops[2].module);
+  EXPECT_DOUBLE_EQ(e.ops[0].cpu, s.launch_eager);
+  EXPECT_DOUBLE_EQ(e.ops[1].cpu, s.launch_eager_inline);
+  EXPECT_DOUBLE_EQ(e.ops[2].cpu, s.launch_eager + 7 * s.launch_eager_inline);
+  EXPECT_NEAR(e.latency, 2 * 67e-6 + 8 * 29e-6, 1e-12);  // the preset's 67 µs and 29 µs
+  const GpuEstimate graph = estimate_gpu(g, load_arch(arch_path("h100")), o);
+  EXPECT_EQ(graph.kernels, e.kernels);
+  for (const GpuOpCost& c : graph.ops) EXPECT_EQ(c.cpu, 0.0) << c.node;
+  EXPECT_LT(graph.latency, e.latency);
+}
+
+// Eager BERT-base lists the overhead keys that bound it: the CPU's at batch 1 (raising either to
+// 87 µs lengthens the run), the GPU's at batch 64 in FP32 (the kernels outlast the 9 ms of launches).
+TEST(GpuRoofline, EagerAssumptionsFollowTheBound) {
+  const model::Graph bert = model::build_architecture(model::architecture_config("bert-base"));
+  const auto listed = [](const GpuEstimate& e, const std::string& key) {
+    return std::any_of(e.assumptions.begin(), e.assumptions.end(), [&](const arch::Assumption& a) { return a.key == key; });
+  };
+  const GpuOptions one{.sequence_length = 128, .batch = 1, .precision = GpuPrecision::Fp16};
+  const GpuEstimate cpu_bound = estimate_gpu(bert, load_arch(arch_path("h100"), {"gpu.software=eager"}), one);
+  for (const char* key : {"gpu.launch_eager", "gpu.launch_eager_inline"}) {
+    EXPECT_TRUE(listed(cpu_bound, key)) << key;
+    const ArchSpec tripled = load_arch(arch_path("h100"), {"gpu.software=eager", std::string(key) + "=87us"});
+    EXPECT_GT(estimate_gpu(bert, tripled, one).latency, cpu_bound.latency) << key;
+  }
+  EXPECT_FALSE(listed(cpu_bound, "gpu.launch_graph"));
+  EXPECT_FALSE(listed(cpu_bound, "gpu.matmul_latency"));
+  const GpuOptions many{.sequence_length = 128, .batch = 64, .precision = GpuPrecision::Fp32};
+  const GpuEstimate gpu_bound = estimate_gpu(bert, load_arch(arch_path("h100"), {"gpu.software=eager"}), many);
+  EXPECT_TRUE(listed(gpu_bound, "gpu.launch_graph"));
+  EXPECT_TRUE(listed(gpu_bound, "gpu.matmul_latency"));
+  EXPECT_FALSE(listed(gpu_bound, "gpu.launch_eager"));
+  EXPECT_FALSE(listed(gpu_bound, "gpu.launch_eager_inline"));
 }
 
 // Fused attention: Q·Kᵀ, its scale, softmax and ·V are one kernel in every mode; the scores never

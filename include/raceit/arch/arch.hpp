@@ -100,7 +100,8 @@ struct GpuSpec {
   double bandwidth_efficiency = 0;      // achievable fraction of peak memory bandwidth
   double launch_graph = 0;              // s per kernel replayed from a CUDA graph
   double matmul_latency = 0;            // s of fixed time per tensor-core kernel (GEMM, attention)
-  double launch_eager = 0;              // s of CPU time per kernel launched from Python
+  double launch_eager = 0;              // s of CPU time per module operator launched from Python
+  double launch_eager_inline = 0;       // s of CPU time per kernel launched inline in a forward
   double launch_fused = 0;              // s per kernel of a TensorRT engine
   double idle_power = 0;                // W the board draws with no kernel running
   double dynamic_power = 0;             // W more while compute-bound kernels run

@@ -19,8 +19,11 @@
 //                  small batches a few output tiles on a few SMs), else 0; latency, not busy time
 //   graph:  latency = Σ (busy + fixed + launch_graph)  CUDA graph replay, one gap per kernel
 //   fused:  latency = Σ (busy + fixed + launch_fused)
-//   eager:  latency = max(kernels · launch_eager, Σ (busy + fixed + launch_graph))
-//           the CPU issues one kernel per launch_eager; the GPU runs them as they come
+//   eager:  latency = max(Σ cpu, Σ (busy + fixed + launch_graph)); the CPU issues the kernels, the
+//           GPU runs them as they come. cpu(kernel) = launch_eager for an operator PyTorch reaches
+//           through an nn.Module (matmul, attention, norm, activation, softmax, pooling: the module
+//           call and its Python forward), launch_eager_inline for each further kernel it launches
+//           and for every kernel of inline arithmetic (residual adds, RoPE, gates, a cache append)
 //   energy  = idle_power · latency + Σ busy · (dynamic_power, or dynamic_power_memory for a
 //           memory-bound kernel): the board draws idle power throughout and more while kernels
 //           run, less when they stream memory than when the tensor cores compute
@@ -57,6 +60,8 @@ struct GpuOpCost {
   double time = 0;        // s, busy time plus the per-kernel overhead (0 for fused and free nodes)
   bool kernel = false;    // launched as its own kernel
   bool tensor_core = false;  // a GEMM or fused attention (gpu.matmul_latency)
+  bool module = false;    // reached through an nn.Module in eager PyTorch (gpu.launch_eager), else inline
+  double cpu = 0;         // s of CPU time eager PyTorch spends issuing it (0 in graph and fused)
   int launches = 0;       // kernels the software runs for it (a tanh GELU in PyTorch: 8)
   std::string bound;      // "compute", "memory", "launch" (overhead dominates), "fused", "free"
 };
