@@ -351,7 +351,7 @@ TEST(CostStudy, Llama1bChipAssignmentByHand) {
       {"layer0.attn.q", 0},    {"layer1.ffn.up", 1},     {"layer3.attn.out", 2}, {"layer4.ffn.down", 3},
       {"layer6.ffn.gate", 4},  {"layer7.ffn.down", 5},   {"layer9.ffn.gate", 6}, {"layer10.ffn.down", 7},
       {"layer12.ffn.gate", 8}, {"layer13.ffn.down", 9}, {"layer15.ffn.gate", 10}, {"lm_head", 11}};
-  int chip = -1, weight_ops = 0;
+  int chip = 0, weight_ops = 0;  // leading weight-free operators join the first stage
   std::vector<int> held(14, 0);
   for (const auto& op : p.ops) {
     if (op.placement.crossbars > 0) {
