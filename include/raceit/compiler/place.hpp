@@ -1,9 +1,9 @@
 #pragma once
 // The placement pass: every crossbar array (xbar::tile_layout) and every RACE array holding an
 // ACAM program (acam::pack onto the RACE array shape) gets a tile. Tiles fill in operator order,
-// crossbars and RACE arrays each from tile 0 with their own cursor (a layer-pipelined design keeps
-// an operator's arrays together and near its neighbours); an operator needing more than a tile
-// holds spills into the next tiles.
+// crossbars from tile 0 and RACE arrays from each chip's first tile, each with their own cursor (a
+// layer-pipelined design keeps an operator's arrays together and near its neighbours); an operator
+// needing more than a tile holds spills into the next tiles.
 #include <vector>
 
 #include "raceit/compiler/options.hpp"
