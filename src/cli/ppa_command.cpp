@@ -168,7 +168,7 @@ void register_ppa_command(CLI::App& app) {
                                  "per-operator roofline. Latency is per "
                                  "batch, energy per inference; --json keys: latency_s, "
                                  "throughput_inf_per_s, energy_j, power_w, "
-                                 "area_mm2, chips, gpu_mode, breakdown {by_component, by_layer, by_op, stages}, assumptions "
+                                 "area_mm2, chips, system_chips, pipeline_copies, gpu_mode, breakdown {by_component, by_layer, by_op, stages}, assumptions "
                                  "{key, value, source}, notes");
   add_common_options(ppa, args->cost);
   add_generation_options(ppa, args->cost);

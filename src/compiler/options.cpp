@@ -132,15 +132,21 @@ std::vector<Field> calibration_and_placement_fields() {
                        "11): fewer conversions and shift-adds, and a shorter read"},
        crossbar(&xbar::CrossbarConfig::analog_combine, kOffOn)},
       {{.key = "mapping.race_sharing", .dimension = kNumber, .default_text = "program",
-        .description = "program: operators whose ACAM programs hold the same cells (the nibble multiply of every "
-                       "attention, softmax and norm) share one pool of copies, reached over the mesh; operator: "
-                       "each operator's programs have copies of their own"},
+        .description = "program: the operators of one chip whose ACAM programs hold the same cells (the nibble "
+                       "multiply of every attention, softmax and norm) share one pool of copies on that chip, reached "
+                       "over its mesh; operator: each operator's programs have copies of their own"},
        bind(&MappingOptions::race_share, kShareNames)},
       {{.key = "mapping.race_reprogram", .dimension = kNumber, .default_text = "off",
         .description = "on: before each streaming segment every RACE array is rewritten with that segment's ACAM "
                        "programs, which then share all arrays; the writes are priced (crossbar write energy and "
                        "latency per RRAM device)"},
        bind(&MappingOptions::race_reprogram, kOffOn)},
+      {{.key = "mapping.chips", .dimension = kNumber, .default_text = "0",
+        .description = "chips in the system: 0 gives the model as many as it needs; N (at least that many) runs "
+                       "floor(N / the model's chips) copies of its pipeline on independent inputs, so that models "
+                       "compare on the same silicon",
+        .bounds = Bounds::whole(0)},
+       bind(&MappingOptions::system_chips)},
       {{.key = "mapping.nominal_range", .dimension = kNumber, .default_text = "8",
         .description = "models without weights (shape-only built-ins such as bert-base) cannot be calibrated: every "
                        "activation is assumed on [-r, r]. It sizes the ACAM programs; event counts depend on shapes "
@@ -230,6 +236,7 @@ arch::ArchSpec arch_from_params(ParamSet params, const std::string& path) {
     const MappingOptions m = read_mapping(a.params);
     a.imc.gray_readout = m.acam_encoding == acam::OutputEncoding::Gray;
     a.imc.race_reprogram = m.race_reprogram;
+    a.imc.system_chips = m.system_chips;
     // Summed in analog: a slice's main and error cells, and the two signs.
     const xbar::CrossbarConfig& x = m.crossbar;
     if (x.analog_combine)

@@ -79,15 +79,17 @@ namespace {
 // same arrays.
 bool same_cells(const acam::AcamProgram& a, const acam::AcamProgram& b) { return a.vars == b.vars && a.cells == b.cells; }
 
-// One pool per distinct program (options.race_share) or per operator's program; each op's
-// placement names the pool serving each of its programs.
+// One pool per distinct program on each chip (options.race_share) or per operator's program; each
+// op's placement names the pool serving each of its programs. A pool serves the operators of its
+// own chip only: reaching another chip's RACE arrays would cross the chip links.
 struct Pools {
   std::vector<RacePool> pools;
   std::vector<const acam::AcamProgram*> programs;
   std::vector<std::vector<std::size_t>> users;
+  std::vector<int> chip;
 };
 
-Pools pool_programs(std::vector<LoweredOp>& ops, const MappingOptions& options) {
+Pools pool_programs(std::vector<LoweredOp>& ops, const std::vector<int>& op_chip, const MappingOptions& options) {
   Pools r;
   for (std::size_t i = 0; i < ops.size(); ++i) {
     LoweredOp& op = ops[i];
@@ -101,13 +103,13 @@ Pools pool_programs(std::vector<LoweredOp>& ops, const MappingOptions& options) 
       const acam::AcamProgram* program = uses[k].program;
       std::size_t pool = r.pools.size();
       if (options.race_share)
-        pool = static_cast<std::size_t>(
-            std::find_if(r.programs.begin(), r.programs.end(), [&](const auto* p) { return same_cells(*p, *program); }) -
-            r.programs.begin());
+        for (std::size_t q = 0; q < r.pools.size() && pool == r.pools.size(); ++q)
+          if (r.chip[q] == op_chip[i] && same_cells(*r.programs[q], *program)) pool = q;
       if (pool == r.pools.size()) {
         r.pools.push_back({.arrays = demands[k].arrays, .copies = 1, .lookups = 0, .first_tile = -1, .tiles = 0});
         r.programs.push_back(program);
         r.users.emplace_back();
+        r.chip.push_back(op_chip[i]);
       }
       r.pools[pool].lookups += demands[k].lookups;
       if (r.users[pool].empty() || r.users[pool].back() != i) r.users[pool].push_back(i);
@@ -117,61 +119,97 @@ Pools pool_programs(std::vector<LoweredOp>& ops, const MappingOptions& options) 
   return r;
 }
 
-// Copies of each pool beyond the first, while `spare` arrays remain: the pool whose copies carry
-// the most lookups each gets one more, until the busiest one no longer fits. This minimises the
-// slowest pool's lookups per copy, so copies end up in proportion to demand.
-void replicate(std::vector<RacePool>& pools, std::int64_t spare) {
-  const auto per_copy = [](const RacePool& p) { return static_cast<double>(p.lookups) / p.copies; };
-  while (true) {
-    const auto busiest = std::max_element(pools.begin(), pools.end(), [&](const RacePool& a, const RacePool& b) {
-      return (a.arrays > 0 ? per_copy(a) : -1.0) < (b.arrays > 0 ? per_copy(b) : -1.0);
-    });
-    if (busiest == pools.end() || busiest->arrays == 0 || busiest->lookups == 0 || busiest->arrays > spare) break;
-    spare -= busiest->arrays;
-    ++busiest->copies;
+// Copies of the pools `which` beyond the first, while `spare` arrays remain: the pool whose copies
+// carry the most lookups each gets one more, until the busiest one no longer fits. This minimises
+// the slowest pool's lookups per copy, so copies end up in proportion to demand.
+void replicate(std::vector<RacePool>& pools, const std::vector<std::size_t>& which, std::int64_t spare) {
+  const auto per_copy = [&](std::size_t k) {
+    const RacePool& p = pools[k];
+    return p.arrays > 0 ? static_cast<double>(p.lookups) / p.copies : -1.0;
+  };
+  while (!which.empty()) {
+    RacePool& busiest = pools[*std::max_element(which.begin(), which.end(),
+                                                [&](std::size_t a, std::size_t b) { return per_copy(a) < per_copy(b); })];
+    if (busiest.arrays == 0 || busiest.lookups == 0 || busiest.arrays > spare) break;
+    spare -= busiest.arrays;
+    ++busiest.copies;
   }
 }
 
+// Crossbars fill tiles in operator order, stage by stage onto chips as the pipeline packs them: a
+// weight matmul that does not fit in what is left of the current chip starts the next one (one
+// larger than a chip spans several). Returns each op's chip: its weight matmul's first chip, which
+// the weight-free operators after it share.
+std::vector<int> place_crossbars(std::vector<LoweredOp>& ops, const MappingOptions& options, PlacementResult& r) {
+  const int cells_per_array = options.crossbar.rows * options.crossbar.cols;
+  const std::int64_t per_chip = static_cast<std::int64_t>(options.tiles_per_chip) * options.crossbars_per_tile;
+  std::vector<int> op_chip(ops.size(), 0);
+  Cursor cursor;
+  int chip = 0;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    LoweredOp& op = ops[i];
+    const int arrays = static_cast<int>(crossbars_of(op, cells_per_array));
+    if (arrays > 0) {
+      if (options.crossbars_per_tile < 1)
+        throw Error(ErrorKind::Config, fmt::format("operator '{}' needs crossbars, but tile.crossbars is 0", op.node));
+      if (per_chip > 0) {
+        const std::int64_t used = static_cast<std::int64_t>(cursor.tile % options.tiles_per_chip) * options.crossbars_per_tile + cursor.used;
+        if (used > 0 && used + arrays > per_chip) {
+          cursor.tile = (cursor.tile / options.tiles_per_chip + 1) * options.tiles_per_chip;
+          cursor.used = 0;
+        }
+      }
+      const Placement at = cursor.take(arrays, options.crossbars_per_tile, r.tiles, {i}, &TileUse::crossbars);
+      op.placement.first_tile = at.first_tile;
+      op.placement.tiles = at.tiles;
+      op.placement.crossbars = arrays;
+      if (per_chip > 0) chip = at.first_tile / options.tiles_per_chip;
+    }
+    op_chip[i] = chip;
+  }
+  return op_chip;
+}
+
+// Each chip's pools, one copy each, then (options.race_replication) the chip's remaining RACE
+// arrays as further copies; the pools fill the chip's RACE arrays from its first tile on.
+void place_pools(Pools& pools, const std::vector<LoweredOp>& ops, const MappingOptions& options, PlacementResult& r) {
+  const int race_per_tile = options.race_units_per_tile * options.race_arrays_per_unit;
+  const int chips = pools.chip.empty() ? 0 : *std::max_element(pools.chip.begin(), pools.chip.end()) + 1;
+  Cursor cursor;
+  for (int chip = 0; chip < chips; ++chip) {
+    std::vector<std::size_t> here;
+    std::int64_t needed = 0;
+    for (std::size_t k = 0; k < pools.pools.size(); ++k)
+      if (pools.chip[k] == chip) {
+        here.push_back(k);
+        needed += pools.pools[k].arrays;
+      }
+    if (options.race_replication && options.tiles_per_chip > 0 && options.crossbars_per_tile > 0)
+      replicate(pools.pools, here, static_cast<std::int64_t>(options.tiles_per_chip) * race_per_tile - needed);
+    if (options.tiles_per_chip > 0 && cursor.tile < chip * options.tiles_per_chip) {
+      cursor.tile = chip * options.tiles_per_chip;
+      cursor.used = 0;
+    }
+    for (const std::size_t k : here) {
+      RacePool& pool = pools.pools[k];
+      if (pool.arrays == 0) continue;
+      if (race_per_tile < 1)
+        throw Error(ErrorKind::Config,
+                    fmt::format("operator '{}' needs RACE arrays, but tiles have none", ops[pools.users[k].front()].node));
+      const Placement at = cursor.take(pool.arrays * pool.copies, race_per_tile, r.tiles, pools.users[k], &TileUse::race_arrays);
+      pool.first_tile = at.first_tile;
+      pool.tiles = at.tiles;
+    }
+  }
+}
 
 }  // namespace
 
 PlacementResult place(std::vector<LoweredOp>& ops, const MappingOptions& options) {
   PlacementResult r;
-  Cursor crossbars, race;
-  const int race_per_tile = options.race_units_per_tile * options.race_arrays_per_unit;
-  const int cells_per_array = options.crossbar.rows * options.crossbar.cols;
-  // One copy of every pool first.
-  Pools pools = pool_programs(ops, options);
-  std::int64_t race_needed = 0, crossbar_arrays = 0;
-  for (const RacePool& p : pools.pools) race_needed += p.arrays;
-  for (const LoweredOp& op : ops) crossbar_arrays += crossbars_of(op, cells_per_array);
-  // The chips the crossbars need hold RACE arrays too: the spare ones take further copies.
-  if (options.race_replication && race_per_tile > 0 && options.tiles_per_chip > 0 && options.crossbars_per_tile > 0) {
-    const std::int64_t chip_crossbars = static_cast<std::int64_t>(options.tiles_per_chip) * options.crossbars_per_tile;
-    const std::int64_t chips = std::max<std::int64_t>(1, (crossbar_arrays + chip_crossbars - 1) / chip_crossbars);
-    replicate(pools.pools, chips * options.tiles_per_chip * race_per_tile - race_needed);
-  }
-  for (std::size_t i = 0; i < ops.size(); ++i) {
-    LoweredOp& op = ops[i];
-    const int arrays = static_cast<int>(crossbars_of(op, cells_per_array));
-    if (arrays == 0) continue;
-    if (options.crossbars_per_tile < 1)
-      throw Error(ErrorKind::Config, fmt::format("operator '{}' needs crossbars, but tile.crossbars is 0", op.node));
-    const Placement at = crossbars.take(arrays, options.crossbars_per_tile, r.tiles, {i}, &TileUse::crossbars);
-    op.placement.first_tile = at.first_tile;
-    op.placement.tiles = at.tiles;
-    op.placement.crossbars = arrays;
-  }
-  for (std::size_t k = 0; k < pools.pools.size(); ++k) {
-    RacePool& pool = pools.pools[k];
-    if (pool.arrays == 0) continue;
-    if (race_per_tile < 1)
-      throw Error(ErrorKind::Config,
-                  fmt::format("operator '{}' needs RACE arrays, but tiles have none", ops[pools.users[k].front()].node));
-    const Placement at = race.take(pool.arrays * pool.copies, race_per_tile, r.tiles, pools.users[k], &TileUse::race_arrays);
-    pool.first_tile = at.first_tile;
-    pool.tiles = at.tiles;
-  }
+  const std::vector<int> op_chip = place_crossbars(ops, options, r);
+  Pools pools = pool_programs(ops, op_chip, options);
+  place_pools(pools, ops, options, r);
   r.race_pools = std::move(pools.pools);
   r.chips = options.tiles_per_chip > 0
                 ? static_cast<int>((r.tiles.size() + static_cast<std::size_t>(options.tiles_per_chip) - 1) / options.tiles_per_chip)

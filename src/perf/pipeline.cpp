@@ -421,10 +421,11 @@ void add_latency(const Workload& w, const arch::ArchSpec& spec, const Stages& st
 // Chip-level totals and the hardware keys the result depends on.
 void add_totals(const Workload& w, const arch::ArchSpec& spec, const ResolvedArch& arch, const PricedOps& p,
                 PerfReport& r) {
-  r.leakage_energy = arch.leakage_power * r.chips * r.latency;
+  // The system's chips leak while its copies work; each copy's batch bears its share.
+  r.leakage_energy = arch.leakage_power * r.system_chips * r.latency / r.copies;
   r.energy += r.link_energy + r.leakage_energy;
-  r.power = r.latency > 0 ? r.energy / r.latency : 0;
-  r.area = arch.area * r.chips;
+  r.power = r.latency > 0 ? r.copies * r.energy / r.latency : 0;
+  r.area = arch.area * r.system_chips;
   for (const ResolvedComponent& c : arch.components) {
     const auto it = p.component_energy.find(c.name);
     if (it != p.component_energy.end()) r.by_component.push_back({c.name, it->second});
@@ -451,15 +452,20 @@ std::vector<std::string> pipeline_notes(const Workload& w, const arch::ArchSpec&
           ? fmt::format("RACE arrays: rewritten with each segment's programs at run time and shared by its operators "
                         "({} rewrites per batch, priced as RRAM writes)",
                         p.race_segments.size())
-          : "RACE arrays: partitioned into pools of identical ACAM programs, replicated in proportion to demand at "
-            "compile time; operators using a pool at once share it, and reach it over the mesh; no run-time "
-            "reprogramming",
+          : "RACE arrays: partitioned on each chip into pools of identical ACAM programs, replicated in proportion "
+            "to the chip's demand at compile time; a pool serves its chip's operators only, those using it at once "
+            "share it, and reach it over the mesh; no run-time reprogramming",
       "pooled resources (Gray decoders, adders, vector units, SFUs, the routers' time for traffic to RACE pools "
       "('mesh')): shared by the operators running at once in proportion to their demand",
       fmt::format("latency: {} rows per sample stream through each of {} segments (Q·Kᵀ waits for the last key "
                   "row); throughput: every stage busy",
                   w.tokens, r.segments),
-      "chips: stages packed in order; weight programming excluded from inference energy"};
+      r.copies > 1 || r.system_chips > r.chips
+          ? fmt::format("chips: stages packed in order onto {} chips; the system's {} chips (mapping.chips) hold {} "
+                        "copies of that pipeline, on independent inputs; weight programming excluded from inference "
+                        "energy",
+                        r.chips, r.system_chips, r.copies)
+          : "chips: stages packed in order; weight programming excluded from inference energy"};
 }
 
 }  // namespace
@@ -476,6 +482,12 @@ PerfReport evaluate_pipeline(const Workload& w, const arch::ArchSpec& spec) {
   Stages stages = form_stages(w);
   pack_onto_chips(stages, static_cast<double>(arch.crossbars));
   r.chips = stages.chips;
+  // A system of mapping.chips chips runs as many copies of the pipeline as fit.
+  r.system_chips = spec.imc.system_chips > 0 ? spec.imc.system_chips : r.chips;
+  if (r.system_chips < r.chips)
+    throw Error(ErrorKind::Config, fmt::format("model '{}' needs {} chips of '{}', but mapping.chips is {}", w.model,
+                                               r.chips, spec.name, r.system_chips));
+  r.copies = r.system_chips / r.chips;
   PricedOps priced = price_operators(w, spec, arch, stages);
   r.segments = priced.segments;
   r.energy = priced.energy;
@@ -485,6 +497,7 @@ PerfReport evaluate_pipeline(const Workload& w, const arch::ArchSpec& spec) {
   slowest += rewrite_time;
   r.throughput = slowest > 0 ? static_cast<double>(w.batch) / slowest : 0;
   add_latency(w, spec, stages, priced, rewrite_time, r);
+  r.throughput *= r.copies;
   add_totals(w, spec, arch, priced, r);
   r.notes = pipeline_notes(w, spec, priced, r);
   return r;

@@ -112,14 +112,14 @@ KvCache kv_cache_of(const model::ArchitectureConfig& c, const GenerationRequest&
                                      bytes(static_cast<double>(kv.spilled_bytes)));
     return kv;
   }
-  kv.capacity = static_cast<std::int64_t>(static_cast<double>(step.chips) * spec.imc.tiles * spec.imc.buffer_bytes);
+  kv.capacity = static_cast<std::int64_t>(static_cast<double>(step.system_chips) * spec.imc.tiles * spec.imc.buffer_bytes);
   kv.spilled_bytes = std::max<std::int64_t>(0, kv.bytes - kv.capacity);
   const perf::ResolvedArch resolved = perf::resolve(spec);
   const auto accesses = static_cast<std::uint64_t>((kv.bytes_per_token * 8 + 255) / 256);
   kv.write_energy_per_token = perf::price_events(spec, resolved, EventCounts{.buffer_accesses = accesses}).total_energy;
   if (kv.spilled_bytes == 0) {
     kv.placement = fmt::format("tile buffers: {} of {} ({} chips x {} tiles x {})", bytes(static_cast<double>(kv.bytes)),
-                               bytes(static_cast<double>(kv.capacity)), step.chips, spec.imc.tiles,
+                               bytes(static_cast<double>(kv.capacity)), step.system_chips, spec.imc.tiles,
                                bytes(spec.imc.buffer_bytes));
     return kv;
   }
@@ -194,8 +194,10 @@ Generation estimate_generation(const std::string& model, const CostStudy::Option
     const double step = request.batch == 1 ? g.decode.latency : final_step.estimate(arch, overrides, request.batch).latency;
     g.tokens_per_s_in_flight = b / step;
   } else {
-    // Sequences overlap in the layer pipeline; each one's tokens follow one another.
-    const double round = std::max(1.0 / g.tokens_per_s, b / g.decode.throughput);
+    // Sequences overlap in the layer pipeline, spread evenly over its copies (mapping.chips); each
+    // one's tokens follow one another.
+    const double copies = g.decode.copies;
+    const double round = std::max(1.0 / g.tokens_per_s, std::ceil(b / copies) * copies / g.decode.throughput);
     g.tokens_per_s_in_flight = b / round;
     g.holdings = holdings_of(g.decode);
     g.link_bits_per_token = g.decode.link_bits;

@@ -228,6 +228,8 @@ Ppa CostStudy::estimate(const compiler::Program& program, const arch::ArchSpec& 
   r.power = p.power;
   r.area = p.area;
   r.chips = p.chips;
+  r.system_chips = p.system_chips;
+  r.copies = p.copies;
   r.link_energy = p.link_energy * per_inference;
   r.link_bits = static_cast<double>(p.link_bits) * per_inference;
   r.programming_energy = p.programming_energy;
@@ -300,6 +302,8 @@ nlohmann::json to_json(const Ppa& r) {
           {"power_w", r.power},
           {"area_mm2", r.area * 1e6},
           {"chips", r.chips},
+          {"system_chips", r.system_chips},
+          {"pipeline_copies", r.copies},
           {"programming_energy_j", r.programming_energy},
           {"calibration", r.calibration},
           {"breakdown", {{"by_component", components}, {"by_layer", layers}, {"by_op", ops}, {"stages", stages}}},
@@ -318,7 +322,10 @@ std::string to_text(const Ppa& r) {
       "energy       {} per inference{}\n", joules(r.energy),
       r.programming_energy > 0 ? fmt::format("; programming the weights once: {}", joules(r.programming_energy)) : "");
   s += fmt::format("power        {:.4g} W\n", r.power);
-  s += fmt::format("area         {:.4g} mm² ({} chip{})\n", r.area * 1e6, r.chips, r.chips == 1 ? "" : "s");
+  s += fmt::format("area         {:.4g} mm² ({} chip{}{})\n", r.area * 1e6, r.system_chips, r.system_chips == 1 ? "" : "s",
+                   r.system_chips == r.chips ? ""
+                                             : fmt::format(": {} cop{} of the model's {}-chip pipeline", r.copies,
+                                                           r.copies == 1 ? "y" : "ies", r.chips));
   s += fmt::format("calibration  {}\n", r.calibration);
 
   s += "\nenergy per inference by component\n";

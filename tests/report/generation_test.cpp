@@ -93,6 +93,28 @@ TEST(Generation, CurveAndTokenRates) {
   EXPECT_GT(big.energy_per_token, g.energy_per_token);
 }
 
+// On the same silicon (mapping.chips = 32, the chips llama-3.2-3b needs: GPT-2 runs 16 copies,
+// llama-3.2-1b 2, 3B 1) a bigger model is slower per token: in prefill (128-token prompts,
+// pipelined), in decode for one sequence and for 32 in flight. Each chip's RACE arrays serve only
+// its own operators, so a model's extra chips do not lend their arrays to other layers.
+TEST(Generation, OnTheSameSiliconABiggerModelIsNotFasterPerToken) {
+  const GenerationRequest r{.prefill = 128, .decode = 128, .batch = 32, .curve_points = 2};
+  std::vector<Generation> g;
+  for (const char* model : {"gpt2", "llama-3.2-1b", "llama-3.2-3b"})
+    g.push_back(estimate_generation(model, {}, "raceit", {"mapping.chips=32"}, r));
+  EXPECT_EQ(g[0].prefill.copies, 16);
+  EXPECT_EQ(g[1].prefill.copies, 2);
+  EXPECT_EQ(g[2].prefill.copies, 1);
+  for (std::size_t k = 1; k < g.size(); ++k) {
+    EXPECT_EQ(g[k].prefill.system_chips, 32);
+    EXPECT_LT(g[k].prefill.throughput, g[k - 1].prefill.throughput) << k;  // 128-token prompts per second
+    EXPECT_GT(g[k].ttft, g[k - 1].ttft) << k;
+    EXPECT_GT(g[k].latency_per_token, g[k - 1].latency_per_token) << k;
+    EXPECT_LT(g[k].tokens_per_s, g[k - 1].tokens_per_s) << k;
+    EXPECT_LT(g[k].tokens_per_s_in_flight, g[k - 1].tokens_per_s_in_flight) << k;
+  }
+}
+
 TEST(Generation, OnlyBuiltInDecoders) {
   EXPECT_THROW(estimate_generation("bert-base", {}, "raceit", {}, {}), Error);
   EXPECT_THROW(estimate_generation("gpt2", {}, "raceit", {}, {.prefill = 0}), Error);

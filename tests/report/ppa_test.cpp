@@ -335,6 +335,81 @@ TEST(CostStudy, EveryAssumptionChangesTheResult) {
   EXPECT_TRUE(j["assumptions"][0].contains("source"));
 }
 
+// llama-3.2-1b's chips, by hand. 128 × 128 arrays, 4 cells per weight (analog slice × separate
+// signs): q 2048 × 2048 → 16 · 16 · 4 = 1,024 arrays, k and v 2048 × 512 → 256 each, out 1,024,
+// gate and up 2048 × 8192 → 4,096 each, down 4,096: 14,848 per layer; the tied LM head
+// 2048 × 128,256 → 16 · 1,002 · 4 = 64,128. A chip holds 256 tiles × 96 = 24,576. Packed in order,
+// a matmul that does not fit what is left starts the next chip: chip 0 = layer 0 + layer 1's q..gate
+// (21,504), chip 1 = layer 1's up, down + layer 2 + layer 3's q, k, v (24,576), chip 2 from layer
+// 3's out, … chip 10 = layer 15's gate, up, down; the LM head spans chips 11-13 (2.61 chips): 14.
+// Layer 3's attention follows its v, so it runs on chip 1, with layer 2's, on chip 1's RACE pools.
+TEST(CostStudy, Llama1bChipAssignmentByHand) {
+  const arch::ArchSpec spec = compiler::load_arch(arch::arch_path("raceit"));
+  const CostStudy study("llama-3.2-1b", {});
+  const compiler::Program p = study.compile(spec);
+  const std::vector<std::pair<std::string, int>> chip_starts = {
+      {"layer0.attn.q", 0},    {"layer1.ffn.up", 1},     {"layer3.attn.out", 2}, {"layer4.ffn.down", 3},
+      {"layer6.ffn.gate", 4},  {"layer7.ffn.down", 5},   {"layer9.ffn.gate", 6}, {"layer10.ffn.down", 7},
+      {"layer12.ffn.gate", 8}, {"layer13.ffn.down", 9}, {"layer15.ffn.gate", 10}, {"lm_head", 11}};
+  int chip = 0, weight_ops = 0;  // leading weight-free operators join the first stage
+  std::vector<int> held(14, 0);
+  for (const auto& op : p.ops) {
+    if (op.placement.crossbars > 0) {
+      ++weight_ops;
+      for (const auto& [name, c] : chip_starts)
+        if (op.node == name) chip = c;
+      EXPECT_EQ(op.placement.first_tile / 256, chip) << op.node;
+    }
+    // Every lookup stays on the chip of the matmul before it.
+    for (const int k : op.placement.race_pools) {
+      const compiler::RacePool& pool = p.race_pools.at(static_cast<std::size_t>(k));
+      EXPECT_EQ(pool.first_tile / 256, chip) << op.node;
+      EXPECT_EQ((pool.first_tile + pool.tiles - 1) / 256, chip) << op.node;
+    }
+  }
+  EXPECT_EQ(weight_ops, 16 * 7 + 1);
+  EXPECT_EQ(op_named(p, "lm_head").placement.crossbars, 64128);
+  EXPECT_EQ(p.chips, 14);
+  EXPECT_EQ(study.estimate(p, spec, 1).chips, 14);
+  // Layers 0 and 1 share chip 0's multiply pool; layers 2 and 3 chip 1's.
+  const auto pools = [&](const std::string& node) { return op_named(p, node).placement.race_pools; };
+  EXPECT_EQ(pools("layer0.attn.scores"), pools("layer1.attn.scores"));
+  EXPECT_EQ(pools("layer2.attn.scores"), pools("layer3.attn.scores"));
+  EXPECT_NE(pools("layer1.attn.scores"), pools("layer2.attn.scores"));
+  // A chip's pools fit its 256 × 4 RACE arrays.
+  for (const compiler::RacePool& pool : p.race_pools)
+    if (pool.tiles > 0) held.at(static_cast<std::size_t>(pool.first_tile / 256)) += pool.arrays * pool.copies;
+  for (std::size_t c = 0; c < held.size(); ++c) EXPECT_LE(held[c], 1024) << "chip " << c;
+  EXPECT_GT(held[0], 1000);
+  EXPECT_EQ(held[11], 0);  // the LM head's chips look nothing up
+}
+
+// mapping.chips: a system of N chips runs floor(N / the model's chips) copies of its pipeline on
+// independent inputs. GPT-2 needs 2 chips; 5 give 2 copies (one chip idle): the throughput
+// doubles, a sample's latency and energy stay, the area is 5 chips'.
+TEST(CostStudy, SystemChipsRunCopiesOfThePipeline) {
+  const CostStudy study("gpt2", {});
+  const Ppa one = study.estimate("raceit", {}, 1);
+  const Ppa five = study.estimate("raceit", {"mapping.chips=5"}, 1);
+  EXPECT_EQ(one.chips, 2);
+  EXPECT_EQ(one.system_chips, 2);
+  EXPECT_EQ(one.copies, 1);
+  EXPECT_EQ(five.chips, 2);
+  EXPECT_EQ(five.system_chips, 5);
+  EXPECT_EQ(five.copies, 2);
+  EXPECT_NEAR(five.throughput, 2 * one.throughput, 1e-12 * one.throughput);
+  EXPECT_DOUBLE_EQ(five.latency, one.latency);
+  EXPECT_NEAR(five.energy, one.energy, 1e-12 * one.energy);  // raceit's components leak nothing
+  EXPECT_NEAR(five.area, 2.5 * one.area, 1e-12 * one.area);
+  try {
+    study.estimate("raceit", {"mapping.chips=1"}, 1);
+    ADD_FAILURE() << "a system smaller than the model";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Config);
+    EXPECT_NE(std::string(e.what()).find("needs 2 chips"), std::string::npos) << e.what();
+  }
+}
+
 TEST(CostStudy, BadRequestsAreClearErrors) {
   auto message = [](auto&& f) {
     try {

@@ -71,6 +71,7 @@ struct ImcSpec {
   int acam_spare_ranges = 0; // ranges beyond the identity's in an ACAM readout column
   // Two mapping choices the cost model needs, set by compiler::arch_from_params (defaults = the mapping's).
   bool race_reprogram = false;  // mapping.race_reprogram: RACE arrays rewritten per segment at run time
+  int system_chips = 0;  // mapping.chips: chips in the system, 0: as many as the model needs
   int columns_per_conversion = 1;  // crossbar columns summed in analog before one conversion (mapping.analog_combine)
   bool gray_readout = true;  // mapping.acam_encoding: an identity needs 2^(bits−1) Gray ranges, 2^bits − 1 binary
   // Per RACE unit.

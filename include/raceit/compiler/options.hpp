@@ -47,6 +47,7 @@ struct MappingOptions {
   bool race_replication = true;  // spare RACE arrays take copies of the busiest programs
   bool race_share = true;        // operators with identical ACAM programs share one pool of copies
   bool race_reprogram = false;   // RACE arrays rewritten per segment at run time (the cost model's: ImcSpec)
+  int system_chips = 0;          // chips in the system; 0: as many as the model needs (the cost model's: ImcSpec)
 };
 
 // The mapping group's keys, with defaults: the RACE-IT mapping of DESIGN §2.3.

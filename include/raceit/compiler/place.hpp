@@ -1,9 +1,9 @@
 #pragma once
 // The placement pass: every crossbar array (xbar::tile_layout) and every RACE array holding an
 // ACAM program (acam::pack onto the RACE array shape) gets a tile. Tiles fill in operator order,
-// crossbars and RACE arrays each from tile 0 with their own cursor (a layer-pipelined design keeps
-// an operator's arrays together and near its neighbours); an operator needing more than a tile
-// holds spills into the next tiles.
+// crossbars from tile 0 and RACE arrays from each chip's first tile, each with their own cursor (a
+// layer-pipelined design keeps an operator's arrays together and near its neighbours); an operator
+// needing more than a tile holds spills into the next tiles.
 #include <vector>
 
 #include "raceit/compiler/options.hpp"
@@ -17,13 +17,17 @@ struct PlacementResult {
   int chips = 0;
 };
 
-// Fills each op's `placement`. RACE arrays are partitioned statically among pools: operators whose
-// ACAM programs hold the same cells share one pool (options.race_share; otherwise each operator's
-// program has its own). Every pool gets one copy, and the arrays left on the chips the crossbars
-// need take further copies, the pool with the most lookups per copy first
-// (options.race_replication), so copies follow demand. Crossbars fill tiles in operator order;
-// pools fill RACE arrays in order of first use, with their own cursor. An op without crossbars
-// holds no tiles of its own (placement.first_tile −1): its pools are where its lookups go.
+// Fills each op's `placement`. Crossbars fill tiles in operator order, packed onto chips stage by
+// stage as the pipeline model packs them (a weight matmul that does not fit in what is left of the
+// current chip starts the next one); the weight-free ops after a weight matmul belong to its first
+// chip. RACE arrays are partitioned statically among pools, each on one chip and serving the
+// operators of that chip only (another chip's arrays are reached over the chip links, which a
+// lookup does not take): on a chip, operators whose ACAM programs hold the same cells share one
+// pool (options.race_share; otherwise each operator's program has its own). Every pool gets one
+// copy, and the chip's remaining RACE arrays take further copies, the pool with the most lookups
+// per copy first (options.race_replication), so copies follow demand. Pools fill their chip's RACE
+// arrays from its first tile, in order of first use. An op without crossbars holds no tiles of its
+// own (placement.first_tile −1): its pools are where its lookups go.
 // A CrossbarWrite op reserves the crossbars its written operands of one
 // sample need: its per-sample cell writes over the cells of an array, rounded up. Error(Config) when tiles hold no crossbars but the
 // program has crossbar ops, or no RACE arrays but ACAM ops.

@@ -110,18 +110,20 @@ struct OpReport {
 
 struct PerfReport {
   std::string arch;
-  int chips = 0;
+  int chips = 0;         // chips one copy of the model's pipeline occupies
+  int system_chips = 0;  // chips in the system (mapping.chips, else `chips`)
+  int copies = 1;        // copies of the pipeline on the system's chips, on independent inputs
   double latency = 0;         // s, first input to the batch's last output
   double sample_latency = 0;  // s, first input to the first sample's output
   int segments = 0;           // stretches of streaming operators between whole-sequence barriers
-  double throughput = 0;      // inferences per second, pipelined
+  double throughput = 0;      // inferences per second, pipelined, all copies together
   double energy = 0;          // J per batch (dynamic + leakage)
   double leakage_energy = 0;  // J per batch, included in energy
   double link_energy = 0;     // J per batch, included in energy
   double link_time = 0;       // s per batch, included in latency
   std::uint64_t link_bits = 0;  // bits per batch crossing chip-to-chip links
   double power = 0;           // W average
-  double area = 0;            // m², all chips
+  double area = 0;            // m², the system's chips
   double programming_energy = 0;  // J, once per model
   double reprogramming_energy = 0;  // J per batch, included in energy (mapping.race_reprogram)
   std::vector<StageReport> stages;

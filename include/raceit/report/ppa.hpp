@@ -42,7 +42,9 @@ struct Ppa {
   double energy = 0;      // J per inference
   double power = 0;       // W average while running
   double area = 0;        // m², all chips
-  int chips = 1;
+  int chips = 1;          // chips one copy of the model occupies
+  int system_chips = 1;   // chips in the system (IMC: mapping.chips, else `chips`)
+  int copies = 1;         // copies of the model's pipeline on them, on independent inputs
   double link_energy = 0;      // J per inference crossing chip-to-chip links (IMC), included in energy
   double link_bits = 0;        // bits per inference over those links
   double programming_energy = 0;                  // J, once per model (IMC weight writes)
