@@ -134,9 +134,9 @@ __attribute__((target("avx2"))) void transpose_tile(const float* y, std::size_t 
 }
 #endif
 
-// y_t[c·rows + r] = y[r·cols + c]: 8×8 tiles through AVX registers where the CPU has them, the
-// rest element by element.
-void transpose(const float* y, int rows, int cols, std::vector<float>& y_t) {
+// y_t[c·rows + r] = y[r·ld + c] for c < cols: 8×8 tiles through AVX registers where the CPU
+// has them, the rest element by element.
+void transpose(const float* y, int rows, int cols, std::size_t ld, std::vector<float>& y_t) {
   const auto R = static_cast<std::size_t>(rows), C = static_cast<std::size_t>(cols);
   y_t.resize(R * C);
   std::size_t tiled_rows = 0, tiled_cols = 0;
@@ -146,11 +146,11 @@ void transpose(const float* y, int rows, int cols, std::vector<float>& y_t) {
     tiled_rows = R / 8 * 8;
     tiled_cols = C / 8 * 8;
     for (std::size_t r = 0; r < tiled_rows; r += 8)
-      for (std::size_t c = 0; c < tiled_cols; c += 8) transpose_tile(y + r * C + c, C, y_t.data() + c * R + r, R);
+      for (std::size_t c = 0; c < tiled_cols; c += 8) transpose_tile(y + r * ld + c, ld, y_t.data() + c * R + r, R);
   }
 #endif
   for (std::size_t r = 0; r < R; ++r)
-    for (std::size_t c = r < tiled_rows ? tiled_cols : 0; c < C; ++c) y_t[c * R + r] = y[r * C + c];
+    for (std::size_t c = r < tiled_rows ? tiled_cols : 0; c < C; ++c) y_t[c * R + r] = y[r * ld + c];
 }
 
 // Scratch of one thread for convert_acam_columns().
@@ -358,6 +358,7 @@ class FloatMvm {
 
  private:
   static constexpr int kChunk = 128;
+  static constexpr int kTransposedColumns = 32;
   struct ChunkBuffers {
     std::vector<float> y, v;  // a row block's column values and (per-read) their variances
     std::vector<float> y_t;   // y column by column (Compute-ACAM readout)
@@ -399,10 +400,16 @@ class FloatMvm {
       sgemm(rows_, ncols, kb, {.a = planes_.value.data.data() + i0, .lda = x_.in, .b = x_.level.data.data() + w_offset,
                                .ldb = static_cast<std::int64_t>(out) * G_, .c = w.y.data(), .ldc = ncols});
       if (acam_columns) {
-        // Transposed after the GEMM, not by it: a GEMM of the transposed operands may sum in
-        // another order, and the codes would no longer be those of earlier runs.
-        transpose(w.y.data(), rows_, ncols, w.y_t);
-        convert_acam_columns(x_, w.y_t.data(), rows_, nj, j0, rb, batch_, planes_.weight, w.acc_t.data(), tally, w.scratch);
+        // Transposed after the GEMM, not by it (a GEMM of the transposed operands may sum in
+        // another order, and the codes would no longer be those of earlier runs), a few outputs
+        // at a time so that their columns stay in L2 while they convert.
+        const int block = std::max(1, kTransposedColumns / G_);
+        for (int jb = 0; jb < nj; jb += block) {
+          const int nb = std::min(block, nj - jb);
+          transpose(w.y.data() + static_cast<std::size_t>(jb) * G_, rows_, nb * G_, static_cast<std::size_t>(ncols), w.y_t);
+          convert_acam_columns(x_, w.y_t.data(), rows_, nb, j0 + jb, rb, batch_, planes_.weight,
+                               w.acc_t.data() + static_cast<std::size_t>(jb) * batch_, tally, w.scratch);
+        }
         continue;
       }
       if (per_read_) {  // bit planes are 0/1: their own squares
