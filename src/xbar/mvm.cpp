@@ -101,13 +101,13 @@ inline double convert_output(const ProgrammedCrossbar& x, const double* coeffici
 }
 
 // The largest |v[k]| (NaN ignored, as std::max(peak, |v|) would): non-negative floats order as
-// their bit patterns, and an integer maximum vectorises.
+// their bit patterns, and a signed integer maximum vectorises (GCC 12 leaves the unsigned one scalar).
 RACEIT_XBAR_VECTOR_CLONES float peak_magnitude(const float* v, std::size_t n) {
-  constexpr std::uint32_t kMagnitude = 0x7fffffff, kInfinity = 0x7f800000;
-  std::uint32_t top = 0;
+  constexpr std::int32_t kMagnitude = 0x7fffffff, kInfinity = 0x7f800000;
+  std::int32_t top = 0;
   for (std::size_t k = 0; k < n; ++k) {
-    const std::uint32_t bits = std::bit_cast<std::uint32_t>(v[k]) & kMagnitude;
-    top = std::max(top, bits <= kInfinity ? bits : 0u);
+    const std::int32_t bits = std::bit_cast<std::int32_t>(v[k]) & kMagnitude;
+    top = std::max(top, bits > kInfinity ? 0 : bits);
   }
   return std::bit_cast<float>(top);
 }
