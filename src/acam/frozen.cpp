@@ -215,22 +215,62 @@ __attribute__((target("avx2"))) inline __m128i cell_index(__m128 f, const CellIn
   return _mm256_cvttpd_epi32(_mm256_blendv_pd(c.cells, cell, inside));
 }
 
+__attribute__((target("avx2"))) inline __m256i cell_index(__m256 f, const CellIndexing& c) {
+  return _mm256_set_m128i(cell_index(_mm256_extractf128_ps(f, 1), c), cell_index(_mm256_castps256_ps128(f), c));
+}
+
+// The same cells for eight inputs at once in float, where FloatCells::applies(): with
+// scale·cell_scale a power of two ≥ 1, a = u·scale·cell_scale is exact in float, and the double
+// path's cell (u·scale − offset − lo)·cell_scale is exactly a − first (first = (offset + lo)·
+// cell_scale, an integer): both subtractions are exact for |offset|, |offset + lo| ≤ 2^12 unless
+// |u·scale| < 2^−12 (then u·scale − offset may round). Such inputs below zero could round up into
+// the next cell, so an eight holding one takes the double path; above zero rounding stays in the
+// cell of a = 0.
+struct FloatCells {
+  __m256 scale, first, end, tiny;
+  __m256i first_cell, cells;
+
+  static bool applies(double scale, double offset, double lo, double cell_scale) {
+    int exponent = 0;
+    const double a_scale = scale * cell_scale;
+    const double limit = 4096;
+    return std::frexp(a_scale, &exponent) == 0.5 && a_scale >= 1 && a_scale < 0x1p100 && offset == std::floor(offset) &&
+           std::abs(offset) <= limit && std::abs(offset + lo) <= limit;
+  }
+};
+
+__attribute__((target("avx2"))) inline __m256i float_cell_index(__m256 f, const FloatCells& c, const CellIndexing& exact) {
+  const __m256 a = _mm256_mul_ps(f, c.scale);
+  const __m256 below_zero = _mm256_and_ps(_mm256_cmp_ps(a, _mm256_setzero_ps(), _CMP_LT_OQ), _mm256_cmp_ps(a, c.tiny, _CMP_GT_OQ));
+  if (!_mm256_testz_ps(below_zero, below_zero)) return cell_index(f, exact);
+  const __m256 inside = _mm256_and_ps(_mm256_cmp_ps(a, c.first, _CMP_GE_OQ), _mm256_cmp_ps(a, c.end, _CMP_LT_OQ));
+  const __m256i cell = _mm256_sub_epi32(_mm256_cvtps_epi32(_mm256_floor_ps(a)), c.first_cell);
+  return _mm256_blendv_epi8(c.cells, cell, _mm256_castps_si256(inside));
+}
+
 // The direct-table entries of u·scale − offset, eight at a time: a 32-bit gather at each cell's
 // 16-bit entry, kept in its low half; entries at or above `mixed` go through resolve(i, entry).
 // Returns how many inputs it did (a multiple of eight).
-template <class Resolve>
+template <bool kFloatCells, class Resolve>
 __attribute__((target("avx2"))) std::size_t gather_direct_entries(const float* u, std::size_t n, std::size_t stride, double scale, double offset,
                                                                   const std::uint16_t* table, double lo, double cell_scale,
                                                                   double cells, std::uint32_t mixed, std::uint32_t* codes,
                                                                   Resolve resolve) {
   const CellIndexing c{.scale = _mm256_set1_pd(scale), .offset = _mm256_set1_pd(offset), .lo = _mm256_set1_pd(lo),
                        .cell_scale = _mm256_set1_pd(cell_scale), .cells = _mm256_set1_pd(cells)};
+  const double first = (offset + lo) * cell_scale;
+  const FloatCells fc{.scale = _mm256_set1_ps(static_cast<float>(scale * cell_scale)),
+                      .first = _mm256_set1_ps(static_cast<float>(first)),
+                      .end = _mm256_set1_ps(static_cast<float>(first + cells)),
+                      .tiny = _mm256_set1_ps(static_cast<float>(-0x1p-12 * cell_scale)),
+                      .first_cell = _mm256_set1_epi32(static_cast<int>(first)),
+                      .cells = _mm256_set1_epi32(static_cast<int>(cells))};
   const __m256i low_half = _mm256_set1_epi32(0xffff), below_mixed = _mm256_set1_epi32(static_cast<int>(mixed - 1));
   const __m256i lanes_apart = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(static_cast<int>(stride)));
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256 f = stride == 1 ? _mm256_loadu_ps(u + i) : _mm256_i32gather_ps(u + i * stride, lanes_apart, 4);
-    const __m256i index = _mm256_set_m128i(cell_index(_mm256_extractf128_ps(f, 1), c), cell_index(_mm256_castps256_ps128(f), c));
+    const __m256i index = kFloatCells ? float_cell_index(f, fc, c) : cell_index(f, c);
     const __m256i entry = _mm256_and_si256(_mm256_i32gather_epi32(reinterpret_cast<const int*>(table), index, 2), low_half);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + i), entry);
     for (int lanes = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(entry, below_mixed))); lanes != 0; lanes &= lanes - 1) {
@@ -249,13 +289,23 @@ void FrozenAcam::lookup(const float* u, std::size_t count, std::size_t stride, d
 #if defined(__x86_64__)
   static const bool avx2 = __builtin_cpu_supports("avx2");
   // Gathers address lanes by 32-bit offsets.
-  if (avx2 && !direct_.empty() && count * stride < (std::size_t{1} << 31))
-    done = gather_direct_entries(u, count, stride, scale, offset, direct_.data(), direct_lo_, direct_scale_, direct_cells_, kMixed, codes,
-                                 [&](std::size_t i, std::uint16_t entry) {
-                                   return resolve(entry, static_cast<double>(u[i * stride]) * scale - offset);
-                                 });
+  if (avx2 && !direct_.empty() && count * stride < (std::size_t{1} << 31)) {
+    const auto resolve_at = [&](std::size_t i, std::uint16_t entry) {
+      return resolve(entry, static_cast<double>(u[i * stride]) * scale - offset);
+    };
+    done = FloatCells::applies(scale, offset, direct_lo_, direct_scale_)
+               ? gather_direct_entries<true>(u, count, stride, scale, offset, direct_.data(), direct_lo_, direct_scale_, direct_cells_,
+                                             kMixed, codes, resolve_at)
+               : gather_direct_entries<false>(u, count, stride, scale, offset, direct_.data(), direct_lo_, direct_scale_, direct_cells_,
+                                              kMixed, codes, resolve_at);
+  }
 #endif
   for (std::size_t i = done; i < count; ++i) codes[i] = lookup(static_cast<double>(u[i * stride]) * scale - offset);
+}
+
+void FrozenAcam::prefetch() const {
+  constexpr std::size_t kLine = 64 / sizeof(std::uint16_t);
+  for (std::size_t k = 0; k < direct_.size(); k += kLine) __builtin_prefetch(direct_.data() + k);
 }
 
 FrozenAcam2Var::FrozenAcam2Var(const AcamProgram& program)

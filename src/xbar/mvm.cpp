@@ -6,6 +6,10 @@
 #include <bit>
 #include <cmath>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "raceit/acam/functions.hpp"
 #include "raceit/core/error.hpp"
 #include "raceit/core/gemm.hpp"
@@ -97,15 +101,56 @@ inline double convert_output(const ProgrammedCrossbar& x, const double* coeffici
 }
 
 // The largest |v[k]| (NaN ignored, as std::max(peak, |v|) would): non-negative floats order as
-// their bit patterns, and an integer maximum vectorises.
-float peak_magnitude(const float* v, std::size_t n) {
-  constexpr std::uint32_t kMagnitude = 0x7fffffff, kInfinity = 0x7f800000;
-  std::uint32_t top = 0;
+// their bit patterns, and a signed integer maximum vectorises (GCC 12 leaves the unsigned one scalar).
+RACEIT_XBAR_VECTOR_CLONES float peak_magnitude(const float* v, std::size_t n) {
+  constexpr std::int32_t kMagnitude = 0x7fffffff, kInfinity = 0x7f800000;
+  std::int32_t top = 0;
   for (std::size_t k = 0; k < n; ++k) {
-    const std::uint32_t bits = std::bit_cast<std::uint32_t>(v[k]) & kMagnitude;
-    top = std::max(top, bits <= kInfinity ? bits : 0u);
+    const std::int32_t bits = std::bit_cast<std::int32_t>(v[k]) & kMagnitude;
+    top = std::max(top, bits > kInfinity ? 0 : bits);
   }
   return std::bit_cast<float>(top);
+}
+
+#if defined(__x86_64__)
+// One 8×8 tile of transpose(): eight rows in, eight columns out, through the AVX registers.
+__attribute__((target("avx2"))) void transpose_tile(const float* y, std::size_t cols, float* y_t, std::size_t rows) {
+  __m256 r[8], t[8];
+  for (std::size_t k = 0; k < 8; ++k) r[k] = _mm256_loadu_ps(y + k * cols);
+  for (int k = 0; k < 8; k += 2) {
+    t[k] = _mm256_unpacklo_ps(r[k], r[k + 1]);
+    t[k + 1] = _mm256_unpackhi_ps(r[k], r[k + 1]);
+  }
+  for (int k = 0; k < 8; k += 4) {
+    r[k] = _mm256_shuffle_ps(t[k], t[k + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[k + 1] = _mm256_shuffle_ps(t[k], t[k + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[k + 2] = _mm256_shuffle_ps(t[k + 1], t[k + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[k + 3] = _mm256_shuffle_ps(t[k + 1], t[k + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (std::size_t k = 0; k < 4; ++k) {
+    _mm256_storeu_ps(y_t + k * rows, _mm256_permute2f128_ps(r[k], r[k + 4], 0x20));
+    _mm256_storeu_ps(y_t + (k + 4) * rows, _mm256_permute2f128_ps(r[k], r[k + 4], 0x31));
+  }
+}
+#endif
+
+// y_t[c·rows + r] = y[r·ld + c] for c < cols: 8×8 tiles through AVX registers where the CPU
+// has them, the rest element by element.
+void transpose(const float* y, int rows, int cols, std::size_t ld, std::vector<float>& y_t) {
+  const auto R = static_cast<std::size_t>(rows), C = static_cast<std::size_t>(cols);
+  y_t.resize(R * C);
+  std::size_t tiled_rows = 0, tiled_cols = 0;
+#if defined(__x86_64__)
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) {
+    tiled_rows = R / 8 * 8;
+    tiled_cols = C / 8 * 8;
+    for (std::size_t r = 0; r < tiled_rows; r += 8)
+      for (std::size_t c = 0; c < tiled_cols; c += 8) transpose_tile(y + r * ld + c, ld, y_t.data() + c * R + r, R);
+  }
+#endif
+  for (std::size_t r = 0; r < R; ++r)
+    for (std::size_t c = r < tiled_rows ? tiled_cols : 0; c < C; ++c) y_t[c * R + r] = y[r * ld + c];
 }
 
 // Scratch of one thread for convert_acam_columns().
@@ -130,34 +175,37 @@ RACEIT_XBAR_VECTOR_CLONES void shift_add(const double* sums, double weight, doub
   for (int b = 0; b < batch; ++b) acc[b] += weight * (sums[b] * step);
 }
 
-// The Compute-ACAM readout of one GEMM block y (row p·batch + b, column jj·G + g) of the outputs
-// j0 + jj, column by column: each conversion column's values (gathered down the block; the
-// block's rows of one output stay in cache across its groups and the next outputs) go through
-// its one realisation, (column + g) mod pool, whose table stays in cache for all of the column;
-// then each output sums its groups and planes in the order of convert_output() and the
-// per-output loop, so the result is the same bit for bit. The sums go to acc_t[jj·batch + b].
-// The peak tally (used by calibration) is one pass over the block.
-void convert_acam_columns(const ProgrammedCrossbar& x, const std::vector<float>& y, int rows, int nj, int j0, int rb, int batch,
+// The Compute-ACAM readout of one GEMM block held column by column, y_t[(jj·G + g)·rows + p·batch
+// + b], for the outputs j0 + jj: each conversion column's values (contiguous) go through its one
+// realisation, (column + g) mod pool, whose table stays in cache for all of the column; then each
+// output sums its groups and planes in the order of convert_output() and the per-output loop, so
+// the result is the same bit for bit. The sums go to acc_t[jj·batch + b]. The peak tally (used
+// by calibration) reads each column while it is in cache.
+void convert_acam_columns(const ProgrammedCrossbar& x, const float* y_t, int rows, int nj, int j0, int rb, int batch,
                           const std::vector<double>& plane_weight, double* acc_t, ReadoutTally& tally, ColumnScratch& scratch) {
-  const int G = static_cast<int>(x.groups.size()), P = static_cast<int>(plane_weight.size()), ncols = nj * G;
+  const int G = static_cast<int>(x.groups.size()), P = static_cast<int>(plane_weight.size());
   const ReadoutScale& s = x.scale;
   const double inv_step = 1.0 / s.step, lo = static_cast<double>(s.cmin);
   const auto column_rows = static_cast<std::size_t>(rows);
-  tally.peak = std::max(tally.peak, static_cast<double>(peak_magnitude(y.data(), column_rows * ncols)));
   const std::size_t pool = x.readout_acams.size();
   scratch.codes.resize(static_cast<std::size_t>(G) * column_rows);
   scratch.sums.resize(batch);
+  float peak = 0;
   for (int jj = 0; jj < nj; ++jj) {
     const std::size_t column = (static_cast<std::size_t>(rb) * x.out + j0 + jj) * G;
-    for (int g = 0; g < G; ++g)
-      x.readout_acams[(column + g) % pool].lookup(y.data() + static_cast<std::size_t>(jj) * G + g, column_rows, ncols, inv_step, lo,
-                                                   scratch.codes.data() + static_cast<std::size_t>(g) * column_rows);
+    for (int g = 0; g < G; ++g) {
+      if (jj + 1 < nj || g + 1 < G) x.readout_acams[(column + g + 1) % pool].prefetch();  // the next column's, while this one converts
+      const float* u = y_t + (static_cast<std::size_t>(jj) * G + g) * column_rows;
+      peak = std::max(peak, peak_magnitude(u, column_rows));
+      x.readout_acams[(column + g) % pool].lookup(u, column_rows, 1, inv_step, lo, scratch.codes.data() + static_cast<std::size_t>(g) * column_rows);
+    }
     for (int p = 0; p < P; ++p) {
       sum_groups(scratch.codes.data() + static_cast<std::size_t>(p) * batch, column_rows, G, x.coefficient.data() + column, lo, batch,
                  scratch.sums.data());
       shift_add(scratch.sums.data(), plane_weight[p], s.step, batch, acc_t + static_cast<std::size_t>(jj) * batch);
     }
   }
+  tally.peak = std::max(tally.peak, static_cast<double>(peak));
 }
 
 }  // namespace
@@ -292,7 +340,9 @@ class FloatMvm {
       for (float& v : squares_.data) v *= v;
     }
     parallel_for(chunks, threads, [&](std::size_t c0, std::size_t c1) {
-      ChunkBuffers buffers;
+      // Kept per thread across calls: a frozen run's many calls would otherwise map, fault in
+      // and zero megabytes of buffers each time.
+      thread_local ChunkBuffers buffers;
       for (std::size_t ch = c0; ch < c1; ++ch) fast_chunk(static_cast<int>(ch), tally[ch], buffers);
     });
     return tally;
@@ -310,8 +360,10 @@ class FloatMvm {
 
  private:
   static constexpr int kChunk = 128;
+  static constexpr int kTransposedColumns = 32;
   struct ChunkBuffers {
     std::vector<float> y, v;  // a row block's column values and (per-read) their variances
+    std::vector<float> y_t;   // y column by column (Compute-ACAM readout)
     std::vector<double> u, acc_t;
     ColumnScratch scratch;
   };
@@ -350,7 +402,16 @@ class FloatMvm {
       sgemm(rows_, ncols, kb, {.a = planes_.value.data.data() + i0, .lda = x_.in, .b = x_.level.data.data() + w_offset,
                                .ldb = static_cast<std::int64_t>(out) * G_, .c = w.y.data(), .ldc = ncols});
       if (acam_columns) {
-        convert_acam_columns(x_, w.y, rows_, nj, j0, rb, batch_, planes_.weight, w.acc_t.data(), tally, w.scratch);
+        // Transposed after the GEMM, not by it (a GEMM of the transposed operands may sum in
+        // another order, and the codes would no longer be those of earlier runs), a few outputs
+        // at a time so that their columns stay in L2 while they convert.
+        const int block = std::max(1, kTransposedColumns / G_);
+        for (int jb = 0; jb < nj; jb += block) {
+          const int nb = std::min(block, nj - jb);
+          transpose(w.y.data() + static_cast<std::size_t>(jb) * G_, rows_, nb * G_, static_cast<std::size_t>(ncols), w.y_t);
+          convert_acam_columns(x_, w.y_t.data(), rows_, nb, j0 + jb, rb, batch_, planes_.weight,
+                               w.acc_t.data() + static_cast<std::size_t>(jb) * batch_, tally, w.scratch);
+        }
         continue;
       }
       if (per_read_) {  // bit planes are 0/1: their own squares

@@ -61,7 +61,10 @@ TEST(FrozenAcam, BreakpointLookupEqualsBruteForceScan) {
 }
 
 // The batch lookup gathers from the direct table eight inputs at a time (AVX2) and resolves the
-// cells holding breakpoints by a scan: every code equals lookup() of the same input code.
+// cells holding breakpoints by a scan: every code equals lookup() of the same input code. Its
+// cells are computed in float where the scale is a power of two and the offset an integer (the
+// first three pairs; inputs within 2^−30…2^−1 of zero probe the float path's rounding argument),
+// in double otherwise (the last).
 TEST(FrozenAcam, BatchLookupEqualsOneByOne) {
   const auto identity = builtin("identity"), gelu = builtin("gelu");
   const std::vector<std::pair<const AcamProgram*, AcamCells>> realisations{
@@ -69,7 +72,7 @@ TEST(FrozenAcam, BatchLookupEqualsOneByOne) {
   const CounterRng rng(9);
   for (const auto& [program, cells] : realisations) {
     const FrozenAcam frozen(*program, cells);
-    for (const auto [scale, offset] : {std::pair{1.0, 0.0}, std::pair{0.25, -3.0}, std::pair{4.0, 128.0}}) {
+    for (const auto& [scale, offset] : {std::pair{1.0, 0.0}, std::pair{0.25, -3.0}, std::pair{4.0, 128.0}, std::pair{1.0 / 3, 0.5}}) {
       std::vector<float> u;
       for (int n = 0; n < 50000; ++n) u.push_back(static_cast<float>((-8.0 + 272.0 * rng.uniform(streams::kData, n) + offset) / scale));
       for (double b : frozen.breakpoints()) {
@@ -77,6 +80,8 @@ TEST(FrozenAcam, BatchLookupEqualsOneByOne) {
         for (float v : {std::nextafter(f, -1e9f), f, std::nextafter(f, 1e9f)}) u.push_back(v);
       }
       for (float v : {0.0f, -0.0f, 1e-30f, -1e-30f, 1e30f, -1e30f, INFINITY, -INFINITY, NAN}) u.push_back(v);
+      for (int e = 1; e <= 30; ++e)
+        for (float sign : {1.0f, -1.0f}) u.push_back(sign * std::ldexp(1.0f, -e));
       while (u.size() % 8 != 5) u.push_back(0.5f);  // a tail shorter than one vector
       std::vector<std::uint32_t> codes(u.size());
       frozen.lookup(u, scale, offset, codes.data());

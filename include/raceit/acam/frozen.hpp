@@ -64,6 +64,10 @@ class FrozenAcam {
   void lookup(std::span<const float> u, double scale, double offset, std::uint32_t* codes) const {
     lookup(u.data(), u.size(), 1, scale, offset, codes);
   }
+  // Asks the CPU to fetch the direct table into its caches ahead of a batch lookup: the tables of
+  // a crossbar's readout realisations together exceed the caches, and a lookup's gather would
+  // otherwise wait on each missing line in turn.
+  void prefetch() const;
   // The same by the exact search over the breakpoints (the fallback of lookup()).
   std::uint32_t search(double x_code) const {
     // k = the first breakpoint above x: from x's bucket in at most two branch-free steps (or a
