@@ -88,7 +88,7 @@ class IntegerReadout {
     u_max_ = static_cast<std::int32_t>(std::min(limit, std::ceil(0.5 * static_cast<double>(h_max + 2) * step)));
     return true;
   }
-  void acam_values(const std::int32_t* u, int n, std::int64_t* r) const;
+  RACEIT_XBAR_VECTOR_CLONES void acam_values(const std::int32_t* u, int n, std::int64_t* r) const;
   void adc_values(const std::int32_t* u, int n, std::int64_t* r, std::uint64_t& clipped) const;
 };
 

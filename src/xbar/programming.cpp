@@ -36,9 +36,11 @@ double settle_cell(const CrossbarConfig& c, const CounterRng& rng, double g, std
 void program_readout(ProgrammedCrossbar& x) {
   const CrossbarConfig& c = x.config;
   const double top = std::ldexp(1.0, c.readout_bits) - 1;
-  acam::OutputSpec spec{c.readout_bits, acam::ValueRange{0, top}, c.acam_encoding};
-  x.readout_program = acam::compile_1var(acam::resolve_function("identity"),
-                                         acam::InputAxis{c.readout_bits, acam::ValueRange{0, top}}, spec);
+  acam::OutputSpec spec{
+      .bits = c.readout_bits, .range = acam::ValueRange{.lo = 0, .hi = top}, .encoding = c.acam_encoding};
+  x.readout_program =
+      acam::compile_1var(acam::resolve_function("identity"),
+                         acam::InputAxis{.bits = c.readout_bits, .range = acam::ValueRange{.lo = 0, .hi = top}}, spec);
   if (c.mode == NoiseMode::Ideal) {
     x.readout_acams.emplace_back(x.readout_program);
     return;
