@@ -280,6 +280,8 @@ void run_eval(const FunctionArgs& a, const NoiseArgs& n) {
                "wrong when more than half an LSB away)\n";
 }
 
+void print_multiplier_tour(const NoiseArgs& n, const device::RramModel& model);
+
 // The tour: every built-in 1-var function at 8 bits on its default range, the 2-var nibble
 // multiply and the 8×8 multiply built from it.
 void run_tour(const NoiseArgs& n) {
@@ -331,7 +333,11 @@ void run_tour(const NoiseArgs& n) {
   std::cout << format_table({"encoding", "rectangles per bit", "total", "arrays", "spill"}, rows, 2)
             << "(race-it.md §4.4 reports 266 Gray rectangles for this cover; ties between equally "
                "good rectangles are broken differently)\n\n";
+  print_multiplier_tour(n, model);
+}
 
+// The tour's last part: the 8×8 signed multiply from nibble lookups, ideal and under frozen noise.
+void print_multiplier_tour(const NoiseArgs& n, const device::RramModel& model) {
   const AcamProgram nibble = compile_nibble_product();
   const NibbleMultiplier ideal(nibble);
   int exact = 0;

@@ -617,6 +617,51 @@ std::optional<std::vector<float>> block_diagonal(const Tensor* w, const Shape& w
   return m;
 }
 
+// Several blocks of groups: a Split of the patches before the blocks' matmuls (the last
+// `outputs.size()` nodes) and a Concat of their rows after them.
+void join_group_blocks(const Node& conv, const std::vector<std::int64_t>& rows, const std::vector<std::string>& patches,
+                       const std::vector<std::string>& outputs, const std::string& origin, std::vector<Node>& nodes) {
+  Attributes split;
+  split.set("axis", std::int64_t{-1});
+  split.set("split", rows);
+  const auto first_matmul = nodes.end() - static_cast<std::ptrdiff_t>(outputs.size());
+  nodes.insert(first_matmul, Node{.name = conv.name + "/split",
+                                  .op = OpType::Split,
+                                  .inputs = {conv.name + "/patches"},
+                                  .outputs = patches,
+                                  .attributes = split,
+                                  .origin = origin});
+  Attributes last_axis;
+  last_axis.set("axis", std::int64_t{-1});
+  nodes.push_back(Node{.name = conv.name + "/concat",
+                       .op = OpType::Concat,
+                       .inputs = outputs,
+                       .outputs = {conv.name + "/rows"},
+                       .attributes = last_axis,
+                       .origin = origin});
+}
+
+// The lowered Conv's last two nodes: its [N, positions, M] rows back to the Conv's [N, M, H, W].
+void append_channels_first_output(Graph& graph, const Node& conv, std::int64_t m, const Shape& ys,
+                                  const std::string& origin, std::vector<Node>& nodes) {
+  Attributes channels_first;
+  channels_first.set("perm", std::vector<std::int64_t>{0, 2, 1});
+  const std::string shape = conv.name + "/output_shape";
+  add_constant(graph, shape, Tensor::from_ints({4}, {0, m, ys[2] < 0 ? -1 : ys[2], ys[3] < 0 ? -1 : ys[3]}));
+  nodes.push_back(Node{.name = conv.name + "/channels_first",
+                       .op = OpType::Transpose,
+                       .inputs = {conv.name + "/rows"},
+                       .outputs = {conv.name + "/columns"},
+                       .attributes = channels_first,
+                       .origin = origin});
+  nodes.push_back(Node{.name = conv.name + "/output",
+                       .op = OpType::Reshape,
+                       .inputs = {conv.name + "/columns", shape},
+                       .outputs = conv.outputs,
+                       .attributes = {},
+                       .origin = origin});
+}
+
 }  // namespace
 
 void lower_convolutions(Graph& graph) {
@@ -676,43 +721,8 @@ void lower_convolutions(Graph& graph) {
                            .attributes = {},
                            .origin = origin});
     }
-    if (block_outputs.size() > 1) {
-      Attributes split;
-      split.set("axis", std::int64_t{-1});
-      split.set("split", block_rows);
-      const auto first_matmul = nodes.end() - static_cast<std::ptrdiff_t>(block_outputs.size());
-      nodes.insert(first_matmul, Node{.name = n.name + "/split",
-                                      .op = OpType::Split,
-                                      .inputs = {n.name + "/patches"},
-                                      .outputs = block_patches,
-                                      .attributes = split,
-                                      .origin = origin});
-      Attributes last_axis;
-      last_axis.set("axis", std::int64_t{-1});
-      nodes.push_back(Node{.name = n.name + "/concat",
-                           .op = OpType::Concat,
-                           .inputs = block_outputs,
-                           .outputs = {n.name + "/rows"},
-                           .attributes = last_axis,
-                           .origin = origin});
-    }
-    Attributes channels_first;
-    channels_first.set("perm", std::vector<std::int64_t>{0, 2, 1});
-    const Shape& ys = y->second.shape;
-    const std::string shape = n.name + "/output_shape";
-    add_constant(graph, shape, Tensor::from_ints({4}, {0, m, ys[2] < 0 ? -1 : ys[2], ys[3] < 0 ? -1 : ys[3]}));
-    nodes.push_back(Node{.name = n.name + "/channels_first",
-                         .op = OpType::Transpose,
-                         .inputs = {n.name + "/rows"},
-                         .outputs = {n.name + "/columns"},
-                         .attributes = channels_first,
-                         .origin = origin});
-    nodes.push_back(Node{.name = n.name + "/output",
-                         .op = OpType::Reshape,
-                         .inputs = {n.name + "/columns", shape},
-                         .outputs = n.outputs,
-                         .attributes = {},
-                         .origin = origin});
+    if (block_outputs.size() > 1) join_group_blocks(n, block_rows, block_patches, block_outputs, origin, nodes);
+    append_channels_first_output(graph, n, m, y->second.shape, origin, nodes);
   }
   graph.nodes = std::move(nodes);
 }

@@ -22,8 +22,8 @@ struct BuiltinFunction {
   std::string_view expression;  // in the expression language; "x*y" for mul
   std::string_view description;
   ValueRange range;              // default range of x
-  ValueRange range2;             // default range of y (2-var only)
-  std::optional<ValueRange> out_range;  // default output range, if not min/max of f
+  ValueRange range2 = {};        // default range of y (2-var only)
+  std::optional<ValueRange> out_range = {};  // default output range, if not min/max of f
 };
 
 // identity exp gelu gelu_tanh silu sigmoid tanh relu reciprocal rsqrt sqrt log square (1-var)
