@@ -123,9 +123,18 @@ void load_node(ParamSet& set, const YAML::Node& node, const std::string& prefix,
 // its own keys, which override the included ones. `depth` stops include cycles.
 void load_text(ParamSet& set, const std::string& text, const std::string& path, int depth);
 
+// A path the system refuses (too long, …) is an error with its reason, not an exception from
+// <filesystem>; `what` names it ("FILE" or "FILE:LINE: included file F").
+void require_configuration_file(const std::filesystem::path& p, const std::string& what) {
+  std::error_code ec;
+  const bool regular = std::filesystem::is_regular_file(p, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    throw Error(ErrorKind::Io, fmt::format("{}: {}", what, ec.message()));
+  if (!regular) throw Error(ErrorKind::Io, fmt::format("{}: no such configuration file", what));
+}
+
 void load_file(ParamSet& set, const std::string& path, int depth) {
-  if (!std::filesystem::is_regular_file(path))
-    throw Error(ErrorKind::Io, fmt::format("{}: no such configuration file", path));
+  require_configuration_file(path, path);
   load_text(set, read_file(path), path, depth);
 }
 
@@ -147,9 +156,7 @@ void load_text(ParamSet& set, const std::string& text, const std::string& path, 
     if (depth >= 8)
       throw Error(ErrorKind::Config, fmt::format("{}: includes nest deeper than 8 files (a cycle?)", where));
     const auto base = std::filesystem::path(path).parent_path() / include.as<std::string>();
-    if (!std::filesystem::is_regular_file(base))
-      throw Error(ErrorKind::Io, fmt::format("{}: included file {}: no such configuration file",
-                                             where, base.string()));
+    require_configuration_file(base, fmt::format("{}: included file {}", where, base.string()));
     load_file(set, base.string(), depth + 1);
     root.remove("include");
   }
