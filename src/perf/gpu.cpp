@@ -57,9 +57,17 @@ bool module_operator(OpType op) {
     case OpType::Softplus: case OpType::Softmax: case OpType::LogSoftmax: case OpType::MaxPool:
     case OpType::AveragePool:
       return true;
-    default:
+    case OpType::Add: case OpType::Sub: case OpType::Mul: case OpType::Div: case OpType::Pow: case OpType::Equal:
+    case OpType::Less: case OpType::Greater: case OpType::Where: case OpType::Sqrt: case OpType::Reciprocal:
+    case OpType::Exp: case OpType::Erf: case OpType::Neg: case OpType::Not: case OpType::Cast: case OpType::Clip:
+    case OpType::ReduceMean: case OpType::ReduceSum: case OpType::ReduceMax: case OpType::Reshape:
+    case OpType::Transpose: case OpType::Split: case OpType::Concat: case OpType::Gather: case OpType::Unsqueeze:
+    case OpType::Squeeze: case OpType::Shape: case OpType::ConstantOfShape: case OpType::Expand: case OpType::Slice:
+    case OpType::Identity: case OpType::Cos: case OpType::Sin: case OpType::Range: case OpType::Trilu:
+    case OpType::Im2Col: case OpType::OpTypeCount:
       return false;
   }
+  return false;  // unreachable: every OpType is listed above (-Wswitch names a new one)
 }
 
 // Between Q·Kᵀ and ·V, the operators a fused attention kernel computes.

@@ -269,9 +269,6 @@ TEST(Crossbar, RejectsBadConfigurations) {
   EXPECT_THROW(mvm(x, wrong, AffineQuantiser{}), Error);
 }
 
-}  // namespace raceit::xbar
-
-namespace raceit::xbar {
 
 // Calibration shrinks the readout range to the columns that occur, so an 8-bit readout loses
 // far less than with the worst-case range, and still clips nothing on the calibration data.
@@ -291,9 +288,6 @@ TEST(Crossbar, CalibratedFullScaleCoversObservedColumns) {
   EXPECT_LT(nmse(r.output, exact), 0.25 * e_worst);
 }
 
-}  // namespace raceit::xbar
-
-namespace raceit::xbar {
 
 // Compute-ACAM readout (identity, Gray): lossless → the integer product; lossy 8-bit → the
 // integer pipeline with the ACAM's half-way tie rule, bit for bit, on both paths.
@@ -428,9 +422,6 @@ TEST(CrossbarAcamReadout, FusedGeluMatchesFloatGelu) {
   EXPECT_THROW(program_crossbar(w, c), Error);
 }
 
-}  // namespace raceit::xbar
-
-namespace raceit::xbar {
 
 // The Fast path's integer path for ideal cells equals the float path it replaces (GEMM, float
 // conversions, double shift-adds) bit for bit — outputs, clipped conversions and the peak
@@ -472,9 +463,6 @@ TEST(Crossbar, IdealIntegerPathEqualsFloatPath) {
   EXPECT_FALSE(integer_path_applies(program_crossbar(w, frozen)));
 }
 
-}  // namespace raceit::xbar
-
-namespace raceit::xbar {
 
 // A crossbar with fewer conversion columns than the realisation pool realises only those it
 // reads (3 outputs × 4 groups = 12 of 256); a pool of exactly 12 gives the same outputs.
