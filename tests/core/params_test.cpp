@@ -1,8 +1,11 @@
 #include "raceit/core/params.hpp"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
+
 #include <fstream>
 
 #include "raceit/core/error.hpp"
@@ -16,8 +19,12 @@ std::vector<ParamSpec> specs() {
           {"noise.exponent", Dimension::Dimensionless, "0.95", "slope"},
           {"encoding", Dimension::Dimensionless, "gray", "output code", {"gray", "binary"}}};
 }
+// ctest runs each test in its own process, in parallel: a folder per process keeps their files
+// apart (includes name their files relative to it).
 std::string write_temp(const std::string& name, const std::string& text) {
-  const auto path = std::filesystem::temp_directory_path() / name;
+  const auto folder = std::filesystem::temp_directory_path() / ("raceit_params_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(folder);
+  const auto path = folder / name;
   std::ofstream(path) << text;
   return path.string();
 }
