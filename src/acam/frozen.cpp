@@ -1,6 +1,8 @@
 #include "raceit/acam/frozen.hpp"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -175,27 +177,61 @@ FrozenAcam::FrozenAcam(const AcamProgram& program, const AcamCells& realised) {
   }
 }
 
+namespace {
+// Direct-table cells per input code (a power of two): more cells leave fewer inputs in a cell
+// that holds a breakpoint, but make the tables larger.
+constexpr double kCellsPerCode = 16;
+}  // namespace
+
 void FrozenAcam::build_direct_table() {
   const std::size_t k_count = breakpoints_.size() - 1;
-  if (k_count == 0 || *std::max_element(interval_codes_.begin(), interval_codes_.end()) >= kMixed) return;
+  if (k_count == 0) return;
+  const std::uint32_t top = *std::max_element(interval_codes_.begin(), interval_codes_.end());
+  if (top >= kMixed) return;
   // One code past the breakpoints on each side; a table far wider than the program's input grid
   // (breakpoints pushed out by noise) is left to the search.
-  direct_lo_ = std::floor(breakpoints_.front()) - 1;
-  const double span = std::ceil(breakpoints_[k_count - 1]) + 1 - direct_lo_;
+  const double lo = std::floor(breakpoints_.front()) - 1;
+  const double span = std::ceil(breakpoints_[k_count - 1]) + 1 - lo;
   if (!(span * kCellsPerCode <= (1 << 20))) return;
+  direct_lo_ = lo;
+  direct_scale_ = kCellsPerCode;
   direct_cells_ = span * kCellsPerCode;
+  entry_bytes_ = top <= kByteMarker ? 1 : 2;
+  marker_ = entry_bytes_ == 1 ? kByteMarker : kMixed;
   const auto cells = static_cast<std::size_t>(direct_cells_);
-  direct_.assign(cells + 2, kSearch);
+  std::vector<std::uint32_t> entries(cells + 1, entry_bytes_ == 1 ? kByteMarker : kSearch);
   // Cells from the one after breakpoint k−1's to the one before breakpoint k's lie in interval k;
   // breakpoint k's own cell starts its scan at k unless an earlier breakpoint shares it.
   std::size_t first = 0;
   for (std::size_t k = 0; k <= k_count; ++k) {
     const auto end = k < k_count ? static_cast<std::size_t>((breakpoints_[k] - direct_lo_) * direct_scale_) : cells;
-    std::fill(direct_.begin() + static_cast<std::ptrdiff_t>(std::min(first, end)), direct_.begin() + static_cast<std::ptrdiff_t>(end),
-              static_cast<std::uint16_t>(interval_codes_[k]));
-    if (k < k_count && end >= first) direct_[end] = k < kMixed - 1 ? static_cast<std::uint16_t>(kMixed | k) : kSearch;
+    std::fill(entries.begin() + static_cast<std::ptrdiff_t>(std::min(first, end)), entries.begin() + static_cast<std::ptrdiff_t>(end),
+              std::min(interval_codes_[k], entry_bytes_ == 1 ? kByteMarker : kSearch));
+    if (k < k_count && end >= first)
+      entries[end] = entry_bytes_ == 1 ? kByteMarker : k < kMixed - 1 ? static_cast<std::uint32_t>(kMixed | k) : kSearch;
     first = std::max(first, k < k_count ? end + 1 : end);
   }
+  // Each entry little-endian, then room for a 32-bit gather at the last one.
+  direct_.assign(entries.size() * entry_bytes_ + 3, 0);
+  for (std::size_t c = 0; c < entries.size(); ++c)
+    for (int byte = 0; byte < entry_bytes_; ++byte) direct_[c * entry_bytes_ + byte] = static_cast<std::uint8_t>(entries[c] >> (8 * byte));
+}
+
+std::uint32_t FrozenAcam::lookup(double x_code) const {
+  const double cell = (x_code - direct_lo_) * direct_scale_;
+  if (cell >= 0 && cell < direct_cells_) {
+    const std::uint32_t e = entry(static_cast<std::size_t>(cell));
+    return e < marker_ ? e : resolve(e, x_code);
+  }
+  return search(x_code);
+}
+
+std::uint32_t FrozenAcam::resolve(std::uint32_t entry, double x_code) const {
+  if (entry_bytes_ == 1 || entry == kSearch) return search(x_code);
+  std::size_t k = entry & (kMixed - 1);
+  while (breakpoints_[k] <= x_code) ++k;
+  if (k > 0 && breakpoints_[k - 1] == x_code) return point_codes_[k - 1];
+  return interval_codes_[k];
 }
 
 namespace {
@@ -248,13 +284,26 @@ __attribute__((target("avx2"))) inline __m256i float_cell_index(__m256 f, const 
   return _mm256_blendv_epi8(c.cells, cell, _mm256_castps_si256(inside));
 }
 
+// The numbers of the set bits of each 8-bit mask, in order: the lanes to list.
+struct SetLanes {
+  std::array<std::array<std::uint8_t, 8>, 256> lane{};
+  constexpr SetLanes() {
+    for (unsigned mask = 0; mask < 256; ++mask) {
+      std::size_t count = 0;
+      for (std::uint8_t bit = 0; bit < 8; ++bit)
+        if ((mask >> bit) & 1u) lane[mask][count++] = bit;
+    }
+  }
+};
+constexpr SetLanes kSetLanes;
+
 // The direct-table entries of u·scale − offset, eight at a time: a 32-bit gather at each cell's
-// 16-bit entry, kept in its low half; entries at or above `mixed` go through resolve(i, entry).
-// Returns how many inputs it did (a multiple of eight).
-template <bool kFloatCells, class Resolve>
+// entry of kBytes bytes, kept in its low bytes; entries at or above `marker` go through
+// resolve(i, entry). Returns how many inputs it did (a multiple of eight).
+template <int kBytes, bool kFloatCells, class Resolve>
 __attribute__((target("avx2"))) std::size_t gather_direct_entries(const float* u, std::size_t n, std::size_t stride, double scale, double offset,
-                                                                  const std::uint16_t* table, double lo, double cell_scale,
-                                                                  double cells, std::uint32_t mixed, std::uint32_t* codes,
+                                                                  const std::uint8_t* table, double lo, double cell_scale,
+                                                                  double cells, std::uint32_t marker, std::uint32_t* codes,
                                                                   Resolve resolve) {
   const CellIndexing c{.scale = _mm256_set1_pd(scale), .offset = _mm256_set1_pd(offset), .lo = _mm256_set1_pd(lo),
                        .cell_scale = _mm256_set1_pd(cell_scale), .cells = _mm256_set1_pd(cells)};
@@ -265,20 +314,42 @@ __attribute__((target("avx2"))) std::size_t gather_direct_entries(const float* u
                       .tiny = _mm256_set1_ps(static_cast<float>(-0x1p-12 * cell_scale)),
                       .first_cell = _mm256_set1_epi32(static_cast<int>(first)),
                       .cells = _mm256_set1_epi32(static_cast<int>(cells))};
-  const __m256i low_half = _mm256_set1_epi32(0xffff), below_mixed = _mm256_set1_epi32(static_cast<int>(mixed - 1));
+  const __m256i entry_bits = _mm256_set1_epi32(kBytes == 1 ? 0xff : 0xffff), below_marker = _mm256_set1_epi32(static_cast<int>(marker - 1));
   const __m256i lanes_apart = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(static_cast<int>(stride)));
+  // Inputs whose entry is a marker are listed (branch-free) and resolved a few hundred at a time:
+  // a branch per eight on whether any lane needs resolving would often be mispredicted.
+  constexpr int kPending = 256;
+  std::uint32_t marked[kPending + 8];
+  int pending = 0;
+  const auto resolve_marked = [&] {
+    for (int p = 0; p < pending; ++p) codes[marked[p]] = resolve(marked[p], codes[marked[p]]);
+    pending = 0;
+  };
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256 f = stride == 1 ? _mm256_loadu_ps(u + i) : _mm256_i32gather_ps(u + i * stride, lanes_apart, 4);
     const __m256i index = kFloatCells ? float_cell_index(f, fc, c) : cell_index(f, c);
-    const __m256i entry = _mm256_and_si256(_mm256_i32gather_epi32(reinterpret_cast<const int*>(table), index, 2), low_half);
+    const __m256i entry = _mm256_and_si256(_mm256_i32gather_epi32(reinterpret_cast<const int*>(table), index, kBytes), entry_bits);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + i), entry);
-    for (int lanes = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(entry, below_mixed))); lanes != 0; lanes &= lanes - 1) {
-      const std::size_t k = i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(lanes)));
-      codes[k] = resolve(k, static_cast<std::uint16_t>(codes[k]));
-    }
+    const auto lanes = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(entry, below_marker))));
+    const __m128i packed = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(kSetLanes.lane[lanes].data()));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(marked + pending),
+                        _mm256_add_epi32(_mm256_cvtepu8_epi32(packed), _mm256_set1_epi32(static_cast<int>(i))));
+    pending += std::popcount(lanes);
+    if (pending > kPending - 8) resolve_marked();
   }
+  resolve_marked();
   return i;
+}
+
+// gather_direct_entries() for a table of kBytes-byte entries, its cells in float where they can be.
+template <int kBytes, class Resolve>
+std::size_t gather_direct_entries(const float* u, std::size_t n, std::size_t stride, double scale, double offset, const std::uint8_t* table,
+                                  double lo, double cell_scale, double cells, std::uint32_t marker, std::uint32_t* codes,
+                                  Resolve resolve) {
+  return FloatCells::applies(scale, offset, lo, cell_scale)
+             ? gather_direct_entries<kBytes, true>(u, n, stride, scale, offset, table, lo, cell_scale, cells, marker, codes, resolve)
+             : gather_direct_entries<kBytes, false>(u, n, stride, scale, offset, table, lo, cell_scale, cells, marker, codes, resolve);
 }
 #endif
 
@@ -289,22 +360,21 @@ void FrozenAcam::lookup(const float* u, std::size_t count, std::size_t stride, d
 #if defined(__x86_64__)
   static const bool avx2 = __builtin_cpu_supports("avx2");
   // Gathers address lanes by 32-bit offsets.
-  if (avx2 && !direct_.empty() && count * stride < (std::size_t{1} << 31)) {
-    const auto resolve_at = [&](std::size_t i, std::uint16_t entry) {
+  if (avx2 && entry_bytes_ != 0 && count * stride < (std::size_t{1} << 31)) {
+    const auto resolve_at = [&](std::size_t i, std::uint32_t entry) {
       return resolve(entry, static_cast<double>(u[i * stride]) * scale - offset);
     };
-    done = FloatCells::applies(scale, offset, direct_lo_, direct_scale_)
-               ? gather_direct_entries<true>(u, count, stride, scale, offset, direct_.data(), direct_lo_, direct_scale_, direct_cells_,
-                                             kMixed, codes, resolve_at)
-               : gather_direct_entries<false>(u, count, stride, scale, offset, direct_.data(), direct_lo_, direct_scale_, direct_cells_,
-                                              kMixed, codes, resolve_at);
+    done = entry_bytes_ == 1 ? gather_direct_entries<1>(u, count, stride, scale, offset, direct_.data(), direct_lo_, direct_scale_,
+                                                        direct_cells_, marker_, codes, resolve_at)
+                             : gather_direct_entries<2>(u, count, stride, scale, offset, direct_.data(), direct_lo_, direct_scale_,
+                                                        direct_cells_, marker_, codes, resolve_at);
   }
 #endif
   for (std::size_t i = done; i < count; ++i) codes[i] = lookup(static_cast<double>(u[i * stride]) * scale - offset);
 }
 
 void FrozenAcam::prefetch() const {
-  constexpr std::size_t kLine = 64 / sizeof(std::uint16_t);
+  constexpr std::size_t kLine = 64;
   for (std::size_t k = 0; k < direct_.size(); k += kLine) __builtin_prefetch(direct_.data() + k);
 }
 

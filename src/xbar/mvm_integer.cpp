@@ -32,6 +32,8 @@ constexpr int kChunk = 128;                      // outputs per work item, as th
 constexpr std::int64_t kLargestSum = 32767;      // int16 table sums
 constexpr std::int64_t kExactFloatSum = 1 << 24; // the float path's column sums are exact below this
 
+}  // namespace
+
 // The readout value the float path adds per conversion before its coefficient (code + cmin for a
 // Compute-ACAM, the clamped code for an ADC), as a function of an integer column value.
 class IntegerReadout {
@@ -135,6 +137,13 @@ struct Plan {
   std::vector<std::int16_t> level;         // in × active.size()
   std::vector<std::int64_t> coefficient;   // x.coefficient as integers
 };
+
+struct IntegerPath {
+  IntegerReadout readout;
+  Plan plan;
+};
+
+namespace {
 
 // The plan, or nothing when a level or coefficient is not an integer or a sum could leave the
 // integer widths (or, for multi-level inputs, the range where the float GEMM is exact).
@@ -264,14 +273,22 @@ void tile_readout(const Plan& plan, const IntegerReadout& readout, const std::ui
 
 }  // namespace
 
-bool integer_path_applies(const ProgrammedCrossbar& x) { return IntegerReadout::make(x) && make_plan(x); }
+std::shared_ptr<const IntegerPath> integer_path(const ProgrammedCrossbar& x) {
+  auto readout = IntegerReadout::make(x);
+  if (!readout) return nullptr;
+  auto plan = make_plan(x);
+  if (!plan) return nullptr;
+  return std::make_shared<const IntegerPath>(IntegerPath{.readout = std::move(*readout), .plan = std::move(*plan)});
+}
+
+bool integer_path_applies(const ProgrammedCrossbar& x) { return x.config.fused_function.empty() && (x.integer_path || integer_path(x)); }
 
 std::optional<IntegerMvm> integer_mvm(const ProgrammedCrossbar& x, const std::vector<std::int32_t>& input_levels, int batch,
                                       int threads) {
-  const auto readout = IntegerReadout::make(x);
-  if (!readout) return std::nullopt;
-  const auto plan = make_plan(x);
-  if (!plan) return std::nullopt;
+  const std::shared_ptr<const IntegerPath> path = x.integer_path ? x.integer_path : integer_path(x);
+  if (!path) return std::nullopt;
+  const IntegerReadout* readout = &path->readout;
+  const Plan* plan = &path->plan;
   const int out = x.out, in = x.in, R = x.config.rows, G = static_cast<int>(x.groups.size());
   const int row_blocks = x.layout.row_blocks, groups_per_block = (std::min(in, R) + kGroupRows - 1) / kGroupRows;
   const std::size_t groups_total = static_cast<std::size_t>(row_blocks) * groups_per_block;

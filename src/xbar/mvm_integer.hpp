@@ -6,6 +6,7 @@
 // arithmetic (lookup-table sums over groups of four input rows, a direct column-value → code
 // table) and gives the same results bit for bit.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -32,6 +33,9 @@ struct IntegerMvm {
   std::vector<double> acc;
   std::vector<ReadoutTally> tally;
 };
+// The integer path of crossbar x (null where it does not apply), which program_crossbar() keeps
+// in x.integer_path: integer_mvm() prepares it per call where that is empty.
+std::shared_ptr<const IntegerPath> integer_path(const ProgrammedCrossbar& x);
 bool integer_path_applies(const ProgrammedCrossbar& x);
 std::optional<IntegerMvm> integer_mvm(const ProgrammedCrossbar& x, const std::vector<std::int32_t>& input_levels, int batch,
                                       int threads);

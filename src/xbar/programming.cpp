@@ -10,6 +10,7 @@
 #include "raceit/core/parallel.hpp"
 #include "raceit/core/rng.hpp"
 #include "raceit/xbar/crossbar.hpp"
+#include "mvm_integer.hpp"
 
 namespace raceit::xbar {
 
@@ -239,6 +240,7 @@ ProgrammedCrossbar program_crossbar(const Matrix& w, const CrossbarConfig& c, in
       for (int rb = 0; rb < t.row_blocks; ++rb)
         for (int s = 0; s < t.magnitude_slices; ++s) slices.program(j, rb, s);
   });
+  x.integer_path = detail::integer_path(x);
   return x;
 }
 

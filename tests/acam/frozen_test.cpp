@@ -11,8 +11,8 @@
 namespace raceit::acam {
 namespace {
 
-AcamProgram builtin(const char* name, OutputEncoding encoding = OutputEncoding::Gray) {
-  return compile_1var(resolve_function(name), {8, find_builtin(name)->range}, {8, {}, encoding});
+AcamProgram builtin(const char* name, OutputEncoding encoding = OutputEncoding::Gray, int out_bits = 8) {
+  return compile_1var(resolve_function(name), {8, find_builtin(name)->range}, {out_bits, {}, encoding});
 }
 
 device::RramModel taox(double std_scale = 1.0, double stuck = 0.0) {
@@ -33,12 +33,14 @@ std::uint32_t brute_force(const AcamProgram& p, const AcamCells& cells, double x
   return p.encoding == OutputEncoding::Gray ? reference::from_gray(bits, p.out_bits) : bits;
 }
 
+// Codes of 8 bits have a direct table of one-byte entries, codes of 10 bits one of two-byte entries.
 TEST(FrozenAcam, BreakpointLookupEqualsBruteForceScan) {
-  for (auto encoding : {OutputEncoding::Gray, OutputEncoding::Binary}) {
-    const auto p = builtin("gelu", encoding);
+  for (auto [encoding, out_bits] : {std::pair{OutputEncoding::Gray, 8}, std::pair{OutputEncoding::Binary, 8}, std::pair{OutputEncoding::Gray, 10}}) {
+    const auto p = builtin("gelu", encoding, out_bits);
     // Twice the nominal noise, so realised ranges of one bit overlap and leave gaps.
     const auto cells = realise(p, taox(2.0), 11);
     const FrozenAcam frozen(p, cells);
+    ASSERT_EQ(frozen.direct_entry_bytes(), out_bits == 8 ? 1 : 2);
     const CounterRng rng(5);
     for (int n = 0; n < 200000; ++n) {
       const double x = -3.0 + 262.0 * rng.uniform(streams::kData, n);
@@ -66,12 +68,15 @@ TEST(FrozenAcam, BreakpointLookupEqualsBruteForceScan) {
 // first three pairs; inputs within 2^−30…2^−1 of zero probe the float path's rounding argument),
 // in double otherwise (the last).
 TEST(FrozenAcam, BatchLookupEqualsOneByOne) {
-  const auto identity = builtin("identity"), gelu = builtin("gelu");
-  const std::vector<std::pair<const AcamProgram*, AcamCells>> realisations{
-      {&identity, identity.cells}, {&identity, realise(identity, taox(), 7)}, {&gelu, realise(gelu, taox(2.0), 11)}};
+  const auto identity = builtin("identity"), gelu = builtin("gelu"), wide = builtin("identity", OutputEncoding::Gray, 10);
+  const std::vector<std::pair<const AcamProgram*, AcamCells>> realisations{{&identity, identity.cells},
+                                                                           {&identity, realise(identity, taox(), 7)},
+                                                                           {&gelu, realise(gelu, taox(2.0), 11)},
+                                                                           {&wide, realise(wide, taox(), 7)}};
   const CounterRng rng(9);
   for (const auto& [program, cells] : realisations) {
     const FrozenAcam frozen(*program, cells);
+    ASSERT_EQ(frozen.direct_entry_bytes(), program == &wide ? 2 : 1);  // both tables' gathers
     for (const auto& [scale, offset] : {std::pair{1.0, 0.0}, std::pair{0.25, -3.0}, std::pair{4.0, 128.0}, std::pair{1.0 / 3, 0.5}}) {
       std::vector<float> u;
       for (int n = 0; n < 50000; ++n) u.push_back(static_cast<float>((-8.0 + 272.0 * rng.uniform(streams::kData, n) + offset) / scale));

@@ -45,18 +45,9 @@ class FrozenAcam {
   explicit FrozenAcam(const AcamProgram& program);  // ideal: the program's own thresholds
   FrozenAcam(const AcamProgram& program, const AcamCells& realised);
 
-  // Output code for a real-valued input in code units (input code i is x = i).
-  std::uint32_t lookup(double x_code) const {
-    // Most inputs fall in a cell of the direct table that holds no breakpoint: the code is the
-    // interval's. Rounding of (x − lo)·scale is monotone, so a cell without a breakpoint's index
-    // lies strictly between two breakpoints, and the table gives exactly the search's answer.
-    const double cell = (x_code - direct_lo_) * direct_scale_;
-    if (cell >= 0 && cell < direct_cells_) {
-      const std::uint16_t entry = direct_[static_cast<std::size_t>(cell)];
-      return entry < kMixed ? entry : resolve(entry, x_code);
-    }
-    return search(x_code);
-  }
+  // Output code for a real-valued input in code units (input code i is x = i): from the direct
+  // table where the input's cell holds no breakpoint, else by search().
+  std::uint32_t lookup(double x_code) const;
   // codes[i] = lookup(u[i·stride]·scale − offset) for i < count, the same codes bit for bit (the
   // input code is computed in double exactly as a caller of lookup() would): eight at a time by
   // AVX2 gathers into the direct table where the CPU has them.
@@ -91,6 +82,8 @@ class FrozenAcam {
   }
   // Sorted, distinct, finite.
   std::span<const double> breakpoints() const { return {breakpoints_.data(), breakpoints_.size() - 1}; }
+  // Bytes per direct-table entry: 1, 2, or 0 where the program's codes do not fit a table.
+  int direct_entry_bytes() const { return entry_bytes_; }
 
  private:
   std::vector<double> breakpoints_;            // sorted, distinct, then +∞
@@ -101,24 +94,25 @@ class FrozenAcam {
   static constexpr std::uint16_t kDense = 0x8000;
   double bucket_lo_ = 0, bucket_scale_ = 0;
   std::vector<std::uint16_t> bucket_first_;
-  // Direct table: cell c covers inputs with ⌊(x − direct_lo_)·direct_scale_⌋ = c (kCellsPerCode
-  // cells per input code, a power of two) and holds their code (< kMixed), or for a cell that
-  // holds breakpoints kMixed | the first of them (kSearch when that index does not fit): the
-  // breakpoints before it lie below every input of the cell, so a short scan from it finds the
-  // search's answer. 16-bit entries keep a realisation's table in a few kB; a program with a code
-  // ≥ kMixed has none. Two entries follow the cells: kSearch, where lookup(span) sends inputs
-  // outside the table, and padding for its 32-bit gathers.
-  static constexpr std::uint16_t kMixed = 0x8000, kSearch = 0xffff;
-  static constexpr double kCellsPerCode = 16;
-  double direct_lo_ = 0, direct_scale_ = kCellsPerCode, direct_cells_ = 0;
-  std::vector<std::uint16_t> direct_;
-  std::uint32_t resolve(std::uint16_t entry, double x_code) const {
-    if (entry == kSearch) return search(x_code);
-    std::size_t k = entry & (kMixed - 1);
-    while (breakpoints_[k] <= x_code) ++k;
-    if (k > 0 && breakpoints_[k - 1] == x_code) return point_codes_[k - 1];
-    return interval_codes_[k];
+  // Direct table: cell c covers inputs with ⌊(x − direct_lo_)·direct_scale_⌋ = c (a power of two
+  // cells per input code) and holds their code, or a marker (≥ marker_) for a cell that holds
+  // breakpoints. Most inputs fall in a cell without one: rounding of (x − lo)·scale is monotone,
+  // so such a cell lies strictly between two breakpoints and its code is exactly the search's.
+  // Entries are one byte where every code fits one (the marker 0xff, shared by code 0xff: search()),
+  // which halves the tables a crossbar's readout streams through; else two bytes, the marker kMixed | the
+  // first breakpoint in the cell (kSearch when that index does not fit: search()), from which a
+  // short scan finds the search's answer. A program with a code ≥ kMixed has no table. Padding
+  // after the cells: a marker where lookup(span) sends inputs outside the table, and room for its
+  // 32-bit gathers.
+  static constexpr std::uint32_t kMixed = 0x8000, kSearch = 0xffff, kByteMarker = 0xff;
+  double direct_lo_ = 0, direct_scale_ = 0, direct_cells_ = 0;
+  std::uint32_t marker_ = 0;
+  int entry_bytes_ = 0;  // 1, 2, or 0: no table
+  std::vector<std::uint8_t> direct_;
+  std::uint32_t entry(std::size_t cell) const {
+    return entry_bytes_ == 1 ? direct_[cell] : static_cast<std::uint32_t>(direct_[2 * cell] | direct_[2 * cell + 1] << 8);
   }
+  std::uint32_t resolve(std::uint32_t entry, double x_code) const;
   void build_direct_table();
 };
 

@@ -10,6 +10,7 @@
 // the conductance of one weight level. A reference column removes the g_min offset before
 // conversion, so in ideal mode every column value is an integer.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -119,6 +120,10 @@ struct FusedReadout {
   std::vector<acam::FrozenAcam> acams;
 };
 
+namespace detail {
+struct IntegerPath;  // mvm()'s exact integer path for one crossbar (src/xbar)
+}
+
 // A weight matrix programmed onto crossbars for one noise realisation.
 struct ProgrammedCrossbar {
   CrossbarConfig config;
@@ -144,6 +149,11 @@ struct ProgrammedCrossbar {
   // The fused function's readout, when prepared once (fused_readout()); otherwise every mvm()
   // call compiles it for its quantiser.
   FusedReadout fused;
+  // What mvm()'s exact integer path needs besides the inputs (its level matrix in int16, its
+  // readout table), prepared once by program_crossbar() where the path applies (else null, and
+  // mvm() prepares it per call): ideal mode runs thousands of calls per crossbar. A crossbar
+  // whose levels, coefficients or readout change after programming must reset it.
+  std::shared_ptr<const detail::IntegerPath> integer_path;
 };
 
 TileLayout tile_layout(const CrossbarConfig& config, int in, int out);
