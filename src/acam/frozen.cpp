@@ -178,15 +178,30 @@ FrozenAcam::FrozenAcam(const AcamProgram& program, const AcamCells& realised) {
 }
 
 namespace {
-// Direct-table cells per input code (a power of two): more cells leave fewer inputs in a cell
-// that holds a breakpoint, but make the tables larger.
-constexpr double kCellsPerCode = 16;
+// Direct-table cells per input code, 2^kCellBits: more cells leave fewer inputs in a cell that
+// holds a breakpoint, but make the tables larger.
+constexpr int kCellBits = 4;
+constexpr double kCellsPerCode = 1 << kCellBits;
+
+// A one-byte table carries, after its entries, what resolving its markers in bulk needs
+// (resolve_listed()): for each input code q it spans the first breakpoint whose cell is ≥ q·2^kCellBits
+// (16 bits), then every interval's and every breakpoint's code in a byte; padding after each part
+// leaves room for a 32-bit gather at its last element.
+struct ByteTableLayout {
+  std::size_t first_at, interval_at, point_at, bytes;
+  ByteTableLayout(std::size_t cells, std::size_t k_count)
+      : first_at((cells + 5) & ~std::size_t{1}),
+        interval_at(first_at + 2 * ((cells >> kCellBits) + 2)),
+        point_at(interval_at + k_count + 1),
+        bytes(point_at + k_count + 3) {}
+};
 }  // namespace
 
 void FrozenAcam::build_direct_table() {
   const std::size_t k_count = breakpoints_.size() - 1;
   if (k_count == 0) return;
-  const std::uint32_t top = *std::max_element(interval_codes_.begin(), interval_codes_.end());
+  const std::uint32_t top = std::max(*std::max_element(interval_codes_.begin(), interval_codes_.end()),
+                                     *std::max_element(point_codes_.begin(), point_codes_.end()));
   if (top >= kMixed) return;
   // One code past the breakpoints on each side; a table far wider than the program's input grid
   // (breakpoints pushed out by noise) is left to the search.
@@ -196,15 +211,16 @@ void FrozenAcam::build_direct_table() {
   direct_lo_ = lo;
   direct_scale_ = kCellsPerCode;
   direct_cells_ = span * kCellsPerCode;
-  entry_bytes_ = top <= kByteMarker ? 1 : 2;
+  entry_bytes_ = top <= kByteMarker && k_count < 0xffff ? 1 : 2;
   marker_ = entry_bytes_ == 1 ? kByteMarker : kMixed;
   const auto cells = static_cast<std::size_t>(direct_cells_);
+  const auto cell_of = [&](std::size_t k) { return static_cast<std::size_t>((breakpoints_[k] - direct_lo_) * direct_scale_); };
   std::vector<std::uint32_t> entries(cells + 1, entry_bytes_ == 1 ? kByteMarker : kSearch);
   // Cells from the one after breakpoint k−1's to the one before breakpoint k's lie in interval k;
   // breakpoint k's own cell starts its scan at k unless an earlier breakpoint shares it.
   std::size_t first = 0;
   for (std::size_t k = 0; k <= k_count; ++k) {
-    const auto end = k < k_count ? static_cast<std::size_t>((breakpoints_[k] - direct_lo_) * direct_scale_) : cells;
+    const auto end = k < k_count ? cell_of(k) : cells;
     std::fill(entries.begin() + static_cast<std::ptrdiff_t>(std::min(first, end)), entries.begin() + static_cast<std::ptrdiff_t>(end),
               std::min(interval_codes_[k], entry_bytes_ == 1 ? kByteMarker : kSearch));
     if (k < k_count && end >= first)
@@ -212,9 +228,19 @@ void FrozenAcam::build_direct_table() {
     first = std::max(first, k < k_count ? end + 1 : end);
   }
   // Each entry little-endian, then room for a 32-bit gather at the last one.
-  direct_.assign(entries.size() * entry_bytes_ + 3, 0);
+  direct_.assign(entry_bytes_ == 1 ? ByteTableLayout(cells, k_count).bytes : entries.size() * 2 + 3, 0);
   for (std::size_t c = 0; c < entries.size(); ++c)
     for (int byte = 0; byte < entry_bytes_; ++byte) direct_[c * entry_bytes_ + byte] = static_cast<std::uint8_t>(entries[c] >> (8 * byte));
+  if (entry_bytes_ == 2) return;
+  const ByteTableLayout at(cells, k_count);
+  std::size_t k = 0;
+  for (std::size_t q = 0; q <= cells >> kCellBits; ++q) {
+    while (k < k_count && cell_of(k) < q << kCellBits) ++k;
+    direct_[at.first_at + 2 * q] = static_cast<std::uint8_t>(k);
+    direct_[at.first_at + 2 * q + 1] = static_cast<std::uint8_t>(k >> 8);
+  }
+  for (std::size_t i = 0; i <= k_count; ++i) direct_[at.interval_at + i] = static_cast<std::uint8_t>(interval_codes_[i]);
+  for (std::size_t i = 0; i < k_count; ++i) direct_[at.point_at + i] = static_cast<std::uint8_t>(point_codes_[i]);
 }
 
 std::uint32_t FrozenAcam::lookup(double x_code) const {
@@ -299,7 +325,8 @@ constexpr SetLanes kSetLanes;
 
 // The direct-table entries of u·scale − offset, eight at a time: a 32-bit gather at each cell's
 // entry of kBytes bytes, kept in its low bytes; entries at or above `marker` go through
-// resolve(i, entry). Returns how many inputs it did (a multiple of eight).
+// resolve_listed(inputs, count), which sets their codes. Returns how many inputs it did (a
+// multiple of eight).
 template <int kBytes, bool kFloatCells, class Resolve>
 __attribute__((target("avx2"))) std::size_t gather_direct_entries(const float* u, std::size_t n, std::size_t stride, double scale, double offset,
                                                                   const std::uint8_t* table, double lo, double cell_scale,
@@ -322,7 +349,7 @@ __attribute__((target("avx2"))) std::size_t gather_direct_entries(const float* u
   std::uint32_t marked[kPending + 8];
   int pending = 0;
   const auto resolve_marked = [&] {
-    for (int p = 0; p < pending; ++p) codes[marked[p]] = resolve(marked[p], codes[marked[p]]);
+    resolve(marked, pending);
     pending = 0;
   };
   std::size_t i = 0;
@@ -351,6 +378,66 @@ std::size_t gather_direct_entries(const float* u, std::size_t n, std::size_t str
              ? gather_direct_entries<kBytes, true>(u, n, stride, scale, offset, table, lo, cell_scale, cells, marker, codes, resolve)
              : gather_direct_entries<kBytes, false>(u, n, stride, scale, offset, table, lo, cell_scale, cells, marker, codes, resolve);
 }
+
+// What resolve_listed() reads: a one-byte table with its ByteTableLayout, and the breakpoints.
+struct ByteTable {
+  const std::uint8_t* table;
+  ByteTableLayout at;
+  const double* breakpoints;  // then +∞
+  double lo, cell_scale, cells;
+};
+
+// Four 64-bit lane masks as four 32-bit ones.
+__attribute__((target("avx2"))) inline __m128i narrow(__m256d mask) {
+  return _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(_mm256_castpd_si256(mask), _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7)));
+}
+
+// breakpoints[k] for four indices k (a masked gather: GCC 12 warns about the unmasked one's
+// undefined source operand).
+__attribute__((target("avx2"))) inline __m256d gather_breakpoints(const double* breakpoints, __m128i k) {
+  return _mm256_mask_i32gather_pd(_mm256_setzero_pd(), breakpoints, k, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)), 8);
+}
+
+// Lanes where breakpoints[k] <= x, as 32-bit masks.
+__attribute__((target("avx2"))) inline __m128i at_or_below(const double* breakpoints, __m128i k, __m256d x) {
+  return narrow(_mm256_cmp_pd(gather_breakpoints(breakpoints, k), x, _CMP_LE_OQ));
+}
+
+// codes[i] = lookup(x_i), x_i = u[i·stride]·scale − offset in double, for the listed inputs i of
+// a one-byte table (in cells that hold a breakpoint), four at a time by gathers: from the first
+// breakpoint of x_i's input code (all before it lie below x_i, as their cells are lower), two
+// branch-free steps of search() and the breakpoint's own code. Inputs outside the table, or with
+// a third breakpoint of their code at or below them, go to search(i).
+template <class Search>
+__attribute__((target("avx2"))) void resolve_listed(const ByteTable& t, const float* u, std::size_t stride, double scale, double offset,
+                                                    const std::uint32_t* listed, int n, std::uint32_t* codes, Search search) {
+  const __m256d scale_v = _mm256_set1_pd(scale), offset_v = _mm256_set1_pd(offset), lo = _mm256_set1_pd(t.lo),
+                cell_scale = _mm256_set1_pd(t.cell_scale), cells = _mm256_set1_pd(t.cells), zero = _mm256_setzero_pd();
+  const __m128i one = _mm_set1_epi32(1), none = _mm_setzero_si128(), low_byte = _mm_set1_epi32(0xff), low_half = _mm_set1_epi32(0xffff);
+  const auto* first = reinterpret_cast<const int*>(t.table + t.at.first_at);
+  const auto* interval = reinterpret_cast<const int*>(t.table + t.at.interval_at);
+  const auto* point = reinterpret_cast<const int*>(t.table + t.at.point_at);
+  int p = 0;
+  for (; p + 4 <= n; p += 4) {
+    const __m128i at = _mm_loadu_si128(reinterpret_cast<const __m128i*>(listed + p));
+    const __m256d x = _mm256_sub_pd(_mm256_mul_pd(_mm256_cvtps_pd(_mm_i32gather_ps(u, _mm_mullo_epi32(at, _mm_set1_epi32(static_cast<int>(stride))), 4)), scale_v), offset_v);
+    const __m256d cell = _mm256_mul_pd(_mm256_sub_pd(x, lo), cell_scale);
+    const __m256d inside = _mm256_and_pd(_mm256_cmp_pd(cell, zero, _CMP_GE_OQ), _mm256_cmp_pd(cell, cells, _CMP_LT_OQ));
+    const __m128i code_index = _mm_srli_epi32(_mm256_cvttpd_epi32(_mm256_blendv_pd(zero, cell, inside)), kCellBits);
+    __m128i k = _mm_and_si128(_mm_i32gather_epi32(first, code_index, 2), low_half);
+    k = _mm_sub_epi32(k, at_or_below(t.breakpoints, k, x));
+    k = _mm_sub_epi32(k, at_or_below(t.breakpoints, k, x));
+    const __m128i fallback = _mm_or_si128(_mm_cmpeq_epi32(narrow(inside), none), at_or_below(t.breakpoints, k, x));
+    const __m128i before = _mm_max_epi32(_mm_sub_epi32(k, one), none);
+    const __m128i on_point = _mm_and_si128(_mm_cmpgt_epi32(k, none), narrow(_mm256_cmp_pd(gather_breakpoints(t.breakpoints, before), x, _CMP_EQ_OQ)));
+    const __m128i code = _mm_and_si128(_mm_blendv_epi8(_mm_i32gather_epi32(interval, k, 1), _mm_i32gather_epi32(point, before, 1), on_point), low_byte);
+    alignas(16) std::uint32_t found[4];
+    _mm_store_si128(reinterpret_cast<__m128i*>(found), code);
+    const int searched = _mm_movemask_ps(_mm_castsi128_ps(fallback));
+    for (int l = 0; l < 4; ++l) codes[listed[p + l]] = (searched >> l) & 1 ? search(listed[p + l]) : found[l];
+  }
+  for (; p < n; ++p) codes[listed[p]] = search(listed[p]);
+}
 #endif
 
 }  // namespace
@@ -361,21 +448,41 @@ void FrozenAcam::lookup(const float* u, std::size_t count, std::size_t stride, d
   static const bool avx2 = __builtin_cpu_supports("avx2");
   // Gathers address lanes by 32-bit offsets.
   if (avx2 && entry_bytes_ != 0 && count * stride < (std::size_t{1} << 31)) {
-    const auto resolve_at = [&](std::size_t i, std::uint32_t entry) {
-      return resolve(entry, static_cast<double>(u[i * stride]) * scale - offset);
+    const auto x_code = [&](std::size_t i) { return static_cast<double>(u[i * stride]) * scale - offset; };
+    const auto resolve_each = [&](const std::uint32_t* listed, int n) {
+      for (int p = 0; p < n; ++p) codes[listed[p]] = resolve(codes[listed[p]], x_code(listed[p]));
     };
-    done = entry_bytes_ == 1 ? gather_direct_entries<1>(u, count, stride, scale, offset, direct_.data(), direct_lo_, direct_scale_,
-                                                        direct_cells_, marker_, codes, resolve_at)
-                             : gather_direct_entries<2>(u, count, stride, scale, offset, direct_.data(), direct_lo_, direct_scale_,
-                                                        direct_cells_, marker_, codes, resolve_at);
+    const ByteTable byte_table{.table = direct_.data(),
+                               .at = ByteTableLayout(static_cast<std::size_t>(direct_cells_), breakpoints_.size() - 1),
+                               .breakpoints = breakpoints_.data(),
+                               .lo = direct_lo_,
+                               .cell_scale = direct_scale_,
+                               .cells = direct_cells_};
+    const auto resolve_bytes = [&](const std::uint32_t* listed, int n) {
+      resolve_listed(byte_table, u, stride, scale, offset, listed, n, codes, [&](std::uint32_t i) { return search(x_code(i)); });
+    };
+    if (entry_bytes_ == 2)
+      done = gather_direct_entries<2>(u, count, stride, scale, offset, direct_.data(), direct_lo_, direct_scale_, direct_cells_, marker_,
+                                      codes, resolve_each);
+    else
+      done = gather_direct_entries<1>(u, count, stride, scale, offset, direct_.data(), direct_lo_, direct_scale_, direct_cells_, marker_,
+                                      codes, resolve_bytes);
   }
 #endif
   for (std::size_t i = done; i < count; ++i) codes[i] = lookup(static_cast<double>(u[i * stride]) * scale - offset);
 }
 
 void FrozenAcam::prefetch() const {
-  constexpr std::size_t kLine = 64;
-  for (std::size_t k = 0; k < direct_.size(); k += kLine) __builtin_prefetch(direct_.data() + k);
+  // The direct table, and what resolving its markers reads.
+  const auto fetch = [](const void* data, std::size_t bytes) {
+    constexpr std::size_t kLine = 64;
+    for (std::size_t k = 0; k < bytes; k += kLine) __builtin_prefetch(static_cast<const char*>(data) + k);
+  };
+  fetch(direct_.data(), direct_.size());
+  fetch(breakpoints_.data(), breakpoints_.size() * sizeof(double));
+  if (entry_bytes_ == 1) return;  // its codes are in direct_
+  fetch(interval_codes_.data(), interval_codes_.size() * sizeof(std::uint32_t));
+  fetch(point_codes_.data(), point_codes_.size() * sizeof(std::uint32_t));
 }
 
 FrozenAcam2Var::FrozenAcam2Var(const AcamProgram& program)
