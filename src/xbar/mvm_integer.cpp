@@ -16,6 +16,7 @@
 #include "mvm_integer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 
@@ -181,21 +182,39 @@ std::optional<Plan> make_plan(const ProgrammedCrossbar& x) {
   return plan;
 }
 
+// Bit p of each byte value moved to bit 4p: four inputs' spread bits, shifted by their row in
+// the group, interleave into all their planes' 4-bit patterns at once.
+struct SpreadBits {
+  std::array<std::uint32_t, 256> of{};
+  constexpr SpreadBits() {
+    for (std::uint32_t v = 0; v < 256; ++v)
+      for (int p = 0; p < 8; ++p) of[v] |= ((v >> p) & 1u) << (4 * p);
+  }
+};
+constexpr SpreadBits kSpread;
+
 // Input patterns: nibble[(b·planes + p)·groups_total + rb·groups_per_block + q] = bits p of the
-// inputs on rows 4q…4q+3 of row block rb, row 4q + r in bit r.
+// inputs on rows 4q…4q+3 of row block rb, row 4q + r in bit r (planes <= 16).
 std::vector<std::uint8_t> input_patterns(const std::vector<std::int32_t>& levels, int batch, int in, int rows, int planes,
                                          int groups_per_block, int row_blocks) {
   const std::size_t groups_total = static_cast<std::size_t>(row_blocks) * groups_per_block;
   std::vector<std::uint8_t> nibble(static_cast<std::size_t>(batch) * planes * groups_total, 0);
-  for (int b = 0; b < batch; ++b)
-    for (int i = 0; i < in; ++i) {
-      const auto v = static_cast<std::uint32_t>(levels[static_cast<std::size_t>(b) * in + i]);
-      const int rb = i / rows, r = i - rb * rows;
-      const std::size_t group = static_cast<std::size_t>(rb) * groups_per_block + r / kGroupRows;
-      for (int p = 0; p < planes; ++p)
-        nibble[(static_cast<std::size_t>(b) * planes + p) * groups_total + group] |=
-            static_cast<std::uint8_t>(((v >> p) & 1u) << (r % kGroupRows));
+  for (int b = 0; b < batch; ++b) {
+    const std::int32_t* vector = levels.data() + static_cast<std::size_t>(b) * in;
+    std::uint8_t* out = nibble.data() + static_cast<std::size_t>(b) * planes * groups_total;
+    for (int rb = 0; rb < row_blocks; ++rb) {
+      const int i0 = rb * rows, i1 = std::min(in, i0 + rows);
+      for (int i = i0; i < i1; i += kGroupRows) {
+        std::uint64_t spread = 0;
+        for (int r = 0; r < kGroupRows && i + r < i1; ++r) {
+          const auto v = static_cast<std::uint32_t>(vector[i + r]);
+          spread |= (kSpread.of[v & 0xffu] | static_cast<std::uint64_t>(kSpread.of[(v >> 8) & 0xffu]) << 32) << r;
+        }
+        const std::size_t group = static_cast<std::size_t>(rb) * groups_per_block + static_cast<std::size_t>((i - i0) / kGroupRows);
+        for (int p = 0; p < planes; ++p) out[static_cast<std::size_t>(p) * groups_total + group] = static_cast<std::uint8_t>((spread >> (4 * p)) & 0xfu);
+      }
     }
+  }
   return nibble;
 }
 
