@@ -376,8 +376,14 @@ void run_raceit_infer(const std::string& model, const std::vector<std::string>& 
                                  .seed = args.seed,
                                  .device = device_of(args, device_path),
                                  .exec = {.threads = threads}};
-  const exec::RaceitExecutor executor(program, graph, options);
-  write_outputs(graph, run_on_input_files(inputs, [&] { return executor.run(tensors); }), output);
+  const auto executor = [&] {
+    try {
+      return std::make_unique<exec::RaceitExecutor>(program, graph, options);
+    } catch (const Error& e) {
+      throw Error(e.kind(), fmt::format("{}: {}", args.program, e.what()));
+    }
+  }();
+  write_outputs(graph, run_on_input_files(inputs, [&] { return executor->run(tensors); }), output);
 }
 
 }  // namespace raceit::cli
