@@ -14,11 +14,12 @@ packages=(
   dataset-fashion-mnist python3-sklearn libonnx-testdata
   # sweeps: the SQLite store, MPI scale-out (mpirun), the reports' browser test
   libsqlite3-dev libopenmpi-dev openmpi-bin chromium
-  # make fuzz: clang's libFuzzer
-  clang libclang-rt-14-dev
   # make test: the designated-initialiser check (.clang-tidy, tools/tidy.sh; needs clang-tidy >= 19),
   # with the omp.h clang-tidy-19 reads (GCC's does not parse under clang)
   clang-tidy-19 libomp-19-dev
+  # make fuzz: clang 19's libFuzzer; the same clang as tidy, because libomp-19-dev replaces clang 14's
+  # libomp-14-dev and clang 14 then finds no OpenMP to link
+  clang-19 libclang-rt-19-dev
 )
 
 # npm ships with the nodesource nodejs package; Debian's own npm is only needed without it.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -90,6 +91,12 @@ Field size_key(const std::string& key, Dimension dimension, const std::string& d
           cost(member, &ComponentSpec::size)};
 }
 
+// Counts of the organisation: 65,536 of anything per chip, tile or array is far beyond published designs
+// (RACE-IT: 256 tiles of 96 crossbars), and keeps the compiler's per-array work and memory bounded.
+constexpr int kMaxCount = 1 << 16;
+// Arrays of one kind per chip, the product of the counts: the placement's work grows with it.
+constexpr double kMaxArraysPerChip = 1 << 24;
+
 std::vector<Field> organisation_fields() {
   return {
       {{.key = "kind", .dimension = kNumber, .description = "imc: in-memory-computing chip; gpu: roofline GPU"},
@@ -100,7 +107,7 @@ std::vector<Field> organisation_fields() {
         .bounds = Bounds::positive()}, bind(&ArchSpec::clock)},
       {{.key = "technology.vdd", .dimension = Dimension::Voltage, .description = "supply voltage (imc)",
         .bounds = Bounds::positive()}, bind(&ArchSpec::vdd)},
-      {{.key = "chip.tiles", .dimension = kNumber, .description = "tiles per chip", .bounds = Bounds::whole(1)},
+      {{.key = "chip.tiles", .dimension = kNumber, .description = "tiles per chip", .bounds = Bounds::whole(1, kMaxCount)},
        imc(&ImcSpec::tiles)},
       {{.key = "chip.links", .dimension = kNumber, .description = "chip-to-chip links per chip",
         .bounds = Bounds::whole(0)}, imc(&ImcSpec::links)},
@@ -113,9 +120,9 @@ std::vector<Field> organisation_fields() {
         .description = "bits per counted network transfer (noc_flit_hops)", .bounds = Bounds::whole(1)},
        imc(&ImcSpec::flit_bits)},
       {{.key = "tile.crossbars", .dimension = kNumber, .description = "RRAM crossbar arrays per tile",
-        .bounds = Bounds::whole(0)}, imc(&ImcSpec::crossbars)},
+        .bounds = Bounds::whole(0, kMaxCount)}, imc(&ImcSpec::crossbars)},
       {{.key = "tile.race_units", .dimension = kNumber,
-        .description = "RACE units (Compute-ACAM array groups) per tile", .bounds = Bounds::whole(0)},
+        .description = "RACE units (Compute-ACAM array groups) per tile", .bounds = Bounds::whole(0, kMaxCount)},
        imc(&ImcSpec::race_units)},
       {{.key = "tile.adders", .dimension = kNumber, .description = "digital adders per tile",
         .bounds = Bounds::whole(0)}, imc(&ImcSpec::adders)},
@@ -132,9 +139,9 @@ std::vector<Field> organisation_fields() {
       {{.key = "tile.buffer_kind", .dimension = kNumber, .description = "buffer memory technology"},
        imc(&ImcSpec::buffer_kind, kBufferKindNames)},
       {{.key = "crossbar.rows", .dimension = kNumber, .description = "rows (inputs) per crossbar",
-        .bounds = Bounds::whole(1)}, imc(&ImcSpec::rows)},
+        .bounds = Bounds::whole(1, kMaxCount)}, imc(&ImcSpec::rows)},
       {{.key = "crossbar.cols", .dimension = kNumber, .description = "columns (outputs) per crossbar",
-        .bounds = Bounds::whole(1)}, imc(&ImcSpec::cols)},
+        .bounds = Bounds::whole(1, kMaxCount)}, imc(&ImcSpec::cols)},
       {{.key = "crossbar.bits_per_cell", .dimension = kNumber, .description = "weight bits one RRAM cell stores",
         .bounds = Bounds::whole(1)}, imc(&ImcSpec::bits_per_cell)},
       {{.key = "crossbar.dac_bits", .dimension = kNumber, .description = "input DAC resolution (1 = bit-serial)",
@@ -144,18 +151,18 @@ std::vector<Field> organisation_fields() {
       {{.key = "crossbar.converters", .dimension = kNumber,
         .description = "readout converters per crossbar: ADCs (adc) or Compute-ACAM columns (acam), time-shared by "
                        "the columns",
-        .bounds = Bounds::whole(1)}, imc(&ImcSpec::converters)},
+        .bounds = Bounds::whole(1, kMaxCount)}, imc(&ImcSpec::converters)},
       {{.key = "crossbar.readout_bits", .dimension = kNumber, .description = "bits per column conversion",
         .bounds = Bounds::whole(1, 16)}, imc(&ImcSpec::readout_bits)},
       {{.key = "crossbar.acam_spare_ranges", .dimension = kNumber,
         .description = "ranges an ACAM readout column holds beyond the 2^(bits-1) of a Gray identity",
         .bounds = Bounds::whole(0)}, imc(&ImcSpec::acam_spare_ranges)},
       {{.key = "race.arrays", .dimension = kNumber, .description = "ACAM arrays per RACE unit",
-        .bounds = Bounds::whole(1)}, imc(&ImcSpec::race_arrays)},
+        .bounds = Bounds::whole(1, kMaxCount)}, imc(&ImcSpec::race_arrays)},
       {{.key = "race.rows", .dimension = kNumber, .description = "rows per RACE array (one output bit each)",
-        .bounds = Bounds::whole(1)}, imc(&ImcSpec::race_rows)},
+        .bounds = Bounds::whole(1, kMaxCount)}, imc(&ImcSpec::race_rows)},
       {{.key = "race.cells", .dimension = kNumber,
-        .description = "cells per RACE array row (ranges or rectangles)", .bounds = Bounds::whole(1)},
+        .description = "cells per RACE array row (ranges or rectangles)", .bounds = Bounds::whole(1, kMaxCount)},
        imc(&ImcSpec::race_cells)},
   };
 }
@@ -448,6 +455,20 @@ const std::vector<ParamSpec>& hardware_param_specs() {
   return specs;
 }
 
+namespace {
+void check_arrays_per_chip(const ParamSet& p, const ImcSpec& c) {
+  const double crossbars = static_cast<double>(c.tiles) * c.crossbars;
+  const double race_arrays = static_cast<double>(c.tiles) * c.race_units * c.race_arrays;
+  if (crossbars > kMaxArraysPerChip)
+    fail(p, "tile.crossbars", fmt::format("chip.tiles × tile.crossbars = {} crossbars per chip; at most 2^24 = {} are modelled",
+                                          static_cast<std::int64_t>(crossbars), static_cast<std::int64_t>(kMaxArraysPerChip)));
+  if (race_arrays > kMaxArraysPerChip)
+    fail(p, "tile.race_units", fmt::format("chip.tiles × tile.race_units × race.arrays = {} RACE arrays per chip; at most "
+                                           "2^24 = {} are modelled", static_cast<std::int64_t>(race_arrays),
+                                           static_cast<std::int64_t>(kMaxArraysPerChip)));
+}
+}  // namespace
+
 ArchSpec arch_from_params(ParamSet params, const std::string& path) {
   ArchSpec a;
   a.path = path;
@@ -479,6 +500,7 @@ ArchSpec arch_from_params(ParamSet params, const std::string& path) {
     return g && g->used(a.imc);
   });
   derive_costs(p, groups, a.imc);
+  check_arrays_per_chip(p, a.imc);
   return a;
 }
 

@@ -144,7 +144,7 @@ void register_infer_command(CLI::App& app) {
     const model::Graph graph = model::load_model(infer_args->model);
     const auto inputs = read_input_arguments(graph, infer_args->inputs);
     const exec::Executor executor(graph, exec::OpTable::fp32(), {.threads = infer_args->threads});
-    write_outputs(graph, executor.run(inputs), infer_args->output);
+    write_outputs(graph, run_on_input_files(infer_args->inputs, [&] { return executor.run(inputs); }), infer_args->output);
   });
 }
 

@@ -123,6 +123,14 @@ std::map<std::string, Tensor> read_input_arguments(const model::Graph& graph, co
   return model::read_inputs(graph, files);
 }
 
+std::vector<Tensor> run_on_input_files(const std::vector<std::string>& inputs, const std::function<std::vector<Tensor>()>& run) {
+  try {
+    return run();
+  } catch (const Error& e) {
+    throw Error(e.kind(), fmt::format("running on {}: {}", fmt::join(inputs, " "), e.what()));
+  }
+}
+
 void write_outputs(const model::Graph& graph, const std::vector<Tensor>& outputs, const std::string& path) {
   const bool folder = std::filesystem::is_directory(path) || (!path.empty() && path.back() == '/');
   const std::size_t count = folder ? outputs.size() : 1;
@@ -368,8 +376,14 @@ void run_raceit_infer(const std::string& model, const std::vector<std::string>& 
                                  .seed = args.seed,
                                  .device = device_of(args, device_path),
                                  .exec = {.threads = threads}};
-  const exec::RaceitExecutor executor(program, graph, options);
-  write_outputs(graph, executor.run(tensors), output);
+  const auto executor = [&] {
+    try {
+      return std::make_unique<exec::RaceitExecutor>(program, graph, options);
+    } catch (const Error& e) {
+      throw Error(e.kind(), fmt::format("{}: {}", args.program, e.what()));
+    }
+  }();
+  write_outputs(graph, run_on_input_files(inputs, [&] { return executor->run(tensors); }), output);
 }
 
 }  // namespace raceit::cli

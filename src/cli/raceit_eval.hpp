@@ -3,6 +3,7 @@
 // a compiled program. The commands themselves are registered in model_command.cpp; these add
 // their RACE-IT options and run them.
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -53,6 +54,9 @@ void register_generate_command(CLI::App& app);
 // The graph inputs from --input arguments, FILE.npy (a single-input model) or NAME=FILE.npy,
 // checked against the graph (model::read_inputs).
 std::map<std::string, Tensor> read_input_arguments(const model::Graph& graph, const std::vector<std::string>& inputs);
+// run(), whose errors (a value of the data the model rejects, such as a token id outside the
+// vocabulary) also name the input files they came from.
+std::vector<Tensor> run_on_input_files(const std::vector<std::string>& inputs, const std::function<std::vector<Tensor>()>& run);
 // The first output to `path`, or every output as PATH/NAME.npy when `path` is a folder (an existing
 // one, or one ending in '/'); reports what it wrote on stderr.
 void write_outputs(const model::Graph& graph, const std::vector<Tensor>& outputs, const std::string& path);

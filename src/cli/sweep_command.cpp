@@ -80,8 +80,11 @@ void register_sweep_commands(CLI::App& app) {
       "Spec format: docs/sweep.md");
   cmd->add_option("spec", args->spec, "Sweep spec (YAML)")->required();
   cmd->add_option("--store", args->store, "SQLite store (default: the spec's name with .db)");
-  cmd->add_option("--jobs", args->jobs, "Points evaluated at once in this process")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Threads inside one point (default: the cores divided among the jobs)");
+  cmd->add_option("--jobs", args->jobs, "Points evaluated at once in this process")
+      ->capture_default_str()
+      ->check(CLI::Range(1, kMaxThreads));
+  cmd->add_option("--threads", args->threads, "Threads inside one point (default: the cores divided among the jobs)")
+      ->check(CLI::Range(0, kMaxThreads));
   cmd->add_flag("--quiet", args->quiet, "Print only the summary");
   cmd->callback([args] {
     const sweep::SweepSpec spec = sweep::load_sweep_spec(args->spec);

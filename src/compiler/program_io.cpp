@@ -4,7 +4,11 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <set>
+#include <string>
 #include <type_traits>
+#include <vector>
 
 #include "engines/support.hpp"
 #include "raceit/acam/functions.hpp"
@@ -188,7 +192,8 @@ json layout_json(const xbar::TileLayout& t) {
           {"arrays", t.arrays},                     {"cells_per_weight", t.cells_per_weight}};
 }
 
-xbar::TileLayout read_layout(const ProgramField& f) {
+namespace {
+xbar::TileLayout read_layout_fields(const ProgramField& f) {
   xbar::TileLayout t;
   t.magnitude_slices = f.at("magnitude_slices").integer(1, 16);
   t.level_max = f.at("level_max").integer(1, kMaxCount);
@@ -202,6 +207,22 @@ xbar::TileLayout read_layout(const ProgramField& f) {
   t.cells_per_weight = f.at("cells_per_weight").integer(1, kMaxCount);
   return t;
 }
+}  // namespace
+
+xbar::TileLayout read_layout(const ProgramField& f, const xbar::CrossbarConfig& config, int in, int out) {
+  const xbar::TileLayout stored = read_layout_fields(f);
+  const xbar::TileLayout expected = xbar::tile_layout(config, in, out);
+  if (stored == expected) return stored;
+  // The compiler writes the layout its config gives; an edited file whose layout disagrees would be
+  // run with one and costed with the other.
+  const json a = layout_json(stored), b = layout_json(expected);
+  for (const auto& [key, value] : a.items())
+    if (value != b.at(key))
+      f.at(key).require(false, fmt::format("{} does not match the crossbar config, which gives {} for a {}x{} matrix",
+                                           value.dump(), b.at(key).dump(), in, out));
+  return stored;
+}
+
 
 // --- operators ---------------------------------------------------------------------------------
 
@@ -311,6 +332,22 @@ json to_json(const Program& p) {
           {"placement", {{"tiles", std::move(tiles)}, {"race_pools", std::move(pools)}, {"chips", p.chips}}}};
 }
 
+namespace {
+// Every operator's and RACE pool's tiles are among the placement's: nothing placed is -1 with no tiles.
+void check_tile_spans(const Program& p, const ProgramField& root) {
+  const auto tile_count = static_cast<std::int64_t>(p.tiles.size());
+  auto check = [&](const ProgramField& f, std::int64_t first, std::int64_t tiles) {
+    f.at("first_tile").require(first < 0 ? first == -1 && tiles == 0 : first + tiles <= tile_count,
+                               fmt::format("tiles {} to {} are not among the placement's {} tiles", first,
+                                           first + tiles - 1, tile_count));
+  };
+  for (std::size_t k = 0; k < p.ops.size(); ++k)
+    check(root.at("ops").at(k).at("placement"), p.ops[k].placement.first_tile, p.ops[k].placement.tiles);
+  for (std::size_t k = 0; k < p.race_pools.size(); ++k)
+    check(root.at("placement").at("race_pools").at(k), p.race_pools[k].first_tile, p.race_pools[k].tiles);
+}
+}  // namespace
+
 Program program_from_json(const json& document) {
   const ProgramField root{.j = document, .path = "$"};
   if (!document.is_object() || !document.contains("format") || document.at("format") != kFormat)
@@ -378,6 +415,7 @@ Program program_from_json(const json& document) {
           p.ops[k].placement.race_pools[j] < static_cast<int>(p.race_pools.size()),
           fmt::format("RACE pool {} is not one of the program's {} pools", p.ops[k].placement.race_pools[j], p.race_pools.size()));
   p.chips = placement.at("chips").integer(0, kMaxCount);
+  check_tile_spans(p, root);
   return p;
 }
 
@@ -387,12 +425,28 @@ void write_program(const std::string& path, const Program& program) {
 
 Program read_program(const std::string& path) { return parse_program(read_file(path), path); }
 
+namespace {
+// nlohmann keeps the last of a repeated key: an edited program giving one twice would lose a value silently.
+json::parser_callback_t reject_repeated_keys() {
+  auto keys = std::make_shared<std::vector<std::set<std::string>>>();
+  return [keys](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) keys->emplace_back();
+    if (event == json::parse_event_t::object_end) keys->pop_back();
+    if (event == json::parse_event_t::key && !keys->back().insert(parsed.get<std::string>()).second)
+      throw Error(ErrorKind::Parse, fmt::format("not a valid program: key '{}' appears twice in one object", parsed.get<std::string>()));
+    return true;
+  };
+}
+}  // namespace
+
 Program parse_program(std::string_view text, const std::string& path) {
   json document;
   try {
-    document = json::parse(text);
+    document = json::parse(text, reject_repeated_keys());
   } catch (const json::exception& e) {
     throw Error(ErrorKind::Parse, fmt::format("{}: not JSON: {}", path, e.what()));
+  } catch (const Error& e) {
+    throw Error(e.kind(), fmt::format("{}: {}", path, e.what()));
   }
   try {
     return program_from_json(document);

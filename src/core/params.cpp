@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
+#include <map>
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
@@ -22,9 +24,10 @@ std::string Bounds::text() const {
   const std::string lo = fmt::format("{}{}", min_open ? "> " : ">= ", min);
   const std::string hi = fmt::format("{}{}", max_open ? "< " : "<= ", max);
   const bool has_min = !std::isinf(min), has_max = !std::isinf(max);
-  if (integer) {
-    if (has_min && has_max) return fmt::format("a whole number {}…{}", min, max);
-    return "a whole number" + (has_min ? " " + lo : has_max ? " " + hi : std::string());
+  if (integer) {  // admits() caps whole numbers at ±1e9 (an int) where no bound is tighter
+    constexpr double kWholeLimit = 1e9;
+    return fmt::format("a whole number {}…{}", static_cast<std::int64_t>(has_min ? std::max(min, -kWholeLimit) : -kWholeLimit),
+                       static_cast<std::int64_t>(has_max ? std::min(max, kWholeLimit) : kWholeLimit));
   }
   if (has_min && has_max)
     return fmt::format("in {}{}, {}{}", min_open ? '(' : '[', min, max, max_open ? ')' : ']');
@@ -100,16 +103,22 @@ double ParamSet::number(const std::string& key) const { return value(key).number
 const std::string& ParamSet::word(const std::string& key) const { return value(key).text; }
 
 namespace {
-void load_node(ParamSet& set, const YAML::Node& node, const std::string& prefix,
-               const std::string& path) {
+// `seen`: the line of each key this file gave so far. yaml-cpp keeps a repeated key and lookups see
+// the first, so a file that gives a key twice would silently lose one of its values.
+void load_node(ParamSet& set, const YAML::Node& node, const std::string& prefix, const std::string& path,
+               std::map<std::string, int>& seen) {
   for (const auto& item : node) {
-    const std::string where = fmt::format("{}:{}", path, item.first.Mark().line + 1);
+    const int line = item.first.Mark().line + 1;
+    const std::string where = fmt::format("{}:{}", path, line);
     if (!item.first.IsScalar())
       throw Error(ErrorKind::Config, fmt::format("{}: a key must be a plain name, not a list or mapping", where));
     const std::string key = prefix + item.first.as<std::string>();
+    const auto [first, fresh] = seen.emplace(key, line);
+    if (!fresh)
+      throw Error(ErrorKind::Config, fmt::format("{}: key '{}' is given twice (first at line {})", where, key, first->second));
     const YAML::Node& v = item.second;
     if (v.IsMap()) {
-      load_node(set, v, key + ".", path);
+      load_node(set, v, key + ".", path, seen);
     } else if (v.IsScalar()) {
       set.set(key, v.as<std::string>(), where);
     } else {
@@ -160,7 +169,8 @@ void load_text(ParamSet& set, const std::string& text, const std::string& path, 
     load_file(set, base.string(), depth + 1);
     root.remove("include");
   }
-  load_node(set, root, "", path);
+  std::map<std::string, int> seen;
+  load_node(set, root, "", path, seen);
 }
 }  // namespace
 

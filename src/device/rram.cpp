@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fmt/format.h>
 
 #include "raceit/core/error.hpp"
 #include "raceit/core/param_rules.hpp"
@@ -86,11 +87,21 @@ const std::vector<ParamSpec>& rram_param_specs() {
   return specs;
 }
 
+namespace {
+// Two keys out of order: either may be the one a user's file set (over an included preset), so
+// the error names where each value comes from.
+[[noreturn]] void fail_order(const ParamSet& p, const std::string& low, const std::string& high) {
+  const ParamValue &a = p.value(low), &b = p.value(high);
+  throw Error(ErrorKind::Config, fmt::format("{}: key '{}' = {} must be below key '{}' = {} ({})", a.source, low, a.text,
+                                             high, b.text, b.source));
+}
+}  // namespace
+
 RramModel RramModel::from_params(const ParamSet& p) {
   RramModel m;
   read_fields(p, fields(), m);
-  if (!(m.g_min_us < m.g_max_us)) fail(p, "conductance.g_max", "must exceed conductance.g_min");
-  if (!(m.vth_min_v < m.vth_max_v)) fail(p, "acam_threshold.v_max", "must exceed v_min");
+  if (!(m.g_min_us < m.g_max_us)) fail_order(p, "conductance.g_min", "conductance.g_max");
+  if (!(m.vth_min_v < m.vth_max_v)) fail_order(p, "acam_threshold.v_min", "acam_threshold.v_max");
   return m;
 }
 

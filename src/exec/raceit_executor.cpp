@@ -29,7 +29,11 @@ struct RaceitExecutor::Engines {
   // The runtime of op i's engine (exec/engines/<engine>.cpp).
   std::unique_ptr<OpEngine> make(std::size_t i) const {
     const RuntimeContext context{.graph = graph, .options = options, .op = program.ops[i], .node = i};
-    return std::visit([&](const auto& detail) { return make_runtime(detail, context); }, program.ops[i].detail);
+    try {
+      return std::visit([&](const auto& detail) { return make_runtime(detail, context); }, program.ops[i].detail);
+    } catch (const Error& e) {  // a program that disagrees with the model's weights: name the operator
+      throw Error(e.kind(), fmt::format("operator '{}' ($.ops[{}]): {}", program.ops[i].node, i, e.what()));
+    }
   }
 
   std::vector<Tensor> run(const model::Node& node, std::span<const Tensor* const> in, const OpContext& context) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -149,6 +150,21 @@ class SpecReader {
   mutable std::map<std::pair<std::string, std::string>, YAML::Node> arch_values_;
 };
 
+// yaml-cpp keeps a repeated key and lookups see the first: a spec giving one twice would lose a value silently.
+void reject_repeated_keys(const YAML::Node& node, const std::string& path) {
+  if (node.IsSequence())
+    for (const auto& element : node) reject_repeated_keys(element, path);
+  if (!node.IsMap()) return;
+  std::map<std::string, int> seen;
+  for (const auto& item : node) {
+    const int line = item.first.Mark().line + 1;
+    if (item.first.IsScalar() && !seen.emplace(item.first.Scalar(), line).second)
+      throw Error(ErrorKind::Config, fmt::format("{}:{}: '{}' is set twice (first at line {})", path, line,
+                                                 item.first.Scalar(), seen.at(item.first.Scalar())));
+    reject_repeated_keys(item.second, path);
+  }
+}
+
 YAML::Node load_yaml(const std::string& path, std::string& text) {
   std::ifstream in(path);
   if (!in) throw Error(ErrorKind::Io, fmt::format("{}: cannot open the sweep spec", path));
@@ -158,6 +174,7 @@ YAML::Node load_yaml(const std::string& path, std::string& text) {
   try {
     YAML::Node root = YAML::Load(text);
     if (!root.IsMap()) throw Error(ErrorKind::Config, fmt::format("{}:1: a sweep spec is a mapping of keys", path));
+    reject_repeated_keys(root, path);
     return root;
   } catch (const YAML::Exception& e) {
     throw Error(ErrorKind::Parse, fmt::format("{}:{}: {}", path, e.mark.line + 1, e.msg));
@@ -171,7 +188,7 @@ AccuracySpec read_accuracy(const SpecReader& r, const YAML::Node& node) {
     const std::string key = item.first.as<std::string>();
     const YAML::Node& v = item.second;
     if (key == "data") a.dataset = r.scalar(v, "accuracy.data");
-    else if (key == "limit") a.limit = r.integer(v, "accuracy.limit", 0, 1'000'000'000);
+    else if (key == "limit") a.limit = r.integer(v, "accuracy.limit", 1, 1'000'000'000);
     else if (key == "seeds") a.seeds = static_cast<int>(r.integer(v, "accuracy.seeds", 1, 1000));
     else if (key == "seed") a.seed = static_cast<std::uint64_t>(r.integer(v, "accuracy.seed", 0, 1'000'000'000'000));
     else if (key == "calibration") a.calibration = r.integer(v, "accuracy.calibration", 1, 1'000'000);

@@ -137,6 +137,10 @@ TEST(Compile1Var, RejectsBadArguments) {
   }
   EXPECT_EQ(error_kind([&] { compile_1var(f, {8, {1, 1}}); }), ErrorKind::InvalidArgument);
   EXPECT_EQ(error_kind([&] { compile_1var(f, {8, {2, 1}}); }), ErrorKind::InvalidArgument);
+  // Finite but huge: the error metrics squared them to inf and reported NaN (acam eval --range 0:1e300).
+  EXPECT_EQ(error_kind([&] { compile_1var(f, {8, {0, 1e300}}); }), ErrorKind::InvalidArgument);
+  EXPECT_EQ(error_kind([&] { compile_1var(resolve_function("exp"), {8, {0, 700}}); }), ErrorKind::InvalidArgument);
+  EXPECT_NO_THROW(compile_1var(f, {8, {0, 1e30}}));
   EXPECT_EQ(error_kind([&] { compile_1var(f, {8, {0, 1}}, {8, ValueRange{1, 0}}); }),
             ErrorKind::InvalidArgument);
   EXPECT_EQ(error_kind([&] { compile_1var(resolve_function("mul"), {8, {0, 1}}); }),

@@ -140,9 +140,12 @@ check compile-built-in 0 "nominal ranges" -- "$RACEIT" compile --model gpt2 --se
 check compile-built-in-data 2 "without weights" -- "$RACEIT" compile --model bert-base --data digits -o "$TMP/x.json"
 
 # Bad input and interrupted runs (issue 16): exit 2 naming the file and problem, atomic outputs.
+npy_header() {  # npy_header DESCR HEADER_SHAPE: a .npy header; the data follows
+  local h="{'descr': '$1', 'fortran_order': False, 'shape': $2, }"
+  printf '\x93NUMPY\x01\x00'; printf "\\x$(printf %02x ${#h})\\x00"; printf '%s' "$h"
+}
 npy() {  # npy HEADER_SHAPE DATA_BYTES: a float32 .npy with that shape text and that many zero bytes
-  local h="{'descr': '<f4', 'fortran_order': False, 'shape': $1, }"
-  printf '\x93NUMPY\x01\x00'; printf "\\x$(printf %02x ${#h})\\x00"; printf '%s' "$h"; head -c "$2" /dev/zero
+  npy_header '<f4' "$1"; head -c "$2" /dev/zero
 }
 npy "(-8, 1, 8, 8)" 2048 >"$TMP/negative.npy"
 npy "(30000, 25000)" 16 >"$TMP/huge.npy"
@@ -158,6 +161,16 @@ check compile-dev-full 2 "/dev/full: cannot write" -- \
 check infer-directory-model 2 "is a directory" -- \
   "$RACEIT" infer --model "$TMP" --input models/vit-digits/golden_input.npy --output "$TMP/bad.npy"
 check show-directory 2 "is a directory" -- "$RACEIT" show "$TMP"
+{ npy_header '<f4' "(1, 1, 8, 8)"; head -c 256 /dev/zero | tr '\0' '\377'; } >"$TMP/nan.npy"  # 0xffffffff: NaN
+npy "(1, 1, 8, 8)" 256 >"$TMP/one.npy"
+{ npy_header '<i8' "(1,)"; printf 'c\0\0\0\0\0\0\0'; } >"$TMP/label99.npy"
+{ npy_header '<i8' "(1, 128)"; printf '\0\312\232;\0\0\0\0'; head -c 1016 /dev/zero; } >"$TMP/id1e9.npy"  # id 10^9
+check infer-nan-input 2 "nan.npy: graph input 'input': .*nan.npy holds -?nan at sample 0 \\(element 0 of it\\); inputs must be finite" -- \
+  "$RACEIT" infer --model vit-digits --input "$TMP/nan.npy" --output "$TMP/bad.npy"
+check eval-label-out-of-range 2 "label99.npy: label 99 at position 0 is not a class of output 'logits' \\[\\?, 10\\]" -- \
+  "$RACEIT" eval --model vit-digits --data "$TMP/one.npy" --labels "$TMP/label99.npy" --fp32
+check infer-token-outside-vocabulary 2 "running on .*id1e9.npy: node '/embed/Gather' \\(Gather\\): index 1000000000 out of range" -- \
+  "$RACEIT" infer --model spam-transformer --input "$TMP/id1e9.npy" --output "$TMP/bad.npy"
 check xbar-infinite-noise 2 "infinite.yaml:2: key 'std_scale': must be in \\[0, 100\\]" -- \
   "$RACEIT" xbar --device "$TMP/infinite.yaml"
 check acam-deep-fn 2 "nest" -- "$RACEIT" acam eval --range 0:1 \
@@ -270,6 +283,8 @@ printf 'model: bert-base\naxes:\n  tile.race_units: [1, 2]\n' >"$TMP/sweep.yaml"
 check sweep-bad-value 2 "badsweep.yaml:3: .*crossbar.rows" -- "$RACEIT" sweep "$TMP/badsweep.yaml" --store "$TMP/bad.db"
 check sweep-missing-spec 2 "nope.yaml" -- "$RACEIT" sweep "$TMP/nope.yaml"
 check sweep-jobs 0 "2 points, 0 already in the store, 2 run now" -- "$RACEIT" sweep "$TMP/sweep.yaml" --store "$TMP/s.db" --jobs 2
+check sweep-threads-negative 2 "--threads: Value -1 not in range" -- "$RACEIT" sweep "$TMP/sweep.yaml" --store "$TMP/s.db" --threads -1
+check sweep-jobs-too-many 2 "--jobs: Value 100000 not in range" -- "$RACEIT" sweep "$TMP/sweep.yaml" --store "$TMP/s.db" --jobs 100000
 check sweep-resume 0 "2 already in the store, 0 run now" -- "$RACEIT" sweep "$TMP/sweep.yaml" --store "$TMP/s.db"
 check report-text 0 "tile.race_units +status" -- "$RACEIT" report "$TMP/s.db"
 check report-csv 0 "wrote" -- "$RACEIT" report "$TMP/s.db" --csv "$TMP/s.csv"

@@ -266,6 +266,28 @@ TEST(ProgramFile, BrokenInvariantsAreErrorsNamingTheField) {
   EXPECT_NE(error_after([&](auto& j) { j["ops"][s]["detail"]["input_scale"] = -1; }).find("must be positive"), std::string::npos);
   EXPECT_NE(error_after([&](auto& j) { j["placement"]["tiles"][0]["ops"][0] = 100000; }).find("is not one of the"),
             std::string::npos);
+  // A layout that disagrees with the crossbar config (accepted before: run with one, costed with the other).
+  const std::string layout = error_after([&](auto& j) { j["ops"][x]["detail"]["layout"]["cells_per_weight"] = 3; });
+  EXPECT_NE(layout.find(fmt::format("$.ops[{}].detail.layout.cells_per_weight': 3 does not match the crossbar config, which "
+                                    "gives 4", x)), std::string::npos) << layout;
+  EXPECT_NE(error_after([&](auto& j) { j["ops"][x]["detail"]["config"]["rows"] = 3; }).find("does not match the crossbar config"),
+            std::string::npos);
+  EXPECT_NE(error_after([&](auto& j) { j["ops"][x]["placement"]["first_tile"] = 1000000000; })
+                .find(fmt::format("$.ops[{}].placement.first_tile': tiles 1000000000 to", x)),
+            std::string::npos);
+  EXPECT_NE(error_after([&](auto& j) { j["placement"]["race_pools"][0]["first_tile"] = -1; }).find("race_pools[0].first_tile"),
+            std::string::npos);
+}
+
+// nlohmann keeps the last of a repeated key: the first value was lost without a word.
+TEST(ProgramFile, AKeyGivenTwiceIsAnError) {
+  if (!have_digits()) GTEST_SKIP();
+  std::string text = to_json(digits().program).dump();
+  const std::string bits = fmt::format("\"activation_bits\":{}", digits().program.activation_bits);
+  ASSERT_NE(text.find(bits), std::string::npos);
+  text.replace(text.find(bits), bits.size(), bits + ",\"activation_bits\":4");
+  const std::string e = error_of([&] { parse_program(text, "twice.json"); });
+  EXPECT_NE(e.find("twice.json: not a valid program: key 'activation_bits' appears twice in one object"), std::string::npos) << e;
 }
 
 TEST(ProgramFile, AKilledOrFailedWriteLeavesTheOldProgram) {

@@ -108,6 +108,14 @@ TEST(Params, NonFiniteNumbersAreErrors) {  // infinite noise gave NMSE nan and "
   EXPECT_NE(error_of("? [a, b]\n: 1\n").find("a key must be a plain name"), std::string::npos);
 }
 
+// yaml-cpp keeps both entries of a repeated key and lookups see the first: one value was lost silently.
+TEST(Params, AKeyGivenTwiceInOneFileIsAnError) {
+  const std::string twice = error_of("g_max: 20uS\nnoise:\n  exponent: 1\ng_max: 30uS\n");
+  EXPECT_NE(twice.find("raceit_params_test.yaml:4: key 'g_max' is given twice (first at line 1)"), std::string::npos) << twice;
+  const std::string dotted = error_of("noise:\n  exponent: 1\nnoise.exponent: 2\n");
+  EXPECT_NE(dotted.find(":3: key 'noise.exponent' is given twice (first at line 2)"), std::string::npos) << dotted;
+}
+
 TEST(Params, ParsesTextInMemoryNamingTheSource) {
   EXPECT_DOUBLE_EQ(parse_params(specs(), "g_max: 20uS\n", "text.yaml").number("g_max"), 20e-6);
   try {
@@ -168,7 +176,7 @@ TEST(Params, BoundsAreCheckedWhereTheValueIsSet) {
   EXPECT_NE(set_error("gain", "1.01").find("must be in (0, 1]"), std::string::npos);
   EXPECT_NE(set_error("shade", "grey").find("'grey' is not one of light, dark"), std::string::npos);
   EXPECT_NE(set_error("fast", "yes").find("'yes' is not one of off, on"), std::string::npos);
-  EXPECT_EQ(Bounds::whole(0).text(), "a whole number >= 0");
+  EXPECT_EQ(Bounds::whole(0).text(), "a whole number 0…1000000000");  // admits() caps at 1e9
   EXPECT_EQ(Bounds::negative().text(), "< 0");
   EXPECT_EQ(Bounds::closed(0, 100).text(), "in [0, 100]");
   EXPECT_TRUE(Bounds{}.unbounded());

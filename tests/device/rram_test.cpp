@@ -8,6 +8,7 @@
 
 #include "raceit/core/error.hpp"
 #include "raceit/core/rng.hpp"
+#include "raceit/core/source_dir.hpp"
 
 namespace raceit::device {
 
@@ -111,6 +112,15 @@ TEST(DevicePreset, ErrorsNameFileLineAndKey) {
   const std::string range = preset_error("stuck_probability: 1.5\n");
   EXPECT_NE(range.find(":1: key 'stuck_probability'"), std::string::npos) << range;
   EXPECT_THROW(load_device_preset("/nonexistent/taox.yaml"), Error);
+}
+
+// A user's file that includes the preset and sets g_min above the preset's g_max: the error names
+// the user's line, not only the preset's untouched g_max.
+TEST(DevicePreset, KeysOutOfOrderNameWhereEachValueComesFrom) {
+  const std::string taox = (std::filesystem::path(source_dir()) / "configs/devices/taox.yaml").string();
+  const std::string e = preset_error("include: " + taox + "\nconductance:\n  g_min: 200uS\n");
+  EXPECT_NE(e.find("raceit_device_test.yaml:3: key 'conductance.g_min' = 200uS must be below key 'conductance.g_max' = "
+                   "150uS (" + taox + ":6)"), std::string::npos) << e;
 }
 
 }  // namespace raceit::device

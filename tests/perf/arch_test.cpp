@@ -129,6 +129,19 @@ TEST(Arch, OverridesApplyAndUnknownKeysFail) {
   EXPECT_NE(range.find("--set: key 'tile.crossbars': must be a whole number"), std::string::npos) << range;
 }
 
+// Counts are bounded one by one and as arrays per chip: 10^8 RACE units per tile made ppa run for hours,
+// 10^7 tiles took 1.7 GB, 10^8 crossbar rows 2.4 GB (before the bounds).
+TEST(Arch, OrganisationCountsAreBounded) {
+  const std::string rows = error_of(arch_path("raceit"), {"crossbar.rows=100000000"});
+  EXPECT_NE(rows.find("key 'crossbar.rows': must be a whole number 1…65536, got 100000000"), std::string::npos) << rows;
+  const std::string race = error_of(arch_path("raceit"), {"tile.race_units=65536"});  // × 256 tiles × 4 arrays
+  EXPECT_NE(race.find("key 'tile.race_units': chip.tiles × tile.race_units × race.arrays = 67108864 RACE arrays per "
+                      "chip; at most 2^24 = 16777216"), std::string::npos) << race;
+  const std::string crossbars = error_of(arch_path("raceit"), {"chip.tiles=65536", "tile.crossbars=65536"});
+  EXPECT_NE(crossbars.find("= 4294967296 crossbars per chip"), std::string::npos) << crossbars;
+  EXPECT_EQ(error_of(arch_path("raceit"), {"tile.race_units=16384"}), "");  // exactly 2^24
+}
+
 TEST(Arch, MappingKeysHaveDefaultsAndAreValidated) {
   const ArchSpec raceit = load_arch(arch_path("raceit"));
   EXPECT_EQ(raceit.params.word("mapping.softmax"), "acam");

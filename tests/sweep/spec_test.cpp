@@ -134,6 +134,9 @@ TEST(SweepSpec, ErrorsNameFileAndLine) {
   expect("model: bert-base\naccuracy: {mode: noisy}\naxes:\n  crossbar.rows: [64]\n", "2", "noisy");
   expect("model: bert-base\nrandom: {samples: 2, axes: {std_scale: {min: 2, max: 1}}}\naccuracy: {}\n", "2", "above max");
   expect("model: bert-base\naxes:\n  crossbar.rows: [64]\n  crossbar.rows: [128]\n", "4", "set twice");
+  expect("model: bert-base\nmodel: gpt2\naxes:\n  crossbar.rows: [64]\n", "2", "'model' is set twice (first at line 1)");
+  expect("model: bert-base\npoints:\n  - {crossbar.rows: 64, crossbar.rows: 128}\n", "3", "'crossbar.rows' is set twice");
+  expect("model: vit-digits\naccuracy:\n  limit: 0\naxes:\n  crossbar.rows: [64]\n", "3", "accuracy.limit: 0 is outside");
   expect("model: bert-base\naxes:\n  crossbar.rows: [64\n", "4", "");
   EXPECT_NE(error_of("arch: raceit\naxes:\n  crossbar.rows: [64]\n").find("names no model"), std::string::npos);
   EXPECT_NE(error_of("model: bert-base\naxes:\n  a: [1]\npoints:\n  - {b: 1}\n").find("not several"), std::string::npos);

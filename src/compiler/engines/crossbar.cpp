@@ -49,14 +49,16 @@ nlohmann::json detail_json(const CrossbarOp& x) {
 
 CrossbarOp read_detail(Tag<CrossbarOp>, const ProgramField& f) {
   f.require_kind("crossbar");
-  return CrossbarOp{.config = read_crossbar_config(f.at("config")),
-                    .input = read_quantiser(f.at("input")),
-                    .weight = f.at("weight").text(),
-                    .bias = f.at("bias").text(),
-                    .transpose_weight = f.at("transpose_weight").as<bool>(),
-                    .in = f.at("in").integer(1, kMaxCount),
-                    .out = f.at("out").integer(1, kMaxCount),
-                    .layout = read_layout(f.at("layout"))};
+  CrossbarOp x{.config = read_crossbar_config(f.at("config")),
+               .input = read_quantiser(f.at("input")),
+               .weight = f.at("weight").text(),
+               .bias = f.at("bias").text(),
+               .transpose_weight = f.at("transpose_weight").as<bool>(),
+               .in = f.at("in").integer(1, kMaxCount),
+               .out = f.at("out").integer(1, kMaxCount),
+               .layout = {}};
+  x.layout = read_layout(f.at("layout"), x.config, x.in, x.out);
+  return x;
 }
 
 std::string detail_text(const CrossbarOp& x, const LoweredOp&) {

@@ -179,7 +179,8 @@ acam::AcamProgram read_acam_program(const ProgramField& f);
 nlohmann::json crossbar_config_json(const xbar::CrossbarConfig& c);
 xbar::CrossbarConfig read_crossbar_config(const ProgramField& f);
 nlohmann::json layout_json(const xbar::TileLayout& t);
-xbar::TileLayout read_layout(const ProgramField& f);
+// The layout, which must be the one tile_layout(config, in, out) gives.
+xbar::TileLayout read_layout(const ProgramField& f, const xbar::CrossbarConfig& config, int in, int out);
 
 // --- text (program.cpp) ---------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "entries.hpp"
@@ -123,7 +124,31 @@ Tensor checked_input(const Graph& graph, const std::string& name, Tensor t, cons
     throw Error(ErrorKind::InvalidArgument,
                 fmt::format("{}: graph input '{}' expects {}{} (batch first; ? = any size), {} holds {}{}", where, name,
                             to_string(info.dtype), to_string(info.shape), file, to_string(t.dtype()), to_string(t.shape())));
+  if (t.is_float()) {
+    const auto values = t.floats();
+    const auto bad = std::find_if(values.begin(), values.end(), [](float v) { return !std::isfinite(v); });
+    if (bad != values.end()) {
+      const std::int64_t index = bad - values.begin(), per_sample = t.size() / t.dim(0);
+      throw Error(ErrorKind::InvalidArgument,
+                  fmt::format("{}: graph input '{}': {} holds {} at sample {} (element {} of it); inputs must be finite",
+                              where, name, file, *bad, index / per_sample, index % per_sample));
+    }
+  }
   return t.dtype() == info.dtype ? t : t.cast(info.dtype);
+}
+
+// Labels name a class of the first output's last axis, or are negative (a sample or token left unscored).
+void check_label_range(const Graph& graph, const Tensor& labels, const std::string& file) {
+  const Shape& out = graph.values.at(graph.outputs.at(0)).shape;
+  const std::int64_t classes = out.empty() ? -1 : out.back();
+  if (classes <= 0) return;  // a dynamic class axis: score_labels checks the logits' shape
+  const auto values = labels.ints();
+  const auto bad = std::find_if(values.begin(), values.end(), [&](std::int64_t v) { return v >= classes; });
+  if (bad != values.end())
+    throw Error(ErrorKind::InvalidArgument,
+                fmt::format("{}: label {} at position {} is not a class of output '{}' {}: labels are 0…{}, or negative "
+                            "to leave a sample unscored",
+                            file, *bad, bad - values.begin(), graph.outputs[0], to_string(out), classes - 1));
 }
 
 std::vector<std::int64_t> chosen_rows(std::int64_t n, Split split, std::int64_t limit) {
@@ -161,6 +186,7 @@ Samples read_files(const Graph& graph, const SplitFiles& files, Split split, std
       throw Error(ErrorKind::InvalidArgument,
                   fmt::format("{}: labels must be integers [N] or [N, T] with N = {} samples of {}; it holds {}{}",
                               files.labels, n, first_file, to_string(labels.dtype()), to_string(labels.shape())));
+    check_label_range(graph, labels, files.labels);
     const Tensor chosen = take_rows(labels, chosen_rows(n, split, limit));
     s.labels.assign(chosen.ints().begin(), chosen.ints().end());
     s.label_shape = chosen.shape();
