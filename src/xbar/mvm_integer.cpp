@@ -283,7 +283,12 @@ void tile_readout(const Plan& plan, const IntegerReadout& readout, const std::ui
     }
     tally.peak = std::max(tally.peak, static_cast<double>(largest_magnitude(w.u, nt)));
     readout.convert(w.u, nt, w.r, tally.clipped);
-    for (int c = 0; c < nt; ++c) w.s[c] += weight * w.r[c];
+    // weight = ±2^p: a shift, which the baseline build vectorises (it has no 64-bit multiply).
+    const int shift = std::countr_zero(static_cast<std::uint64_t>(weight < 0 ? -weight : weight));
+    if (weight > 0)
+      for (int c = 0; c < nt; ++c) w.s[c] += w.r[c] << shift;
+    else
+      for (int c = 0; c < nt; ++c) w.s[c] -= w.r[c] << shift;
   }
   if (plan.bit_serial) return;
   tally.peak = std::max(tally.peak, static_cast<double>(largest_magnitude(w.value, nt)));
