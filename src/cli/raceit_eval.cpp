@@ -123,12 +123,21 @@ std::map<std::string, Tensor> read_input_arguments(const model::Graph& graph, co
   return model::read_inputs(graph, files);
 }
 
-std::vector<Tensor> run_on_input_files(const std::vector<std::string>& inputs, const std::function<std::vector<Tensor>()>& run) {
+namespace {
+// f(), its raceit::Error prefixed "CONTEXT: " (same kind): for an error deep inside a run that names
+// the node or operator but not the file on the command line that caused it.
+template <class F>
+auto with_context(const std::string& context, F&& f) -> decltype(f()) {
   try {
-    return run();
+    return f();
   } catch (const Error& e) {
-    throw Error(e.kind(), fmt::format("running on {}: {}", fmt::join(inputs, " "), e.what()));
+    throw Error(e.kind(), fmt::format("{}: {}", context, e.what()));
   }
+}
+}  // namespace
+
+std::vector<Tensor> run_on_input_files(const std::vector<std::string>& inputs, const std::function<std::vector<Tensor>()>& run) {
+  return with_context(fmt::format("running on {}", fmt::join(inputs, " ")), run);
 }
 
 void write_outputs(const model::Graph& graph, const std::vector<Tensor>& outputs, const std::string& path) {
@@ -376,13 +385,8 @@ void run_raceit_infer(const std::string& model, const std::vector<std::string>& 
                                  .seed = args.seed,
                                  .device = device_of(args, device_path),
                                  .exec = {.threads = threads}};
-  const auto executor = [&] {
-    try {
-      return std::make_unique<exec::RaceitExecutor>(program, graph, options);
-    } catch (const Error& e) {
-      throw Error(e.kind(), fmt::format("{}: {}", args.program, e.what()));
-    }
-  }();
+  const auto executor =
+      with_context(args.program, [&] { return std::make_unique<exec::RaceitExecutor>(program, graph, options); });
   write_outputs(graph, run_on_input_files(inputs, [&] { return executor->run(tensors); }), output);
 }
 
