@@ -159,8 +159,8 @@ struct EvalArgs {
 void run_fp32_eval(const EvalArgs& a) {
   if (a.model.empty()) throw Error(ErrorKind::InvalidArgument, "eval --fp32: give --model");
   if (a.task == "lm") throw Error(ErrorKind::InvalidArgument, "--task lm: perplexity is reported without --fp32");
-  const auto e =
-      exec::evaluate(a.model, a.data, a.limit, {.threads = a.threads}, model::default_data_paths(), a.labels);
+  const auto e = exec::evaluate(a.model, eval_data(a.model, a.data), a.limit, {.threads = a.threads},
+                                model::default_data_paths(), a.labels);
   if (a.json) {
     nlohmann::json out = {{"model", e.model},       {"dataset", e.dataset},         {"n", e.n},
                           {"correct", e.correct},   {"accuracy", e.accuracy},       {"executor", "fp32"},
@@ -170,7 +170,7 @@ void run_fp32_eval(const EvalArgs& a) {
   }
   std::cout << fmt::format("{} on {} (fp32): accuracy {:.4f} ({} of {})  [{:.2f} s, {:.0f} samples/s]\ndata: {}\n", e.model,
                            e.dataset, e.accuracy, e.correct, e.n, e.seconds, static_cast<double>(e.n) / e.seconds,
-                           e.data_source);
+                           data_line(a.data, e.dataset, e.data_source));
 }
 
 void register_eval_command(CLI::App& app) {
@@ -180,8 +180,9 @@ void register_eval_command(CLI::App& app) {
   eval->footer(models_help() + "Data:\n" + model::datasets_help());
   eval->add_option("--model", eval_args->model, "Built-in model name or ONNX file (with --program: default its model)");
   eval->add_option("--data", eval_args->data,
-                   fmt::format("Data set ({}), or your own inputs: FILE.npy or SPEC.yaml", fmt::join(model::dataset_names(), ", ")))
-      ->required();
+                   fmt::format("Data set ({}), or your own inputs: FILE.npy or SPEC.yaml; default: the data set of a "
+                               "built-in model (required for your own ONNX model)",
+                               fmt::join(model::dataset_names(), ", ")));
   eval->add_option("--labels", eval_args->labels, "Labels .npy for --data FILE.npy: int64 [N], or [N, T] per token");
   eval->add_option("--task", eval_args->task, "classify (accuracy with labels) or lm (a causal language model: perplexity "
                                               "of the next token)")

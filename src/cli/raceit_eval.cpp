@@ -14,6 +14,7 @@
 #include "raceit/device/rram.hpp"
 #include "raceit/exec/compile.hpp"
 #include "raceit/exec/raceit_evaluate.hpp"
+#include "raceit/model/dataset_registry.hpp"
 
 namespace raceit::cli {
 
@@ -164,10 +165,12 @@ void write_outputs(const model::Graph& graph, const std::vector<Tensor>& outputs
 
 namespace {
 
-// The program to evaluate: compiled now from --model, or read from a compiled --program.
-exec::CompiledModel load_or_compile(const EvalTarget& target, const RaceitEvalArgs& args) {
+// The program to evaluate: compiled now from --model, or read from a compiled --program; an empty
+// target.data becomes the data set of the (program's) model first.
+exec::CompiledModel load_or_compile(EvalTarget& target, const RaceitEvalArgs& args) {
   if (args.program.empty()) {
     if (target.model.empty()) throw Error(ErrorKind::InvalidArgument, "eval: give --model (or a compiled --program)");
+    target.data = eval_data(target.model, target.data);
     return exec::compile_model({.model = target.model,
                                 .dataset = target.data,
                                 .arch = args.arch,
@@ -182,6 +185,7 @@ exec::CompiledModel load_or_compile(const EvalTarget& target, const RaceitEvalAr
     throw Error(ErrorKind::InvalidArgument, "--calibration-data: a compiled --program is already calibrated");
   exec::CompiledModel compiled;
   compiled.program = compiler::read_program(args.program);
+  target.data = eval_data(target.model.empty() ? compiled.program.model.name : target.model, target.data);
   compiled.graph = program_graph(args.program, compiled.program, target.model);
   return compiled;
 }
@@ -283,8 +287,9 @@ void print_eval_json(const EvalTarget& target, const RaceitEvalArgs& args, const
 }
 
 // The header: what ran, its scores and times.
-void print_eval_summary(const EvalTarget& target, const RaceitEvalArgs& args, const compiler::Program& program,
-                        const exec::RaceitEvalOptions& options, const exec::RaceitEvaluation& r) {
+void print_eval_summary(const std::string& given_data, const EvalTarget& target, const RaceitEvalArgs& args,
+                        const compiler::Program& program, const exec::RaceitEvalOptions& options,
+                        const exec::RaceitEvaluation& r) {
   const bool noisy = !r.seeds.empty();
   const std::string calibration =
       program.calibration.samples > 0
@@ -292,7 +297,7 @@ void print_eval_summary(const EvalTarget& target, const RaceitEvalArgs& args, co
                         program.calibration.dataset)
           : fmt::format("no calibration data: nominal ranges ±{}", program.config_value("mapping.nominal_range"));
   std::cout << fmt::format("{} on {} through RACE-IT ({}; {}): {} samples\ndata: {}\n", program.model.name, target.data,
-                           program.arch_name, calibration, r.n, r.data_source);
+                           program.arch_name, calibration, r.n, data_line(given_data, target.data, r.data_source));
   const std::string seeds =
       noisy ? fmt::format(" (seeds {}…{}, std_scale {:g}, stuck {:g})", r.seeds.front(), r.seeds.back(),
                           options.device.std_scale, options.device.stuck_probability)
@@ -360,7 +365,23 @@ void print_operator_table(const RaceitEvalArgs& args, const compiler::Program& p
 
 }  // namespace
 
-void run_raceit_eval(const EvalTarget& target, const RaceitEvalArgs& args) {
+std::string eval_data(const std::string& model, const std::string& data) {
+  if (!data.empty()) return data;
+  std::string dataset = exec::default_dataset(model);
+  if (dataset.empty())
+    throw Error(ErrorKind::InvalidArgument,
+                fmt::format("eval: '{}' has no built-in data set: pass --data with a data set ({}) or your own FILE.npy "
+                            "or SPEC.yaml",
+                            model, fmt::join(model::dataset_names(), ", ")));
+  return dataset;
+}
+
+std::string data_line(const std::string& given_data, const std::string& data, const std::string& source) {
+  return given_data.empty() ? fmt::format("{} (the model's data set; --data chooses another): {}", data, source) : source;
+}
+
+void run_raceit_eval(const EvalTarget& given, const RaceitEvalArgs& args) {
+  EvalTarget target = given;
   const exec::CompiledModel compiled = load_or_compile(target, args);
   const compiler::Program& program = compiled.program;
   std::string device_path;
@@ -370,7 +391,7 @@ void run_raceit_eval(const EvalTarget& target, const RaceitEvalArgs& args) {
     print_eval_json(target, args, program, options, device_path, r);
     return;
   }
-  print_eval_summary(target, args, program, options, r);
+  print_eval_summary(given.data, target, args, program, options, r);
   print_fidelity_table(args, r);
   print_operator_table(args, program, r);
 }

@@ -46,7 +46,15 @@ void add_device_options(CLI::App* command, const std::shared_ptr<RaceitEvalArgs>
 device::RramModel device_model(const RaceitEvalArgs& args);
 void add_raceit_eval_options(CLI::App* eval, const std::shared_ptr<RaceitEvalArgs>& args);
 
+// Scores `target`; without target.data, on the data set of the (program's) model (eval_data).
 void run_raceit_eval(const EvalTarget& target, const RaceitEvalArgs& args);
+
+// What eval scores `model` on: `data` when given, else the data set of the built-in model
+// (exec::default_dataset). Error(InvalidArgument) asking for --data, with the data set names,
+// when the model has none (an ONNX file).
+std::string eval_data(const std::string& model, const std::string& data);
+// The "data:" line's text: where the samples came from, after the data set when eval chose it.
+std::string data_line(const std::string& given_data, const std::string& data, const std::string& source);
 
 // `raceit generate` (generate_command.cpp), which shares the device options.
 void register_generate_command(CLI::App& app);

@@ -109,6 +109,14 @@ for key in accuracy_fp32 accuracy_ideal accuracy_std seeds ops; do
     "$RACEIT" eval --model vit-digits --data digits --program "$TMP/program.json" --mode frozen --limit 8 --json
 done
 check eval-raceit-text 0 "acam-norm" -- "$RACEIT" eval --model vit-digits --data digits --program "$TMP/program.json" --mode ideal --limit 8
+# Without --data: a built-in model's (or a program's built-in model's) data set; an ONNX file needs --data.
+check eval-default-data-fp32 0 "^data: digits \(the model's data set" -- "$RACEIT" eval --model vit-digits --fp32 --limit 4
+check eval-default-data-program 0 "^vit-digits on digits through RACE-IT" -- \
+  "$RACEIT" eval --program "$TMP/program.json" --mode ideal --limit 8
+check eval-onnx-needs-data 2 "pass --data with a data set \(digits, fashion-mnist, spamassassin" -- \
+  "$RACEIT" eval --model models/vit-digits/model.onnx --limit 4
+check eval-onnx-program-needs-data 2 "model.onnx' has no built-in data set: pass --data" -- \
+  "$RACEIT" eval --program "$TMP/nominal.json" --mode ideal --limit 4
 check eval-raceit-wrong-model 2 "compiled for model 'vit-digits'" -- \
   "$RACEIT" eval --model spam-transformer --data spamassassin --program "$TMP/program.json" --limit 8
 check eval-raceit-bad-mode 2 "per_read" -- "$RACEIT" eval --model vit-digits --data digits --mode noisy --limit 8 --calibration 4
