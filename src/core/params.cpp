@@ -4,12 +4,12 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
-#include <map>
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include "raceit/core/error.hpp"
 #include "raceit/core/file_io.hpp"
+#include "raceit/core/yaml_keys.hpp"
 
 namespace raceit {
 
@@ -103,22 +103,15 @@ double ParamSet::number(const std::string& key) const { return value(key).number
 const std::string& ParamSet::word(const std::string& key) const { return value(key).text; }
 
 namespace {
-// `seen`: the line of each key this file gave so far. yaml-cpp keeps a repeated key and lookups see
-// the first, so a file that gives a key twice would silently lose one of its values.
-void load_node(ParamSet& set, const YAML::Node& node, const std::string& prefix, const std::string& path,
-               std::map<std::string, int>& seen) {
+void load_node(ParamSet& set, const YAML::Node& node, const std::string& prefix, const std::string& path) {
   for (const auto& item : node) {
-    const int line = item.first.Mark().line + 1;
-    const std::string where = fmt::format("{}:{}", path, line);
+    const std::string where = fmt::format("{}:{}", path, item.first.Mark().line + 1);
     if (!item.first.IsScalar())
       throw Error(ErrorKind::Config, fmt::format("{}: a key must be a plain name, not a list or mapping", where));
     const std::string key = prefix + item.first.as<std::string>();
-    const auto [first, fresh] = seen.emplace(key, line);
-    if (!fresh)
-      throw Error(ErrorKind::Config, fmt::format("{}: key '{}' is given twice (first at line {})", where, key, first->second));
     const YAML::Node& v = item.second;
     if (v.IsMap()) {
-      load_node(set, v, key + ".", path, seen);
+      load_node(set, v, key + ".", path);
     } else if (v.IsScalar()) {
       set.set(key, v.as<std::string>(), where);
     } else {
@@ -158,6 +151,9 @@ void load_text(ParamSet& set, const std::string& text, const std::string& path, 
   }
   if (!root.IsMap())
     throw Error(ErrorKind::Config, fmt::format("{}: expected a mapping of keys to values", path));
+  if (const auto repeat = find_repeated_key(root))
+    throw Error(ErrorKind::Config, fmt::format("{}:{}: key '{}' is given twice (first at line {})", path, repeat->line,
+                                               repeat->path, repeat->first_line));
   if (const YAML::Node include = root["include"]) {
     const std::string where = fmt::format("{}:{}", path, include.Mark().line + 1);
     if (!include.IsScalar())
@@ -169,8 +165,7 @@ void load_text(ParamSet& set, const std::string& text, const std::string& path, 
     load_file(set, base.string(), depth + 1);
     root.remove("include");
   }
-  std::map<std::string, int> seen;
-  load_node(set, root, "", path, seen);
+  load_node(set, root, "", path);
 }
 }  // namespace
 

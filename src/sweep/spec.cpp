@@ -13,6 +13,7 @@
 #include "raceit/core/error.hpp"
 #include "raceit/core/params.hpp"
 #include "raceit/core/rng.hpp"
+#include "raceit/core/yaml_keys.hpp"
 #include "raceit/device/rram.hpp"
 #include "raceit/arch/arch.hpp"
 #include "raceit/compiler/options.hpp"
@@ -150,21 +151,6 @@ class SpecReader {
   mutable std::map<std::pair<std::string, std::string>, YAML::Node> arch_values_;
 };
 
-// yaml-cpp keeps a repeated key and lookups see the first: a spec giving one twice would lose a value silently.
-void reject_repeated_keys(const YAML::Node& node, const std::string& path) {
-  if (node.IsSequence())
-    for (const auto& element : node) reject_repeated_keys(element, path);
-  if (!node.IsMap()) return;
-  std::map<std::string, int> seen;
-  for (const auto& item : node) {
-    const int line = item.first.Mark().line + 1;
-    if (item.first.IsScalar() && !seen.emplace(item.first.Scalar(), line).second)
-      throw Error(ErrorKind::Config, fmt::format("{}:{}: '{}' is set twice (first at line {})", path, line,
-                                                 item.first.Scalar(), seen.at(item.first.Scalar())));
-    reject_repeated_keys(item.second, path);
-  }
-}
-
 YAML::Node load_yaml(const std::string& path, std::string& text) {
   std::ifstream in(path);
   if (!in) throw Error(ErrorKind::Io, fmt::format("{}: cannot open the sweep spec", path));
@@ -174,7 +160,9 @@ YAML::Node load_yaml(const std::string& path, std::string& text) {
   try {
     YAML::Node root = YAML::Load(text);
     if (!root.IsMap()) throw Error(ErrorKind::Config, fmt::format("{}:1: a sweep spec is a mapping of keys", path));
-    reject_repeated_keys(root, path);
+    if (const auto repeat = find_repeated_key(root))
+      throw Error(ErrorKind::Config, fmt::format("{}:{}: '{}' is set twice (first at line {})", path, repeat->line,
+                                                 repeat->key, repeat->first_line));
     return root;
   } catch (const YAML::Exception& e) {
     throw Error(ErrorKind::Parse, fmt::format("{}:{}: {}", path, e.mark.line + 1, e.msg));

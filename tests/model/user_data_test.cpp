@@ -122,6 +122,8 @@ TEST_F(UserData, SpecErrorsNameFileAndLine) {
             std::string::npos);
   EXPECT_NE(error_of(write("e.yaml", "inputs: [\n")).find("e.yaml:"), std::string::npos);
   EXPECT_NE(error_of((dir_ / "none.yaml").string()).find("no such data spec"), std::string::npos);
+  const std::string twice = error_of(write("f.yaml", "test:\n  inputs:\n    values: x.npy\n    values: y.npy\n"));
+  EXPECT_NE(twice.find("f.yaml:4: key 'test.inputs.values' is given twice (first at line 3)"), std::string::npos) << twice;
 }
 
 TEST_F(UserData, RegisteredDataSetsAndUnknownNames) {

@@ -10,6 +10,7 @@
 #include "entries.hpp"
 #include "raceit/core/error.hpp"
 #include "raceit/core/npy.hpp"
+#include "raceit/core/yaml_keys.hpp"
 
 namespace raceit::model {
 
@@ -79,6 +80,9 @@ Spec read_spec(const std::string& path) {
   spec.path = path;
   if (!root.IsMap())
     throw Error(ErrorKind::Config, fmt::format("{}: expected a mapping with inputs, labels, train, test", path));
+  if (const auto repeat = find_repeated_key(root))
+    throw Error(ErrorKind::Config, fmt::format("{}:{}: key '{}' is given twice (first at line {})", path, repeat->line,
+                                               repeat->path, repeat->first_line));
   read_section(spec, root, spec.all, {"inputs", "labels", "train", "test"}, "the data spec");
   spec.has_all = !spec.all.inputs.empty();
   if (const YAML::Node train = root["train"]) {
