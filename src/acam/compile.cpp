@@ -56,13 +56,9 @@ void check_bits(const char* what, int bits, int max) {
                                                 std::to_string(bits));
 }
 
-// Values an ACAM program holds are bounded: squared errors of values near 1e300 overflowed to inf and
-// NaN in the error metrics. 1e30 is far beyond any activation a Transformer computes.
-constexpr double kMaxMagnitude = 1e30;
-
 void check_range(const char* what, const ValueRange& r) {
-  if (!(std::isfinite(r.lo) && std::isfinite(r.hi) && r.lo < r.hi) || std::abs(r.lo) > kMaxMagnitude ||
-      std::abs(r.hi) > kMaxMagnitude) {
+  if (!(std::isfinite(r.lo) && std::isfinite(r.hi) && r.lo < r.hi) || std::abs(r.lo) > kMaxValueMagnitude ||
+      std::abs(r.hi) > kMaxValueMagnitude) {
     std::ostringstream s;
     s << what << " must be finite with LO < HI and |LO|, |HI| <= 1e30, got " << r.lo << ":" << r.hi;
     throw Error(ErrorKind::InvalidArgument, s.str());
@@ -94,7 +90,7 @@ AcamProgram quantise(const AcamFunction& f, const InputAxis& x, const InputAxis&
     for (std::uint32_t j = 0; j < ny; ++j) {
       const double xv = x.value(i), yv = y.bits > 0 ? y.value(j) : 0.0;
       const double v = f(xv, yv);
-      if (!(std::abs(v) <= kMaxMagnitude)) {
+      if (!(std::abs(v) <= kMaxValueMagnitude)) {
         std::ostringstream s;
         s << "function '" << f.name << "' is " << (std::isfinite(v) ? "beyond ±1e30 (" : "not finite (") << v << ") at x = " << xv;
         if (y.bits > 0) s << ", y = " << yv;

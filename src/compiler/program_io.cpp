@@ -90,6 +90,17 @@ json program_json(const acam::AcamProgram& p) {
           {"reference", p.reference}};
 }
 
+namespace {
+// A range of an ACAM program's values: ordered, and within ±acam::kMaxValueMagnitude as the
+// compiler keeps it.
+acam::ValueRange read_acam_range(const ProgramField& f, bool may_be_empty = false) {
+  const acam::ValueRange r = read_range(f, may_be_empty);
+  f.require(std::abs(r.lo) <= acam::kMaxValueMagnitude && std::abs(r.hi) <= acam::kMaxValueMagnitude,
+            fmt::format("range [{}, {}] is beyond ±{:g}", r.lo, r.hi, acam::kMaxValueMagnitude));
+  return r;
+}
+}  // namespace
+
 acam::AcamProgram read_acam_program(const ProgramField& f) {
   acam::AcamProgram p;
   p.function = f.at("function").text();
@@ -97,16 +108,16 @@ acam::AcamProgram read_acam_program(const ProgramField& f) {
   p.vars = f.at("vars").integer(1, 2);
   // The compiler's limits: 1–12 input bits for a 1-var program, 1–6 per input for a 2-var one.
   const int max_bits = p.vars == 1 ? 12 : 6;
-  p.x = {.bits = f.at("x").at("bits").integer(1, max_bits), .range = read_range(f.at("x").at("range"))};
+  p.x = {.bits = f.at("x").at("bits").integer(1, max_bits), .range = read_acam_range(f.at("x").at("range"))};
   p.y = {.bits = f.at("y").at("bits").integer(p.vars == 1 ? 0 : 1, p.vars == 1 ? 0 : max_bits),
-         .range = read_range(f.at("y").at("range"))};
+         .range = read_acam_range(f.at("y").at("range"))};
   p.out_bits = f.at("out_bits").integer(1, 12);
   try {
     p.encoding = acam::parse_output_encoding(f.at("encoding").text());
   } catch (const Error& e) {
     throw Error(ErrorKind::Parse, fmt::format("program: field '{}.encoding': {}", f.path, e.what()));
   }
-  p.out_range = read_range(f.at("out_range"), true);
+  p.out_range = read_acam_range(f.at("out_range"), true);
   p.out_step = f.at("out_step").non_negative();
   const ProgramField ranges = f.at("ranges_per_bit"), rects = f.at("rects_per_bit");
   const std::size_t bits = static_cast<std::size_t>(p.out_bits);
@@ -132,8 +143,11 @@ acam::AcamProgram read_acam_program(const ProgramField& f) {
   reference.require(reference.size() == inputs, fmt::format("needs one value per input ({}), has {}", inputs, reference.size()));
   p.table = table.list<std::uint32_t>();
   p.reference = reference.list<double>();
-  for (std::size_t k = 0; k < inputs; ++k)
+  for (std::size_t k = 0; k < inputs; ++k) {
     table.at(k).require(p.table[k] < (std::uint32_t{1} << p.out_bits), fmt::format("code {} needs more than {} output bits", p.table[k], p.out_bits));
+    reference.at(k).require(std::abs(p.reference[k]) <= acam::kMaxValueMagnitude,
+                            fmt::format("{} is beyond ±{:g}", p.reference[k], acam::kMaxValueMagnitude));
+  }
   return p;
 }
 

@@ -245,6 +245,15 @@ TEST(ProgramFile, BrokenInvariantsAreErrorsNamingTheField) {
               std::swap(r[0], r[1]);
             }).find(fn + ".x.range': range"),
             std::string::npos);
+  // Beyond the ACAM compiler's ±1e30 (the error metrics squared such values to inf).
+  const std::string huge = error_after([&](auto& j) { j["ops"][f]["detail"]["program"]["x"]["range"][1] = 1e300; });
+  EXPECT_NE(huge.find(fn + ".x.range': range ["), std::string::npos) << huge;
+  EXPECT_NE(huge.find(", 1e+300] is beyond ±1e+30"), std::string::npos) << huge;
+  EXPECT_NE(error_after([&](auto& j) { j["ops"][f]["detail"]["program"]["out_range"][0] = -2e30; }).find("is beyond ±1e+30"),
+            std::string::npos);
+  EXPECT_NE(error_after([&](auto& j) { j["ops"][f]["detail"]["program"]["reference"][3] = 1e300; })
+                .find(fn + ".reference[3]': 1e+300 is beyond ±1e+30"),
+            std::string::npos);
   EXPECT_NE(error_after([&](auto& j) {
               auto& cell = j["ops"][f]["detail"]["program"]["ranges_per_bit"][0][0];
               cell = {1.5, 0.5};

@@ -17,6 +17,12 @@ struct ValueRange {
   bool operator==(const ValueRange&) const = default;
 };
 
+// The largest magnitude of a value an ACAM program holds (input and output ranges, function
+// values), checked by the compiler and the program-file reader: squared errors of values near
+// 1e300 overflowed to inf and NaN in the error metrics; 1e30 is far beyond any activation a
+// Transformer computes.
+inline constexpr double kMaxValueMagnitude = 1e30;
+
 struct BuiltinFunction {
   std::string_view name;
   std::string_view expression;  // in the expression language; "x*y" for mul
