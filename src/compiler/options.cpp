@@ -272,6 +272,7 @@ MappingOptions mapping_options(const arch::ArchSpec& arch) {
   m.race_arrays_per_unit = c.race_arrays;
   m.race_units_per_tile = c.race_units;
   m.crossbars_per_tile = c.crossbars;
+  m.crossbars_source = p.value("tile.crossbars").source;
   m.tiles_per_chip = c.tiles;
   return m;
 }

@@ -151,7 +151,8 @@ std::vector<int> place_crossbars(std::vector<LoweredOp>& ops, const MappingOptio
     const int arrays = static_cast<int>(crossbars_of(op, cells_per_array));
     if (arrays > 0) {
       if (options.crossbars_per_tile < 1)
-        throw Error(ErrorKind::Config, fmt::format("operator '{}' needs crossbars, but tile.crossbars is 0", op.node));
+        throw Error(ErrorKind::Config, fmt::format("{}: key 'tile.crossbars': operator '{}' needs crossbars, but tiles have none",
+                                                   options.crossbars_source, op.node));
       if (per_chip > 0) {
         const std::int64_t used = static_cast<std::int64_t>(cursor.tile % options.tiles_per_chip) * options.crossbars_per_tile + cursor.used;
         if (used > 0 && used + arrays > per_chip) {

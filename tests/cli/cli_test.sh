@@ -91,6 +91,9 @@ check compile-set-bad-choice 2 "--set: key 'mapping.softmax': 'bogus' is not one
   "$RACEIT" compile --model vit-digits --set mapping.softmax=bogus -o "$TMP/bad.json"
 check compile-set-bad-dac 2 "--set: key 'crossbar.dac_bits'" -- \
   "$RACEIT" compile --model vit-digits --set crossbar.dac_bits=4 -o "$TMP/bad.json"
+printf 'include: %s/configs/arch/raceit.yaml\ntile:\n  crossbars: 0\n' "$PWD" >"$TMP/no-crossbars.yaml"
+check compile-no-crossbars 2 "no-crossbars.yaml:3: key 'tile.crossbars': operator '.*' needs crossbars" -- \
+  "$RACEIT" compile --model vit-digits --arch "$TMP/no-crossbars.yaml" --calibration 4 -o "$TMP/bad.json"
 check compile-gpu 2 "'h100' is a GPU architecture" -- "$RACEIT" compile --model vit-digits --arch h100 -o "$TMP/bad.json"
 check compile-no-data 0 "no calibration data: nominal ranges" -- \
   "$RACEIT" compile --model models/vit-digits/model.onnx -o "$TMP/nominal.json"

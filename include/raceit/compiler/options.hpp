@@ -43,6 +43,7 @@ struct MappingOptions {
   int race_arrays_per_unit = 0;
   int race_units_per_tile = 0;
   int crossbars_per_tile = 0;
+  std::string crossbars_source;  // where tile.crossbars came from (file:line, --set or default), for placement's errors
   int tiles_per_chip = 0;
   bool race_replication = true;  // spare RACE arrays take copies of the busiest programs
   bool race_share = true;        // operators with identical ACAM programs share one pool of copies
