@@ -125,7 +125,14 @@ void print_text(const Generation& g, const GenerateArgs& args, const RaceitEvalA
 // Checks the request, compiles the model, generates on FP32 and through RACE-IT, prints both.
 void run_generate(const GenerateArgs& args, const RaceitEvalArgs& device) {
   check_generative(args.model);
-  Generation g{.lm = model::load_causal_lm(args.model)};
+  Generation g{.lm = model::load_causal_lm(args.model),
+               .prompt = {},
+               .program = {},
+               .fp32 = {},
+               .analog = {},
+               .divergence = std::nullopt,
+               .agree = 0,
+               .kv_bytes = 0};
   g.prompt = prompt_ids(args, g.lm);
   if (g.prompt.empty()) throw Error(ErrorKind::InvalidArgument, "generate: the prompt has no tokens (only whitespace?)");
   const auto length = static_cast<std::int64_t>(g.prompt.size());
@@ -136,6 +143,7 @@ void run_generate(const GenerateArgs& args, const RaceitEvalArgs& device) {
   const ProgressFn progress = progress_reporter(args.quiet);
   const auto mode = device::parse_noise_mode(device.mode);
   exec::CompiledModel compiled = exec::compile_model({.model = args.model,
+                                                      .dataset = "",
                                                       .arch = device.arch,
                                                       .overrides = device.overrides,
                                                       .calibration_samples = device.calibration,
@@ -143,7 +151,8 @@ void run_generate(const GenerateArgs& args, const RaceitEvalArgs& device) {
                                                       .sequence_length = 0,
                                                       .calibration_data = "",
                                                       .dims = {},
-                                                      .progress = progress});
+                                                      .progress = progress,
+                                                      .past_tokens = 0});
   const exec::RunOptions run{.mode = mode, .seed = device.seed, .device = device_model(device), .exec = {.threads = args.threads}};
   const exec::RaceitExecutor executor(compiled.program, compiled.graph, run);
   g.fp32 = timed([&] { return exec::generate_greedy(g.lm, exec::fp32_runner(run.exec), g.prompt, args.tokens, progress, "fp32"); });

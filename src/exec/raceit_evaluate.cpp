@@ -321,7 +321,13 @@ RaceitEvaluation evaluate_raceit(const compiler::Program& program, const model::
   RaceitRuns e{.program = program,
              .graph = graph,
              .options = options,
-             .samples = load_samples(graph, options.dataset, Split::Test, options.limit, paths, options.labels)};
+             .samples = load_samples(graph, options.dataset, Split::Test, options.limit, paths, options.labels),
+             .targets = {},
+             .r = {},
+             .error_chunks = 0,
+             .nodes = 0,
+             .reference = {},
+             .fp32_outputs = {}};
   e.start();
   e.run_fp32();
   Errors ideal = e.fresh();

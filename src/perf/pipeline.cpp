@@ -296,10 +296,19 @@ void add_race_time(const Workload& w, const ResolvedComponent& race_array, std::
 }
 
 PricedOps price_operators(const Workload& w, const arch::ArchSpec& spec, const ResolvedArch& arch, const Stages& st) {
-  PricedOps p{.stage = std::vector<int>(w.ops.size()),
+  PricedOps p{.priced = {},
+              .stage = std::vector<int>(w.ops.size()),
               .segment = std::vector<int>(w.ops.size()),
+              .chip_pool = {},
+              .segment_pool = {},
+              .component_energy = {},
               .race_time = std::vector<double>(w.ops.size(), 0.0),
-              .pool_time = std::vector<double>(w.race_pools.size(), 0.0)};
+              .pool_time = std::vector<double>(w.race_pools.size(), 0.0),
+              .segment_pool_time = {},
+              .race_segments = {},
+              .cells_programmed = 0,
+              .segments = 0,
+              .energy = 0};
   const ResolvedComponent* race_array = arch.find("race_array");
   int segment = 0;
   int tile = 0;

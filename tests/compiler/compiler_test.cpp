@@ -348,8 +348,8 @@ TEST(Compiler, IdenticalProgramsShareOnePoolOfCopies) {
   m.crossbars_per_tile = 1;
   m.tiles_per_chip = 2;
   const acam::InputAxis x{.bits = 4, .range = {0, 1}};
-  const acam::AcamProgram a = acam::compile_1var(acam::resolve_function("x*x"), x, {.bits = 4});
-  const acam::AcamProgram b = acam::compile_1var(acam::resolve_function("1-x"), x, {.bits = 4});
+  const acam::AcamProgram a = acam::compile_1var(acam::resolve_function("x*x"), x, {.bits = 4, .range = std::nullopt});
+  const acam::AcamProgram b = acam::compile_1var(acam::resolve_function("1-x"), x, {.bits = 4, .range = std::nullopt});
   ASSERT_EQ(acam::pack(a, m.race_array).arrays, 1);
   ASSERT_EQ(acam::pack(b, m.race_array).arrays, 1);
   const auto function = [](const std::string& name, const acam::AcamProgram& program, std::uint64_t lookups) {

@@ -52,8 +52,8 @@ struct OpCase {
   std::string name;
   OpType op;
   std::vector<std::pair<std::string, Tensor>> inputs;   // activations, batch first
-  std::vector<std::pair<std::string, Tensor>> weights;  // initializers
-  model::Attributes attributes;
+  std::vector<std::pair<std::string, Tensor>> weights = {};  // initializers
+  model::Attributes attributes = {};
   compiler::Engine engine;                  // where the mapping must put it
   double max_nmse, max_abs;                 // tolerance against FP32
   std::vector<std::string> overrides = {};  // mapping options

@@ -41,7 +41,7 @@ TEST(Generation, OneLayersDecodeEventsByHand) {
   EXPECT_EQ(op_named(step, "layer0.attn.probs").events.race_1var_lookups, heads * c + heads);
   // A weight matmul's events per token are its 128-token prefill's over 128: rows are independent.
   const compiler::Program prefill = gpt2(128, 0);
-  for (const std::string& w : {"layer0.attn.qkv", "layer0.attn.out", "layer0.ffn.fc1"}) {
+  for (const char* w : {"layer0.attn.qkv", "layer0.attn.out", "layer0.ffn.fc1"}) {
     EventCounts per_token = op_named(prefill, w).events;
     EventCounts decode = op_named(step, w).events;
     for (const auto& [name, n] : per_token.fields()) EXPECT_EQ(*decode.field(name) * 128, n) << w << " " << name;

@@ -221,7 +221,9 @@ TEST(CostStudy, RaceArraysArePooledByProgramAndPricedPerArray) {
     const auto programs = compiler::race_demand(op, {8, 50});
     ASSERT_EQ(op.placement.race_pools.size(), programs.size()) << op.node;
     for (std::size_t k = 0; k < programs.size(); ++k) {
-      if (programs[k].two_var) EXPECT_EQ(op.placement.race_pools[k], multiply) << op.node;
+      if (programs[k].two_var) {
+        EXPECT_EQ(op.placement.race_pools[k], multiply) << op.node;
+      }
       lookups.at(static_cast<std::size_t>(op.placement.race_pools[k])) += programs[k].lookups;
     }
   }

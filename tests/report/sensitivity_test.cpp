@@ -49,8 +49,11 @@ TEST(Sensitivity, OneKeyAtATimeAgainstDirectEstimates) {
   EXPECT_DOUBLE_EQ(v0["speedup_vs"].get<double>(), h100.latency / v0["latency_s"].get<double>());
   EXPECT_DOUBLE_EQ(v0["energy_gain_vs"].get<double>(), h100.energy / v0["energy_j"].get<double>());
   // A slower ACAM search never makes the design faster.
-  for (const SensitivityKey& k : s.keys)
-    if (k.key == "components.acam.latency") EXPECT_GT(k.latency_high, 0);
+  for (const SensitivityKey& k : s.keys) {
+    if (k.key == "components.acam.latency") {
+      EXPECT_GT(k.latency_high, 0);
+    }
+  }
   const std::string html = sensitivity_html(s);
   EXPECT_NE(html.find("id=\"tornado-latency\""), std::string::npos);
   EXPECT_NE(html.find("data-key=\"crossbar.rows\""), std::string::npos);

@@ -29,17 +29,17 @@ std::string default_dataset(const std::string& model);
 
 struct CompileRequest {
   std::string model;                   // built-in name or ONNX path
-  std::string dataset;                 // task and calibration data: a registered data set or user files
+  std::string dataset = {};            // task and calibration data: a registered data set or user files
                                        // (model/dataset_registry.hpp); "" = default_dataset(model), and
                                        // when there is none, nominal ranges (no data needed)
   std::string arch = "raceit";         // preset name or file
-  std::vector<std::string> overrides;  // KEY=VALUE for the architecture file
+  std::vector<std::string> overrides = {};  // KEY=VALUE for the architecture file
   std::int64_t calibration_samples = 64;
   int threads = 0;
   std::int64_t sequence_length = 0;    // shapes without data: dynamic non-batch dimensions (0: 128)
-  std::string calibration_data;        // user files that calibrate instead of the data set's train split
-  std::map<std::string, std::int64_t> dims;  // shapes without data: symbolic input dimensions by name
-  ProgressFn progress;                 // calibration runs: samples done of total
+  std::string calibration_data = {};   // user files that calibrate instead of the data set's train split
+  std::map<std::string, std::int64_t> dims = {};  // shapes without data: symbolic input dimensions by name
+  ProgressFn progress = {};            // calibration runs: samples done of total
   std::int64_t past_tokens = 0;        // built-in decoders: one decode step after this many cached tokens
                                        // (model::ArchitectureConfig::past_tokens), sequence_length new ones
 };

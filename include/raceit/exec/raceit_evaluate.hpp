@@ -17,16 +17,16 @@ namespace raceit::exec {
 
 struct RaceitEvalOptions {
   std::string dataset;               // registered data set or user files (model/dataset_registry.hpp)
-  std::string labels;                // labels .npy for a user .npy ("" for none)
+  std::string labels = {};           // labels .npy for a user .npy ("" for none)
   bool lm = false;                   // causal language model: perplexity of the next token
   std::int64_t limit = 0;            // > 0: the first `limit` test samples
   device::NoiseMode mode = device::NoiseMode::Frozen;  // of the noisy runs; ideal: none
   int seeds = 1;                     // noisy runs use seeds base_seed … base_seed + seeds − 1
   std::uint64_t base_seed = 1;
-  device::RramModel device;
-  ExecOptions exec;
+  device::RramModel device = {};
+  ExecOptions exec = {};
   std::int64_t error_samples = 64;   // per-operator errors over the first this many samples
-  ProgressFn progress;               // samples done per run (stages fp32, ideal, <mode> seed S)
+  ProgressFn progress = {};          // samples done per run (stages fp32, ideal, <mode> seed S)
 };
 
 // How close an output is to the FP32 reference.

@@ -28,8 +28,8 @@ namespace raceit::exec {
 struct RunOptions {
   device::NoiseMode mode = device::NoiseMode::Ideal;
   std::uint64_t seed = 1;
-  device::RramModel device;  // std_scale and stuck_probability included
-  ExecOptions exec;          // threads and chunk size
+  device::RramModel device = {};  // std_scale and stuck_probability included
+  ExecOptions exec = {};          // threads and chunk size
 };
 
 class RaceitExecutor {

@@ -15,7 +15,7 @@ namespace raceit::model {
 // import (an `If` on a sequence length takes its branch). Dimensions fixed later (exec's
 // set_input_dims) fold too, but an `If` cannot wait for them.
 struct ImportOptions {
-  std::map<std::string, std::int64_t> dims;  // a dynamic input dimension by its name (dim_param)
+  std::map<std::string, std::int64_t> dims = {};  // a dynamic input dimension by its name (dim_param)
   std::int64_t sequence_length = 0;           // every other dynamic dimension after the batch; 0: none
 };
 

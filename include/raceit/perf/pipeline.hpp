@@ -88,7 +88,7 @@ struct Workload {
   std::int64_t batch = 1;
   std::int64_t tokens = 1;  // sequence length, for per-token figures
   std::vector<OpDemand> ops;
-  std::vector<RacePoolSpec> race_pools;
+  std::vector<RacePoolSpec> race_pools = {};
 };
 
 struct StageReport {

@@ -64,14 +64,14 @@ struct Ppa {
 class CostStudy {
  public:
   struct Options {
-    std::string dataset;               // calibration data set or user files ("" = the model's own, or none)
-    std::string calibration_data;      // user files that calibrate instead ("" = the data set's train split)
+    std::string dataset = {};          // calibration data set or user files ("" = the model's own, or none)
+    std::string calibration_data = {}; // user files that calibrate instead ("" = the data set's train split)
     std::int64_t sequence_length = 0;  // shapes without data: dynamic dimensions after the batch (0 = 128)
-    std::map<std::string, std::int64_t> dims;  // shapes without data: symbolic input dimensions by name
+    std::map<std::string, std::int64_t> dims = {};  // shapes without data: symbolic input dimensions by name
     std::int64_t calibration_samples = 64;
     int threads = 0;
     perf::GpuPrecision gpu_precision = perf::GpuPrecision::Int8;
-    ProgressFn progress;               // calibration runs
+    ProgressFn progress = {};          // calibration runs
     std::int64_t past_tokens = 0;      // built-in decoders: cost one decode step after this many cached
                                        // tokens (sequence_length new ones); report/generation.hpp
   };
