@@ -1,7 +1,8 @@
 // The crossbar MVM, two ways: a reference path that walks every tile, bit plane and cell, and a
-// fast path that does each (row block, bit plane, readout group) as one GEMM and draws per-read
-// noise per column from its exact variance (a second GEMM of squared inputs with per-cell
-// variances).
+// fast path that computes each row block's column values for every plane and readout group at
+// once (bit planes by lookup tables in a fixed order, plane_tables.hpp; multi-level inputs by a
+// GEMM) and draws per-read noise per column from its exact variance (the same product of squared
+// inputs with per-cell variances).
 #include <algorithm>
 #include <array>
 #include <bit>
