@@ -214,8 +214,8 @@ struct Scratch {
 
 // The readout sums Σ_p w_p · value(u_p) of one vector's tile columns in s (multi-level inputs:
 // value(Σ_p w_p·u_p)).
-RACEIT_XBAR_VECTOR_CLONES void tile_readout(const Plan& plan, const IntegerReadout& readout, const std::uint8_t* pattern, std::size_t plane_stride, int groups,
-                  int nt, Scratch& w, ReadoutTally& tally) {
+RACEIT_XBAR_VECTOR_CLONES void tile_readout(const Plan& plan, const IntegerReadout& readout, const std::uint8_t* pattern,
+                                            std::size_t plane_stride, int groups, int nt, Scratch& w, ReadoutTally& tally) {
   std::fill(w.s, w.s + kTile, 0);
   if (!plan.bit_serial) std::fill(w.value, w.value + kTile, 0);
   for (int p = 0; p < plan.planes; ++p) {
