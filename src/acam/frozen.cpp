@@ -387,56 +387,37 @@ struct ByteTable {
   double lo, cell_scale, cells;
 };
 
-// Four 64-bit lane masks as four 32-bit ones.
-__attribute__((target("avx2"))) inline __m128i narrow(__m256d mask) {
-  return _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(_mm256_castpd_si256(mask), _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7)));
-}
-
-// breakpoints[k] for four indices k (a masked gather: GCC 12 warns about the unmasked one's
-// undefined source operand).
-__attribute__((target("avx2"))) inline __m256d gather_breakpoints(const double* breakpoints, __m128i k) {
-  return _mm256_mask_i32gather_pd(_mm256_setzero_pd(), breakpoints, k, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)), 8);
-}
-
-// Lanes where breakpoints[k] <= x, as 32-bit masks.
-__attribute__((target("avx2"))) inline __m128i at_or_below(const double* breakpoints, __m128i k, __m256d x) {
-  return narrow(_mm256_cmp_pd(gather_breakpoints(breakpoints, k), x, _CMP_LE_OQ));
-}
-
 // codes[i] = lookup(x_i), x_i = u[i·stride]·scale − offset in double, for the listed inputs i of
-// a one-byte table (in cells that hold a breakpoint), four at a time by gathers: from the first
-// breakpoint of x_i's input code (all before it lie below x_i, as their cells are lower), two
-// branch-free steps of search() and the breakpoint's own code. Inputs outside the table, or with
-// a third breakpoint of their code at or below them, go to search(i).
+// a one-byte table (in cells that hold a breakpoint): from the first breakpoint of x_i's input
+// code (all before it lie below x_i, as their cells are lower), two branch-free steps of search()
+// and the breakpoint's own code. Inputs outside the table, or with a third breakpoint of their
+// code at or below them, go to search(i). One input at a time: the loads of consecutive inputs
+// overlap, where AVX2 gathers of four made one chain of six gathers (the conversions took 18% less CPU time).
 template <class Search>
-__attribute__((target("avx2"))) void resolve_listed(const ByteTable& t, const float* u, std::size_t stride, double scale, double offset,
-                                                    const std::uint32_t* listed, int n, std::uint32_t* codes, Search search) {
-  const __m256d scale_v = _mm256_set1_pd(scale), offset_v = _mm256_set1_pd(offset), lo = _mm256_set1_pd(t.lo),
-                cell_scale = _mm256_set1_pd(t.cell_scale), cells = _mm256_set1_pd(t.cells), zero = _mm256_setzero_pd();
-  const __m128i one = _mm_set1_epi32(1), none = _mm_setzero_si128(), low_byte = _mm_set1_epi32(0xff), low_half = _mm_set1_epi32(0xffff);
-  const auto* first = reinterpret_cast<const int*>(t.table + t.at.first_at);
-  const auto* interval = reinterpret_cast<const int*>(t.table + t.at.interval_at);
-  const auto* point = reinterpret_cast<const int*>(t.table + t.at.point_at);
-  int p = 0;
-  for (; p + 4 <= n; p += 4) {
-    const __m128i at = _mm_loadu_si128(reinterpret_cast<const __m128i*>(listed + p));
-    const __m256d x = _mm256_sub_pd(_mm256_mul_pd(_mm256_cvtps_pd(_mm_i32gather_ps(u, _mm_mullo_epi32(at, _mm_set1_epi32(static_cast<int>(stride))), 4)), scale_v), offset_v);
-    const __m256d cell = _mm256_mul_pd(_mm256_sub_pd(x, lo), cell_scale);
-    const __m256d inside = _mm256_and_pd(_mm256_cmp_pd(cell, zero, _CMP_GE_OQ), _mm256_cmp_pd(cell, cells, _CMP_LT_OQ));
-    const __m128i code_index = _mm_srli_epi32(_mm256_cvttpd_epi32(_mm256_blendv_pd(zero, cell, inside)), kCellBits);
-    __m128i k = _mm_and_si128(_mm_i32gather_epi32(first, code_index, 2), low_half);
-    k = _mm_sub_epi32(k, at_or_below(t.breakpoints, k, x));
-    k = _mm_sub_epi32(k, at_or_below(t.breakpoints, k, x));
-    const __m128i fallback = _mm_or_si128(_mm_cmpeq_epi32(narrow(inside), none), at_or_below(t.breakpoints, k, x));
-    const __m128i before = _mm_max_epi32(_mm_sub_epi32(k, one), none);
-    const __m128i on_point = _mm_and_si128(_mm_cmpgt_epi32(k, none), narrow(_mm256_cmp_pd(gather_breakpoints(t.breakpoints, before), x, _CMP_EQ_OQ)));
-    const __m128i code = _mm_and_si128(_mm_blendv_epi8(_mm_i32gather_epi32(interval, k, 1), _mm_i32gather_epi32(point, before, 1), on_point), low_byte);
-    alignas(16) std::uint32_t found[4];
-    _mm_store_si128(reinterpret_cast<__m128i*>(found), code);
-    const int searched = _mm_movemask_ps(_mm_castsi128_ps(fallback));
-    for (int l = 0; l < 4; ++l) codes[listed[p + l]] = (searched >> l) & 1 ? search(listed[p + l]) : found[l];
+void resolve_listed(const ByteTable& t, const float* u, std::size_t stride, double scale, double offset, const std::uint32_t* listed,
+                    int n, std::uint32_t* codes, Search search) {
+  const std::uint8_t* first = t.table + t.at.first_at;
+  const std::uint8_t* interval = t.table + t.at.interval_at;
+  const std::uint8_t* point = t.table + t.at.point_at;
+  const double* b = t.breakpoints;
+  for (int p = 0; p < n; ++p) {
+    const std::uint32_t i = listed[p];
+    const double x = static_cast<double>(u[i * stride]) * scale - offset;
+    const double cell = (x - t.lo) * t.cell_scale;
+    if (!(cell >= 0 && cell < t.cells)) {
+      codes[i] = search(i);
+      continue;
+    }
+    const std::size_t q = static_cast<std::size_t>(cell) >> kCellBits;
+    std::size_t k = first[2 * q] | static_cast<std::size_t>(first[2 * q + 1]) << 8;
+    k += b[k] <= x;
+    k += b[k] <= x;
+    if (b[k] <= x) {
+      codes[i] = search(i);
+      continue;
+    }
+    codes[i] = k > 0 && b[k - 1] == x ? point[k - 1] : interval[k];
   }
-  for (; p < n; ++p) codes[listed[p]] = search(listed[p]);
 }
 #endif
 

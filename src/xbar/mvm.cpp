@@ -1,8 +1,10 @@
 // The crossbar MVM, two ways: a reference path that walks every tile, bit plane and cell, and a
-// fast path that does each (row block, bit plane, readout group) as one GEMM and draws per-read
-// noise per column from its exact variance (a second GEMM of squared inputs with per-cell
-// variances).
+// fast path that computes each row block's column values for every plane and readout group at
+// once (bit planes by lookup tables in a fixed order, plane_tables.hpp; multi-level inputs by a
+// GEMM) and draws per-read noise per column from its exact variance (the same product of squared
+// inputs with per-cell variances).
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 
@@ -17,6 +19,7 @@
 #include "raceit/core/rng.hpp"
 #include "raceit/xbar/crossbar.hpp"
 #include "mvm_integer.hpp"
+#include "plane_tables.hpp"
 
 namespace raceit::xbar {
 
@@ -114,9 +117,9 @@ RACEIT_XBAR_VECTOR_CLONES float peak_magnitude(const float* v, std::size_t n) {
 
 #if defined(__x86_64__)
 // One 8×8 tile of transpose(): eight rows in, eight columns out, through the AVX registers.
-__attribute__((target("avx2"))) void transpose_tile(const float* y, std::size_t cols, float* y_t, std::size_t rows) {
+__attribute__((target("avx2"))) void transpose_tile(const float* y, std::size_t ld, float* y_t, std::size_t ld_t) {
   __m256 r[8], t[8];
-  for (std::size_t k = 0; k < 8; ++k) r[k] = _mm256_loadu_ps(y + k * cols);
+  for (std::size_t k = 0; k < 8; ++k) r[k] = _mm256_loadu_ps(y + k * ld);
   for (int k = 0; k < 8; k += 2) {
     t[k] = _mm256_unpacklo_ps(r[k], r[k + 1]);
     t[k + 1] = _mm256_unpackhi_ps(r[k], r[k + 1]);
@@ -128,17 +131,16 @@ __attribute__((target("avx2"))) void transpose_tile(const float* y, std::size_t 
     r[k + 3] = _mm256_shuffle_ps(t[k + 1], t[k + 3], _MM_SHUFFLE(3, 2, 3, 2));
   }
   for (std::size_t k = 0; k < 4; ++k) {
-    _mm256_storeu_ps(y_t + k * rows, _mm256_permute2f128_ps(r[k], r[k + 4], 0x20));
-    _mm256_storeu_ps(y_t + (k + 4) * rows, _mm256_permute2f128_ps(r[k], r[k + 4], 0x31));
+    _mm256_storeu_ps(y_t + k * ld_t, _mm256_permute2f128_ps(r[k], r[k + 4], 0x20));
+    _mm256_storeu_ps(y_t + (k + 4) * ld_t, _mm256_permute2f128_ps(r[k], r[k + 4], 0x31));
   }
 }
 #endif
 
-// y_t[c·rows + r] = y[r·ld + c] for c < cols: 8×8 tiles through AVX registers where the CPU
-// has them, the rest element by element.
-void transpose(const float* y, int rows, int cols, std::size_t ld, std::vector<float>& y_t) {
+// y_t[c·ld_t + r] = y[r·ld + c] for r < rows, c < cols: 8×8 tiles through AVX registers where
+// the CPU has them, the rest element by element.
+void transpose(const float* y, int rows, int cols, std::size_t ld, float* y_t, std::size_t ld_t) {
   const auto R = static_cast<std::size_t>(rows), C = static_cast<std::size_t>(cols);
-  y_t.resize(R * C);
   std::size_t tiled_rows = 0, tiled_cols = 0;
 #if defined(__x86_64__)
   static const bool avx2 = __builtin_cpu_supports("avx2");
@@ -146,11 +148,11 @@ void transpose(const float* y, int rows, int cols, std::size_t ld, std::vector<f
     tiled_rows = R / 8 * 8;
     tiled_cols = C / 8 * 8;
     for (std::size_t r = 0; r < tiled_rows; r += 8)
-      for (std::size_t c = 0; c < tiled_cols; c += 8) transpose_tile(y + r * ld + c, ld, y_t.data() + c * R + r, R);
+      for (std::size_t c = 0; c < tiled_cols; c += 8) transpose_tile(y + r * ld + c, ld, y_t + c * ld_t + r, ld_t);
   }
 #endif
   for (std::size_t r = 0; r < R; ++r)
-    for (std::size_t c = r < tiled_rows ? tiled_cols : 0; c < C; ++c) y_t[c * R + r] = y[r * ld + c];
+    for (std::size_t c = r < tiled_rows ? tiled_cols : 0; c < C; ++c) y_t[c * ld_t + r] = y[r * ld + c];
 }
 
 // Scratch of one thread for convert_acam_columns().
@@ -325,6 +327,9 @@ class FloatMvm {
         per_read_(x.config.mode == NoiseMode::PerRead),
         call_index_(call_index),
         rng_(x.config.seed),
+        groups_per_block_((std::min(x.in, x.config.rows) + detail::kGroupRows - 1) / detail::kGroupRows),
+        groups_total_(static_cast<std::size_t>(x.layout.row_blocks) * groups_per_block_),
+        patterns_(table_patterns(x, levels, batch, groups_per_block_)),
         acc_(static_cast<std::size_t>(batch) * x.out, 0.0) {}
 
   bool fused() const { return !fused_.acams.empty(); }
@@ -360,13 +365,100 @@ class FloatMvm {
 
  private:
   static constexpr int kChunk = 128;
-  static constexpr int kTransposedColumns = 32;
+  static constexpr int kTransposedColumns = detail::kFloatTile;
   struct ChunkBuffers {
     std::vector<float> y, v;  // a row block's column values and (per-read) their variances
     std::vector<float> y_t;   // y column by column (Compute-ACAM readout)
+    std::vector<float> tables, tile;
+    std::array<const std::uint8_t*, detail::kTileRows> patterns;  // the tile's rows'
     std::vector<double> u, acc_t;
     ColumnScratch scratch;
   };
+
+  // Bit planes take the lookup tables (plane_tables.hpp); multi-level inputs, and more planes
+  // than the patterns hold, the GEMM.
+  static std::vector<std::uint8_t> table_patterns(const ProgrammedCrossbar& x, const std::vector<std::int32_t>& levels, int batch,
+                                                  int groups_per_block) {
+    const CrossbarConfig& c = x.config;
+    if (c.inputs != InputScheme::BitSerial || c.a_bits > 16) return {};
+    return detail::input_patterns(levels, batch, x.in, c.rows, c.a_bits, groups_per_block, x.layout.row_blocks);
+  }
+  // The patterns of plane row r = p·batch + b in row block rb.
+  const std::uint8_t* pattern(int rb, int r) const {
+    const int p = r / batch_, b = r % batch_;
+    return patterns_.data() + (static_cast<std::size_t>(b) * P_ + p) * groups_total_ + static_cast<std::size_t>(rb) * groups_per_block_;
+  }
+  // Row block rb: its first input row and its rows.
+  std::pair<int, int> row_span(int rb) const {
+    const int i0 = rb * c_.rows;
+    return {i0, std::min(x_.in, i0 + c_.rows) - i0};
+  }
+
+  // y[r·ldy + c] = Σ_i inputs[r][i]·level[i][col0 + c] over row block rb's rows, for the plane
+  // rows r and c < ncols: by the lookup tables for bit planes, else by a GEMM.
+  void column_values(int rb, const Matrix& level, const Matrix& inputs, int col0, int ncols, float* y, std::size_t ldy,
+                     ChunkBuffers& w) const {
+    const auto [i0, kb] = row_span(rb);
+    const float* from = level.data.data() + static_cast<std::size_t>(i0) * level.cols + col0;
+    if (patterns_.empty()) {
+      sgemm(rows_, ncols, kb, {.a = inputs.data.data() + i0, .lda = x_.in, .b = from, .ldb = level.cols, .c = y, .ldc = static_cast<std::int64_t>(ldy)});
+      return;
+    }
+    table_values(rb, level, col0, ncols, w, [&](int r0, int nr, int c0, int nt) {
+      for (int r = 0; r < nr; ++r)
+        std::copy_n(w.tile.data() + static_cast<std::size_t>(r) * detail::kFloatTile, nt, y + static_cast<std::size_t>(r0 + r) * ldy + c0);
+    });
+  }
+
+  // Bit planes' column values by the lookup tables, a tile of kTileRows plane rows and up to
+  // kFloatTile columns at a time in w.tile, handed to take(r0, rows, c0, columns).
+  template <class Take>
+  void table_values(int rb, const Matrix& level, int col0, int ncols, ChunkBuffers& w, Take take) const {
+    const auto [i0, kb] = row_span(rb);
+    const float* from = level.data.data() + static_cast<std::size_t>(i0) * level.cols + col0;
+    const int groups = (kb + detail::kGroupRows - 1) / detail::kGroupRows;
+    w.tile.resize(static_cast<std::size_t>(detail::kTileRows) * detail::kFloatTile);
+    for (int c0 = 0; c0 < ncols; c0 += detail::kFloatTile) {
+      const int nt = std::min(detail::kFloatTile, ncols - c0);
+      detail::build_tables(from + c0, static_cast<std::size_t>(level.cols), kb, nt, detail::kFloatTile, w.tables);
+      for (int r0 = 0; r0 < rows_; r0 += detail::kTileRows) {
+        const int nr = std::min(detail::kTileRows, rows_ - r0);
+        for (int r = 0; r < nr; ++r) w.patterns[r] = pattern(rb, r0 + r);
+        detail::float_table_tile(w.tables.data(), groups, nr, w.patterns.data(), w.tile.data());
+        take(r0, nr, c0, nt);
+      }
+    }
+  }
+
+  // The same column by column, y_t[c·rows + r], for bit planes: tiles of table sums transposed
+  // while they are in L1.
+  void transposed_table_values(int rb, int col0, int ncols, ChunkBuffers& w) const {
+    const auto rows = static_cast<std::size_t>(rows_);
+    w.y_t.resize(rows * ncols);
+    table_values(rb, x_.level, col0, ncols, w, [&](int r0, int nr, int c0, int nt) {
+      transpose(w.tile.data(), nr, nt, detail::kFloatTile, w.y_t.data() + static_cast<std::size_t>(c0) * rows + r0, rows);
+    });
+  }
+
+  // The Compute-ACAM readout of row block rb for the chunk's nj outputs from j0, a few outputs at
+  // a time so that their columns stay in L2 while they convert. The GEMM's block is transposed
+  // after the GEMM, not by it: a GEMM of the transposed operands may sum in another order.
+  void convert_acam_block(int rb, int j0, int nj, ReadoutTally& tally, ChunkBuffers& w) const {
+    const int ncols = nj * G_, block = std::max(1, kTransposedColumns / G_);
+    if (patterns_.empty()) column_values(rb, x_.level, planes_.value, j0 * G_, ncols, w.y.data(), static_cast<std::size_t>(ncols), w);
+    for (int jb = 0; jb < nj; jb += block) {
+      const int nb = std::min(block, nj - jb);
+      if (patterns_.empty()) {
+        w.y_t.resize(static_cast<std::size_t>(rows_) * nb * G_);
+        transpose(w.y.data() + static_cast<std::size_t>(jb) * G_, rows_, nb * G_, static_cast<std::size_t>(ncols), w.y_t.data(),
+                  static_cast<std::size_t>(rows_));
+      } else {
+        transposed_table_values(rb, (j0 + jb) * G_, nb * G_, w);
+      }
+      convert_acam_columns(x_, w.y_t.data(), rows_, nb, j0 + jb, rb, batch_, planes_.weight,
+                           w.acc_t.data() + static_cast<std::size_t>(jb) * batch_, tally, w.scratch);
+    }
+  }
 
   static bool prepared(const ProgrammedCrossbar& x, const AffineQuantiser& xq) {
     return !x.fused.acams.empty() && x.fused.input == xq;
@@ -393,31 +485,18 @@ class FloatMvm {
   void fast_chunk(int ch, ReadoutTally& tally, ChunkBuffers& w) {
     const int out = x_.out, j0 = ch * kChunk, nj = std::min(out, j0 + kChunk) - j0, ncols = nj * G_;
     const bool acam_columns = !per_read_ && c_.readout == ReadoutKind::Acam && !fused();
-    w.y.resize(static_cast<std::size_t>(rows_) * ncols);
+    if (!acam_columns || patterns_.empty()) w.y.resize(static_cast<std::size_t>(rows_) * ncols);
     if (per_read_) w.v.resize(w.y.size());
     if (acam_columns) w.acc_t.assign(static_cast<std::size_t>(nj) * batch_, 0.0);
     for (int rb = 0; rb < x_.layout.row_blocks; ++rb) {
-      const int i0 = rb * c_.rows, kb = std::min(x_.in, i0 + c_.rows) - i0;
-      const std::size_t w_offset = static_cast<std::size_t>(i0) * out * G_ + static_cast<std::size_t>(j0) * G_;
-      sgemm(rows_, ncols, kb, {.a = planes_.value.data.data() + i0, .lda = x_.in, .b = x_.level.data.data() + w_offset,
-                               .ldb = static_cast<std::int64_t>(out) * G_, .c = w.y.data(), .ldc = ncols});
       if (acam_columns) {
-        // Transposed after the GEMM, not by it (a GEMM of the transposed operands may sum in
-        // another order, and the codes would no longer be those of earlier runs), a few outputs
-        // at a time so that their columns stay in L2 while they convert.
-        const int block = std::max(1, kTransposedColumns / G_);
-        for (int jb = 0; jb < nj; jb += block) {
-          const int nb = std::min(block, nj - jb);
-          transpose(w.y.data() + static_cast<std::size_t>(jb) * G_, rows_, nb * G_, static_cast<std::size_t>(ncols), w.y_t);
-          convert_acam_columns(x_, w.y_t.data(), rows_, nb, j0 + jb, rb, batch_, planes_.weight,
-                               w.acc_t.data() + static_cast<std::size_t>(jb) * batch_, tally, w.scratch);
-        }
+        convert_acam_block(rb, j0, nj, tally, w);
         continue;
       }
+      column_values(rb, x_.level, planes_.value, j0 * G_, ncols, w.y.data(), static_cast<std::size_t>(ncols), w);
       if (per_read_) {  // bit planes are 0/1: their own squares
         const Matrix& squares = c_.inputs == InputScheme::MultiLevel ? squares_ : planes_.value;
-        sgemm(rows_, ncols, kb, {.a = squares.data.data() + i0, .lda = x_.in, .b = x_.read_variance.data.data() + w_offset,
-                                 .ldb = static_cast<std::int64_t>(out) * G_, .c = w.v.data(), .ldc = ncols});
+        column_values(rb, x_.read_variance, squares, j0 * G_, ncols, w.v.data(), static_cast<std::size_t>(ncols), w);
       }
       for (int p = 0; p < P_; ++p) {
         if (!per_read_ && c_.readout == ReadoutKind::Adc)
@@ -505,6 +584,9 @@ class FloatMvm {
   const bool per_read_;
   const std::uint64_t call_index_;
   const CounterRng rng_;
+  const int groups_per_block_;
+  const std::size_t groups_total_;
+  const std::vector<std::uint8_t> patterns_;  // bit planes' input patterns (plane_tables.hpp); empty: the GEMM
   Matrix squares_;  // per-read multi-level inputs: the planes' squares
   std::vector<double> acc_;
 };

@@ -14,6 +14,7 @@
 // integer times a power of two and every partial sum is exact in double, so it equals the same
 // sum taken in int64 and scaled by the step once.
 #include "mvm_integer.hpp"
+#include "plane_tables.hpp"
 
 #include <algorithm>
 #include <array>
@@ -26,8 +27,6 @@ namespace raceit::xbar::detail {
 
 namespace {
 
-constexpr int kGroupRows = 4;                    // input rows per lookup-table group
-constexpr int kPatterns = 1 << kGroupRows;       // table entries per group
 constexpr int kTile = 64;                        // columns per table tile: 64 int16 sums fill four AVX2 registers
 constexpr int kChunk = 128;                      // outputs per work item, as the float path
 constexpr std::int64_t kLargestSum = 32767;      // int16 table sums
@@ -182,61 +181,6 @@ std::optional<Plan> make_plan(const ProgrammedCrossbar& x) {
   return plan;
 }
 
-// Bit p of each byte value moved to bit 4p: four inputs' spread bits, shifted by their row in
-// the group, interleave into all their planes' 4-bit patterns at once.
-struct SpreadBits {
-  std::array<std::uint32_t, 256> of{};
-  constexpr SpreadBits() {
-    for (std::uint32_t v = 0; v < 256; ++v)
-      for (int p = 0; p < 8; ++p) of[v] |= ((v >> p) & 1u) << (4 * p);
-  }
-};
-constexpr SpreadBits kSpread;
-
-// Input patterns: nibble[(b·planes + p)·groups_total + rb·groups_per_block + q] = bits p of the
-// inputs on rows 4q…4q+3 of row block rb, row 4q + r in bit r (planes <= 16).
-std::vector<std::uint8_t> input_patterns(const std::vector<std::int32_t>& levels, int batch, int in, int rows, int planes,
-                                         int groups_per_block, int row_blocks) {
-  const std::size_t groups_total = static_cast<std::size_t>(row_blocks) * groups_per_block;
-  std::vector<std::uint8_t> nibble(static_cast<std::size_t>(batch) * planes * groups_total, 0);
-  for (int b = 0; b < batch; ++b) {
-    const std::int32_t* vector = levels.data() + static_cast<std::size_t>(b) * in;
-    std::uint8_t* out = nibble.data() + static_cast<std::size_t>(b) * planes * groups_total;
-    for (int rb = 0; rb < row_blocks; ++rb) {
-      const int i0 = rb * rows, i1 = std::min(in, i0 + rows);
-      for (int i = i0; i < i1; i += kGroupRows) {
-        std::uint64_t spread = 0;
-        for (int r = 0; r < kGroupRows && i + r < i1; ++r) {
-          const auto v = static_cast<std::uint32_t>(vector[i + r]);
-          spread |= (kSpread.of[v & 0xffu] | static_cast<std::uint64_t>(kSpread.of[(v >> 8) & 0xffu]) << 32) << r;
-        }
-        const std::size_t group = static_cast<std::size_t>(rb) * groups_per_block + static_cast<std::size_t>((i - i0) / kGroupRows);
-        for (int p = 0; p < planes; ++p) out[static_cast<std::size_t>(p) * groups_total + group] = static_cast<std::uint8_t>((spread >> (4 * p)) & 0xfu);
-      }
-    }
-  }
-  return nibble;
-}
-
-// tables[q][pattern][c] = Σ over the set bits r of pattern of level[i0 + 4q + r][a0 + c], for
-// the tile's nt columns (the rest zero).
-void build_tables(const Plan& plan, int i0, int kb, std::size_t a0, int nt, std::vector<std::int16_t>& tables) {
-  const int groups = (kb + kGroupRows - 1) / kGroupRows;
-  const std::size_t active = plan.active.size();
-  tables.assign(static_cast<std::size_t>(groups) * kPatterns * kTile, 0);
-  for (int q = 0; q < groups; ++q) {
-    std::int16_t* group = tables.data() + static_cast<std::size_t>(q) * kPatterns * kTile;
-    for (int pattern = 1; pattern < kPatterns; ++pattern) {
-      const int r = std::countr_zero(static_cast<unsigned>(pattern)), i = i0 + q * kGroupRows + r;
-      std::int16_t* entry = group + static_cast<std::size_t>(pattern) * kTile;
-      const std::int16_t* rest = group + static_cast<std::size_t>(pattern & (pattern - 1)) * kTile;
-      const std::int16_t* level = plan.level.data() + static_cast<std::size_t>(i) * active + a0;
-      for (int c = 0; c < kTile; ++c)
-        entry[c] = static_cast<std::int16_t>(rest[c] + (r + q * kGroupRows < kb && c < nt ? level[c] : 0));
-    }
-  }
-}
-
 // Sixteen int16 lanes (one AVX2 register; two SSE registers in the baseline clone), loaded
 // unaligned.
 using Lanes = std::int16_t __attribute__((vector_size(32), aligned(2)));
@@ -270,8 +214,8 @@ struct Scratch {
 
 // The readout sums Σ_p w_p · value(u_p) of one vector's tile columns in s (multi-level inputs:
 // value(Σ_p w_p·u_p)).
-void tile_readout(const Plan& plan, const IntegerReadout& readout, const std::uint8_t* pattern, std::size_t plane_stride, int groups,
-                  int nt, Scratch& w, ReadoutTally& tally) {
+RACEIT_XBAR_VECTOR_CLONES void tile_readout(const Plan& plan, const IntegerReadout& readout, const std::uint8_t* pattern,
+                                            std::size_t plane_stride, int groups, int nt, Scratch& w, ReadoutTally& tally) {
   std::fill(w.s, w.s + kTile, 0);
   if (!plan.bit_serial) std::fill(w.value, w.value + kTile, 0);
   for (int p = 0; p < plan.planes; ++p) {
@@ -356,7 +300,7 @@ std::optional<IntegerMvm> integer_mvm(const ProgrammedCrossbar& x, const std::ve
         }
         for (std::size_t t0 = first; t0 < last; t0 += kTile) {
           const int nt = static_cast<int>(std::min<std::size_t>(kTile, last - t0));
-          build_tables(*plan, i0, kb, t0, nt, w.tables);
+          build_tables(plan->level.data() + static_cast<std::size_t>(i0) * plan->active.size() + t0, plan->active.size(), kb, nt, kTile, w.tables);
           for (int c = 0; c < nt; ++c) {
             const int col = plan->active[t0 + c];
             w.output[c] = col / G;

@@ -5,9 +5,9 @@
 #include <cmath>
 
 #include "raceit/core/error.hpp"
-#include "raceit/core/gemm.hpp"
 #include "raceit/core/rng.hpp"
 #include "raceit/xbar/integer_reference.hpp"
+#include "documented_order.hpp"
 
 namespace raceit::xbar {
 
@@ -329,8 +329,8 @@ TEST(CrossbarAcamReadout, IdealEqualsIntegerReferences) {
 }
 
 // The fast path converts Compute-ACAM columns column by column. Under frozen noise it equals, bit
-// for bit, the per-output definition re-done here: the same GEMM of the bit planes against the
-// realised levels (one row block, one column chunk), each output's G conversions through
+// for bit, the per-output definition re-done here: the bit planes' column values over the
+// realised levels in their documented order (one row block), each output's G conversions through
 // realisations (column + g) mod pool by the exact search, summed in (plane, group) order.
 TEST(CrossbarAcamReadout, FrozenColumnConversionEqualsPerOutputDefinition) {
   const int in = 100, out = 60, batch = 7;
@@ -346,13 +346,16 @@ TEST(CrossbarAcamReadout, FrozenColumnConversionEqualsPerOutputDefinition) {
   const auto xq = input_quantiser(xin, c);
   ASSERT_EQ(x.layout.row_blocks, 1);
   const int G = static_cast<int>(x.groups.size()), P = c.a_bits, rows = P * batch, ncols = out * G;
-  std::vector<float> planes(static_cast<std::size_t>(rows) * in);
-  for (int p = 0; p < P; ++p)
-    for (int b = 0; b < batch; ++b)
-      for (int i = 0; i < in; ++i)
-        planes[(static_cast<std::size_t>(p) * batch + b) * in + i] = static_cast<float>((xq.quantise(xin.at(b, i)) >> p) & 1);
+  // Column values in the documented order of the bit planes' lookup tables.
   std::vector<float> y(static_cast<std::size_t>(rows) * ncols);
-  sgemm(rows, ncols, in, {.a = planes.data(), .lda = in, .b = x.level.data.data(), .ldb = ncols, .c = y.data(), .ldc = ncols});
+  for (int p = 0; p < P; ++p)
+    for (int b = 0; b < batch; ++b) {
+      std::vector<int> bits(in);
+      for (int i = 0; i < in; ++i) bits[i] = static_cast<int>((xq.quantise(xin.at(b, i)) >> p) & 1);
+      for (int column = 0; column < ncols; ++column)
+        y[(static_cast<std::size_t>(p) * batch + b) * ncols + column] =
+            documented_column_value(bits, x.level.data.data(), static_cast<std::size_t>(ncols), in, column);
+    }
   const double lo = static_cast<double>(x.scale.cmin);
   Matrix expected(batch, out);
   for (int b = 0; b < batch; ++b)
