@@ -143,7 +143,8 @@ struct ProgrammedCrossbar {
   // 1/k for an analog-slice error column (k = its rescaling into the window). [rb][j·groups + g].
   std::vector<double> coefficient;
   // Compute-ACAM readout (identity over the readout codes) and its realisations: one in ideal
-  // mode, config.acam_instances otherwise (programming and one read draw frozen per seed).
+  // mode, otherwise config.acam_instances or, where fewer, one per conversion column (programming
+  // and one read draw frozen per seed).
   acam::AcamProgram readout_program;
   std::vector<acam::FrozenAcam> readout_acams;
   // The fused function's readout, when prepared once (fused_readout()); otherwise every mvm()
