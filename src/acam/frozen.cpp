@@ -392,7 +392,8 @@ struct ByteTable {
 // code (all before it lie below x_i, as their cells are lower), two branch-free steps of search()
 // and the breakpoint's own code. Inputs outside the table, or with a third breakpoint of their
 // code at or below them, go to search(i). One input at a time: the loads of consecutive inputs
-// overlap, where AVX2 gathers of four made one chain of six gathers (the conversions took 18% less CPU time).
+// overlap, where AVX2 gathers of four made one chain of six gathers (the conversions took 18%
+// less CPU time).
 template <class Search>
 void resolve_listed(const ByteTable& t, const float* u, std::size_t stride, double scale, double offset, const std::uint32_t* listed,
                     int n, std::uint32_t* codes, Search search) {

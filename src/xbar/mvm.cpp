@@ -44,11 +44,16 @@ std::vector<std::int32_t> input_levels(const Matrix& x, const AffineQuantiser& x
 struct Planes {
   int count = 1;
   std::vector<double> weight;
-  Matrix value;  // (count·batch) × in, 0/1 or levels
+  Matrix value;  // (count·batch) × in, 0/1 or levels; empty where nothing reads it
   float at(int p, int b, int i, int batch) const { return value.at(p * batch + b, i); }
 };
 
-Planes make_planes(const CrossbarConfig& c, const std::vector<std::int32_t>& levels, int batch, int in) {
+// Bit planes' column values come from the lookup tables of plane_tables.hpp (their patterns hold
+// up to 16 planes); multi-level inputs' from a GEMM.
+bool plane_tables_apply(const CrossbarConfig& c) { return c.inputs == InputScheme::BitSerial && c.a_bits <= 16; }
+
+// `values`: also the planes as a matrix (the reference path and the GEMM read it).
+Planes make_planes(const CrossbarConfig& c, const std::vector<std::int32_t>& levels, int batch, int in, bool values) {
   Planes p;
   const std::size_t n = levels.size();
   if (c.inputs == InputScheme::MultiLevel) {
@@ -58,12 +63,13 @@ Planes make_planes(const CrossbarConfig& c, const std::vector<std::int32_t>& lev
     return p;
   }
   p.count = c.a_bits;
-  p.value = Matrix(c.a_bits * batch, in);
+  if (values) p.value = Matrix(c.a_bits * batch, in);
   for (int b = 0; b < c.a_bits; ++b) {
     const bool top_signed = c.signed_inputs && b == c.a_bits - 1;
     p.weight.push_back(top_signed ? -std::ldexp(1.0, b) : std::ldexp(1.0, b));
-    for (std::size_t k = 0; k < n; ++k)
-      p.value.data[b * n + k] = static_cast<float>((static_cast<std::uint32_t>(levels[k]) >> b) & 1u);
+    if (values)
+      for (std::size_t k = 0; k < n; ++k)
+        p.value.data[b * n + k] = static_cast<float>((static_cast<std::uint32_t>(levels[k]) >> b) & 1u);
   }
   return p;
 }
@@ -314,10 +320,10 @@ namespace {
 class FloatMvm {
  public:
   FloatMvm(const ProgrammedCrossbar& x, const std::vector<std::int32_t>& levels, const AffineQuantiser& xq, int batch,
-           std::uint64_t call_index)
+           std::uint64_t call_index, MvmPath path)
       : x_(x),
         c_(x.config),
-        planes_(make_planes(x.config, levels, batch, x.in)),
+        planes_(make_planes(x.config, levels, batch, x.in, path == MvmPath::Reference || !plane_tables_apply(x.config))),
         per_call_(fused_for(x, xq)),
         fused_(prepared(x, xq) ? x.fused : per_call_),
         batch_(batch),
@@ -327,7 +333,7 @@ class FloatMvm {
         per_read_(x.config.mode == NoiseMode::PerRead),
         call_index_(call_index),
         rng_(x.config.seed),
-        groups_per_block_((std::min(x.in, x.config.rows) + detail::kGroupRows - 1) / detail::kGroupRows),
+        groups_per_block_(detail::groups_of(std::min(x.in, x.config.rows))),
         groups_total_(static_cast<std::size_t>(x.layout.row_blocks) * groups_per_block_),
         patterns_(table_patterns(x, levels, batch, groups_per_block_)),
         acc_(static_cast<std::size_t>(batch) * x.out, 0.0) {}
@@ -375,12 +381,10 @@ class FloatMvm {
     ColumnScratch scratch;
   };
 
-  // Bit planes take the lookup tables (plane_tables.hpp); multi-level inputs, and more planes
-  // than the patterns hold, the GEMM.
   static std::vector<std::uint8_t> table_patterns(const ProgrammedCrossbar& x, const std::vector<std::int32_t>& levels, int batch,
                                                   int groups_per_block) {
     const CrossbarConfig& c = x.config;
-    if (c.inputs != InputScheme::BitSerial || c.a_bits > 16) return {};
+    if (!plane_tables_apply(c)) return {};
     return detail::input_patterns(levels, batch, x.in, c.rows, c.a_bits, groups_per_block, x.layout.row_blocks);
   }
   // The patterns of plane row r = p·batch + b in row block rb.
@@ -388,20 +392,21 @@ class FloatMvm {
     const int p = r / batch_, b = r % batch_;
     return patterns_.data() + (static_cast<std::size_t>(b) * P_ + p) * groups_total_ + static_cast<std::size_t>(rb) * groups_per_block_;
   }
-  // Row block rb: its first input row and its rows.
-  std::pair<int, int> row_span(int rb) const {
-    const int i0 = rb * c_.rows;
-    return {i0, std::min(x_.in, i0 + c_.rows) - i0};
+  // Row block rb's input rows.
+  int block_rows(int rb) const { return std::min(x_.in, (rb + 1) * c_.rows) - rb * c_.rows; }
+  // Its first row of `level` (in × columns), from column col0.
+  const float* block_levels(const Matrix& level, int rb, int col0) const {
+    return level.data.data() + static_cast<std::size_t>(rb) * c_.rows * level.cols + col0;
   }
 
   // y[r·ldy + c] = Σ_i inputs[r][i]·level[i][col0 + c] over row block rb's rows, for the plane
   // rows r and c < ncols: by the lookup tables for bit planes, else by a GEMM.
   void column_values(int rb, const Matrix& level, const Matrix& inputs, int col0, int ncols, float* y, std::size_t ldy,
                      ChunkBuffers& w) const {
-    const auto [i0, kb] = row_span(rb);
-    const float* from = level.data.data() + static_cast<std::size_t>(i0) * level.cols + col0;
     if (patterns_.empty()) {
-      sgemm(rows_, ncols, kb, {.a = inputs.data.data() + i0, .lda = x_.in, .b = from, .ldb = level.cols, .c = y, .ldc = static_cast<std::int64_t>(ldy)});
+      sgemm(rows_, ncols, block_rows(rb), {.a = inputs.data.data() + static_cast<std::size_t>(rb) * c_.rows, .lda = x_.in,
+                                           .b = block_levels(level, rb, col0), .ldb = level.cols, .c = y,
+                                           .ldc = static_cast<std::int64_t>(ldy)});
       return;
     }
     table_values(rb, level, col0, ncols, w, [&](int r0, int nr, int c0, int nt) {
@@ -414,9 +419,8 @@ class FloatMvm {
   // kFloatTile columns at a time in w.tile, handed to take(r0, rows, c0, columns).
   template <class Take>
   void table_values(int rb, const Matrix& level, int col0, int ncols, ChunkBuffers& w, Take take) const {
-    const auto [i0, kb] = row_span(rb);
-    const float* from = level.data.data() + static_cast<std::size_t>(i0) * level.cols + col0;
-    const int groups = (kb + detail::kGroupRows - 1) / detail::kGroupRows;
+    const int kb = block_rows(rb), groups = detail::groups_of(kb);
+    const float* from = block_levels(level, rb, col0);
     w.tile.resize(static_cast<std::size_t>(detail::kTileRows) * detail::kFloatTile);
     for (int c0 = 0; c0 < ncols; c0 += detail::kFloatTile) {
       const int nt = std::min(detail::kFloatTile, ncols - c0);
@@ -602,7 +606,7 @@ MvmResult mvm(const ProgrammedCrossbar& x, const Matrix& inputs, const AffineQua
   const std::vector<std::int32_t> levels = input_levels(inputs, xq, x.config.signed_inputs);
   if (path == MvmPath::Fast && x.config.fused_function.empty())
     if (auto exact = detail::integer_mvm(x, levels, batch, threads)) return finish(x, xq, batch, exact->acc, exact->tally);
-  FloatMvm call(x, levels, xq, batch, call_index);
+  FloatMvm call(x, levels, xq, batch, call_index, path);
   const std::vector<ReadoutTally> tally = path == MvmPath::Reference ? call.reference(threads) : call.fast(threads);
   if (!call.fused()) return finish(x, xq, batch, call.acc(), tally);
   MvmResult r = finish(x, xq, batch, {}, tally);

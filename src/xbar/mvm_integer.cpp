@@ -258,7 +258,7 @@ std::optional<IntegerMvm> integer_mvm(const ProgrammedCrossbar& x, const std::ve
   const IntegerReadout* readout = &path->readout;
   const Plan* plan = &path->plan;
   const int out = x.out, in = x.in, R = x.config.rows, G = static_cast<int>(x.groups.size());
-  const int row_blocks = x.layout.row_blocks, groups_per_block = (std::min(in, R) + kGroupRows - 1) / kGroupRows;
+  const int row_blocks = x.layout.row_blocks, groups_per_block = groups_of(std::min(in, R));
   const std::size_t groups_total = static_cast<std::size_t>(row_blocks) * groups_per_block;
   const std::vector<std::uint8_t> pattern = input_patterns(input_levels, batch, in, R, plan->planes, groups_per_block, row_blocks);
   // A column of zero levels reads u = 0 for every input: one readout value, once per converted plane.
@@ -282,7 +282,7 @@ std::optional<IntegerMvm> integer_mvm(const ProgrammedCrossbar& x, const std::ve
       const auto first = static_cast<std::size_t>(std::lower_bound(plan->active.begin(), plan->active.end(), j0 * G) - plan->active.begin());
       const auto last = static_cast<std::size_t>(std::lower_bound(plan->active.begin(), plan->active.end(), j1 * G) - plan->active.begin());
       for (int rb = 0; rb < row_blocks; ++rb) {
-        const int i0 = rb * R, kb = std::min(in, i0 + R) - i0, groups = (kb + kGroupRows - 1) / kGroupRows;
+        const int i0 = rb * R, kb = std::min(in, i0 + R) - i0, groups = groups_of(kb);
         const std::int64_t* coefficient = plan->coefficient.data() + static_cast<std::size_t>(rb) * out * G;
         // The zero columns of this chunk.
         std::size_t a = first;

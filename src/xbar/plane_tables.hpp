@@ -17,6 +17,9 @@ namespace raceit::xbar::detail {
 constexpr int kGroupRows = 4;               // input rows per lookup-table group
 constexpr int kPatterns = 1 << kGroupRows;  // table entries per group
 
+// Groups of four that cover `rows` input rows (the last may be partial).
+constexpr int groups_of(int rows) { return (rows + kGroupRows - 1) / kGroupRows; }
+
 // Input patterns: nibble[(b·planes + p)·groups_total + rb·groups_per_block + q] = bits p of the
 // inputs on rows 4q…4q+3 of row block rb, row 4q + r in bit r (planes <= 16).
 std::vector<std::uint8_t> input_patterns(const std::vector<std::int32_t>& levels, int batch, int in, int rows, int planes,
@@ -26,7 +29,7 @@ std::vector<std::uint8_t> input_patterns(const std::vector<std::int32_t>& levels
 // and its first nt ≤ tile columns; the other columns are zero.
 template <class Level>
 void build_tables(const Level* level, std::size_t ld, int kb, int nt, int tile, std::vector<Level>& tables) {
-  const int groups = (kb + kGroupRows - 1) / kGroupRows;
+  const int groups = groups_of(kb);
   const auto T = static_cast<std::size_t>(tile);
   tables.assign(static_cast<std::size_t>(groups) * kPatterns * T, Level{0});
   for (int q = 0; q < groups; ++q) {
