@@ -151,9 +151,7 @@ void load_text(ParamSet& set, const std::string& text, const std::string& path, 
   }
   if (!root.IsMap())
     throw Error(ErrorKind::Config, fmt::format("{}: expected a mapping of keys to values", path));
-  if (const auto repeat = find_repeated_key(root))
-    throw Error(ErrorKind::Config, fmt::format("{}:{}: key '{}' is given twice (first at line {})", path, repeat->line,
-                                               repeat->path, repeat->first_line));
+  reject_repeated_keys(root, path);
   if (const YAML::Node include = root["include"]) {
     const std::string where = fmt::format("{}:{}", path, include.Mark().line + 1);
     if (!include.IsScalar())

@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "raceit/core/error.hpp"
+
 namespace raceit {
 
 namespace {
@@ -30,6 +32,12 @@ std::optional<RepeatedKey> find_in(const YAML::Node& node, const std::string& no
 std::optional<RepeatedKey> find_repeated_key(const YAML::Node& root) {
   std::map<std::string, int> seen;
   return find_in(root, "", seen);
+}
+
+void reject_repeated_keys(const YAML::Node& root, const std::string& file) {
+  if (const auto repeat = find_repeated_key(root))
+    throw Error(ErrorKind::Config, fmt::format("{}:{}: key '{}' is given twice (first at line {})", file, repeat->line, repeat->path,
+                                               repeat->first_line));
 }
 
 }  // namespace raceit

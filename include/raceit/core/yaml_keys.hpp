@@ -22,4 +22,7 @@ struct RepeatedKey {
 // names (lists, mappings) are skipped: the readers reject them.
 std::optional<RepeatedKey> find_repeated_key(const YAML::Node& root);
 
+// Error(Config) "FILE:LINE: key 'a.b' is given twice (first at line N)" for the first repeat.
+void reject_repeated_keys(const YAML::Node& root, const std::string& file);
+
 }  // namespace raceit

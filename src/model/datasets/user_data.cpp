@@ -80,9 +80,7 @@ Spec read_spec(const std::string& path) {
   spec.path = path;
   if (!root.IsMap())
     throw Error(ErrorKind::Config, fmt::format("{}: expected a mapping with inputs, labels, train, test", path));
-  if (const auto repeat = find_repeated_key(root))
-    throw Error(ErrorKind::Config, fmt::format("{}:{}: key '{}' is given twice (first at line {})", path, repeat->line,
-                                               repeat->path, repeat->first_line));
+  reject_repeated_keys(root, path);
   read_section(spec, root, spec.all, {"inputs", "labels", "train", "test"}, "the data spec");
   spec.has_all = !spec.all.inputs.empty();
   if (const YAML::Node train = root["train"]) {
